@@ -6,27 +6,11 @@
 import { execa } from 'execa';
 import { ConfigurationError, TransientError, UnexpectedOutputError } from '../errors.js';
 import { truncateForMessage } from './haproxy-stat.js';
+import type { LoadBalancerConfig } from '../inventory.js';
 import { currentSessions, serverState, setServerState, type ServerAdminState } from './haproxy.js';
 
-/** Which load balancer fronts the gateways, as the inventory says. */
-export type LoadBalancerConfig =
-  | {
-      type: 'haproxy';
-      /** Runtime API address: a unix socket path (`/run/haproxy/admin.sock`, `unix:/...`) or `host:port`. */
-      socket: string;
-      /** The HAProxy backend whose servers are the gateways. */
-      backend: string;
-    }
-  | {
-      type: 'command';
-      /** argv that takes `{server}` out of rotation (`{server}` is replaced in every element). */
-      drain: string[];
-      /** argv that puts `{server}` back into rotation. */
-      ready: string[];
-      /** argv that prints the number of sessions open on `{server}`, one integer. */
-      sessions: string[];
-    }
-  | { type: 'none' };
+/** Which load balancer fronts the gateways: the inventory's `loadBalancer` (src/inventory.ts). */
+export type { LoadBalancerConfig };
 
 /** A server as the load balancer sees it. */
 export interface LoadBalancerServerState {

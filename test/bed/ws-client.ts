@@ -40,7 +40,8 @@
  *   `unauthorized: device token mismatch (rotate/reissue device token)`, error.code INVALID_REQUEST,
  *   details {code:"AUTH_DEVICE_TOKEN_MISMATCH", authReason:"device_token_mismatch",
  *   canRetryWithDeviceToken:false, recommendedNextStep:"update_auth_credentials"}. Reproduced BOTH
- *   when the device is unknown on B (no pairing request is created then) and when it is paired on B.
+ *   when the device is unknown on B (no pairing request is created then; any bogus device token from
+ *   an unknown device gives the same) and when it is paired on B.
  *   It does NOT reproduce when B's shared token is sent too: unknown on B → PAIRING_REQUIRED (new
  *   pending request); paired on B → hello-ok (auth.method "token", B's own token re-delivered).
  * - B's logging.file gets TWO WARN records (subsystem gateway/ws) per rejected connect: message
@@ -71,8 +72,9 @@
  *   (canRetryWithDeviceToken:true); nothing listening → 1006 (no close frame) at once.
  *   Gateway restart (SIGUSR2): event `shutdown` {reason:"gateway restarting", restartExpectedMs:1500},
  *   close 1012 `service restart`, ~3.5 s of 1006 (refused), then 1013 `gateway starting`
- *   (error.message "gateway starting; retry shortly", details {reason:"startup-sidecars"}, no
- *   details.code), then hello-ok with a new bootId ~8 s after the shutdown; the device token survived.
+ *   (error.message "gateway starting; retry shortly", retryAfterMs 500, details
+ *   {reason:"startup-sidecars"}, no details.code), then hello-ok with a new bootId 5–8 s after the
+ *   shutdown; the device token survived the restart.
  *   A held connection stayed up > 85 s with no client-side pings (server ticks only).
  */
 import {

@@ -1,0 +1,114 @@
+/**
+ * Runs the openclaw CLI for one gateway: builds its environment from the inventory (state dir, config
+ * path, profile, url + credentials resolved on this host), applies a timeout and the activity's
+ * cancellation signal, and reports failures in plain words (exit code, what was expected, the command
+ * to run by hand). It never interprets output: that is openclaw-parse.ts's job.
+ */
+import { execa } from 'execa';
+import { ConfigurationError, TransientError } from '../errors.js';
+import type { GatewayAccess } from '../inventory.js';
+import { quote, redact } from '../redact.js';
+import { resolveSecret } from './secrets.js';
+
+export interface CliRun {
+  /** The argv after the CLI itself, e.g. ['devices', 'list', '--json']. */
+  args: string[];
+  /** Whether this subcommand takes --url (devices, gateway status, logs); others rely on state dir/config. */
+  remote?: boolean;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  durationMs: number;
+  /** The command line an operator can paste to run the same call by hand (secrets left out). */
+  byHand: string;
+}
+
+const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** The environment for the CLI; credentials go in env vars (never argv, which `ps` shows). */
+export async function cliEnvironment(access: GatewayAccess): Promise<{ env: Record<string, string>; shown: string[] }> {
+  const env: Record<string, string> = { ...access.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const shown = Object.entries(access.env).map(([k, v]) => `${k}=${shellQuote(v)}`);
+  if (access.stateDir) {
+    env.OPENCLAW_STATE_DIR = access.stateDir;
+    shown.push(`OPENCLAW_STATE_DIR=${shellQuote(access.stateDir)}`);
+  }
+  if (access.configPath) {
+    env.OPENCLAW_CONFIG_PATH = access.configPath;
+    shown.push(`OPENCLAW_CONFIG_PATH=${shellQuote(access.configPath)}`);
+  }
+  if (access.token) {
+    env.OPENCLAW_GATEWAY_TOKEN = await resolveSecret(access.token, 'gateway.token');
+    shown.push('OPENCLAW_GATEWAY_TOKEN=<your gateway token>');
+  }
+  if (access.password) {
+    env.OPENCLAW_GATEWAY_PASSWORD = await resolveSecret(access.password, 'gateway.password');
+    shown.push('OPENCLAW_GATEWAY_PASSWORD=<your gateway password>');
+  }
+  return { env, shown };
+}
+
+/** The full argv for one call: the CLI, --profile, the subcommand, and --url where it applies. */
+export function cliArgv(access: GatewayAccess, run: Pick<CliRun, 'args' | 'remote'>): string[] {
+  const argv = [...access.cli];
+  if (access.profile) argv.push('--profile', access.profile);
+  argv.push(...run.args);
+  if (run.remote && access.url) argv.push('--url', access.url);
+  return argv;
+}
+
+/** Runs one CLI call. Resolves with whatever exit code it had; throws only when it could not run or hung. */
+export async function runCli(access: GatewayAccess, run: CliRun): Promise<CliResult> {
+  const { env, shown } = await cliEnvironment(access);
+  const [file, ...args] = cliArgv(access, run);
+  const byHand = redact([...shown, ...[file!, ...args].map(shellQuote)].join(' '));
+  const started = Date.now();
+  const result = await execa(file!, args, {
+    env,
+    extendEnv: true,
+    reject: false,
+    stdin: 'ignore',
+    timeout: run.timeoutMs,
+    forceKillAfterDelay: 5000,
+    cancelSignal: run.signal,
+    maxBuffer: 20_000_000,
+  });
+  const durationMs = Date.now() - started;
+  if (result.isCanceled) {
+    throw new TransientError(`\`${byHand}\` was cancelled after ${seconds(durationMs)} (the activity was cancelled).`);
+  }
+  if (result.timedOut) {
+    throw new TransientError(
+      `\`${byHand}\` did not finish within ${seconds(run.timeoutMs)} and was killed. Expected it to answer in time; ` +
+        `the gateway may be overloaded or hung. Run it by hand to see where it waits:\n  ${byHand}`,
+    );
+  }
+  const spawnError = result.failed && result.exitCode === undefined ? (result.cause as NodeJS.ErrnoException | undefined) : undefined;
+  if (spawnError) {
+    const missing = spawnError.code === 'ENOENT';
+    throw new ConfigurationError(
+      missing
+        ? `cannot run "${file}": not found on this host. Install openclaw here or set gateway.cli in the inventory to its path.`
+        : `cannot run "${file}": ${redact(String(spawnError.message))}`,
+    );
+  }
+  return { stdout: result.stdout ?? '', stderr: result.stderr ?? '', exitCode: result.exitCode ?? -1, durationMs, byHand };
+}
+
+/** A plain-words failure for a call that exited with an unexpected code. */
+export function describeFailure(result: CliResult, expected: string): string {
+  const detail = quote(result.stderr || result.stdout, 1500);
+  return (
+    `\`${result.byHand}\` exited with code ${result.exitCode} after ${seconds(result.durationMs)}; expected ${expected}.\n` +
+    (detail ? `It said:\n${indent(detail)}\n` : 'It printed nothing.\n') +
+    `Run it by hand:\n  ${result.byHand}`
+  );
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const indent = (s: string) => s.replace(/^/gm, '  ');

@@ -1,0 +1,404 @@
+/**
+ * One pure parser per openclaw CLI command, each tested on real captured output (test/fixtures/openclaw).
+ * A parser either returns a typed value or throws: UnexpectedOutputError (quoting what was seen, tokens
+ * redacted) when the output is not what the pinned CLI prints, ConfigurationError when the CLI says the
+ * request itself is wrong (unknown device, unknown request), TransientError when the gateway could not
+ * be reached. Never a guess: exit codes are not trusted (several say 0 when the gateway is down).
+ */
+import { z } from 'zod';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../errors.js';
+import { quote } from '../redact.js';
+
+/** What a parser gets: the command's output as captured. */
+export interface Captured {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+function parseJson<T>(command: string, out: Captured, schema: z.ZodType<T>, expected: string): T {
+  const text = out.stdout.trim();
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UnexpectedOutputError(command, expected, quote(text || out.stderr || '(nothing)'));
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const where = result.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`)
+      .join('; ');
+    throw new UnexpectedOutputError(command, `${expected} (${where})`, quote(text));
+  }
+  return result.data;
+}
+
+/** The CLI's error envelope, printed on stdout with exit 1: `{"ok":false,"error":{type,message}}`. */
+const ErrorEnvelope = z.object({
+  ok: z.literal(false),
+  error: z.object({ type: z.string(), message: z.string(), kind: z.string().optional() }).loose(),
+});
+
+/** Throws the typed error for a CLI error envelope, if `out` holds one. */
+function throwIfErrorEnvelope(command: string, out: Captured, configMessages: RegExp): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(out.stdout.trim());
+  } catch {
+    return;
+  }
+  const env = ErrorEnvelope.safeParse(data);
+  if (!env.success) return;
+  const { type, message } = env.data.error;
+  if (type === 'gateway_transport_error') {
+    throw new TransientError(`${command}: the gateway is not reachable (${quote(message, 300)}). Expected a running gateway; check it with \`openclaw gateway status\`.`);
+  }
+  if (configMessages.test(message)) {
+    throw new ConfigurationError(`${command}: the gateway refused: ${quote(message, 300)}`);
+  }
+  throw new TransientError(`${command}: the CLI failed (${type}): ${quote(message, 500)}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// openclaw gateway status --json --require-rpc
+
+const GatewayStatusJson = z
+  .object({
+    gateway: z.object({ port: z.number().optional(), version: z.string().nullable().optional(), probeUrl: z.string().optional() }).loose(),
+    port: z
+      .object({
+        status: z.string().optional(),
+        listeners: z.array(z.object({ pid: z.number().optional(), address: z.string().optional() }).loose()).default([]),
+      })
+      .loose()
+      .optional(),
+    rpc: z
+      .object({
+        ok: z.boolean(),
+        version: z.string().nullable().optional(),
+        server: z.object({ version: z.string().optional(), bootId: z.string().optional() }).loose().optional(),
+        url: z.string().optional(),
+        error: z.unknown().optional(),
+      })
+      .loose(),
+  })
+  .loose();
+
+export interface GatewayStatus {
+  /** Runtime running (a process listens on the gateway port) and the RPC probe answered. */
+  healthy: boolean;
+  runtimeRunning: boolean;
+  rpcOk: boolean;
+  /** The version the running gateway reports over RPC (null when it did not answer). */
+  version: string | null;
+  bootId: string | null;
+  pid: number | null;
+  url: string | null;
+}
+
+export function parseGatewayStatus(out: Captured): GatewayStatus {
+  const s = parseJson('openclaw gateway status --json', out, GatewayStatusJson, 'a JSON object with gateway, port and rpc');
+  const listeners = s.port?.listeners ?? [];
+  const rpcOk = s.rpc.ok === true;
+  return {
+    healthy: rpcOk && listeners.length > 0,
+    runtimeRunning: listeners.length > 0,
+    rpcOk,
+    version: rpcOk ? (s.rpc.server?.version ?? s.rpc.version ?? null) : null,
+    bootId: s.rpc.server?.bootId ?? null,
+    pid: listeners[0]?.pid ?? null,
+    url: s.rpc.url ?? s.gateway.probeUrl ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// openclaw devices list --json
+
+const TokenJson = z
+  .object({
+    role: z.string(),
+    scopes: z.array(z.string()).default([]),
+    createdAtMs: z.number().optional(),
+    rotatedAtMs: z.number().optional(),
+    revokedAtMs: z.number().optional(),
+    lastUsedAtMs: z.number().optional(),
+  })
+  .loose();
+
+const PairedJson = z
+  .object({
+    deviceId: z.string(),
+    role: z.string().optional(),
+    roles: z.array(z.string()).default([]),
+    scopes: z.array(z.string()).default([]),
+    connected: z.boolean().default(false),
+    lastSeenAtMs: z.number().optional(),
+    lastSeenReason: z.string().optional(),
+    displayName: z.string().optional(),
+    clientId: z.string().optional(),
+    tokens: z.array(TokenJson).default([]),
+  })
+  .loose();
+
+const PendingJson = z
+  .object({
+    requestId: z.string(),
+    deviceId: z.string(),
+    role: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+    scopes: z.array(z.string()).default([]),
+    clientId: z.string().optional(),
+    reason: z.string().optional(),
+    ts: z.number().optional(),
+    createdAtMs: z.number().optional(),
+  })
+  .loose();
+
+const DevicesListJson = z.object({ pending: z.array(PendingJson).default([]), paired: z.array(PairedJson).default([]) }).loose();
+
+export type PairedDevice = z.infer<typeof PairedJson>;
+export type PendingRequest = z.infer<typeof PendingJson>;
+export type DeviceToken = z.infer<typeof TokenJson>;
+export interface DevicesList {
+  pending: PendingRequest[];
+  paired: PairedDevice[];
+}
+
+export function parseDevicesList(out: Captured): DevicesList {
+  throwIfErrorEnvelope('openclaw devices list', out, /^$/);
+  return parseJson('openclaw devices list --json', out, DevicesListJson, 'a JSON object with pending and paired lists');
+}
+
+/** The live (not revoked) token of `device` for `role`, if any. */
+export function tokenFor(device: PairedDevice, role: string): DeviceToken | undefined {
+  return device.tokens.find((t) => t.role === role && t.revokedAtMs === undefined);
+}
+
+/**
+ * Whether `device` came back after its `role` token was rotated: connected now, and seen after the
+ * rotation (`lastUsedAtMs` is not reliable, `lastSeenAtMs` is).
+ */
+export function reconnectedAfterRotation(device: PairedDevice, role: string, rotatedAtMs: number): boolean {
+  return device.connected && (device.lastSeenAtMs ?? 0) > rotatedAtMs && tokenFor(device, role) !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// openclaw devices rotate / revoke / approve --json
+
+const DENIED = /denied|unknown device|not paired|not found|invalid scope|scope/i;
+
+const RotateJson = z
+  .object({
+    deviceId: z.string(),
+    role: z.string(),
+    scopes: z.array(z.string()).default([]),
+    rotatedAtMs: z.number(),
+    tokenDelivery: z.string().optional(),
+  })
+  .loose();
+export type RotateResult = z.infer<typeof RotateJson>;
+
+export function parseDevicesRotate(out: Captured): RotateResult {
+  throwIfErrorEnvelope('openclaw devices rotate', out, DENIED);
+  return parseJson('openclaw devices rotate --json', out, RotateJson, 'a JSON object with deviceId, role, scopes and rotatedAtMs');
+}
+
+const RevokeJson = z.object({ deviceId: z.string(), role: z.string(), revokedAtMs: z.number() }).loose();
+export type RevokeResult = z.infer<typeof RevokeJson>;
+
+export function parseDevicesRevoke(out: Captured): RevokeResult {
+  throwIfErrorEnvelope('openclaw devices revoke', out, DENIED);
+  return parseJson('openclaw devices revoke --json', out, RevokeJson, 'a JSON object with deviceId, role and revokedAtMs');
+}
+
+const ApproveJson = z
+  .object({
+    requestId: z.string().optional(),
+    device: PairedJson.optional(),
+    deviceId: z.string().optional(),
+  })
+  .loose()
+  .refine((a) => a.device !== undefined || a.deviceId !== undefined, { message: 'expected the approved device' });
+
+export interface ApproveResult {
+  requestId: string;
+  deviceId: string;
+}
+
+export function parseDevicesApprove(out: Captured, requestId: string): ApproveResult {
+  if (out.exitCode !== 0 && /No pending device request matches/i.test(out.stderr + out.stdout)) {
+    throw new ConfigurationError(
+      `openclaw devices approve ${requestId}: no pending request has that id (it may have expired or been approved already). ` +
+        'List the current ones with `openclaw devices list`.',
+    );
+  }
+  throwIfErrorEnvelope('openclaw devices approve', out, DENIED);
+  const a = parseJson('openclaw devices approve --json', out, ApproveJson, 'a JSON object describing the approved device');
+  return { requestId, deviceId: a.device?.deviceId ?? a.deviceId! };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// openclaw channels status --probe --json
+
+const ChannelsJson = z
+  .object({
+    gatewayReachable: z.boolean().optional(),
+    error: z.string().optional(),
+    channels: z.record(z.string(), z.unknown()).optional(),
+    statusIssues: z.array(z.unknown()).optional(),
+  })
+  .loose();
+
+export interface ChannelsStatus {
+  gatewayReachable: boolean;
+  healthy: boolean;
+  channels: string[];
+  issues: string[];
+}
+
+export function parseChannelsStatus(out: Captured): ChannelsStatus {
+  const c = parseJson('openclaw channels status --probe --json', out, ChannelsJson, 'a JSON object with channels and statusIssues');
+  // Exit code 0 even when the gateway is down: the reachable flag (or its absence with an error) tells.
+  const gatewayReachable = c.gatewayReachable ?? (c.error === undefined && c.channels !== undefined);
+  const issues = (c.statusIssues ?? []).map((i) => (typeof i === 'string' ? i : JSON.stringify(i)));
+  if (!gatewayReachable && c.error) issues.unshift(c.error.split('\n')[0]!);
+  return { gatewayReachable, healthy: gatewayReachable && issues.length === 0, channels: Object.keys(c.channels ?? {}), issues };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// openclaw doctor --json --non-interactive
+
+const DoctorJson = z
+  .object({
+    ok: z.boolean(),
+    findings: z.array(z.object({ checkId: z.string().optional(), severity: z.string(), message: z.string() }).loose()).default([]),
+  })
+  .loose();
+
+export interface DoctorReport {
+  /** No finding of severity error (doctor's own `ok` is false for mere warnings). */
+  passed: boolean;
+  errors: string[];
+  warnings: string[];
+}
+
+export function parseDoctor(out: Captured): DoctorReport {
+  const d = parseJson('openclaw doctor --json', out, DoctorJson, 'a JSON object with ok and findings');
+  const pick = (sev: RegExp) => d.findings.filter((f) => sev.test(f.severity)).map((f) => `${f.checkId ?? 'doctor'}: ${f.message}`);
+  const errors = pick(/^(error|critical|fatal)$/i);
+  return { passed: errors.length === 0, errors, warnings: pick(/^warn(ing)?$/i) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// openclaw update --yes --json (source checkouts)
+
+const UpdateJson = z
+  .object({
+    run: z
+      .object({
+        status: z.string(),
+        reason: z.string().optional(),
+        before: z.object({ version: z.string().optional() }).loose().optional(),
+        after: z.object({ version: z.string().optional() }).loose().optional(),
+        target: z.object({ version: z.string().optional() }).loose().optional(),
+        error: z.unknown().optional(),
+      })
+      .loose(),
+  })
+  .loose();
+
+export interface UpdateOutcome {
+  status: string;
+  reason?: string;
+  before?: string;
+  after?: string;
+  changed: boolean;
+}
+
+export function parseUpdate(out: Captured): UpdateOutcome {
+  const u = parseJson('openclaw update --json', out, UpdateJson, 'a JSON object with run.status').run;
+  const outcome: UpdateOutcome = {
+    status: u.status,
+    reason: u.reason,
+    before: u.before?.version,
+    after: u.after?.version ?? u.target?.version,
+    changed: u.status === 'succeeded' || u.status === 'completed' || u.status === 'ok',
+  };
+  if (!['succeeded', 'completed', 'ok', 'skipped'].includes(u.status)) {
+    throw new TransientError(`openclaw update ended with status "${u.status}"${u.reason ? ` (${u.reason})` : ''}; expected succeeded or skipped.`);
+  }
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// openclaw gateway restart --json
+
+const RestartJson = z.object({ ok: z.boolean(), result: z.string().optional(), message: z.string().optional() }).loose();
+
+export function parseRestart(out: Captured): { ok: boolean; result?: string; message?: string } {
+  return parseJson('openclaw gateway restart --json', out, RestartJson, 'a JSON object with ok and result');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// openclaw logs --json --limit N
+
+const LogRecord = z.object({ type: z.string(), time: z.string().optional(), level: z.string().optional(), message: z.string().optional(), subsystem: z.string().optional() }).loose();
+export type LogRecord = z.infer<typeof LogRecord>;
+
+export function parseLogs(out: Captured): { records: LogRecord[]; localFallback: boolean } {
+  const lines = out.stdout.split('\n').filter((l) => l.trim() !== '');
+  // On failure the CLI prints one {"type":"error","message":...} record (on stderr) and nothing else.
+  for (const line of [...lines, ...out.stderr.split('\n')]) {
+    const failure = /^\s*\{"type":"error"/.test(line) ? (JSON.parse(line) as { message?: unknown }) : undefined;
+    if (failure) throw new TransientError(`openclaw logs failed: ${quote(String(failure.message), 500)}`);
+  }
+  if (lines.length === 0) throw new UnexpectedOutputError('openclaw logs --json', 'NDJSON log records (at least a meta line)', quote(out.stderr || '(nothing)'));
+  const records: LogRecord[] = [];
+  let localFallback = false;
+  for (const line of lines) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new UnexpectedOutputError('openclaw logs --json', 'one JSON object per line', quote(line, 500));
+    }
+    const r = LogRecord.safeParse(parsed);
+    if (!r.success) throw new UnexpectedOutputError('openclaw logs --json', 'records with a type field', quote(line, 500));
+    if (r.data.type === 'meta' && (r.data as { localFallback?: unknown }).localFallback === true) localFallback = true;
+    records.push(r.data);
+  }
+  return { records, localFallback };
+}
+
+/** The window and filter for counting `device token mismatch` lines. */
+export interface MismatchQuery {
+  sinceMs: number;
+  untilMs?: number;
+  /** Count only lines that mention this device (or its client name); all devices when omitted. */
+  mention?: string;
+}
+
+/**
+ * Counts gateway log lines that report a device token mismatch in [sinceMs, untilMs]. Status probes
+ * leave harmless `mode=probe` 1008 lines: those are not counted. One failed connect logs two lines
+ * (`unauthorized ... reason=device_token_mismatch` and `closed before connect ... authReason=...`):
+ * only the first is counted, so the count is the number of refused connects.
+ */
+export function countMismatches(records: LogRecord[], q: MismatchQuery): { count: number; samples: string[] } {
+  const samples: string[] = [];
+  let count = 0;
+  for (const r of records) {
+    if (r.type !== 'log' || !r.message || !r.time) continue;
+    const t = Date.parse(r.time);
+    if (Number.isNaN(t) || t < q.sinceMs || (q.untilMs !== undefined && t > q.untilMs)) continue;
+    const m = r.message;
+    if (/mode=probe/.test(m)) continue;
+    if (!/reason=device_token_mismatch|device token mismatch/.test(m) || /authReason=/.test(m)) continue;
+    if (q.mention && !m.includes(q.mention) && !JSON.stringify(r).includes(q.mention)) continue;
+    count++;
+    if (samples.length < 3) samples.push(quote(`${r.time} ${m}`, 300));
+  }
+  return { count, samples };
+}

@@ -1,0 +1,281 @@
+/**
+ * Every runbook command against one gateway, each a thin CLI call (openclaw-cli.ts) plus its parser
+ * (openclaw-parse.ts). Plain async functions: the Temporal activity wrappers (activities/index.ts) add
+ * the cancellation signal and heartbeats. Exit codes are never trusted alone: the JSON decides.
+ */
+import { ConfigurationError, CheckFailedError, TransientError, UnexpectedOutputError } from '../errors.js';
+import type { Device, GatewayAccess, InstallSpec } from '../inventory.js';
+import { quote } from '../redact.js';
+import { describeFailure, runCli, type CliResult } from './openclaw-cli.js';
+import * as parse from './openclaw-parse.js';
+import { execa } from 'execa';
+
+export interface CallContext {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Called while a long wait goes on (activities heartbeat from it). */
+  heartbeat?: (details?: unknown) => void;
+}
+
+/** Fails with the zx-style message unless the exit code is in `ok`. */
+function expectExit(result: CliResult, ok: number[], expected: string): void {
+  if (!ok.includes(result.exitCode)) throw new TransientError(describeFailure(result, expected));
+}
+
+/** `openclaw gateway status --json --require-rpc`: healthy means runtime running and RPC probe ok. */
+export async function gatewayStatus(access: GatewayAccess, ctx: CallContext): Promise<parse.GatewayStatus> {
+  const r = await runCli(access, { args: ['gateway', 'status', '--json', '--require-rpc', '--timeout', '10000'], remote: true, ...ctx });
+  // Exit 1 with --require-rpc means "RPC probe failed": the JSON still says what is down.
+  return parse.parseGatewayStatus(r);
+}
+
+/** `openclaw devices list --json`. */
+export async function devicesList(access: GatewayAccess, ctx: CallContext): Promise<parse.DevicesList> {
+  const r = await runCli(access, { args: ['devices', 'list', '--json'], remote: true, ...ctx });
+  const list = parse.parseDevicesList(r);
+  expectExit(r, [0], 'exit 0 with the device list');
+  return list;
+}
+
+/**
+ * `openclaw devices rotate --device <id> --role <role> [--scope s]...`. The new token is never printed
+ * (tokenDelivery withheld-cross-device): the client gets it by reconnecting with shared auth.
+ * A `node` device takes scopes only when the inventory lists some.
+ */
+export async function devicesRotate(access: GatewayAccess, device: Device, ctx: CallContext): Promise<parse.RotateResult> {
+  const args = ['devices', 'rotate', '--device', device.deviceId, '--role', device.role, '--json'];
+  for (const scope of device.scopes) args.push('--scope', scope);
+  const r = await runCli(access, { args, remote: true, ...ctx });
+  const rotated = parse.parseDevicesRotate(r);
+  expectExit(r, [0], 'exit 0 with the rotation result');
+  if (rotated.deviceId !== device.deviceId || rotated.role !== device.role) {
+    throw new UnexpectedOutputError('openclaw devices rotate', `a rotation of ${device.deviceId} (${device.role})`, quote(r.stdout));
+  }
+  return rotated;
+}
+
+/** `openclaw devices revoke --device <id> --role <role>`. */
+export async function devicesRevoke(access: GatewayAccess, deviceId: string, role: string, ctx: CallContext): Promise<parse.RevokeResult> {
+  const r = await runCli(access, { args: ['devices', 'revoke', '--device', deviceId, '--role', role, '--json'], remote: true, ...ctx });
+  const revoked = parse.parseDevicesRevoke(r);
+  expectExit(r, [0], 'exit 0 with the revocation result');
+  return revoked;
+}
+
+/** `openclaw devices approve <requestId>`. */
+export async function devicesApprove(access: GatewayAccess, requestId: string, ctx: CallContext): Promise<parse.ApproveResult> {
+  if (!/^[A-Za-z0-9-]{8,64}$/.test(requestId)) {
+    throw new ConfigurationError(`"${requestId}" is not a pairing request id (expected the requestId from \`openclaw devices list\`).`);
+  }
+  const r = await runCli(access, { args: ['devices', 'approve', requestId, '--json'], remote: true, ...ctx });
+  const approved = parse.parseDevicesApprove(r, requestId);
+  expectExit(r, [0], 'exit 0 with the approved device');
+  return approved;
+}
+
+/** Pending pairing requests (optionally only those of one device). */
+export async function pendingRequests(access: GatewayAccess, deviceId: string | undefined, ctx: CallContext): Promise<parse.PendingRequest[]> {
+  const { pending } = await devicesList(access, ctx);
+  return deviceId ? pending.filter((p) => p.deviceId === deviceId) : pending;
+}
+
+/** `openclaw channels status --probe --json` (exit 0 even when down: the JSON decides). */
+export async function channelsProbe(access: GatewayAccess, ctx: CallContext): Promise<parse.ChannelsStatus> {
+  const probeMs = Math.max(1000, Math.min(15_000, ctx.timeoutMs - 5000));
+  const r = await runCli(access, { args: ['channels', 'status', '--probe', '--json', '--timeout', String(probeMs)], ...ctx });
+  return parse.parseChannelsStatus(r);
+}
+
+/**
+ * Counts `device token mismatch` refusals in the gateway log between `sinceMs` and `untilMs`: a bounded
+ * read (`openclaw logs --json --limit N`), never `--follow`.
+ */
+export async function countTokenMismatches(
+  access: GatewayAccess,
+  query: parse.MismatchQuery & { limit?: number },
+  ctx: CallContext,
+): Promise<{ count: number; samples: string[]; localFallback: boolean; linesRead: number }> {
+  const r = await runCli(access, { args: ['logs', '--json', '--limit', String(query.limit ?? 2000), '--max-bytes', '1000000'], remote: true, ...ctx });
+  const { records, localFallback } = parse.parseLogs(r);
+  expectExit(r, [0], 'exit 0 with NDJSON log records');
+  return { ...parse.countMismatches(records, query), localFallback, linesRead: records.length };
+}
+
+/** `openclaw doctor --json --non-interactive`: passes unless a finding has severity error. */
+export async function doctor(access: GatewayAccess, ctx: CallContext): Promise<parse.DoctorReport> {
+  const r = await runCli(access, { args: ['doctor', '--json', '--non-interactive'], ...ctx });
+  return parse.parseDoctor(r);
+}
+
+export interface InstallOutcome {
+  kind: InstallSpec['type'];
+  /** What ran, for the report (secrets left out). */
+  command: string;
+  durationMs: number;
+}
+
+/**
+ * Installs `version` the instance's way: `npm i -g [--prefix P] openclaw@<version>` (global),
+ * `openclaw update --yes --json --no-restart --tag <version>` (source checkout), or the inventory's
+ * command with `{version}` replaced. Restarting is a separate step (restartGateway).
+ */
+export async function installVersion(access: GatewayAccess, install: InstallSpec, version: string, ctx: CallContext): Promise<InstallOutcome> {
+  if (!/^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/.test(version)) {
+    throw new ConfigurationError(`target version "${version}" is not a version or dist-tag (e.g. 2026.9.6)`);
+  }
+  const started = Date.now();
+  if (install.type === 'source') {
+    const r = await runCli(access, { args: ['update', '--yes', '--json', '--no-restart', '--tag', install.tag ?? version], ...ctx });
+    expectExit(r, [0], 'exit 0 from openclaw update');
+    parse.parseUpdate(r);
+    return { kind: 'source', command: r.byHand, durationMs: Date.now() - started };
+  }
+  const argv =
+    install.type === 'global'
+      ? [...install.npm, 'install', '-g', ...(install.prefix ? ['--prefix', install.prefix] : []), '--no-audit', '--no-fund', `openclaw@${version}`]
+      : install.command.map((a) => a.replaceAll('{version}', version));
+  const [file, ...args] = argv;
+  const heartbeat = ctx.heartbeat ? setInterval(() => ctx.heartbeat?.({ step: 'install', elapsedMs: Date.now() - started }), 5000) : undefined;
+  try {
+    const r = await execa(file!, args, {
+      env: { ...access.env },
+      extendEnv: true,
+      reject: false,
+      stdin: 'ignore',
+      timeout: ctx.timeoutMs,
+      forceKillAfterDelay: 5000,
+      cancelSignal: ctx.signal,
+      maxBuffer: 50_000_000,
+    });
+    const byHand = argv.join(' ');
+    if (r.isCanceled) throw new TransientError(`\`${byHand}\` was cancelled.`);
+    if (r.timedOut) throw new TransientError(`\`${byHand}\` did not finish within ${ctx.timeoutMs / 1000} s and was killed. Run it by hand:\n  ${byHand}`);
+    if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${file}" on this host: ${quote(String(r.cause ?? r.message), 300)}. Fix install.npm / install.command in the inventory.`);
+    if (r.exitCode !== 0) {
+      throw new TransientError(
+        `\`${byHand}\` exited with code ${r.exitCode}; expected it to install openclaw ${version}.\n` +
+          `It said:\n${quote(r.stderr || r.stdout, 1500)}\nRun it by hand:\n  ${byHand}`,
+      );
+    }
+    return { kind: install.type, command: byHand, durationMs: Date.now() - started };
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+  }
+}
+
+/** The version a gateway's /startupz reports (cheap, no auth), or null while it is not up. */
+export async function startupVersion(httpUrl: string, signal?: AbortSignal): Promise<{ ready: boolean; version: string | null }> {
+  try {
+    const ready = await fetch(`${httpUrl}/readyz`, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(3000)]) : AbortSignal.timeout(3000) });
+    if (!ready.ok) return { ready: false, version: null };
+    const res = await fetch(`${httpUrl}/startupz`, { signal: AbortSignal.timeout(3000) });
+    const body = (await res.json()) as { version?: unknown };
+    return { ready: true, version: typeof body.version === 'string' ? body.version : null };
+  } catch {
+    return { ready: false, version: null };
+  }
+}
+
+export interface RestartOutcome {
+  command: string;
+  before: parse.GatewayStatus;
+  after: parse.GatewayStatus;
+  downMs: number;
+}
+
+/**
+ * Restarts the gateway (the inventory's restart command, else `openclaw gateway restart`), waits until
+ * it answers again with a new boot, and checks the version it reports. An in-process restart that keeps
+ * the old code is a failed step: `expectVersion` must match.
+ */
+export async function restartGateway(
+  access: GatewayAccess,
+  restart: string[] | undefined,
+  expectVersion: string | undefined,
+  ctx: CallContext & { readyDeadlineMs: number },
+): Promise<RestartOutcome> {
+  const statusCtx = { ...ctx, timeoutMs: 60_000 };
+  const before = await gatewayStatus(access, statusCtx).catch(() => undefined);
+  const started = Date.now();
+  let command: string;
+  if (restart) {
+    command = restart.join(' ');
+    const r = await execa(restart[0]!, restart.slice(1), { env: access.env, extendEnv: true, reject: false, stdin: 'ignore', timeout: ctx.timeoutMs, cancelSignal: ctx.signal });
+    if (r.exitCode !== 0) {
+      throw new TransientError(
+        `restart command \`${command}\` exited with code ${r.exitCode ?? '(did not run)'}; expected 0 with the gateway restarted.\n` +
+          `It said:\n${quote(r.stderr || r.stdout || String(r.cause ?? ''), 1000)}\nRun it by hand:\n  ${command}`,
+      );
+    }
+  } else {
+    const r = await runCli(access, { args: ['gateway', 'restart', '--json'], ...ctx });
+    command = r.byHand;
+    const res = parse.parseRestart(r);
+    if (!res.ok) throw new TransientError(describeFailure(r, `{"ok": true} from gateway restart (it said ${res.result ?? 'not ok'}: ${quote(res.message ?? '', 300)})`));
+  }
+  // Wait for a new boot that answers RPC.
+  const deadline = Date.now() + ctx.readyDeadlineMs;
+  let last: parse.GatewayStatus | undefined;
+  while (Date.now() < deadline) {
+    ctx.signal?.throwIfAborted();
+    ctx.heartbeat?.({ step: 'restart', waitedMs: Date.now() - started });
+    last = await gatewayStatus(access, statusCtx).catch(() => undefined);
+    if (last?.healthy && (!before?.bootId || last.bootId !== before.bootId)) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  if (!last?.healthy || (before?.bootId && last.bootId === before.bootId)) {
+    throw new CheckFailedError(
+      `after \`${command}\` the gateway did not come back healthy with a new boot within ${ctx.readyDeadlineMs / 1000} s ` +
+        `(last status: ${last ? `rpc ${last.rpcOk ? 'ok' : 'failed'}, version ${last.version}, boot ${last.bootId}` : 'no answer'}). ` +
+        'Check it with `openclaw gateway status` and its log.',
+    );
+  }
+  if (expectVersion && last.version !== expectVersion) {
+    throw new CheckFailedError(
+      `after \`${command}\` the gateway runs ${last.version}, not ${expectVersion}: the restart did not load the new install ` +
+        '(an in-process `openclaw gateway restart` keeps the old code). Set the instance\'s restart command to one that replaces the process (e.g. `supervisorctl restart <program>` or `systemctl restart <unit>`).',
+    );
+  }
+  return { command, before: before ?? last, after: last, downMs: Date.now() - started };
+}
+
+/** Runs a device's reconnect hook (idempotent by contract: running it twice must be harmless). */
+export async function runReconnectHook(hook: string[], env: Record<string, string>, ctx: CallContext): Promise<{ command: string; durationMs: number }> {
+  const started = Date.now();
+  const command = hook.join(' ');
+  const r = await execa(hook[0]!, hook.slice(1), { env, extendEnv: true, reject: false, stdin: 'ignore', timeout: ctx.timeoutMs, cancelSignal: ctx.signal });
+  if (r.timedOut) throw new TransientError(`reconnect hook \`${command}\` did not finish within ${ctx.timeoutMs / 1000} s and was killed.`);
+  if (r.exitCode !== 0) {
+    throw new TransientError(
+      `reconnect hook \`${command}\` exited with code ${r.exitCode ?? '(did not run)'}; expected 0.\n` +
+        `It said:\n${quote(r.stderr || r.stdout || String(r.cause ?? ''), 1000)}\nRun it by hand:\n  ${command}`,
+    );
+  }
+  return { command, durationMs: Date.now() - started };
+}
+
+/**
+ * Waits until `device` is back after its token was rotated at `rotatedAtMs` (connected, and seen after
+ * the rotation), polling `devices list`. Returns false at the deadline.
+ */
+export async function waitForDeviceBack(
+  access: GatewayAccess,
+  device: Pick<Device, 'deviceId' | 'role'>,
+  rotatedAtMs: number,
+  ctx: CallContext & { deadlineMs: number; pollMs?: number },
+): Promise<{ back: boolean; waitedMs: number; lastSeenAtMs?: number; connected: boolean }> {
+  const started = Date.now();
+  let seen: parse.PairedDevice | undefined;
+  for (;;) {
+    ctx.signal?.throwIfAborted();
+    const list = await devicesList(access, ctx);
+    seen = list.paired.find((d) => d.deviceId === device.deviceId);
+    if (!seen) throw new ConfigurationError(`device ${device.deviceId} is not paired on this gateway (not in \`openclaw devices list\`); check the inventory's devices.`);
+    if (parse.reconnectedAfterRotation(seen, device.role, rotatedAtMs)) {
+      return { back: true, waitedMs: Date.now() - started, lastSeenAtMs: seen.lastSeenAtMs, connected: true };
+    }
+    ctx.heartbeat?.({ step: 'wait-device', deviceId: device.deviceId, waitedMs: Date.now() - started });
+    if (Date.now() - started >= ctx.deadlineMs) return { back: false, waitedMs: Date.now() - started, lastSeenAtMs: seen.lastSeenAtMs, connected: seen.connected };
+    await new Promise((r) => setTimeout(r, ctx.pollMs ?? 2000));
+  }
+}

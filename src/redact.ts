@@ -1,0 +1,40 @@
+/**
+ * Scrubs secrets from any text before it becomes an activity result, a failure message or a log line:
+ * the exact values of secrets this process resolved, values of token/password-named fields and flags,
+ * and anything token-shaped (long base64url/hex runs). Device ids (sha256 hex, public) and UUIDs stay
+ * readable because operators need them.
+ */
+
+const REDACTED = '<redacted>';
+const knownSecrets = new Set<string>();
+
+/** Registers a resolved secret so every later redact() removes it wherever it appears. */
+export function registerSecret(value: string): void {
+  if (value.length >= 4) knownSecrets.add(value);
+}
+
+const FIELD = /("(?:[A-Za-z]*[Tt]oken|[A-Za-z]*[Pp]assword|[A-Za-z]*[Ss]ecret|apiKey)"\s*:\s*)"[^"]*"/g;
+const FLAG = /(--(?:token|password|api-key)(?:=|\s+))\S+/g;
+const ENV_ASSIGN = /\b([A-Z0-9_]*(?:TOKEN|PASSWORD|SECRET|API_KEY)=)\S+/g;
+const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
+// Long opaque runs: base64url or hex, 32+ chars. A 64-char lowercase hex run is a device id (public).
+const OPAQUE = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])/g;
+const DEVICE_ID = /^[0-9a-f]{64}$/;
+
+/** Returns `text` with every secret and token-shaped value replaced by `<redacted>`. */
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of knownSecrets) out = out.split(secret).join(REDACTED);
+  return out
+    .replace(FIELD, `$1"${REDACTED}"`)
+    .replace(FLAG, `$1${REDACTED}`)
+    .replace(ENV_ASSIGN, `$1${REDACTED}`)
+    .replace(BEARER, `$1${REDACTED}`)
+    .replace(OPAQUE, (run) => (DEVICE_ID.test(run) || !/[0-9]/.test(run) || !/[A-Za-z]/.test(run) ? run : REDACTED));
+}
+
+/** Redacts and cuts `text` to at most `max` characters, saying how much was cut. */
+export function quote(text: string, max = 2000): string {
+  const clean = redact(text.trim());
+  return clean.length <= max ? clean : `${clean.slice(0, max)}\n… (${clean.length - max} more characters)`;
+}

