@@ -17,9 +17,11 @@ const FIELD = /("(?:[A-Za-z]*[Tt]oken|[A-Za-z]*[Pp]assword|[A-Za-z]*[Ss]ecret|ap
 const FLAG = /(--(?:token|password|api-key)(?:=|\s+))\S+/g;
 const ENV_ASSIGN = /\b([A-Z0-9_]*(?:TOKEN|PASSWORD|SECRET|API_KEY)=)\S+/g;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
-// Long opaque runs: base64url or hex, 32+ chars. A 64-char lowercase hex run is a device id (public).
+// Long opaque runs: base64url or hex, 32+ chars. A 64-char lowercase hex run is a device id (public);
+// a UUID is a request or connection id (public).
 const OPAQUE = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])/g;
 const DEVICE_ID = /^[0-9a-f]{64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Returns `text` with every secret and token-shaped value replaced by `<redacted>`. */
 export function redact(text: string): string {
@@ -30,7 +32,7 @@ export function redact(text: string): string {
     .replace(FLAG, `$1${REDACTED}`)
     .replace(ENV_ASSIGN, `$1${REDACTED}`)
     .replace(BEARER, `$1${REDACTED}`)
-    .replace(OPAQUE, (run) => (DEVICE_ID.test(run) || !/[0-9]/.test(run) || !/[A-Za-z]/.test(run) ? run : REDACTED));
+    .replace(OPAQUE, (run) => (DEVICE_ID.test(run) || UUID.test(run) || !/[0-9]/.test(run) || !/[A-Za-z]/.test(run) ? run : REDACTED));
 }
 
 /** Redacts and cuts `text` to at most `max` characters, saying how much was cut. */

@@ -35,6 +35,15 @@ function parseJson<T>(command: string, out: Captured, schema: z.ZodType<T>, expe
   return result.data;
 }
 
+/** JSON.stringify that cannot throw: a value it cannot print (nested too deep) gives `fallback`. */
+function stringifySafe(value: unknown, fallback: string): string {
+  try {
+    return JSON.stringify(value) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 /** The CLI's error envelope, printed on stdout with exit 1: `{"ok":false,"error":{type,message}}`. */
 const ErrorEnvelope = z.object({
   ok: z.literal(false),
@@ -262,7 +271,7 @@ export function parseChannelsStatus(out: Captured): ChannelsStatus {
   const c = parseJson('openclaw channels status --probe --json', out, ChannelsJson, 'a JSON object with channels and statusIssues');
   // Exit code 0 even when the gateway is down: the reachable flag (or its absence with an error) tells.
   const gatewayReachable = c.gatewayReachable ?? (c.error === undefined && c.channels !== undefined);
-  const issues = (c.statusIssues ?? []).map((i) => (typeof i === 'string' ? i : JSON.stringify(i)));
+  const issues = (c.statusIssues ?? []).map((i) => (typeof i === 'string' ? i : stringifySafe(i, '(an issue too deeply nested to show)')));
   if (!gatewayReachable && c.error) issues.unshift(c.error.split('\n')[0]!);
   return { gatewayReachable, healthy: gatewayReachable && issues.length === 0, channels: Object.keys(c.channels ?? {}), issues };
 }
@@ -351,8 +360,15 @@ export function parseLogs(out: Captured): { records: LogRecord[]; localFallback:
   const lines = out.stdout.split('\n').filter((l) => l.trim() !== '');
   // On failure the CLI prints one {"type":"error","message":...} record (on stderr) and nothing else.
   for (const line of [...lines, ...out.stderr.split('\n')]) {
-    const failure = /^\s*\{"type":"error"/.test(line) ? (JSON.parse(line) as { message?: unknown }) : undefined;
-    if (failure) throw new TransientError(`openclaw logs failed: ${quote(String(failure.message), 500)}`);
+    if (!/^\s*\{"type":"error"/.test(line)) continue;
+    let failure: { message?: unknown } | null = null;
+    try {
+      failure = JSON.parse(line) as { message?: unknown } | null;
+    } catch {
+      // An error record cut short: quote the line itself.
+    }
+    const message = failure === null ? line : typeof failure.message === 'string' ? failure.message : stringifySafe(failure.message, line);
+    throw new TransientError(`openclaw logs failed: ${quote(message, 500)}`);
   }
   if (lines.length === 0) throw new UnexpectedOutputError('openclaw logs --json', 'NDJSON log records (at least a meta line)', quote(out.stderr || '(nothing)'));
   const records: LogRecord[] = [];
@@ -396,9 +412,9 @@ export function countMismatches(records: LogRecord[], q: MismatchQuery): { count
     const m = r.message;
     if (/mode=probe/.test(m)) continue;
     if (!/reason=device_token_mismatch|device token mismatch/.test(m) || /authReason=/.test(m)) continue;
-    if (q.mention && !m.includes(q.mention) && !JSON.stringify(r).includes(q.mention)) continue;
+    if (q.mention && !m.includes(q.mention) && !stringifySafe(r, '').includes(q.mention)) continue;
     count++;
-    if (samples.length < 3) samples.push(quote(`${r.time} ${m}`, 300));
+    if (samples.length < 3) samples.push(quote(`${r.time} ${m}`, 600));
   }
   return { count, samples };
 }

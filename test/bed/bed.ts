@@ -14,6 +14,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
+import { showStat } from '../../src/activities/haproxy.js';
 import type { InventoryInput } from '../../src/inventory.js';
 import { freePort, freePortRange } from './ports.js';
 import { Supervisor, type Program } from './supervisor.js';
@@ -106,7 +107,9 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
     const logFile = join(gdir, 'gateway.log');
     await mkdir(stateDir, { recursive: true });
     await mkdir(join(gdir, 'home'), { recursive: true });
-    await execa('cp', ['-a', '--reflink=auto', template, prefix]);
+    // Hard links: instant and ~0 bytes. Safe because npm never edits an installed file in place (an
+    // update extracts new files and swaps directories), so updating one prefix leaves the others alone.
+    await execa('cp', ['-al', template, prefix]);
     const config = {
       gateway: {
         mode: 'local',
@@ -172,7 +175,25 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
       logFile: join(g.dir, 'stdout.log'),
       startSecs: 5,
     })),
+    // The real node host: a client device that connects through HAProxy (route /node-1) with the
+    // cluster's shared token. Started once the gateways are up (clients.ts pairs it).
+    {
+      name: 'node-1',
+      command: [node24, join(template, 'lib/node_modules/openclaw/openclaw.mjs'), 'node', 'run', '--host', '127.0.0.1', '--port', String(frontendPort), '--context-path', '/node-1', '--no-tls', '--display-name', 'node-1'],
+      directory: join(dir, 'clients'),
+      environment: {
+        PATH: basePath,
+        HOME: join(dir, 'clients', 'node-1'),
+        OPENCLAW_STATE_DIR: join(dir, 'clients', 'node-1', 'state'),
+        OPENCLAW_CONFIG_PATH: join(dir, 'clients', 'node-1', 'openclaw.json'),
+        OPENCLAW_GATEWAY_TOKEN: sharedToken,
+        NO_COLOR: '1',
+      },
+      logFile: join(dir, 'clients', 'node-1.log'),
+      autostart: false,
+    },
   ];
+  await mkdir(join(dir, 'clients', 'node-1', 'state'), { recursive: true });
   await sup.writeConfig(programs);
   log(`starting supervisord (temporal :${temporalPort}, ui :${uiPort}, haproxy :${frontendPort}, gateways ${gateways.map((g) => `:${g.port}`).join(' ')})`);
   await sup.start();
@@ -183,6 +204,10 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
     waitFor('HAProxy admin socket', () => existsSync(haproxySocket), 30_000),
     ...gateways.map((g) => waitFor(`${g.id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000)),
   ]);
+  await waitFor('HAProxy to see every gateway UP', async () => {
+    const rows = await showStat(haproxySocket).catch(() => []);
+    return gateways.every((g) => rows.some((r) => r.server === g.lbServer && r.status === 'UP'));
+  }, 60_000);
   log(`all up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const info: BedInfo = {

@@ -1,0 +1,496 @@
+// Parser tests on output captured from the real openclaw 2026.9.6 CLI (test/fixtures/openclaw). Each test
+// asserts what an operator would check by hand on the same output; expected values are read off the
+// fixtures (or recomputed from their raw text), never from the parsers themselves.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  countMismatches,
+  parseChannelsStatus,
+  parseDevicesApprove,
+  parseDevicesList,
+  parseDevicesRevoke,
+  parseDevicesRotate,
+  parseDoctor,
+  parseGatewayStatus,
+  parseLogs,
+  parseRestart,
+  parseUpdate,
+  reconnectedAfterRotation,
+  tokenFor,
+  type Captured,
+  type PairedDevice,
+} from '../../src/activities/openclaw-parse.js';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/errors.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');
+
+/** The exit code captured next to a fixture (`<base>.exitcode`), 0 when none was recorded. */
+const exitCodeOf = (base: string): number => {
+  const url = new URL(`../fixtures/openclaw/${base}.exitcode`, import.meta.url);
+  return existsSync(url) ? Number(readFileSync(url, 'utf8').trim()) : 0;
+};
+
+const stdoutOnly = (name: string, base = name.replace(/\.(json|txt|ndjson)$/, '')): Captured => ({
+  stdout: fixture(name),
+  stderr: '',
+  exitCode: exitCodeOf(base),
+});
+
+/** The unknown-device `.txt` captures hold stdout followed by stderr; the stderr part starts at the first `[openclaw]` line. */
+const splitCombined = (text: string): { stdout: string; stderr: string } => {
+  const at = text.search(/^\[openclaw\]/m);
+  return at < 0 ? { stdout: text, stderr: '' } : { stdout: text.slice(0, at), stderr: text.slice(at) };
+};
+
+/** Catches what `fn` throws (fails the test if it returns). */
+const thrown = (fn: () => unknown): Error => {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the parser to throw, but it returned');
+};
+
+const DEVICE_ID = '15ee914571e4de8df8dc6322e1f5bcd6a8bb6e748a8ddc9ffa017b4c7c60a905';
+const REQUEST_ID = '0fd1fa01-4a30-45d7-bb64-e2617f9644f6';
+
+describe('parseGatewayStatus', () => {
+  it('reports a running gateway that answered RPC as healthy, with its version, boot id, pid and url', () => {
+    const s = parseGatewayStatus(stdoutOnly('gateway-status.ok.json'));
+    expect(s).toEqual({
+      healthy: true,
+      runtimeRunning: true,
+      rpcOk: true,
+      version: '2026.9.6',
+      bootId: 'a2b36d0c-bfc3-4f35-8c8e-b243f8645c03',
+      pid: 3908,
+      url: 'ws://127.0.0.1:19100',
+    });
+  });
+
+  it('reports a stopped gateway (exit 1, port free, RPC refused) as not healthy with no version', () => {
+    const out = stdoutOnly('gateway-status.down.json');
+    expect(out.exitCode).toBe(1);
+    const s = parseGatewayStatus(out);
+    expect(s).toMatchObject({ healthy: false, runtimeRunning: false, rpcOk: false, version: null, bootId: null, pid: null });
+    expect(s.url).toBe('ws://127.0.0.1:19100');
+  });
+
+  it('is not healthy when RPC answers but nothing listens on the port', () => {
+    const json = JSON.parse(fixture('gateway-status.ok.json')) as { port: { listeners: unknown[] } };
+    json.port.listeners = [];
+    const s = parseGatewayStatus({ stdout: JSON.stringify(json), stderr: '', exitCode: 0 });
+    expect(s).toMatchObject({ healthy: false, runtimeRunning: false, rpcOk: true, pid: null });
+  });
+
+  it('does not trust exit code 0: the JSON decides', () => {
+    const s = parseGatewayStatus({ ...stdoutOnly('gateway-status.down.json'), exitCode: 0 });
+    expect(s.healthy).toBe(false);
+  });
+
+  it('throws UnexpectedOutputError on output that is not the status JSON', () => {
+    expect(() => parseGatewayStatus(stdoutOnly('devices-list.empty.json'))).toThrow(UnexpectedOutputError);
+    expect(() => parseGatewayStatus({ stdout: '', stderr: 'segfault', exitCode: 139 })).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('parseDevicesList', () => {
+  it('reads an empty list', () => {
+    expect(parseDevicesList(stdoutOnly('devices-list.empty.json'))).toEqual({ pending: [], paired: [] });
+  });
+
+  it('reads a pending pairing request with its requestId, device, role and scopes', () => {
+    const list = parseDevicesList(stdoutOnly('devices-list.pending.json'));
+    expect(list.paired).toEqual([]);
+    expect(list.pending).toHaveLength(1);
+    expect(list.pending[0]).toMatchObject({
+      requestId: REQUEST_ID,
+      deviceId: DEVICE_ID,
+      role: 'operator',
+      roles: ['operator'],
+      scopes: ['operator.read'],
+      clientId: 'cli',
+      ts: 1795528005750,
+    });
+  });
+
+  it('reads a paired device with its tokens, connected flag and lastSeenAtMs', () => {
+    const list = parseDevicesList(stdoutOnly('devices-list.paired.json'));
+    expect(list.pending).toEqual([]);
+    expect(list.paired).toHaveLength(1);
+    const d = list.paired[0]!;
+    expect(d).toMatchObject({ deviceId: DEVICE_ID, role: 'operator', scopes: ['operator.read'], connected: false, lastSeenAtMs: 1795528009844 });
+    expect(d.tokens).toHaveLength(1);
+    expect(d.tokens[0]).toMatchObject({ role: 'operator', scopes: ['operator.read'], createdAtMs: 1795528009748, lastUsedAtMs: 1795528009841 });
+    // Never rotated yet: the fixture has no rotatedAtMs.
+    expect(d.tokens[0]!.rotatedAtMs).toBeUndefined();
+    expect(tokenFor(d, 'operator')).toBe(d.tokens[0]);
+    expect(tokenFor(d, 'node')).toBeUndefined();
+  });
+
+  it('reads rotatedAtMs and revokedAtMs of tokens; a revoked token is not the live one', () => {
+    const json = JSON.parse(fixture('devices-list.paired.json')) as { paired: Array<{ tokens: Array<Record<string, unknown>> }> };
+    const tok = json.paired[0]!.tokens[0]!;
+    tok.rotatedAtMs = 1795528015086;
+    const d = parseDevicesList({ stdout: JSON.stringify(json), stderr: '', exitCode: 0 }).paired[0]!;
+    expect(d.tokens[0]!.rotatedAtMs).toBe(1795528015086);
+    expect(tokenFor(d, 'operator')?.rotatedAtMs).toBe(1795528015086);
+
+    tok.revokedAtMs = 1795528021091;
+    const revoked = parseDevicesList({ stdout: JSON.stringify(json), stderr: '', exitCode: 0 }).paired[0]!;
+    expect(revoked.tokens[0]!.revokedAtMs).toBe(1795528021091);
+    expect(tokenFor(revoked, 'operator')).toBeUndefined();
+  });
+
+  it('throws TransientError when the gateway is down (error envelope on stdout)', () => {
+    const out = stdoutOnly('devices-list.down.json');
+    const err = thrown(() => parseDevicesList(out));
+    expect(err).toBeInstanceOf(TransientError);
+    expect(err.message).toContain('not reachable');
+    expect(err.message).toContain('ECONNREFUSED');
+  });
+
+  it('throws UnexpectedOutputError on another command’s JSON', () => {
+    expect(() => parseDevicesList({ stdout: '[]', stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
+    expect(() => parseDevicesList({ stdout: '{"paired":[{"role":"operator"}]}', stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('reconnectedAfterRotation', () => {
+  const ROTATED_AT = 1795528015086;
+  /** The paired fixture's device with some fields changed. */
+  const pairedDevice = (change: (raw: Record<string, unknown> & { tokens: Array<Record<string, unknown>> }) => void): PairedDevice => {
+    const json = JSON.parse(fixture('devices-list.paired.json')) as { paired: Array<Record<string, unknown> & { tokens: Array<Record<string, unknown>> }> };
+    change(json.paired[0]!);
+    return parseDevicesList({ stdout: JSON.stringify(json), stderr: '', exitCode: 0 }).paired[0]!;
+  };
+
+  it('is true for a device connected again and seen after the rotation, with a live token', () => {
+    const d = pairedDevice((raw) => {
+      raw.connected = true;
+      raw.lastSeenAtMs = ROTATED_AT + 1200;
+      raw.tokens[0]!.rotatedAtMs = ROTATED_AT;
+    });
+    expect(reconnectedAfterRotation(d, 'operator', ROTATED_AT)).toBe(true);
+  });
+
+  it('is false for the fixture as captured (not connected)', () => {
+    const d = pairedDevice(() => {});
+    expect(d.connected).toBe(false);
+    expect(reconnectedAfterRotation(d, 'operator', d.lastSeenAtMs! - 1000)).toBe(false);
+  });
+
+  it('is false when the device was last seen before (or exactly at) the rotation', () => {
+    const before = pairedDevice((raw) => {
+      raw.connected = true;
+      raw.lastSeenAtMs = ROTATED_AT - 1;
+    });
+    expect(reconnectedAfterRotation(before, 'operator', ROTATED_AT)).toBe(false);
+    const same = pairedDevice((raw) => {
+      raw.connected = true;
+      raw.lastSeenAtMs = ROTATED_AT;
+    });
+    expect(reconnectedAfterRotation(same, 'operator', ROTATED_AT)).toBe(false);
+  });
+
+  it('is false when lastSeenAtMs is missing, even if connected (lastUsedAtMs does not count)', () => {
+    const d = pairedDevice((raw) => {
+      raw.connected = true;
+      delete raw.lastSeenAtMs;
+      raw.tokens[0]!.lastUsedAtMs = ROTATED_AT + 5000;
+    });
+    expect(reconnectedAfterRotation(d, 'operator', ROTATED_AT)).toBe(false);
+  });
+
+  it('is false when the role token was revoked, or for a role the device has no token for', () => {
+    const revoked = pairedDevice((raw) => {
+      raw.connected = true;
+      raw.lastSeenAtMs = ROTATED_AT + 1200;
+      raw.tokens[0]!.revokedAtMs = ROTATED_AT + 100;
+    });
+    expect(reconnectedAfterRotation(revoked, 'operator', ROTATED_AT)).toBe(false);
+    const live = pairedDevice((raw) => {
+      raw.connected = true;
+      raw.lastSeenAtMs = ROTATED_AT + 1200;
+    });
+    expect(reconnectedAfterRotation(live, 'node', ROTATED_AT)).toBe(false);
+  });
+});
+
+describe('parseDevicesRotate / parseDevicesRevoke', () => {
+  it('reads a rotation: device, role, scopes, rotatedAtMs and the withheld token delivery', () => {
+    expect(parseDevicesRotate(stdoutOnly('devices-rotate.json'))).toEqual({
+      deviceId: DEVICE_ID,
+      role: 'operator',
+      scopes: ['operator.read'],
+      rotatedAtMs: 1795528015086,
+      tokenDelivery: 'withheld-cross-device',
+    });
+  });
+
+  it('reads a revocation: device, role, revokedAtMs', () => {
+    expect(parseDevicesRevoke(stdoutOnly('devices-revoke.json'))).toEqual({ deviceId: DEVICE_ID, role: 'operator', revokedAtMs: 1795528021091 });
+  });
+
+  it('the combined .txt captures are the .json stdout followed by the stderr hints', () => {
+    for (const base of ['devices-rotate.unknown-device', 'devices-revoke.unknown-device']) {
+      const { stdout, stderr } = splitCombined(fixture(`${base}.txt`));
+      expect(stdout.trim()).toBe(fixture(`${base}.json`).trim());
+      expect(stderr).toMatch(/^\[openclaw\] The CLI command failed\./);
+    }
+    expect(splitCombined(fixture('devices-rotate.unknown-device.txt')).stderr.trim()).toBe(fixture('devices-rotate.unknown-device.stderr.txt').trim());
+  });
+
+  it('rotate of an unknown device throws ConfigurationError quoting the CLI’s reason', () => {
+    const out: Captured = {
+      stdout: fixture('devices-rotate.unknown-device.json'),
+      stderr: fixture('devices-rotate.unknown-device.stderr.txt'),
+      exitCode: exitCodeOf('devices-rotate.unknown-device'),
+    };
+    expect(out.exitCode).toBe(1);
+    const err = thrown(() => parseDevicesRotate(out));
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect(err.message).toContain('device token rotation denied');
+    // Same result from the combined capture split back into its two streams.
+    const err2 = thrown(() => parseDevicesRotate({ ...splitCombined(fixture('devices-rotate.unknown-device.txt')), exitCode: 1 }));
+    expect(err2).toBeInstanceOf(ConfigurationError);
+    expect(err2.message).toContain('device token rotation denied');
+  });
+
+  it('revoke of an unknown device throws ConfigurationError quoting the CLI’s reason', () => {
+    const out: Captured = { ...splitCombined(fixture('devices-revoke.unknown-device.txt')), exitCode: exitCodeOf('devices-revoke.unknown-device') };
+    expect(out.exitCode).toBe(1);
+    const err = thrown(() => parseDevicesRevoke(out));
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect(err.message).toContain('device token revocation denied');
+  });
+
+  it('a gateway that is down gives TransientError for rotate and revoke, not ConfigurationError', () => {
+    const out = stdoutOnly('devices-list.down.json');
+    for (const parse of [parseDevicesRotate, parseDevicesRevoke]) {
+      const err = thrown(() => parse(out));
+      expect(err).toBeInstanceOf(TransientError);
+    }
+  });
+
+  it('a revocation result is not accepted as a rotation (and vice versa)', () => {
+    expect(() => parseDevicesRotate(stdoutOnly('devices-revoke.json'))).toThrow(UnexpectedOutputError);
+    expect(() => parseDevicesRevoke(stdoutOnly('devices-rotate.json'))).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('parseDevicesApprove', () => {
+  it('reads the approved device', () => {
+    expect(parseDevicesApprove(stdoutOnly('devices-approve.json'), REQUEST_ID)).toEqual({ requestId: REQUEST_ID, deviceId: DEVICE_ID });
+  });
+
+  it('an unknown request id (exit 1, stderr "No pending device request matches") throws ConfigurationError', () => {
+    const code = exitCodeOf('devices-approve.unknown');
+    expect(code).toBe(1);
+    const unknownId = '00000000-0000-4000-8000-000000000000';
+    const combined = fixture('devices-approve.unknown.txt');
+    expect(combined).toContain(`No pending device request matches ${unknownId}`);
+    const err = thrown(() => parseDevicesApprove({ stdout: '', stderr: combined, exitCode: code }, unknownId));
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect(err.message).toContain(unknownId);
+    expect(err.message).toMatch(/no pending request/i);
+
+    const err2 = thrown(() => parseDevicesApprove({ stdout: '', stderr: fixture('devices-approve.unknown-request.stderr.txt'), exitCode: 1 }, 'nosuchrequest'));
+    expect(err2).toBeInstanceOf(ConfigurationError);
+    expect(err2.message).toContain('nosuchrequest');
+  });
+
+  it('the preview printed without a request id (exit 1) is not taken for an approval', () => {
+    const out = stdoutOnly('devices-approve.preview.txt', 'devices-approve.preview');
+    expect(out.exitCode).toBe(1);
+    expect(() => parseDevicesApprove(out, REQUEST_ID)).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('parseChannelsStatus', () => {
+  it('reads a reachable gateway with no issues as healthy (exit 0 and no gatewayReachable field)', () => {
+    const raw = JSON.parse(fixture('channels-status.ok.json')) as Record<string, unknown>;
+    expect(raw.gatewayReachable).toBeUndefined();
+    expect(parseChannelsStatus(stdoutOnly('channels-status.ok.json'))).toEqual({ gatewayReachable: true, healthy: true, channels: [], issues: [] });
+  });
+
+  it('reads a down gateway as unreachable with the first line of its error as the issue', () => {
+    const c = parseChannelsStatus(stdoutOnly('channels-status.down.json'));
+    expect(c.gatewayReachable).toBe(false);
+    expect(c.healthy).toBe(false);
+    expect(c.issues).toEqual(['Gateway not reachable after waiting 3 s.']);
+  });
+
+  it('a status issue makes a reachable gateway unhealthy; channel names are listed', () => {
+    const raw = JSON.parse(fixture('channels-status.ok.json')) as Record<string, unknown>;
+    raw.channels = { telegram: { configured: true }, discord: {} };
+    raw.statusIssues = [{ channel: 'telegram', message: 'bot token rejected' }];
+    const c = parseChannelsStatus({ stdout: JSON.stringify(raw), stderr: '', exitCode: 0 });
+    expect(c.gatewayReachable).toBe(true);
+    expect(c.healthy).toBe(false);
+    expect(c.channels).toEqual(['telegram', 'discord']);
+    expect(c.issues).toHaveLength(1);
+    expect(c.issues[0]).toContain('bot token rejected');
+  });
+});
+
+describe('parseDoctor', () => {
+  it('passes on warnings only, listing them, although doctor’s own ok is false', () => {
+    const raw = JSON.parse(fixture('doctor.warnings.json')) as { ok: boolean; findings: Array<{ checkId: string; severity: string; message: string }> };
+    expect(raw.ok).toBe(false);
+    const d = parseDoctor(stdoutOnly('doctor.warnings.json'));
+    expect(d.passed).toBe(true);
+    expect(d.errors).toEqual([]);
+    expect(d.warnings).toHaveLength(2);
+    expect(d.warnings[0]).toMatch(/^core\/doctor\/node-hosting-preconditions: Gateway is only bound to loopback\./);
+    expect(d.warnings[1]).toMatch(/^core\/doctor\/security: WARNING: openclaw\.json contains plaintext secret-bearing config fields\./);
+  });
+
+  it('fails when a finding has severity error', () => {
+    const raw = JSON.parse(fixture('doctor.warnings.json')) as { findings: Array<{ severity: string }> };
+    raw.findings[1]!.severity = 'error';
+    const d = parseDoctor({ stdout: JSON.stringify(raw), stderr: '', exitCode: 1 });
+    expect(d.passed).toBe(false);
+    expect(d.errors).toHaveLength(1);
+    expect(d.errors[0]).toMatch(/^core\/doctor\/security: /);
+    expect(d.warnings).toHaveLength(1);
+  });
+});
+
+describe('parseUpdate', () => {
+  it('reads a dry run as skipped, unchanged, from 2026.9.6', () => {
+    const u = parseUpdate(stdoutOnly('update.dry-run.json'));
+    expect(u.status).toBe('skipped');
+    expect(u.reason).toBe('dry-run');
+    expect(u.before).toBe('2026.9.6');
+    expect(u.changed).toBe(false);
+  });
+
+  it('throws TransientError on a failed run, naming its status and reason', () => {
+    const raw = JSON.parse(fixture('update.dry-run.json')) as { run: { status: string; reason: string } };
+    raw.run.status = 'failed';
+    raw.run.reason = 'npm install exited 1';
+    const err = thrown(() => parseUpdate({ stdout: JSON.stringify(raw), stderr: '', exitCode: 1 }));
+    expect(err).toBeInstanceOf(TransientError);
+    expect(err.message).toContain('"failed"');
+    expect(err.message).toContain('npm install exited 1');
+  });
+
+  it('does not take `update status` output for an update result', () => {
+    expect(() => parseUpdate(stdoutOnly('update-status.package.json'))).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('parseRestart', () => {
+  it('reads an in-process restart', () => {
+    expect(parseRestart(stdoutOnly('gateway-restart.in-process.json'))).toMatchObject({ ok: true, result: 'restarted' });
+  });
+});
+
+describe('parseLogs + countMismatches', () => {
+  interface RawRecord {
+    type: string;
+    time?: string;
+    message?: string;
+    raw?: string;
+  }
+  const rawLines = (name: string): RawRecord[] =>
+    fixture(name)
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as RawRecord);
+  /** Independent count: records whose message says reason=device_token_mismatch, optionally in a window. */
+  const expectedCount = (records: RawRecord[], sinceMs = -Infinity, untilMs = Infinity, mention?: string): number =>
+    records.filter((r) => {
+      if (r.type !== 'log' || !r.time || !r.message?.includes('reason=device_token_mismatch')) return false;
+      const t = new Date(r.time).getTime();
+      if (t < sinceMs || t > untilMs) return false;
+      return mention === undefined || r.message.includes(mention);
+    }).length;
+  const mismatchRaw = rawLines('logs.mismatch.ndjson');
+  const firstMismatchMs = Math.min(
+    ...mismatchRaw.filter((r) => r.message?.includes('reason=device_token_mismatch')).map((r) => new Date(r.time!).getTime()),
+  );
+
+  it('reads every line of the capture, meta line first', () => {
+    const { records, localFallback } = parseLogs(stdoutOnly('logs.mismatch.ndjson'));
+    expect(records).toHaveLength(mismatchRaw.length);
+    expect(records[0]!.type).toBe('meta');
+    expect(localFallback).toBe(false);
+  });
+
+  it('counts each refused connect exactly once (the second "closed before connect" record is not counted)', () => {
+    const { records } = parseLogs(stdoutOnly('logs.mismatch.ndjson'));
+    const want = expectedCount(mismatchRaw);
+    expect(want).toBeGreaterThan(1);
+    // A raw grep counts each refusal twice: the closing record carries authReason in its structured part.
+    const grepped = fixture('logs.mismatch.ndjson').split('\n').filter((l) => l.includes('device_token_mismatch')).length;
+    expect(grepped).toBe(2 * want);
+    // And the refused connects, by connection id, are as many as the counted records.
+    const conns = new Set(
+      mismatchRaw
+        .filter((r) => r.raw?.includes('"authReason\\":\\"device_token_mismatch') || r.message?.includes('reason=device_token_mismatch'))
+        .map((r) => /conn=([0-9a-f-]+)/.exec(r.message ?? '')?.[1]),
+    );
+    expect(conns.size).toBe(want);
+
+    const c = countMismatches(records, { sinceMs: 0 });
+    expect(c.count).toBe(want);
+    expect(c.samples.length).toBe(Math.min(3, want));
+    // A sample shows the whole refusal: when, which connection, and why.
+    expect(c.samples[0]).toContain('2026-11-24T13:43:44.455+00:00');
+    expect(c.samples[0]).toContain('conn=d962958e-0e83-46e5-8b86-fbc71b8225dc');
+    expect(c.samples[0]).toContain('reason=device_token_mismatch');
+  });
+
+  it('honours the time window', () => {
+    const { records } = parseLogs(stdoutOnly('logs.mismatch.ndjson'));
+    expect(countMismatches(records, { sinceMs: 0, untilMs: firstMismatchMs - 1 }).count).toBe(0);
+    expect(countMismatches(records, { sinceMs: firstMismatchMs, untilMs: firstMismatchMs }).count).toBe(1);
+    const since = Date.parse('2026-11-24T13:43:45Z');
+    const until = Date.parse('2026-11-24T13:46:51Z');
+    const want = expectedCount(mismatchRaw, since, until);
+    expect(want).toBe(2);
+    expect(countMismatches(records, { sinceMs: since, untilMs: until }).count).toBe(want);
+    expect(countMismatches(records, { sinceMs: until }).count).toBe(expectedCount(mismatchRaw, until));
+    expect(countMismatches(records, { sinceMs: Date.parse('2026-11-24T14:00:00Z') }).count).toBe(0);
+  });
+
+  it('honours the mention filter', () => {
+    const { records } = parseLogs(stdoutOnly('logs.mismatch.ndjson'));
+    const conn = 'c5e3b709-1219-4ef4-a804-79c30a673520';
+    expect(expectedCount(mismatchRaw, -Infinity, Infinity, conn)).toBe(1);
+    expect(countMismatches(records, { sinceMs: 0, mention: conn }).count).toBe(1);
+    const client = 'v0.1.0-openclaw-rollout-testbed';
+    expect(countMismatches(records, { sinceMs: 0, mention: client }).count).toBe(expectedCount(mismatchRaw, -Infinity, Infinity, client));
+    expect(countMismatches(records, { sinceMs: 0, mention: 'client=some-other-app' }).count).toBe(0);
+    // The refusal records do not name the device: filtering by a device id finds none of them.
+    expect(countMismatches(records, { sinceMs: 0, mention: '7ddf562789aa8fc842f771f77e53c2d6c5335e582f2ee48875a84a2a02d07c98' }).count).toBe(0);
+  });
+
+  it('does not count probe lines (mode=probe)', () => {
+    const { records } = parseLogs(stdoutOnly('logs.mismatch.ndjson'));
+    const real = records.find((r) => r.message?.includes('reason=device_token_mismatch'))!;
+    const probe = { ...real, message: real.message!.replace('client=cli cli', 'client=cli probe mode=probe') };
+    expect(countMismatches([probe], { sinceMs: 0 }).count).toBe(0);
+    expect(countMismatches([real], { sinceMs: 0 }).count).toBe(1);
+  });
+
+  it('finds no mismatch in a plain startup log', () => {
+    const { records } = parseLogs(stdoutOnly('logs.startup.ndjson'));
+    expect(records).toHaveLength(rawLines('logs.startup.ndjson').length);
+    expect(countMismatches(records, { sinceMs: 0 }).count).toBe(0);
+  });
+
+  it('throws TransientError with the CLI’s message when it printed an error record', () => {
+    const err = thrown(() => parseLogs({ stdout: '', stderr: fixture('logs.error.stderr.txt'), exitCode: 1 }));
+    expect(err).toBeInstanceOf(TransientError);
+    expect(err.message).toContain('invalid logs.tail params');
+  });
+
+  it('throws UnexpectedOutputError on no output or a non-JSON line', () => {
+    expect(() => parseLogs({ stdout: '', stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
+    expect(() => parseLogs({ stdout: `${fixture('logs.startup.ndjson')}\nnot json\n`, stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
+  });
+});
