@@ -67,7 +67,7 @@ function throwIfErrorEnvelope(command: string, out: Captured, configMessages: Re
   if (configMessages.test(message)) {
     throw new ConfigurationError(`${command}: the gateway refused: ${quote(message, 300)}`);
   }
-  throw new TransientError(`${command}: the CLI failed (${type}): ${quote(message, 500)}`);
+  throw new TransientError(`${command}: the CLI failed (${quote(type, 100)}): ${quote(message, 500)}`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ export function parseUpdate(out: Captured): UpdateOutcome {
     changed: u.status === 'succeeded' || u.status === 'completed' || u.status === 'ok',
   };
   if (!['succeeded', 'completed', 'ok', 'skipped'].includes(u.status)) {
-    throw new TransientError(`openclaw update ended with status "${u.status}"${u.reason ? ` (${u.reason})` : ''}; expected succeeded or skipped.`);
+    throw new TransientError(`openclaw update ended with status "${quote(u.status, 100)}"${u.reason ? ` (${quote(u.reason, 500)})` : ''}; expected succeeded or skipped.`);
   }
   return outcome;
 }

@@ -485,6 +485,48 @@ function breakIt(text: string, rng: Rng): string {
 }
 
 describe('typed error messages never repeat a planted secret', () => {
+  // Exhaustive: a secret appended to each string field of each real capture in turn, the document then
+  // parsed as is and once more with that field's object broken (its other fields deleted).
+  for (const [index, subject] of SUBJECTS.entries()) {
+    it(`${subject.name}: a secret in each string field of the real captures`, () => {
+      const rng = new Rng(SEED + 31 * index);
+      const leaks: string[] = [];
+      let refused = 0;
+      for (const name of subject.fixtures) {
+        const text = fixture(name);
+        const docs = isNdjson(name) ? text.split('\n').filter((l) => l.trim() !== '') : [text];
+        docs.forEach((doc, lineNo) => {
+          const parsed = JSON.parse(doc) as Json;
+          for (const path of allPaths(parsed).filter((p) => p.length > 0 && typeof containerAt(parsed, p) === 'string')) {
+            for (const breakParent of [false, true]) {
+              const tok = base64urlToken(rng);
+              const hex = hexToken(rng);
+              const copy = structuredClone(parsed);
+              const parent = containerAt(copy, path.slice(0, -1)) as Record<string | number, Json>;
+              const key = path[path.length - 1]!;
+              parent[key] = `${String(parent[key])} token ${tok} deviceToken=${hex}`;
+              if (breakParent && !Array.isArray(parent)) for (const k of Object.keys(parent)) if (k !== key) parent[k] = 0;
+              const replaced = JSON.stringify(copy);
+              const stdout = isNdjson(name) ? docs.map((d, i) => (i === lineNo ? replaced : d)).join('\n') : replaced;
+              try {
+                subject.run({ stdout, stderr: '', exitCode: 1 }, new Rng(lineNo));
+              } catch (err) {
+                if (!isTyped(err)) throw err;
+                refused++;
+                const message = (err as Error).message;
+                if (message.includes(tok) || message.includes(hex)) {
+                  leaks.push(`${name}${isNdjson(name) ? ` line ${lineNo + 1}` : ''} ${path.join('.')}: ${(err as Error).name}: ${message.slice(0, 300)}`);
+                }
+              }
+            }
+          }
+        });
+      }
+      expect(leaks).toEqual([]);
+      expect(refused).toBeGreaterThan(0);
+    });
+  }
+
   for (const [index, subject] of SUBJECTS.entries()) {
     it(`${subject.name}: ${SECRET_CASES_PER_PARSER} inputs with planted tokens`, () => {
       const rng = new Rng(SEED ^ (0x5ec2e7 + index * 104_729));

@@ -1,0 +1,146 @@
+/**
+ * The Temporal activities: one per runbook command, each a thin wrapper that hands the plain function
+ * (openclaw.ts, load-balancer.ts) the activity's cancellation signal, a heartbeat and the policy's
+ * timeout, and turns our typed errors into Temporal failures (non-retryable for misconfiguration and
+ * unreadable output, retryable otherwise). Arguments carry inventory data with secret references only;
+ * secrets are resolved here, on the host.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { RolloutError } from '../errors.js';
+import type { Device, Instance, LoadBalancerConfig, Policy } from '../inventory.js';
+import { redact } from '../redact.js';
+import { waitForSessionsToDrain } from './haproxy.js';
+import { createLoadBalancer } from './load-balancer.js';
+import * as oc from './openclaw.js';
+import type { MismatchQuery } from './openclaw-parse.js';
+
+/** What every gateway activity gets: the instance (from the inventory) and the rollout policy. */
+export interface InstanceTarget {
+  instance: Instance;
+  policy: Policy;
+}
+
+function context(timeoutMs: number): oc.CallContext {
+  const ctx = Context.current();
+  return { timeoutMs, signal: ctx.cancellationSignal, heartbeat: (details) => ctx.heartbeat(details) };
+}
+
+/** Runs `fn`, converting our typed errors into Temporal failures that keep their type and retryability. */
+async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof RolloutError) {
+      throw ApplicationFailure.create({ type: err.name, message: redact(err.message), nonRetryable: !err.retryable });
+    }
+    if (err instanceof ApplicationFailure) throw err;
+    // Anything else is a bug or an environment failure: keep it retryable, but never leak a secret.
+    const e = err as Error;
+    throw ApplicationFailure.create({ type: e?.name ?? 'Error', message: redact(String(e?.message ?? err)), nonRetryable: false });
+  }
+}
+
+const cli = (t: InstanceTarget) => context(t.policy.stepTimeouts.cli);
+
+export const gatewayActivities = {
+  /** Runbook "Before you start" / step 3: `openclaw gateway status` (healthy = runtime running + RPC ok). */
+  async gatewayStatus(t: InstanceTarget) {
+    return asActivity(() => oc.gatewayStatus(t.instance.gateway, cli(t)));
+  },
+  /** `openclaw devices list`. */
+  async listDevices(t: InstanceTarget) {
+    return asActivity(() => oc.devicesList(t.instance.gateway, cli(t)));
+  },
+  /** Pending pairing requests, optionally of one device. */
+  async listPendingRequests(t: InstanceTarget, deviceId?: string) {
+    return asActivity(() => oc.pendingRequests(t.instance.gateway, deviceId, cli(t)));
+  },
+  /** Runbook step 4: `openclaw devices rotate --device <id> --role <role> [--scope ...]`. */
+  async rotateDeviceToken(t: InstanceTarget, device: Device) {
+    return asActivity(() => oc.devicesRotate(t.instance.gateway, device, cli(t)));
+  },
+  /** Emergency path: `openclaw devices revoke --device <id> --role <role>`. */
+  async revokeDeviceRole(t: InstanceTarget, deviceId: string, role: string) {
+    return asActivity(() => oc.devicesRevoke(t.instance.gateway, deviceId, role, cli(t)));
+  },
+  /** Emergency path: `openclaw devices approve <requestId>`. */
+  async approvePairingRequest(t: InstanceTarget, requestId: string) {
+    return asActivity(() => oc.devicesApprove(t.instance.gateway, requestId, cli(t)));
+  },
+  /** Runbook step 3: `openclaw channels status --probe`. */
+  async probeChannels(t: InstanceTarget) {
+    return asActivity(() => oc.channelsProbe(t.instance.gateway, cli(t)));
+  },
+  /** Verification: count `device token mismatch` refusals in a time window (bounded read, no follow). */
+  async countTokenMismatches(t: InstanceTarget, query: MismatchQuery) {
+    return asActivity(() => oc.countTokenMismatches(t.instance.gateway, query, cli(t)));
+  },
+  /** Runbook step 2: install the target version (global npm, source `openclaw update`, or a command). */
+  async installVersion(t: InstanceTarget, version: string) {
+    return asActivity(() => oc.installVersion(t.instance.gateway, t.instance.install, version, context(t.policy.stepTimeouts.update)));
+  },
+  /** Runbook step 2: `openclaw doctor` (fails on error findings only). */
+  async runDoctor(t: InstanceTarget) {
+    return asActivity(() => oc.doctor(t.instance.gateway, cli(t)));
+  },
+  /** Runbook step 3: restart and wait for a new healthy boot on `expectVersion`. */
+  async restartGateway(t: InstanceTarget, expectVersion?: string) {
+    const ctx = context(t.policy.stepTimeouts.restart);
+    return asActivity(() => oc.restartGateway(t.instance.gateway, t.instance.restart, expectVersion, { ...ctx, readyDeadlineMs: t.policy.stepTimeouts.restart }));
+  },
+  /** Runbook step 5: run the device's reconnect hook (no-op result when it has none). */
+  async runReconnectHook(t: InstanceTarget, device: Device) {
+    if (!device.reconnectHook) return { command: null, durationMs: 0 };
+    const hook = device.reconnectHook;
+    return asActivity(() => oc.runReconnectHook(hook, t.instance.gateway.env, cli(t)));
+  },
+  /** Runbook step 5: wait until the device is connected again after its rotation. */
+  async waitForDeviceBack(t: InstanceTarget, device: Pick<Device, 'deviceId' | 'role'>, rotatedAtMs: number) {
+    return asActivity(() => oc.waitForDeviceBack(t.instance.gateway, device, rotatedAtMs, { ...cli(t), deadlineMs: t.policy.reconnectDeadline }));
+  },
+};
+
+/** The load-balancer activities (runbook steps 1 and 6), for any adapter the inventory names. */
+export const loadBalancerActivities = {
+  /** Runbook step 1: take the server out of rotation (existing sessions stay). Idempotent. */
+  async lbDrain(lb: LoadBalancerConfig, server: string) {
+    return asActivity(() => createLoadBalancer(lb, { signal: Context.current().cancellationSignal }).drain(server));
+  },
+  /** Runbook step 6: return the server to traffic. Idempotent. */
+  async lbReady(lb: LoadBalancerConfig, server: string) {
+    return asActivity(() => createLoadBalancer(lb, { signal: Context.current().cancellationSignal }).ready(server));
+  },
+  /** What the load balancer says about the server (admin state, status, sessions). */
+  async lbState(lb: LoadBalancerConfig, server: string) {
+    return asActivity(() => createLoadBalancer(lb, { signal: Context.current().cancellationSignal }).state(server));
+  },
+  /** Waits until the server has no sessions left, or the deadline passes (then drained: false). */
+  async lbWaitDrained(lb: LoadBalancerConfig, server: string, deadlineMs: number) {
+    const ctx = Context.current();
+    return asActivity(async () => {
+      if (lb.type === 'haproxy') {
+        return waitForSessionsToDrain(lb.socket, lb.backend, server, {
+          deadlineMs,
+          pollMs: 1000,
+          signal: ctx.cancellationSignal,
+          onProgress: (sessions) => ctx.heartbeat({ sessions }),
+        });
+      }
+      const balancer = createLoadBalancer(lb, { signal: ctx.cancellationSignal });
+      const started = Date.now();
+      for (;;) {
+        const sessions = await balancer.sessions(server);
+        ctx.heartbeat({ sessions });
+        if (sessions === 0 || Date.now() - started >= deadlineMs) return { drained: sessions === 0, sessions, waitedMs: Date.now() - started };
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    });
+  },
+};
+
+/** All activities a worker serves. */
+export function createActivities() {
+  return { ...gatewayActivities, ...loadBalancerActivities };
+}
+export type Activities = ReturnType<typeof createActivities>;

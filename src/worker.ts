@@ -1,0 +1,75 @@
+/**
+ * The worker. Central mode (default) serves the workflows and every activity on the inventory's task
+ * queue. `--host <name>` serves only the activities of the instances on that host, on that host's
+ * queue, so their CLI calls and hooks run where the gateway lives.
+ *
+ *   openclaw-rollout-worker --inventory cluster.yaml [--host h1]
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities/index.js';
+import { RolloutError } from './errors.js';
+import { loadInventory } from './inventory-file.js';
+import { resolveConnection } from './temporal-connection.js';
+import { hostQueue } from './task-queues.js';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+const HELP = `openclaw-rollout worker: runs rollout workflows and the commands they need.
+
+Usage: npm run worker -- --inventory <cluster.yaml> [--host <host>]
+
+  --inventory <file>  the cluster inventory (YAML or JSON); its temporal block says where to connect
+  --host <host>       serve only the commands of instances with host: <host> (run one such worker on
+                      each gateway host); without it, serve workflows and all commands
+  -h, --help          this help
+
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_CA, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY,
+TEMPORAL_TLS_SERVER_NAME and TEMPORAL_API_KEY override the inventory. Secrets the inventory references
+(gateway tokens, passwords) must be readable here.`;
+
+export interface WorkerSetup {
+  inventoryPath: string;
+  host?: string;
+  /** Extra options (tests pass a prebuilt workflowBundle). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; connection: NativeConnection; taskQueue: string }> {
+  const inventory = await loadInventory(setup.inventoryPath);
+  const conn = await resolveConnection(inventory.temporal);
+  const connection = await NativeConnection.connect(conn.options);
+  const taskQueue = setup.host ? hostQueue(conn.taskQueue, setup.host) : conn.taskQueue;
+  const worker = await Worker.create({
+    connection,
+    namespace: conn.namespace,
+    taskQueue,
+    activities: createActivities(),
+    ...(setup.host ? {} : { workflowsPath }),
+    ...setup.overrides,
+  });
+  return { worker, connection, taskQueue };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { inventory: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return console.log(HELP);
+  if (!values.inventory) throw new RolloutUsageError('--inventory <cluster.yaml> is required (see --help)');
+  const { worker, connection, taskQueue } = await createWorker({ inventoryPath: values.inventory, host: values.host });
+  console.log(`worker serving task queue ${taskQueue}${values.host ? ` (host ${values.host}: commands only)` : ' (workflows and commands)'}`);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+class RolloutUsageError extends Error {}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof RolloutError || err instanceof RolloutUsageError ? `error: ${(err as Error).message}` : err);
+    process.exit(err instanceof RolloutUsageError ? 2 : 1);
+  });
+}
