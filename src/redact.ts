@@ -32,11 +32,22 @@ export function redact(text: string): string {
     .replace(FLAG, `$1${REDACTED}`)
     .replace(ENV_ASSIGN, `$1${REDACTED}`)
     .replace(BEARER, `$1${REDACTED}`)
-    .replace(OPAQUE, (run) => (DEVICE_ID.test(run) || UUID.test(run) || !/[0-9]/.test(run) || !/[A-Za-z]/.test(run) ? run : REDACTED));
+    .replace(OPAQUE, (run) => (isPublicOrWord(run) ? run : REDACTED));
 }
 
 /** Redacts and cuts `text` to at most `max` characters, saying how much was cut. */
 export function quote(text: string, max = 2000): string {
   const clean = redact(text.trim());
   return clean.length <= max ? clean : `${clean.slice(0, max)}\n… (${clean.length - max} more characters)`;
+}
+
+/**
+ * Long runs that are not secrets: device ids, UUIDs, and (below 40 chars) runs without both letters and
+ * digits, such as identifiers or timestamps. A 43-char device token is redacted even if it happens to
+ * hold no digit.
+ */
+function isPublicOrWord(run: string): boolean {
+  if (DEVICE_ID.test(run) || UUID.test(run)) return true;
+  if (run.length >= 40) return false;
+  return !/[0-9]/.test(run) || !/[A-Za-z]/.test(run);
 }

@@ -4,6 +4,7 @@
  * or none at all.
  */
 import { execa } from 'execa';
+import { childEnvironment } from './child-env.js';
 import { ConfigurationError, TransientError, UnexpectedOutputError } from '../errors.js';
 import { truncateForMessage } from './haproxy-stat.js';
 import type { LoadBalancerConfig } from '../inventory.js';
@@ -133,6 +134,8 @@ async function runCommand(what: string, template: string[], server: string, opti
   const shown = commandLine(argv);
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const result = await execa(file, args, {
+    env: childEnvironment(),
+    extendEnv: false,
     timeout: timeoutMs,
     cancelSignal: options.signal,
     reject: false,

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { ConfigurationError, TransientError } from '../errors.js';
 import type { GatewayAccess } from '../inventory.js';
 import { quote, redact } from '../redact.js';
+import { childEnvironment } from './child-env.js';
 import { resolveSecret } from './secrets.js';
 
 export interface CliRun {
@@ -69,8 +70,8 @@ export async function runCli(access: GatewayAccess, run: CliRun): Promise<CliRes
   const byHand = redact([...shown, ...[file!, ...args].map(shellQuote)].join(' '));
   const started = Date.now();
   const result = await execa(file!, args, {
-    env,
-    extendEnv: true,
+    env: childEnvironment(env),
+    extendEnv: false,
     reject: false,
     stdin: 'ignore',
     timeout: run.timeoutMs,

@@ -9,6 +9,7 @@ import { quote } from '../redact.js';
 import { describeFailure, runCli, type CliResult } from './openclaw-cli.js';
 import * as parse from './openclaw-parse.js';
 import { execa } from 'execa';
+import { childEnvironment } from './child-env.js';
 
 export interface CallContext {
   timeoutMs: number;
@@ -138,8 +139,8 @@ export async function installVersion(access: GatewayAccess, install: InstallSpec
   const heartbeat = ctx.heartbeat ? setInterval(() => ctx.heartbeat?.({ step: 'install', elapsedMs: Date.now() - started }), 5000) : undefined;
   try {
     const r = await execa(file!, args, {
-      env: { ...access.env },
-      extendEnv: true,
+      env: childEnvironment(access.env),
+      extendEnv: false,
       reject: false,
       stdin: 'ignore',
       timeout: ctx.timeoutMs,
@@ -200,7 +201,7 @@ export async function restartGateway(
   let command: string;
   if (restart) {
     command = restart.join(' ');
-    const r = await execa(restart[0]!, restart.slice(1), { env: access.env, extendEnv: true, reject: false, stdin: 'ignore', timeout: ctx.timeoutMs, cancelSignal: ctx.signal });
+    const r = await execa(restart[0]!, restart.slice(1), { env: childEnvironment(access.env), extendEnv: false, reject: false, stdin: 'ignore', timeout: ctx.timeoutMs, cancelSignal: ctx.signal });
     if (r.exitCode !== 0) {
       throw new TransientError(
         `restart command \`${command}\` exited with code ${r.exitCode ?? '(did not run)'}; expected 0 with the gateway restarted.\n` +
@@ -243,7 +244,7 @@ export async function restartGateway(
 export async function runReconnectHook(hook: string[], env: Record<string, string>, ctx: CallContext): Promise<{ command: string; durationMs: number }> {
   const started = Date.now();
   const command = hook.join(' ');
-  const r = await execa(hook[0]!, hook.slice(1), { env, extendEnv: true, reject: false, stdin: 'ignore', timeout: ctx.timeoutMs, cancelSignal: ctx.signal });
+  const r = await execa(hook[0]!, hook.slice(1), { env: childEnvironment(env), extendEnv: false, reject: false, stdin: 'ignore', timeout: ctx.timeoutMs, cancelSignal: ctx.signal });
   if (r.timedOut) throw new TransientError(`reconnect hook \`${command}\` did not finish within ${ctx.timeoutMs / 1000} s and was killed.`);
   if (r.exitCode !== 0) {
     throw new TransientError(

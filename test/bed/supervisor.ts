@@ -6,6 +6,7 @@
 import { execa } from 'execa';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { childEnvironment } from '../../src/activities/child-env.js';
 
 export interface Program {
   name: string;
@@ -78,7 +79,8 @@ export class Supervisor {
   }
 
   async start(): Promise<void> {
-    await execa('supervisord', ['-c', this.confPath]);
+    // Programs inherit supervisord's environment: keep test-runner markers (VITEST...) out of it.
+    await execa('supervisord', ['-c', this.confPath], { env: childEnvironment(), extendEnv: false });
   }
 
   async ctl(...args: string[]): Promise<string> {

@@ -1,0 +1,38 @@
+/** What an e2e test needs from the shared bed: its description, inventory, and a worker on it. */
+import { Worker, NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { join } from 'node:path';
+import { createActivities } from '../../src/activities/index.js';
+import type { Inventory } from '../../src/inventory.js';
+import { loadInventory } from '../../src/inventory-file.js';
+import { defaultBedDir, readBedInfo, type BedInfo } from './bed.js';
+
+export async function bed(): Promise<{ info: BedInfo; inventory: Inventory }> {
+  const info = await readBedInfo(defaultBedDir());
+  return { info, inventory: await loadInventory(info.inventoryPath) };
+}
+
+/** A real worker (real activities, bundled workflows) on the bed's dev server, plus a client. */
+export async function startWorker(info: BedInfo, taskQueue: string) {
+  const nativeConnection = await NativeConnection.connect({ address: info.temporal.address });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: info.temporal.namespace,
+    taskQueue,
+    activities: createActivities(),
+    workflowBundle: { codePath: join(info.dir, 'workflow-bundle.js') },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: info.temporal.address });
+  const client = new Client({ connection, namespace: info.temporal.namespace });
+  return {
+    worker,
+    client,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
