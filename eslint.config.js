@@ -14,7 +14,7 @@ const nodeBuiltins = [
 ].sort();
 
 /** Probe file names the unit tests lint with `lintText` (they never exist on disk). */
-export const LINT_PROBE_FILES = ['src/workflows/__lint_probe__.ts'];
+export const LINT_PROBE_FILES = ['src/workflows/__lint_probe__.ts', 'src/activities/__lint_probe__.ts'];
 
 export default defineConfig(
   globalIgnores(['node_modules/', '.tools/', '.bed/', '.temporal/', 'scratch/', 'test-artifacts/']),

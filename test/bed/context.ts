@@ -36,3 +36,26 @@ export async function startWorker(info: BedInfo, taskQueue: string) {
     },
   };
 }
+
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DeviceIdentity } from './ws-client.js';
+import type { Device, Instance } from '../../src/inventory.js';
+
+/** Runs one real activity (the Temporal wrapper, with its context, heartbeats and error mapping). */
+export function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return new MockActivityEnvironment().run(fn, ...args);
+}
+
+/** The inventory device named `name` and its instance. */
+export function deviceNamed(inventory: Inventory, name: string): { instance: Instance; device: Device } {
+  for (const instance of inventory.instances) {
+    const device = instance.devices.find((d) => d.name === name);
+    if (device) return { instance, device };
+  }
+  throw new Error(`bed inventory has no device named ${name}`);
+}
+
+/** The bed's test-client identity `name` (holds its device tokens, like a real client). */
+export function clientIdentity(info: BedInfo, name: string): Promise<DeviceIdentity> {
+  return DeviceIdentity.loadOrCreate(join(info.dir, 'clients', `${name}.identity.json`));
+}
