@@ -418,3 +418,22 @@ export function countMismatches(records: LogRecord[], q: MismatchQuery): { count
   }
   return { count, samples };
 }
+
+/**
+ * The reasons a failed `openclaw update` gives, pulled from its JSON (`reason`, `message`,
+ * `stderrTail` fields), wherever they sit in stdout/stderr: its useful part is buried under warnings.
+ */
+export function updateFailureReasons(out: Captured): string[] {
+  const text = `${out.stdout}\n${out.stderr}`;
+  const found = new Set<string>();
+  for (const m of text.matchAll(/"(?:reason|message|stderrTail|error)"\s*:\s*"((?:[^"\\]|\\.){3,400})"/g)) {
+    let value: string;
+    try {
+      value = JSON.parse(`"${m[1]}"`) as string;
+    } catch {
+      value = m[1]!;
+    }
+    found.add(quote(value, 400));
+  }
+  return [...found].slice(0, 6);
+}

@@ -127,7 +127,15 @@ export async function installVersion(access: GatewayAccess, install: InstallSpec
   const started = Date.now();
   if (install.type === 'source') {
     const r = await runCli(access, { args: ['update', '--yes', '--json', '--no-restart', '--tag', install.tag ?? version], ...ctx });
-    expectExit(r, [0], 'exit 0 from openclaw update');
+    if (r.exitCode !== 0) {
+      const reasons = parse.updateFailureReasons(r);
+      throw new TransientError(
+        `\`openclaw update\` exited with code ${r.exitCode} after ${(r.durationMs / 1000).toFixed(1)} s; expected it to install ${version}.\n` +
+          (reasons.length ? `It said:\n${reasons.map((x) => `  - ${x}`).join('\n')}\n` : '') +
+          'If doctor reports a database in use, stop the gateway before updating a source checkout.\n' +
+          `Run it by hand:\n  ${r.byHand}`,
+      );
+    }
     parse.parseUpdate(r);
     return { kind: 'source', command: r.byHand, durationMs: Date.now() - started };
   }

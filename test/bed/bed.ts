@@ -317,3 +317,22 @@ export async function httpOk(url: string): Promise<boolean> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Puts one gateway back on `version` with a fresh state dir (same config, port and token). A downgrade
+ * in place is refused by OpenClaw once a newer release migrated the state databases ("schema(s) are
+ * newer than this build"), so the state goes too: use it only for a gateway without paired clients.
+ */
+export async function resetGateway(info: BedInfo, id: string, version = info.fromVersion): Promise<void> {
+  const g = info.gateways.find((x) => x.id === id);
+  if (!g) throw new Error(`bed has no gateway ${id}`);
+  const sup = new Supervisor(info.dir);
+  await sup.ctl('stop', id);
+  await rm(g.prefix, { recursive: true, force: true });
+  await execa('cp', ['-al', openclawTemplate(version), g.prefix]);
+  await rm(g.stateDir, { recursive: true, force: true });
+  await mkdir(g.stateDir, { recursive: true });
+  await sup.ctl('start', id);
+  await waitFor(`${id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000);
+  await waitFor(`HAProxy to see ${g.lbServer} UP`, async () => (await showStat(info.haproxy.socket).catch(() => [])).some((r) => r.server === g.lbServer && r.status === 'UP'), 60_000);
+}

@@ -58,7 +58,7 @@ export async function pairTestClient(info: BedInfo, name: string, scopes = OPERA
   await oc.devicesApprove(gatewayAccess(found.gateway), found.requestId, { timeoutMs: 60_000 });
   const hello = await connectOnce({ url, identity, role: 'operator', scopes, auth: { token } });
   if (hello.kind !== 'hello' || !hello.deviceToken) throw new Error(`bed: ${name} got no device token after approval (${hello.kind})`);
-  hello.socket.close();
+  await hello.socket.close();
   return { identity, home: found.gateway };
 }
 

@@ -79,7 +79,7 @@ describe('rotation', () => {
       const back = await runActivity(gatewayActivities.waitForDeviceBack, target(homeGw.id), op.device, rotated.rotatedAtMs);
       expect(back.back).toBe(true);
     } finally {
-      fresh.socket.close();
+      await fresh.socket.close();
     }
   });
 
@@ -91,7 +91,7 @@ describe('rotation', () => {
     // Put the client back for the tests after this one.
     const fresh = await connectOnce({ url: routeUrl(info, 'op-1'), identity, role: 'operator', scopes: op.device.scopes, auth: { token: await sharedToken(info) } });
     expect(fresh.kind).toBe('hello');
-    if (fresh.kind === 'hello') fresh.socket.close();
+    if (fresh.kind === 'hello') await fresh.socket.close();
   });
 
   it('the real node host recovers from a rotation, and again after its reconnect hook', async () => {
@@ -141,7 +141,7 @@ describe('emergency repair path: revoke, new pairing request, approve', () => {
     expect(hello.kind).toBe('hello');
     if (hello.kind === 'hello') {
       expect(hello.deviceToken).toBeDefined();
-      hello.socket.close();
+      await hello.socket.close();
     }
   });
 

@@ -39,7 +39,7 @@ describe('HAProxy drain and ready', () => {
     expect(out.kind).toBe('hello');
     if (out.kind === 'hello') {
       expect(out.server.bootId).toBe(homeBoot);
-      out.socket.close();
+      await out.socket.close();
     }
   });
 
@@ -100,12 +100,12 @@ describe('HAProxy drain and ready', () => {
     expect(back.kind).toBe('hello');
     if (back.kind === 'hello') {
       expect(back.server.bootId).toBe(homeBoot);
-      back.socket.close();
+      await back.socket.close();
     }
   });
 
   it('an unknown server is a clear, non-retryable configuration error', async () => {
-    const err = await runActivity(loadBalancerActivities.lbDrain, lb(), 'gw-nope').catch((e: unknown) => e as Error & { type?: string; nonRetryable?: boolean });
+    const err = (await runActivity(loadBalancerActivities.lbDrain, lb(), 'gw-nope').catch((e: unknown) => e)) as Error & { type?: string; nonRetryable?: boolean };
     expect(err).toBeInstanceOf(Error);
     expect(err.type).toBe('ConfigurationError');
     expect(err.nonRetryable).toBe(true);
