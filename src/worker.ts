@@ -69,7 +69,7 @@ class RolloutUsageError extends Error {}
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main().catch((err: unknown) => {
-    console.error(err instanceof RolloutError || err instanceof RolloutUsageError ? `error: ${(err as Error).message}` : err);
+    console.error(err instanceof RolloutError || err instanceof RolloutUsageError ? `error: ${(err).message}` : err);
     process.exit(err instanceof RolloutUsageError ? 2 : 1);
   });
 }

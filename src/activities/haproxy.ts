@@ -78,6 +78,7 @@ export function runtimeCommand(address: string, command: string, options: CallOp
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       if (error === undefined) resolve(reply ?? '');
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an abort rejects with the signal's own reason, as fetch does
       else reject(error);
     };
     const onAbort = (): void => finish(signal?.reason ?? new DOMException('The operation was aborted', 'AbortError'));

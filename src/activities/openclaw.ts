@@ -159,7 +159,7 @@ export async function installVersion(access: GatewayAccess, install: InstallSpec
     const byHand = argv.join(' ');
     if (r.isCanceled) throw new TransientError(`\`${byHand}\` was cancelled.`);
     if (r.timedOut) throw new TransientError(`\`${byHand}\` did not finish within ${ctx.timeoutMs / 1000} s and was killed. Run it by hand:\n  ${byHand}`);
-    if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${file}" on this host: ${quote(String(r.cause ?? r.message), 300)}. Fix install.npm / install.command in the inventory.`);
+    if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${file}" on this host: ${quote(describeCause(r.cause, r.message), 300)}. Fix install.npm / install.command in the inventory.`);
     if (r.exitCode !== 0) {
       throw new TransientError(
         `\`${byHand}\` exited with code ${r.exitCode}; expected it to install openclaw ${version}.\n` +
@@ -213,7 +213,7 @@ export async function restartGateway(
     if (r.exitCode !== 0) {
       throw new TransientError(
         `restart command \`${command}\` exited with code ${r.exitCode ?? '(did not run)'}; expected 0 with the gateway restarted.\n` +
-          `It said:\n${quote(r.stderr || r.stdout || String(r.cause ?? ''), 1000)}\nRun it by hand:\n  ${command}`,
+          `It said:\n${quote(r.stderr || r.stdout || describeCause(r.cause, ''), 1000)}\nRun it by hand:\n  ${command}`,
       );
     }
   } else {
@@ -257,7 +257,7 @@ export async function runReconnectHook(hook: string[], env: Record<string, strin
   if (r.exitCode !== 0) {
     throw new TransientError(
       `reconnect hook \`${command}\` exited with code ${r.exitCode ?? '(did not run)'}; expected 0.\n` +
-        `It said:\n${quote(r.stderr || r.stdout || String(r.cause ?? ''), 1000)}\nRun it by hand:\n  ${command}`,
+        `It said:\n${quote(r.stderr || r.stdout || describeCause(r.cause, ''), 1000)}\nRun it by hand:\n  ${command}`,
     );
   }
   return { command, durationMs: Date.now() - started };
@@ -287,4 +287,10 @@ export async function waitForDeviceBack(
     if (Date.now() - started >= ctx.deadlineMs) return { back: false, waitedMs: Date.now() - started, lastSeenAtMs: seen.lastSeenAtMs, connected: seen.connected };
     await new Promise((r) => setTimeout(r, ctx.pollMs ?? 2000));
   }
+}
+
+/** A readable reason from execa's `cause` (an Error, or whatever the child threw). */
+function describeCause(cause: unknown, fallback: string): string {
+  if (cause instanceof Error) return cause.message;
+  return typeof cause === 'string' ? cause : fallback;
 }

@@ -32,7 +32,6 @@ import {
   DeviceIdentity,
   HeldConnection,
   connectOnce,
-  tokenFingerprint,
   type ConnectOutcome,
   type HeldEvent,
 } from './ws-client.js';
@@ -180,7 +179,7 @@ function show(o: ConnectOutcome): Record<string, unknown> {
   return { ...o };
 }
 function showEvent(e: HeldEvent): string {
-  const { atMs: _at, ...rest } = e as HeldEvent & { atMs?: number };
+  const { atMs: _at, ...rest } = e;
   return JSON.stringify(rest);
 }
 

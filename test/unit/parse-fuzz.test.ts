@@ -460,7 +460,7 @@ function plantJson(doc: Json, tok: string, hex: string, rng: Rng): Json {
   if (strings.length > 0 && rng.bool(0.7)) {
     const p = rng.pick(strings);
     const parent = containerAt(out, p.slice(0, -1)) as Record<string | number, Json>;
-    parent[p[p.length - 1]!] = `${String(parent[p[p.length - 1]!])} ${phrase}`;
+    parent[p[p.length - 1]!] = `${JSON.stringify(parent[p[p.length - 1]!])} ${phrase}`;
   } else if (target) {
     target.note = phrase;
   }
@@ -504,7 +504,7 @@ describe('typed error messages never repeat a planted secret', () => {
               const copy = structuredClone(parsed);
               const parent = containerAt(copy, path.slice(0, -1)) as Record<string | number, Json>;
               const key = path[path.length - 1]!;
-              parent[key] = `${String(parent[key])} token ${tok} deviceToken=${hex}`;
+              parent[key] = `${JSON.stringify(parent[key])} token ${tok} deviceToken=${hex}`;
               if (breakParent && !Array.isArray(parent)) for (const k of Object.keys(parent)) if (k !== key) parent[k] = 0;
               const replaced = JSON.stringify(copy);
               const stdout = isNdjson(name) ? docs.map((d, i) => (i === lineNo ? replaced : d)).join('\n') : replaced;
@@ -541,7 +541,7 @@ describe('typed error messages never repeat a planted secret', () => {
           const lines = fixture(name).split('\n').filter((l) => l.trim() !== '');
           const at = rng.int(lines.length);
           lines[at] = JSON.stringify(plantJson(JSON.parse(lines[at]!) as Json, tok, hex, rng));
-          if (rng.bool()) lines[at] = breakIt(lines[at]!, rng);
+          if (rng.bool()) lines[at] = breakIt(lines[at], rng);
           stdout = lines.join('\n');
         } else {
           const planted = serialize(plantJson(JSON.parse(fixture(name)) as Json, tok, hex, rng), rng);
