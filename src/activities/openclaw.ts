@@ -159,7 +159,7 @@ export async function installVersion(access: GatewayAccess, install: InstallSpec
     const byHand = argv.join(' ');
     if (r.isCanceled) throw new TransientError(`\`${byHand}\` was cancelled.`);
     if (r.timedOut) throw new TransientError(`\`${byHand}\` did not finish within ${ctx.timeoutMs / 1000} s and was killed. Run it by hand:\n  ${byHand}`);
-    if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${file}" on this host: ${quote(describeCause(r.cause, r.message), 300)}. Fix install.npm / install.command in the inventory.`);
+    if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${file}" on this host: ${quote(describeCause(r.cause, r.message ?? ""), 300)}. Fix install.npm / install.command in the inventory.`);
     if (r.exitCode !== 0) {
       throw new TransientError(
         `\`${byHand}\` exited with code ${r.exitCode}; expected it to install openclaw ${version}.\n` +
