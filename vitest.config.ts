@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import NameOrderSequencer from './test/bed/sequencer.js';
 
 // Two projects: `unit` (pure code, fakes allowed) and `e2e` (the real bed: Temporal dev server,
 // OpenClaw gateways under supervisor, HAProxy). Both use the `forks` pool: Temporal's native bridge
@@ -6,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
+    // e2e files share one bed and run in name order (see test/bed/sequencer.ts).
+    sequence: { sequencer: NameOrderSequencer },
     projects: [
       {
         test: {

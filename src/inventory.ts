@@ -46,6 +46,8 @@ const TemporalConnection = z
     address: z.string().regex(/^[^\s:]+:\d+$/, { message: 'address must be host:port, e.g. localhost:7233' }).default('localhost:7233'),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1).default('openclaw-rollout'),
+    /** Base URL of the Temporal Web UI, for links the starter prints (e.g. http://localhost:8233). */
+    uiUrl: z.string().regex(/^https?:\/\//, { message: 'uiUrl must start with http:// or https://' }).optional(),
     tls: z
       .object({
         caFile: z.string().optional(),

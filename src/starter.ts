@@ -4,12 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigurationError, RolloutError, ValidationError } from './errors.js';
 import type { Inventory } from './inventory.js';
 import { loadInventory } from './inventory-file.js';
 import { resolveConnection } from './temporal-connection.js';
 import type { PreflightReport } from './workflows/preflight.js';
+import type { ClusterRolloutReport } from './workflows/cluster-rollout.js';
+import { approveRejoin, checkDecision, progressQuery, rejectRejoin, type RolloutProgress } from './workflows/messages.js';
 
 const HELP = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
 each instance returns to traffic (runbook "Cluster update and reload").
@@ -21,6 +23,13 @@ Commands:
   preflight   runbook "Before you start" on every instance, read-only: gateway healthy (runtime
               running, RPC probe ok), listed devices paired, load balancer knows the server
               (needs a running worker: npm run worker -- --inventory <file>)
+  plan        preflight, then print per instance the exact commands a rollout would run; changes nothing
+  start       start the rollout of the cluster (one at a time per cluster); prints its id and UI link
+              --target <version> (default: the inventory's targetVersion)  --by <name>
+  status      the rollout's progress table; --watch refreshes until it ends
+  approve     let a waiting instance rejoin traffic: --instance <id> --approver <name> [--comment <text>]
+  reject      keep a waiting instance out of traffic and stop the rollout (same options)
+  abort       cancel the running rollout: --reason <text>
 
 Options:
   --inventory <file>  the cluster inventory (YAML or JSON)
@@ -54,11 +63,83 @@ function preflightTable(report: PreflightReport): string {
   return [line(head), ...rows.map(line)].join('\n');
 }
 
+/** One rollout per cluster: the workflow id derives from the cluster name. */
+export const rolloutWorkflowId = (cluster: string) => `rollout-${cluster}`;
+
+function uiLink(inventory: Inventory, workflowId: string): string | undefined {
+  const base = process.env.TEMPORAL_UI_URL ?? inventory.temporal.uiUrl;
+  return base ? `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(inventory.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
+}
+
+async function withClient(inventory: Inventory, fn: (client: Client) => Promise<number>): Promise<number> {
+  const { client, connection } = await connectClient(inventory);
+  try {
+    return await fn(client);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The exact commands a rollout runs per instance (what `plan` prints). */
+export function planCommands(inventory: Inventory, target: string): Record<string, string[]> {
+  const lb = inventory.loadBalancer;
+  const lbCmd = (server: string, state: 'drain' | 'ready') =>
+    lb.type === 'haproxy' ? `HAProxy ${lb.socket}: set server ${lb.backend}/${server} state ${state}` : lb.type === 'command' ? (state === 'drain' ? lb.drain : lb.ready).join(' ').replaceAll('{server}', server) : '(no load balancer)';
+  const plan: Record<string, string[]> = {};
+  for (const i of inventory.instances) {
+    const cli = [...i.gateway.cli, ...(i.gateway.profile ? ['--profile', i.gateway.profile] : [])].join(' ');
+    const install =
+      i.install.type === 'global'
+        ? `${i.install.npm.join(' ')} install -g ${i.install.prefix ? `--prefix ${i.install.prefix} ` : ''}openclaw@${target}`
+        : i.install.type === 'source'
+          ? `${cli} update --yes --json --no-restart --tag ${i.install.tag ?? target}`
+          : i.install.command.map((a) => a.replaceAll('{version}', target)).join(' ');
+    plan[i.id] = [
+      lbCmd(i.lbServer, 'drain'),
+      `wait until ${i.lbServer} has 0 sessions (at most ${inventory.policy.drainDeadline / 1000} s)`,
+      install,
+      `${cli} doctor --json --non-interactive`,
+      i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`,
+      `${cli} gateway status --json --require-rpc   (must be healthy on ${target})`,
+      `${cli} channels status --probe --json`,
+      ...i.devices.map((d) => `${cli} devices rotate --device ${d.deviceId} --role ${d.role}${d.scopes.map((sc) => ` --scope ${sc}`).join('')} --json`),
+      ...i.devices.filter((d) => d.reconnectHook).map((d) => d.reconnectHook!.join(' ')),
+      'wait for approveRejoin / rejectRejoin',
+      lbCmd(i.lbServer, 'ready'),
+      `verify: status, channels probe, no device token mismatch in ${cli} logs --json over ${inventory.policy.mismatchWindow / 1000} s, rotated devices connected`,
+    ];
+  }
+  return plan;
+}
+
+function progressTable(p: RolloutProgress): string {
+  const rows = p.instances.map((i) => {
+    const last = i.steps.at(-1);
+    return [i.instance, i.phase, `${i.versionBefore ?? '?'} → ${i.versionAfter ?? '?'}`, last ? `${last.step}: ${last.status}` : '-', i.decision ? `${i.decision.kind} by ${i.decision.approver}` : i.phase === 'AwaitingApproval' ? 'waiting for approval' : '-'];
+  });
+  const head = ['instance', 'phase', 'version', 'last step', 'approval'];
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
+  return [`rollout ${p.rolloutId}: ${p.phase}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`, line(head), ...rows.map(line)].join('\n');
+}
+
 export async function run(argv: string[], out: (s: string) => void = console.log): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { inventory: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      inventory: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      target: { type: 'string' },
+      by: { type: 'string' },
+      instance: { type: 'string' },
+      approver: { type: 'string' },
+      comment: { type: 'string' },
+      reason: { type: 'string' },
+      watch: { type: 'boolean' },
+      wait: { type: 'boolean' },
+    },
   });
   const [command] = positionals;
   if (values.help || !command) {
@@ -91,6 +172,100 @@ export async function run(argv: string[], out: (s: string) => void = console.log
         await connection.close();
       }
     }
+    case 'plan':
+      return withClient(inventory, async (client) => {
+        const report = (await client.workflow.execute('clusterPreflight', {
+          taskQueue: inventory.temporal.taskQueue,
+          workflowId: `${inventory.cluster}/plan/${Date.now()}`,
+          args: [{ inventory }],
+          workflowExecutionTimeout: '10m',
+        })) as PreflightReport;
+        const target = values.target ?? inventory.targetVersion ?? '<target>';
+        if (values.json) out(JSON.stringify({ preflight: report, plan: planCommands(inventory, target) }, null, 2));
+        else {
+          out(preflightTable(report));
+          for (const [instance, commands] of Object.entries(planCommands(inventory, target))) {
+            out(`\n${instance}:`);
+            commands.forEach((c, i) => out(`  ${i + 1}. ${c}`));
+          }
+        }
+        return report.ok ? 0 : 1;
+      });
+    case 'start': {
+      const target = values.target ?? inventory.targetVersion;
+      if (!target) throw new UsageError('start: say which version to roll out: --target <version> (or targetVersion in the inventory)');
+      if (!/^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/.test(target)) throw new UsageError(`start: --target "${target}" is not a version (e.g. 2026.9.6)`);
+      return withClient(inventory, async (client) => {
+        const id = rolloutWorkflowId(inventory.cluster);
+        try {
+          await client.workflow.start('clusterRollout', {
+            taskQueue: inventory.temporal.taskQueue,
+            workflowId: id,
+            workflowIdConflictPolicy: 'FAIL',
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+            args: [{ inventory, targetVersion: target, startedBy: values.by ?? process.env.USER ?? 'unknown' }],
+          });
+        } catch (err) {
+          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+            throw new ConfigurationError(`a rollout of cluster ${inventory.cluster} is already running: ${id}. Follow it with \`status\`, or stop it with \`abort\` first.`);
+          }
+          throw err;
+        }
+        out(`started rollout ${id}: ${inventory.instances.length} instances to ${target}`);
+        const ui = uiLink(inventory, id);
+        if (ui) out(`Temporal Web UI: ${ui}`);
+        out(`approve each instance when asked: npm run starter -- approve --inventory ${values.inventory} --instance <id> --approver <you>`);
+        if (values.wait) {
+          const report = (await client.workflow.getHandle(id).result()) as ClusterRolloutReport;
+          out(`rollout ended: ${report.outcome}`);
+          return report.outcome === 'done' ? 0 : 1;
+        }
+        return 0;
+      });
+    }
+    case 'status':
+      return withClient(inventory, async (client) => {
+        const handle = client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
+        for (;;) {
+          let progress: RolloutProgress;
+          try {
+            progress = await handle.query(progressQuery);
+          } catch (err) {
+            if (err instanceof WorkflowNotFoundError) throw new ConfigurationError(`no rollout of cluster ${inventory.cluster} was found (${rolloutWorkflowId(inventory.cluster)})`);
+            throw err;
+          }
+          out(values.json ? JSON.stringify(progress, null, 2) : progressTable(progress));
+          const desc = await handle.describe();
+          if (!values.watch || desc.status.name !== 'RUNNING') return 0;
+          await new Promise((r) => setTimeout(r, 3000));
+        }
+      });
+    case 'approve':
+    case 'reject': {
+      const checked = checkDecision({ instance: values.instance, approver: values.approver, ...(values.comment ? { comment: values.comment } : {}) });
+      if (!checked.ok) throw new UsageError(`${command}: ${checked.problem.replace(/^instance:/, '--instance:').replace(/^approver:/, '--approver:')}`);
+      if (!inventory.instances.some((i) => i.id === checked.value.instance)) {
+        throw new UsageError(`${command}: unknown instance "${checked.value.instance}" (this inventory has ${inventory.instances.map((i) => i.id).join(', ')})`);
+      }
+      return withClient(inventory, async (client) => {
+        const handle = client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
+        const progress = await handle.query(progressQuery);
+        const slot = progress.instances.find((i) => i.instance === checked.value.instance);
+        if (!progress.current.includes(checked.value.instance) || slot?.phase === 'Pending') {
+          out(`note: ${checked.value.instance} is not being rolled out now (current: ${progress.current.join(', ') || 'none'}); the rollout will record and ignore this ${command}.`);
+        }
+        await handle.signal(command === 'approve' ? approveRejoin : rejectRejoin, checked.value);
+        out(`${command === 'approve' ? 'approval' : 'rejection'} of ${checked.value.instance} by ${checked.value.approver} sent to ${handle.workflowId}`);
+        return 0;
+      });
+    }
+    case 'abort':
+      return withClient(inventory, async (client) => {
+        const handle = client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
+        await handle.cancel();
+        out(`cancellation of ${handle.workflowId} requested${values.reason ? ` (${values.reason})` : ''}`);
+        return 0;
+      });
     default:
       throw new UsageError(`unknown command "${command}" (see --help)`);
   }

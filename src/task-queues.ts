@@ -10,5 +10,4 @@ export const centralQueue = (inventory: Pick<Inventory, 'temporal'>) => inventor
 /** The queue that runs `instance`'s CLI calls and hooks: its host's queue, or the central one. */
 export const hostQueue = (base: string, host: string) => `${base}@${host}`;
 
-export const instanceQueue = (inventory: Pick<Inventory, 'temporal'>, instance: Pick<Instance, 'host'>) =>
-  instance.host ? hostQueue(inventory.temporal.taskQueue, instance.host) : inventory.temporal.taskQueue;
+export const instanceQueue = (baseQueue: string, instance: Pick<Instance, 'host'>) => (instance.host ? hostQueue(baseQueue, instance.host) : baseQueue);

@@ -1,2 +1,4 @@
 /** The workflows the worker bundles (one file each). */
 export { clusterPreflight } from './preflight.js';
+export { clusterRollout } from './cluster-rollout.js';
+export { instanceRollout } from './instance-rollout.js';

@@ -29,7 +29,7 @@ export async function clusterPreflight({ inventory }: PreflightInput): Promise<P
   const central = quickActivities(inventory.policy, inventory.temporal.taskQueue);
   const instances = await Promise.all(
     inventory.instances.map(async (instance): Promise<InstancePreflight> => {
-      const acts = quickActivities(inventory.policy, instanceQueue(inventory, instance));
+      const acts = quickActivities(inventory.policy, instanceQueue(inventory.temporal.taskQueue, instance));
       const target = { instance, policy: inventory.policy };
       const problems: string[] = [];
       const [status, devices, lb] = await Promise.all([

@@ -242,7 +242,7 @@ export async function writeInventory(info: BedInfo, devices: BedDevice[]): Promi
   const inventory: InventoryInput = {
     cluster: 'bed',
     targetVersion: info.targetVersion,
-    temporal: { address: info.temporal.address, namespace: info.temporal.namespace, taskQueue: 'openclaw-rollout' },
+    temporal: { address: info.temporal.address, namespace: info.temporal.namespace, taskQueue: 'openclaw-rollout', uiUrl: info.temporal.uiUrl },
     loadBalancer: { type: 'haproxy', socket: info.haproxy.socket, backend: info.haproxy.backend },
     instances: info.gateways.map((g) => ({
       id: g.id,

@@ -13,14 +13,27 @@ export async function bed(): Promise<{ info: BedInfo; inventory: Inventory }> {
 }
 
 /** A real worker (real activities, bundled workflows) on the bed's dev server, plus a client. */
-export async function startWorker(info: BedInfo, taskQueue: string) {
+export async function startWorker(
+  info: BedInfo,
+  taskQueue: string,
+  opts: { activitiesOnly?: boolean; record?: (activity: string, args: unknown[]) => void } = {},
+) {
   const nativeConnection = await NativeConnection.connect({ address: info.temporal.address });
+  const activities = Object.fromEntries(
+    Object.entries(createActivities()).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => {
+        opts.record?.(name, args);
+        return (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+      },
+    ]),
+  );
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace: info.temporal.namespace,
     taskQueue,
-    activities: createActivities(),
-    workflowBundle: { codePath: join(info.dir, 'workflow-bundle.js') },
+    activities,
+    ...(opts.activitiesOnly ? {} : { workflowBundle: { codePath: join(info.dir, 'workflow-bundle.js') } }),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: info.temporal.address });

@@ -14,6 +14,7 @@ import type { BedInfo } from '../bed/bed.js';
 import { gatewayAccess } from '../bed/clients.js';
 import { bed, startWorker } from '../bed/context.js';
 import { projectRoot } from '../bed/tools.js';
+import { hostQueue as hostQueueName } from '../../src/task-queues.js';
 import type { Inventory } from '../../src/inventory.js';
 
 let info: BedInfo;
@@ -90,6 +91,30 @@ describe('preflight through Temporal', () => {
     expect(report.ok).toBe(false);
     expect(report.instances[1]!.missingDevices).toEqual(['f'.repeat(64)]);
     expect(report.instances[0]!.problems).toEqual([]);
+  });
+
+  it('runs an instance\'s commands on its host\'s worker (`worker --host`), through that host\'s queue', async () => {
+    const spread = structuredClone(inventory);
+    spread.instances[1]!.host = 'h2';
+    const hostQueue = hostQueueName(inventory.temporal.taskQueue, 'h2');
+    const calls: { activity: string; instance?: string }[] = [];
+    const hostWorker = await startWorker(info, hostQueue, {
+      activitiesOnly: true,
+      record: (activity, args) => calls.push({ activity, instance: (args[0] as { instance?: { id: string } }).instance?.id }),
+    });
+    try {
+      const report: PreflightReport = await w.client.workflow.execute(clusterPreflight, {
+        taskQueue: inventory.temporal.taskQueue,
+        workflowId: `bed-test/preflight-hosts/${Date.now()}`,
+        args: [{ inventory: spread }],
+      });
+      expect(report.ok, JSON.stringify(report)).toBe(true);
+      // The host worker ran exactly the h2 instance's gateway calls, and nothing else.
+      expect(calls.map((c) => c.activity).sort()).toEqual(['gatewayStatus', 'listDevices']);
+      expect(new Set(calls.map((c) => c.instance))).toEqual(new Set([spread.instances[1]!.id]));
+    } finally {
+      await hostWorker.stop();
+    }
   });
 
   it('works from the starter CLI, printing one row per instance', async () => {

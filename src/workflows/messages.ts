@@ -1,0 +1,96 @@
+/**
+ * Signals and queries of the rollout workflows, shared with the starter. Workflow-safe: no I/O.
+ * Payloads are one JSON object each, so the Temporal Web UI's "Send a Signal" dialog can send them.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** What an operator sends to approve or reject an instance's return to traffic. */
+export interface RejoinDecision {
+  instance: string;
+  approver: string;
+  comment?: string;
+}
+
+export const approveRejoin = defineSignal<[RejoinDecision]>('approveRejoin');
+export const rejectRejoin = defineSignal<[RejoinDecision]>('rejectRejoin');
+
+export const APPROVE_DESCRIPTION =
+  'Return a drained, updated and verified instance to traffic. Payload: {"instance": "gw-2", "approver": "alice", "comment": "checked the dashboards"}. Ignored (and recorded) unless that instance is waiting for approval.';
+export const REJECT_DESCRIPTION =
+  'Keep the instance out of traffic and stop the rollout with a report. Payload: {"instance": "gw-2", "approver": "alice", "comment": "why"}.';
+
+/** One step of an instance rollout, as shown in progress and the report. */
+export interface StepRecord {
+  step: string;
+  status: 'running' | 'ok' | 'failed' | 'skipped';
+  startedAt: string;
+  endedAt?: string;
+  detail?: string;
+}
+
+/** A signal that was received and not applied, with why. */
+export interface IgnoredMessage {
+  signal: string;
+  payload: unknown;
+  reason: string;
+  at: string;
+}
+
+export type InstancePhase =
+  | 'Pending'
+  | 'Draining'
+  | 'Updating'
+  | 'Restarting'
+  | 'Verifying'
+  | 'RotatingTokens'
+  | 'AwaitingApproval'
+  | 'Rejoining'
+  | 'VerifyingAfterRejoin'
+  | 'Done'
+  | 'Rejected'
+  | 'Failed';
+
+export interface InstanceProgress {
+  instance: string;
+  phase: InstancePhase;
+  versionBefore: string | null;
+  versionAfter: string | null;
+  steps: StepRecord[];
+  decision?: RejoinDecision & { kind: 'approve' | 'reject'; at: string };
+  ignored: IgnoredMessage[];
+  approvalTimeouts: number;
+}
+
+export interface RolloutProgress {
+  rolloutId: string;
+  cluster: string;
+  targetVersion: string;
+  phase: 'Preflight' | 'RollingOut' | 'Verifying' | 'Done' | 'Rejected' | 'Failed';
+  current: string[];
+  instances: InstanceProgress[];
+  ignored: IgnoredMessage[];
+}
+
+export const progressQuery = defineQuery<RolloutProgress>('progress');
+
+/** Sent by each instance child to its parent rollout whenever its phase changes (keeps `progress` live). */
+export const instanceProgressSignal = defineSignal<[InstanceProgress]>('instanceProgress');
+export const INSTANCE_PROGRESS_DESCRIPTION = 'Internal: an instance child reports its progress to the rollout. Operators do not send this.';
+export const instanceProgressQuery = defineQuery<InstanceProgress>('progress');
+
+/**
+ * Checks a decision payload by hand (no zod in the workflow bundle): one object with a non-empty
+ * `instance` and `approver`, optional string `comment`. Returns the problem in plain words, or the value.
+ */
+export function checkDecision(raw: unknown): { ok: true; value: RejoinDecision } | { ok: false; problem: string } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, problem: 'expected one JSON object like {"instance": "gw-2", "approver": "alice", "comment": "..."}' };
+  }
+  const r = raw as Record<string, unknown>;
+  if (typeof r.instance !== 'string' || r.instance.trim() === '') return { ok: false, problem: 'instance: expected the instance id, e.g. "gw-2"' };
+  if (typeof r.approver !== 'string' || r.approver.trim() === '') return { ok: false, problem: 'approver: expected who approves, e.g. "alice"' };
+  if (r.comment !== undefined && typeof r.comment !== 'string') return { ok: false, problem: 'comment: expected a string' };
+  const extra = Object.keys(r).filter((k) => !['instance', 'approver', 'comment'].includes(k));
+  if (extra.length) return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only instance, approver and comment` };
+  return { ok: true, value: { instance: r.instance.trim(), approver: r.approver.trim(), ...(r.comment ? { comment: r.comment } : {}) } };
+}
