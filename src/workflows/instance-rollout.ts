@@ -89,10 +89,14 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
   setHandler(instanceProgressQuery, () => progress, { description: 'Phase, steps, versions and decisions of this instance.' });
 
   const parent = workflowInfo().parent;
+  /** Keeps the parent's `progress` query live (one signal per phase change or approval timeout). */
+  const reportToParent = async () => {
+    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(instanceProgressSignal, progress);
+  };
   const setPhase = async (phase: InstancePhase) => {
     progress.phase = phase;
     setCurrentDetails(`**${instance.id}**: ${phase}\n\n${progress.steps.map((s) => `- ${s.step}: ${s.status}${s.detail ? ` (${s.detail})` : ''}`).join('\n')}`);
-    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(instanceProgressSignal, progress);
+    await reportToParent();
   };
   async function step<T>(name: string, run: () => Promise<T>, detail?: (r: T) => string): Promise<T> {
     const record: InstanceProgress['steps'][number] = { step: name, status: 'running', startedAt: now() };
@@ -178,6 +182,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     setCurrentDetails(approvalSummary());
     if (!(await condition(() => pending !== undefined, policy.approvalTimeout))) {
       progress.approvalTimeouts++;
+      await reportToParent();
       log.warn('approval timed out; instance stays drained, asking again', { instance: instance.id, times: progress.approvalTimeouts });
     }
   }

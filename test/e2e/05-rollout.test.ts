@@ -1,0 +1,205 @@
+/**
+ * The product on the real bed: rollouts started, approved and rejected from the starter CLI, driven by a
+ * real worker on the Temporal dev server against real gateways, HAProxy and clients.
+ *  1. `plan` changes nothing.
+ *  2. A rollout to the release the cluster already runs, with a short approval timeout: the first
+ *     instance waits drained, is asked again after the timeout, ignores an approval for another
+ *     instance, and a rejection stops the rollout with that instance still drained.
+ *  3. The full 3-instance rollout to the target with approvals: a second start is refused, HAProxy shows
+ *     each instance drained only during its own turn, every gateway ends on the target, in traffic,
+ *     and the rotated clients are connected again.
+ * This file runs last: it leaves every gateway on the target release.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { showStat } from '../../src/activities/haproxy.js';
+import * as oc from '../../src/activities/openclaw.js';
+import type { Inventory } from '../../src/inventory.js';
+import { rolloutWorkflowId, run as starter } from '../../src/starter.js';
+import { progressQuery, type RolloutProgress } from '../../src/workflows/messages.js';
+import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
+import { sleep, type BedInfo } from '../bed/bed.js';
+import { gatewayAccess, routeUrl, sharedToken } from '../bed/clients.js';
+import { bed, clientIdentity, deviceNamed, startWorker } from '../bed/context.js';
+import { HeldConnection } from '../bed/ws-client.js';
+
+let info: BedInfo;
+let inventory: Inventory;
+let w: Awaited<ReturnType<typeof startWorker>>;
+let opClient: HeldConnection;
+
+/** Runs the starter in-process and returns its exit code and output. */
+async function cli(...args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  try {
+    const code = await starter(args, (s) => lines.push(s));
+    return { code, out: lines.join('\n') };
+  } catch (err) {
+    return { code: 2, out: `${lines.join('\n')}\nerror: ${(err as Error).message}` };
+  }
+}
+
+/** Samples HAProxy's view every 500 ms: which servers are out of traffic at each moment. */
+function haproxySampler() {
+  const samples: { at: number; drained: string[] }[] = [];
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      const rows = await showStat(info.haproxy.socket).catch(() => []);
+      samples.push({ at: Date.now(), drained: rows.filter((r) => r.backend === info.haproxy.backend && r.server !== 'BACKEND' && /DRAIN|MAINT/.test(r.status)).map((r) => r.server) });
+      await sleep(500);
+    }
+  })();
+  return { samples, stop: async () => ((stop = true), await loop) };
+}
+
+async function waitForPhase(id: string, instance: string, phase: string, timeoutMs: number): Promise<RolloutProgress> {
+  const handle = w.client.workflow.getHandle(id);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const p = await handle.query(progressQuery);
+    const slot = p.instances.find((i) => i.instance === instance);
+    if (slot?.phase === phase) return p;
+    if (slot?.phase === 'Failed' || p.phase === 'Failed') throw new Error(`rollout failed while waiting for ${instance} ${phase}: ${JSON.stringify(slot?.steps.at(-1))}`);
+    if (Date.now() > deadline) throw new Error(`${instance} did not reach ${phase} within ${timeoutMs / 1000} s (now ${slot?.phase})`);
+    await sleep(2000);
+  }
+}
+
+beforeAll(async () => {
+  ({ info, inventory } = await bed());
+  w = await startWorker(info, inventory.temporal.taskQueue);
+  // op-1 as a real client: holds its connection through HAProxy, re-authenticates with shared auth.
+  const op = deviceNamed(inventory, 'op-1');
+  opClient = new HeldConnection({ url: routeUrl(info, 'op-1'), identity: await clientIdentity(info, 'op-1'), role: 'operator', scopes: op.device.scopes, sharedToken: await sharedToken(info) });
+  expect((await opClient.start()).type).toBe('hello');
+});
+afterAll(async () => {
+  await opClient?.stop();
+  await w?.stop();
+});
+
+describe('plan', () => {
+  it('prints the commands per instance and changes nothing', async () => {
+    const before = await Promise.all(info.gateways.map((g) => oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 })));
+    const r = await cli('plan', '--inventory', info.inventoryPath, '--target', info.targetVersion);
+    expect(r.code, r.out).toBe(0);
+    for (const g of info.gateways) {
+      expect(r.out).toContain(`${g.id}:`);
+      expect(r.out).toContain(`set server gateways/${g.lbServer} state drain`);
+    }
+    expect(r.out).toContain(`openclaw@${info.targetVersion}`);
+    const rows = await showStat(info.haproxy.socket);
+    for (const g of info.gateways) expect(rows.find((x) => x.server === g.lbServer)?.status).toBe('UP');
+    const after = await Promise.all(info.gateways.map((g) => oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 })));
+    const tokens = (l: typeof before) => l.map((x) => x.paired.map((d) => d.tokens.map((t) => t.rotatedAtMs ?? t.createdAtMs)));
+    expect(tokens(after)).toEqual(tokens(before));
+  });
+});
+
+describe('approval timeout and rejection', () => {
+  it('keeps the instance drained past the approval timeout, ignores stray approvals, and stops on reject', async () => {
+    // Same release as running: the update steps run for real without moving the bed forward.
+    const file = join(info.dir, 'cluster-short-approval.yaml');
+    const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown> & { policy: Record<string, unknown> };
+    raw.policy = { ...raw.policy, approvalTimeout: '5s' };
+    await writeFile(file, toYaml(raw));
+    const first = inventory.instances[0]!.id;
+    const second = inventory.instances[1]!.id;
+
+    const started = await cli('start', '--inventory', file, '--target', info.fromVersion, '--by', 'test');
+    expect(started.code, started.out).toBe(0);
+    const id = rolloutWorkflowId(inventory.cluster);
+    try {
+    expect(started.out).toContain(id);
+    expect(started.out).toContain(`${info.temporal.uiUrl}/namespaces/default/workflows/${id}`);
+
+    await waitForPhase(id, first, 'AwaitingApproval', 8 * 60_000);
+    // Another instance is not waiting: its approval is recorded and ignored.
+    expect((await cli('approve', '--inventory', file, '--instance', second, '--approver', 'bob')).code).toBe(0);
+    await sleep(7000); // past the 5 s approval timeout
+    const p = await w.client.workflow.getHandle(id).query(progressQuery);
+    const slot = p.instances.find((i) => i.instance === first)!;
+    expect(slot.phase).toBe('AwaitingApproval');
+    expect(slot.approvalTimeouts).toBeGreaterThanOrEqual(1);
+    expect(p.ignored.map((x) => (x.payload as { instance: string }).instance)).toContain(second);
+    const rows = await showStat(info.haproxy.socket);
+    expect(rows.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
+
+    expect((await cli('reject', '--inventory', file, '--instance', first, '--approver', 'alice', '--comment', 'not today')).code).toBe(0);
+    const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
+    expect(report.outcome).toBe('rejected');
+    const rejected = report.instances.find((i) => i.instance === first)!;
+    expect(rejected.decision).toMatchObject({ kind: 'reject', approver: 'alice', comment: 'not today' });
+    expect(report.instances.find((i) => i.instance === second)!.phase).toBe('Pending');
+    const after = await showStat(info.haproxy.socket);
+    expect(after.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
+    expect(after.find((x) => x.server === inventory.instances[1]!.lbServer)?.status).toBe('UP');
+
+    } finally {
+      // Whatever happened above, leave no rollout running and no instance drained for the next test
+      // (an operator would investigate and return the instance by hand).
+      await w.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
+    }
+    const { createLoadBalancer } = await import('../../src/activities/load-balancer.js');
+    await createLoadBalancer(inventory.loadBalancer).ready(inventory.instances[0]!.lbServer);
+  });
+});
+
+describe('full rollout with approvals', () => {
+  it('updates every instance one at a time, each rejoining only after its approval', async () => {
+    const sampler = haproxySampler();
+    const turns: { instance: string; from: number; to: number }[] = [];
+    const id = rolloutWorkflowId(inventory.cluster);
+    try {
+      const started = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion, '--by', 'test');
+      expect(started.code, started.out).toBe(0);
+      const again = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion);
+      expect(again.code).toBe(2);
+      expect(again.out).toContain(`already running: ${id}`);
+
+      for (const instance of inventory.instances) {
+        const from = Date.now();
+        await waitForPhase(id, instance.id, 'AwaitingApproval', 8 * 60_000);
+        const approved = await cli('approve', '--inventory', info.inventoryPath, '--instance', instance.id, '--approver', 'alice', '--comment', 'looks good');
+        expect(approved.code, approved.out).toBe(0);
+        await waitForPhase(id, instance.id, 'Done', 5 * 60_000);
+        turns.push({ instance: instance.lbServer, from, to: Date.now() });
+      }
+      const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('done');
+      for (const i of report.instances) {
+        expect(i.versionBefore).toBe(info.fromVersion);
+        expect(i.versionAfter).toBe(info.targetVersion);
+        expect(i.decision).toMatchObject({ kind: 'approve', approver: 'alice' });
+      }
+    } finally {
+      await sampler.stop();
+    }
+
+    // HAProxy: never more than one instance out of traffic, and each only during its own turn.
+    expect(Math.max(...sampler.samples.map((s) => s.drained.length))).toBeLessThanOrEqual(1);
+    for (const s of sampler.samples.filter((x) => x.drained.length)) {
+      const turn = turns.find((t) => s.at >= t.from - 1000 && s.at <= t.to + 1000);
+      expect(turn?.instance, `sample at ${new Date(s.at).toISOString()}: ${s.drained.join(',')}`).toBe(s.drained[0]);
+    }
+    expect(new Set(sampler.samples.flatMap((s) => s.drained))).toEqual(new Set(inventory.instances.map((i) => i.lbServer)));
+
+    // The end state an operator checks.
+    const rows = await showStat(info.haproxy.socket);
+    for (const g of info.gateways) {
+      expect(rows.find((r) => r.server === g.lbServer)?.status).toBe('UP');
+      const status = await oc.gatewayStatus(gatewayAccess(g), { timeoutMs: 60_000 });
+      expect(status.version, g.id).toBe(info.targetVersion);
+    }
+    for (const name of ['node-1', 'op-1']) {
+      const { instance, device } = deviceNamed(inventory, name);
+      const list = await oc.devicesList(instance.gateway, { timeoutMs: 60_000 });
+      expect(list.paired.find((d) => d.deviceId === device.deviceId)?.connected, name).toBe(true);
+    }
+    expect(opClient.connected).toBe(true);
+  });
+});
