@@ -31,8 +31,8 @@ export interface CliResult {
 
 const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-/** The environment for the CLI; credentials go in env vars (never argv, which `ps` shows). */
-export async function cliEnvironment(access: GatewayAccess): Promise<{ env: Record<string, string>; shown: string[] }> {
+/** The environment for the CLI (state dir, config path, the inventory's env) and how to show it. */
+export function cliEnvironment(access: GatewayAccess): { env: Record<string, string>; shown: string[] } {
   const env: Record<string, string> = { ...access.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   const shown = Object.entries(access.env).map(([k, v]) => `${k}=${shellQuote(v)}`);
   if (access.stateDir) {
@@ -43,31 +43,40 @@ export async function cliEnvironment(access: GatewayAccess): Promise<{ env: Reco
     env.OPENCLAW_CONFIG_PATH = access.configPath;
     shown.push(`OPENCLAW_CONFIG_PATH=${shellQuote(access.configPath)}`);
   }
-  if (access.token) {
-    env.OPENCLAW_GATEWAY_TOKEN = await resolveSecret(access.token, 'gateway.token');
-    shown.push('OPENCLAW_GATEWAY_TOKEN=<your gateway token>');
-  }
-  if (access.password) {
-    env.OPENCLAW_GATEWAY_PASSWORD = await resolveSecret(access.password, 'gateway.password');
-    shown.push('OPENCLAW_GATEWAY_PASSWORD=<your gateway password>');
-  }
   return { env, shown };
 }
 
-/** The full argv for one call: the CLI, --profile, the subcommand, and --url where it applies. */
-export function cliArgv(access: GatewayAccess, run: Pick<CliRun, 'args' | 'remote'>): string[] {
+/**
+ * The full argv for one call: the CLI, --profile, the subcommand, and for subcommands that take them,
+ * --url with its credentials. The CLI refuses a --url override without explicit --token/--password
+ * ("gateway url override requires explicit credentials"; OPENCLAW_GATEWAY_TOKEN is not enough), so
+ * the secret goes on argv here; `shown` is the same argv with the secret replaced by a placeholder.
+ */
+export async function cliArgv(access: GatewayAccess, run: Pick<CliRun, 'args' | 'remote'>): Promise<{ argv: string[]; shown: string[] }> {
   const argv = [...access.cli];
   if (access.profile) argv.push('--profile', access.profile);
   argv.push(...run.args);
-  if (run.remote && access.url) argv.push('--url', access.url);
-  return argv;
+  const shown = [...argv];
+  if (run.remote && access.url) {
+    argv.push('--url', access.url);
+    shown.push('--url', access.url);
+    if (access.token) {
+      argv.push('--token', await resolveSecret(access.token, 'gateway.token'));
+      shown.push('--token', '<your gateway token>');
+    } else if (access.password) {
+      argv.push('--password', await resolveSecret(access.password, 'gateway.password'));
+      shown.push('--password', '<your gateway password>');
+    }
+  }
+  return { argv, shown };
 }
 
 /** Runs one CLI call. Resolves with whatever exit code it had; throws only when it could not run or hung. */
 export async function runCli(access: GatewayAccess, run: CliRun): Promise<CliResult> {
-  const { env, shown } = await cliEnvironment(access);
-  const [file, ...args] = cliArgv(access, run);
-  const byHand = redact([...shown, ...[file!, ...args].map(shellQuote)].join(' '));
+  const { env, shown: shownEnv } = cliEnvironment(access);
+  const { argv, shown } = await cliArgv(access, run);
+  const [file, ...args] = argv;
+  const byHand = redact([...shownEnv, ...shown.map(shellQuote)].join(' '));
   const started = Date.now();
   const result = await execa(file!, args, {
     env: childEnvironment(env),

@@ -4,7 +4,9 @@
  * and the read-only preflight (runbook "Before you start") passing through a real Temporal worker.
  */
 import { execa } from 'execa';
-import { realpath } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gatewayActivities } from '../../src/activities/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oc from '../../src/activities/openclaw.js';
 import { showStat } from '../../src/activities/haproxy.js';
@@ -12,7 +14,7 @@ import { clusterPreflight } from '../../src/workflows/preflight.js';
 import type { PreflightReport } from '../../src/workflows/preflight.js';
 import type { BedInfo } from '../bed/bed.js';
 import { gatewayAccess } from '../bed/clients.js';
-import { bed, startWorker } from '../bed/context.js';
+import { bed, runActivity, startWorker } from '../bed/context.js';
 import { projectRoot } from '../bed/tools.js';
 import { hostQueue as hostQueueName } from '../../src/task-queues.js';
 import type { Inventory } from '../../src/inventory.js';
@@ -61,6 +63,29 @@ describe('the test bed', () => {
     const paired = list.paired.find((p) => p.deviceId === node!.d.deviceId);
     expect(paired?.connected).toBe(true);
     expect(paired?.roles).toContain('node');
+  });
+});
+
+describe('reaching a gateway by URL (remote mode)', () => {
+  it('works with the shared token referenced by file, and the token never shows in what it reports', async () => {
+    const g = info.gateways[0]!;
+    await mkdir(join(info.dir, 'remote-home'), { recursive: true });
+    const remote = { cli: g.cli, env: { PATH: g.env.PATH!, HOME: join(info.dir, 'remote-home') }, url: g.wsUrl, token: { file: info.sharedTokenFile } };
+    const status = await runActivity(gatewayActivities.gatewayStatus, { instance: { ...inventory.instances[0]!, gateway: remote }, policy: inventory.policy });
+    expect(status.healthy).toBe(true);
+    const list = await oc.devicesList(remote, { timeoutMs: 60_000 });
+    expect(Array.isArray(list.paired)).toBe(true);
+    expect(JSON.stringify(status)).not.toContain((await readFile(info.sharedTokenFile, 'utf8')).trim());
+  });
+
+  it('names the missing secret and its field when the env var is not set, without running anything', async () => {
+    const g = info.gateways[0]!;
+    const remote = { cli: ['/nonexistent/openclaw'], env: {}, url: g.wsUrl, token: { env: 'OPENCLAW_ROLLOUT_TEST_UNSET_TOKEN' } };
+    const err = (await runActivity(gatewayActivities.gatewayStatus, { instance: { ...inventory.instances[0]!, gateway: remote }, policy: inventory.policy }).catch((e: unknown) => e)) as Error & { type?: string; nonRetryable?: boolean };
+    expect(err.type).toBe('ConfigurationError');
+    expect(err.nonRetryable).toBe(true);
+    expect(err.message).toContain('gateway.token');
+    expect(err.message).toContain('OPENCLAW_ROLLOUT_TEST_UNSET_TOKEN');
   });
 });
 
