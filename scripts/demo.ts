@@ -9,6 +9,7 @@ import { rolloutWorkflowId, run as starter } from '../src/starter.js';
 import { createWorker } from '../src/worker.js';
 import { progressQuery } from '../src/workflows/messages.js';
 import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sleep, startBed, stopBed } from '../test/bed/bed.js';
 import { gatewayAccess, pairBedClients, routeUrl, sharedToken } from '../test/bed/clients.js';
 import { bedHealth } from '../test/bed/health.js';
@@ -16,6 +17,8 @@ import { clientIdentity } from '../test/bed/context.js';
 import { HeldConnection, connectOnce } from '../test/bed/ws-client.js';
 
 const keep = process.argv.includes('--keep');
+// The demo narrates; the worker only speaks up for warnings (approval timeouts) and errors.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 const step = (s: string) => console.log(`\n== ${s}`);
 
 step('starting the local cluster (Temporal dev server + Web UI, 3 gateways under supervisor, HAProxy)');
