@@ -107,13 +107,18 @@ export interface GatewayStatus {
   url: string | null;
 }
 
-export function parseGatewayStatus(out: Captured): GatewayStatus {
+/**
+ * `remote`: the CLI reached the gateway by --url, so it cannot see the gateway's process (the port
+ * check is about this host): an answering RPC probe is then the proof that the runtime runs.
+ */
+export function parseGatewayStatus(out: Captured, opts: { remote?: boolean } = {}): GatewayStatus {
   const s = parseJson('openclaw gateway status --json', out, GatewayStatusJson, 'a JSON object with gateway, port and rpc');
   const listeners = s.port?.listeners ?? [];
   const rpcOk = s.rpc.ok === true;
+  const runtimeRunning = opts.remote ? rpcOk : listeners.length > 0;
   return {
-    healthy: rpcOk && listeners.length > 0,
-    runtimeRunning: listeners.length > 0,
+    healthy: rpcOk && runtimeRunning,
+    runtimeRunning,
     rpcOk,
     version: rpcOk ? (s.rpc.server?.version ?? s.rpc.version ?? null) : null,
     bootId: s.rpc.server?.bootId ?? null,
@@ -293,11 +298,22 @@ export interface DoctorReport {
   warnings: string[];
 }
 
+/**
+ * Right after a new release is installed under a running gateway, `doctor --json` may print a
+ * human "Doctor warnings" box (e.g. "uses schema version 21; stop active agents and run openclaw doctor
+ * --fix") on stdout BEFORE its JSON line (test/fixtures/openclaw/doctor.migration-notice.txt). The JSON
+ * is then the last line; the box's text is kept as a warning.
+ */
 export function parseDoctor(out: Captured): DoctorReport {
-  const d = parseJson('openclaw doctor --json', out, DoctorJson, 'a JSON object with ok and findings');
+  const lines = out.stdout.trimEnd().split('\n');
+  const lastJson = lines.length > 1 && lines.at(-1)!.trimStart().startsWith('{') ? lines.length - 1 : -1;
+  const notice = lastJson > 0 ? lines.slice(0, lastJson).join('\n') : '';
+  const jsonOut = lastJson > 0 ? { ...out, stdout: lines[lastJson]! } : out;
+  const d = parseJson('openclaw doctor --json', jsonOut, DoctorJson, 'a JSON object with ok and findings');
   const pick = (sev: RegExp) => d.findings.filter((f) => sev.test(f.severity)).map((f) => `${f.checkId ?? 'doctor'}: ${f.message}`);
   const errors = pick(/^(error|critical|fatal)$/i);
-  return { passed: errors.length === 0, errors, warnings: pick(/^warn(ing)?$/i) };
+  const noticeText = notice.replace(/[│◇├╮╯─]/g, ' ').replace(/\s+/g, ' ').trim();
+  return { passed: errors.length === 0, errors, warnings: [...(noticeText ? [quote(noticeText, 600)] : []), ...pick(/^warn(ing)?$/i)] };
 }
 
 // ---------------------------------------------------------------------------------------------------

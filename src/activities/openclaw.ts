@@ -27,7 +27,7 @@ function expectExit(result: CliResult, ok: number[], expected: string): void {
 export async function gatewayStatus(access: GatewayAccess, ctx: CallContext): Promise<parse.GatewayStatus> {
   const r = await runCli(access, { args: ['gateway', 'status', '--json', '--require-rpc', '--timeout', '10000'], remote: true, ...ctx });
   // Exit 1 with --require-rpc means "RPC probe failed": the JSON still says what is down.
-  return parse.parseGatewayStatus(r);
+  return parse.parseGatewayStatus(r, { remote: access.url !== undefined });
 }
 
 /** `openclaw devices list --json`. */

@@ -136,7 +136,7 @@ describe('approval timeout and rejection', () => {
     const rejected = report.instances.find((i) => i.instance === first)!;
     expect(rejected.decision).toMatchObject({ kind: 'reject', approver: 'alice', comment: 'not today' });
     expect(report.instances.find((i) => i.instance === second)!.phase).toBe('Pending');
-    await saveHistories(w.client, 'rejected', [id, `${id}/${first}`, `${id}/preflight`]);
+    await saveHistories(info, 'rejected', [id, `${id}/${first}`, `${id}/preflight`]);
     const after = await showStat(info.haproxy.socket);
     expect(after.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
     expect(after.find((x) => x.server === inventory.instances[1]!.lbServer)?.status).toBe('UP');
@@ -173,7 +173,7 @@ describe('full rollout with approvals', () => {
       }
       const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('done');
-      await saveHistories(w.client, 'approved', [id, ...inventory.instances.map((i) => `${id}/${i.id}`), `${id}/preflight`, `${id}/final-check`]);
+      await saveHistories(info, 'approved', [id, ...inventory.instances.map((i) => `${id}/${i.id}`), `${id}/preflight`, `${id}/final-check`]);
       for (const i of report.instances) {
         expect(i.versionBefore).toBe(info.fromVersion);
         expect(i.versionAfter).toBe(info.targetVersion);

@@ -495,3 +495,25 @@ describe('parseLogs + countMismatches', () => {
     expect(() => parseLogs({ stdout: `${fixture('logs.startup.ndjson')}\nnot json\n`, stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
   });
 });
+
+describe('gateway status in remote mode (--url)', () => {
+  it('trusts an answering RPC probe when the process cannot be seen from this host', () => {
+    const raw = JSON.parse(readFileSync(new URL('../fixtures/openclaw/gateway-status.ok.json', import.meta.url), 'utf8')) as { port: { listeners: unknown[] } };
+    raw.port.listeners = [];
+    const out = { stdout: JSON.stringify(raw), stderr: '', exitCode: 0 };
+    expect(parseGatewayStatus(out).healthy).toBe(false);
+    expect(parseGatewayStatus(out, { remote: true }).healthy).toBe(true);
+    const down = { stdout: readFileSync(new URL('../fixtures/openclaw/gateway-status.down.json', import.meta.url), 'utf8'), stderr: '', exitCode: 1 };
+    expect(parseGatewayStatus(down, { remote: true }).healthy).toBe(false);
+  });
+});
+
+describe('doctor right after an install under a running gateway', () => {
+  it('reads the JSON line after the human "Doctor warnings" box and keeps the box as a warning', () => {
+    const text = readFileSync(new URL('../fixtures/openclaw/doctor.migration-notice.txt', import.meta.url), 'utf8');
+    const report = parseDoctor({ stdout: text, stderr: '', exitCode: 0 });
+    expect(report.passed).toBe(true);
+    expect(report.warnings[0]).toContain('uses schema version 21; stop active agents and run openclaw doctor --fix');
+    expect(report.warnings.length).toBe(1 + (JSON.parse(text.trim().split('\n').at(-1)!) as { findings: unknown[] }).findings.length);
+  });
+});
