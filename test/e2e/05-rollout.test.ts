@@ -186,8 +186,9 @@ describe('full rollout with approvals', () => {
     // HAProxy: never more than one instance out of traffic, and each only during its own turn.
     expect(Math.max(...sampler.samples.map((s) => s.drained.length))).toBeLessThanOrEqual(1);
     for (const s of sampler.samples.filter((x) => x.drained.length)) {
-      const turn = turns.find((t) => s.at >= t.from - 1000 && s.at <= t.to + 1000);
-      expect(turn?.instance, `sample at ${new Date(s.at).toISOString()}: ${s.drained.join(',')}`).toBe(s.drained[0]);
+      // The turns around this moment (±1 s for the sampler's and the poller's own delays at a handover).
+      const around = turns.filter((t) => s.at >= t.from - 1000 && s.at <= t.to + 1000).map((t) => t.instance);
+      expect(around, `sample at ${new Date(s.at).toISOString()}: ${s.drained.join(',')}`).toContain(s.drained[0]);
     }
     expect(new Set(sampler.samples.flatMap((s) => s.drained))).toEqual(new Set(inventory.instances.map((i) => i.lbServer)));
 

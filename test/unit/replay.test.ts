@@ -1,0 +1,28 @@
+/**
+ * Replay: every history in test/fixtures/histories (exported with `temporal workflow show --output
+ * json` from real rollouts on the bed by test/e2e/05-rollout.test.ts, see test/bed/histories.ts) must
+ * replay against the current workflow code without a nondeterminism error. A change to a workflow's
+ * command sequence must keep these replaying (use `patched()`); when a new path is added, record its
+ * history and add it here. `npm run replay` runs the same check by hand.
+ */
+import { execa } from 'execa';
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../bed/tools.js';
+
+const dir = new URL('../fixtures/histories/', import.meta.url).pathname;
+const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+
+describe('replaying recorded histories', () => {
+  it('has recorded histories of the approved and the rejected rollout, parent and children', () => {
+    expect(files).toEqual(expect.arrayContaining(['approved--rollout-bed.json', 'rejected--rollout-bed.json', 'approved--rollout-bed_gw-1.json', 'rejected--rollout-bed_gw-1.json']));
+  });
+
+  it('replays every one of them against the current workflow code', async () => {
+    const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
+    const results = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string });
+    expect(results.map((x) => x.file).sort()).toEqual(files);
+    expect(results.filter((x) => !x.ok)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  }, 180_000);
+});
