@@ -80,6 +80,16 @@ async function withClient(inventory: Inventory, fn: (client: Client) => Promise<
   }
 }
 
+/** Runs the read-only clusterPreflight workflow (needs a worker) and returns its report. */
+async function runPreflight(client: Client, inventory: Inventory, purpose: 'preflight' | 'plan'): Promise<PreflightReport> {
+  return (await client.workflow.execute('clusterPreflight', {
+    taskQueue: inventory.temporal.taskQueue,
+    workflowId: `${inventory.cluster}/${purpose}/${Date.now()}`,
+    args: [{ inventory }],
+    workflowExecutionTimeout: '10m',
+  })) as PreflightReport;
+}
+
 /** The exact commands a rollout runs per instance (what `plan` prints). */
 export function planCommands(inventory: Inventory, target: string): Record<string, string[]> {
   const lb = inventory.loadBalancer;
@@ -157,29 +167,15 @@ export async function run(argv: string[], out: (s: string) => void = console.log
       }
       return 0;
     }
-    case 'preflight': {
-      const { client, connection } = await connectClient(inventory);
-      try {
-        const report = await client.workflow.execute('clusterPreflight', {
-          taskQueue: inventory.temporal.taskQueue,
-          workflowId: `${inventory.cluster}/preflight/${Date.now()}`,
-          args: [{ inventory }],
-          workflowExecutionTimeout: '10m',
-        }) as PreflightReport;
+    case 'preflight':
+      return withClient(inventory, async (client) => {
+        const report = await runPreflight(client, inventory, 'preflight');
         out(values.json ? JSON.stringify(report, null, 2) : preflightTable(report));
         return report.ok ? 0 : 1;
-      } finally {
-        await connection.close();
-      }
-    }
+      });
     case 'plan':
       return withClient(inventory, async (client) => {
-        const report = (await client.workflow.execute('clusterPreflight', {
-          taskQueue: inventory.temporal.taskQueue,
-          workflowId: `${inventory.cluster}/plan/${Date.now()}`,
-          args: [{ inventory }],
-          workflowExecutionTimeout: '10m',
-        })) as PreflightReport;
+        const report = await runPreflight(client, inventory, 'plan');
         const target = values.target ?? inventory.targetVersion ?? '<target>';
         if (values.json) out(JSON.stringify({ preflight: report, plan: planCommands(inventory, target) }, null, 2));
         else {

@@ -10,10 +10,9 @@
  *     and the rotated clients are connected again.
  * This file runs last: it leaves every gateway on the target release.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { showStat } from '../../src/activities/haproxy.js';
 import * as oc from '../../src/activities/openclaw.js';
