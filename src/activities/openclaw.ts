@@ -8,8 +8,7 @@ import type { Device, GatewayAccess, InstallSpec } from '../inventory.js';
 import { quote } from '../redact.js';
 import { describeFailure, runCli, type CliResult } from './openclaw-cli.js';
 import * as parse from './openclaw-parse.js';
-import { execa } from 'execa';
-import { childEnvironment } from './child-env.js';
+import { runHostCommand } from './host-command.js';
 
 export interface CallContext {
   timeoutMs: number;
@@ -143,30 +142,11 @@ export async function installVersion(access: GatewayAccess, install: InstallSpec
     install.type === 'global'
       ? [...install.npm, 'install', '-g', ...(install.prefix ? ['--prefix', install.prefix] : []), '--no-audit', '--no-fund', `openclaw@${version}`]
       : install.command.map((a) => a.replaceAll('{version}', version));
-  const [file, ...args] = argv;
   const heartbeat = ctx.heartbeat ? setInterval(() => ctx.heartbeat?.({ step: 'install', elapsedMs: Date.now() - started }), 5000) : undefined;
   try {
-    const r = await execa(file!, args, {
-      env: childEnvironment(access.env),
-      extendEnv: false,
-      reject: false,
-      stdin: 'ignore',
-      timeout: ctx.timeoutMs,
-      forceKillAfterDelay: 5000,
-      cancelSignal: ctx.signal,
-      maxBuffer: 50_000_000,
-    });
-    const byHand = argv.join(' ');
-    if (r.isCanceled) throw new TransientError(`\`${byHand}\` was cancelled.`);
-    if (r.timedOut) throw new TransientError(`\`${byHand}\` did not finish within ${ctx.timeoutMs / 1000} s and was killed. Run it by hand:\n  ${byHand}`);
-    if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${file}" on this host: ${quote(describeCause(r.cause, r.message ?? ""), 300)}. Fix install.npm / install.command in the inventory.`);
-    if (r.exitCode !== 0) {
-      throw new TransientError(
-        `\`${byHand}\` exited with code ${r.exitCode}; expected it to install openclaw ${version}.\n` +
-          `It said:\n${quote(r.stderr || r.stdout, 1500)}\nRun it by hand:\n  ${byHand}`,
-      );
-    }
-    return { kind: install.type, command: byHand, durationMs: Date.now() - started };
+    const field = install.type === 'global' ? 'install.npm' : 'install.command';
+    const ran = await runHostCommand({ what: 'install', argv, env: access.env, expected: `it to install openclaw ${version}`, field, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    return { kind: install.type, command: ran.command, durationMs: Date.now() - started };
   } finally {
     if (heartbeat) clearInterval(heartbeat);
   }
@@ -208,14 +188,7 @@ export async function restartGateway(
   const started = Date.now();
   let command: string;
   if (restart) {
-    command = restart.join(' ');
-    const r = await execa(restart[0]!, restart.slice(1), { env: childEnvironment(access.env), extendEnv: false, reject: false, stdin: 'ignore', timeout: ctx.timeoutMs, cancelSignal: ctx.signal });
-    if (r.exitCode !== 0) {
-      throw new TransientError(
-        `restart command \`${command}\` exited with code ${r.exitCode ?? '(did not run)'}; expected 0 with the gateway restarted.\n` +
-          `It said:\n${quote(r.stderr || r.stdout || describeCause(r.cause, ''), 1000)}\nRun it by hand:\n  ${command}`,
-      );
-    }
+    ({ command } = await runHostCommand({ what: 'restart command', argv: restart, env: access.env, expected: '0 with the gateway restarted', field: `the instance's restart`, timeoutMs: ctx.timeoutMs, signal: ctx.signal }));
   } else {
     const r = await runCli(access, { args: ['gateway', 'restart', '--json'], ...ctx });
     command = r.byHand;
@@ -249,18 +222,8 @@ export async function restartGateway(
 }
 
 /** Runs a device's reconnect hook (idempotent by contract: running it twice must be harmless). */
-export async function runReconnectHook(hook: string[], env: Record<string, string>, ctx: CallContext): Promise<{ command: string; durationMs: number }> {
-  const started = Date.now();
-  const command = hook.join(' ');
-  const r = await execa(hook[0]!, hook.slice(1), { env: childEnvironment(env), extendEnv: false, reject: false, stdin: 'ignore', timeout: ctx.timeoutMs, cancelSignal: ctx.signal });
-  if (r.timedOut) throw new TransientError(`reconnect hook \`${command}\` did not finish within ${ctx.timeoutMs / 1000} s and was killed.`);
-  if (r.exitCode !== 0) {
-    throw new TransientError(
-      `reconnect hook \`${command}\` exited with code ${r.exitCode ?? '(did not run)'}; expected 0.\n` +
-        `It said:\n${quote(r.stderr || r.stdout || describeCause(r.cause, ''), 1000)}\nRun it by hand:\n  ${command}`,
-    );
-  }
-  return { command, durationMs: Date.now() - started };
+export function runReconnectHook(hook: string[], env: Record<string, string>, ctx: CallContext): Promise<{ command: string; durationMs: number }> {
+  return runHostCommand({ what: 'reconnect hook', argv: hook, env, expected: '0', field: "the device's reconnectHook", timeoutMs: ctx.timeoutMs, signal: ctx.signal });
 }
 
 /**
@@ -287,10 +250,4 @@ export async function waitForDeviceBack(
     if (Date.now() - started >= ctx.deadlineMs) return { back: false, waitedMs: Date.now() - started, lastSeenAtMs: seen.lastSeenAtMs, connected: seen.connected };
     await new Promise((r) => setTimeout(r, ctx.pollMs ?? 2000));
   }
-}
-
-/** A readable reason from execa's `cause` (an Error, or whatever the child threw). */
-function describeCause(cause: unknown, fallback: string): string {
-  if (cause instanceof Error) return cause.message;
-  return typeof cause === 'string' ? cause : fallback;
 }
