@@ -9,6 +9,7 @@ import { ConfigurationError, RolloutError, ValidationError } from './errors.js';
 import type { Inventory } from './inventory.js';
 import { loadInventory } from './inventory-file.js';
 import { resolveConnection } from './temporal-connection.js';
+import { formatTable } from './text-table.js';
 import type { PreflightReport } from './workflows/preflight.js';
 import type { ClusterRolloutReport } from './workflows/cluster-rollout.js';
 import { approveRejoin, checkDecision, progressQuery, rejectRejoin, type RolloutProgress } from './workflows/messages.js';
@@ -57,10 +58,7 @@ function preflightTable(report: PreflightReport): string {
     i.lb ? `${i.lb.status}, ${i.lb.sessions} sessions` : '-',
     i.problems.length ? i.problems.join('; ') : 'ok',
   ]);
-  const head = ['instance', 'gateway', 'version', 'load balancer', 'problems'];
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
+  return formatTable(['instance', 'gateway', 'version', 'load balancer', 'problems'], rows);
 }
 
 /** One rollout per cluster: the workflow id derives from the cluster name. */
@@ -127,10 +125,8 @@ function progressTable(p: RolloutProgress): string {
     const last = i.steps.at(-1);
     return [i.instance, i.phase, `${i.versionBefore ?? '?'} → ${i.versionAfter ?? '?'}`, last ? `${last.step}: ${last.status}` : '-', i.decision ? `${i.decision.kind} by ${i.decision.approver}` : i.phase === 'AwaitingApproval' ? 'waiting for approval' : '-'];
   });
-  const head = ['instance', 'phase', 'version', 'last step', 'approval'];
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
-  return [`rollout ${p.rolloutId}: ${p.phase}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`, line(head), ...rows.map(line)].join('\n');
+  const title = `rollout ${p.rolloutId}: ${p.phase}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
+  return `${title}\n${formatTable(['instance', 'phase', 'version', 'last step', 'approval'], rows)}`;
 }
 
 export async function run(argv: string[], out: (s: string) => void = console.log): Promise<number> {

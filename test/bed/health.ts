@@ -1,6 +1,7 @@
 /** A one-look health table of the bed: each gateway's status, version, HAProxy state, devices. */
 import * as oc from '../../src/activities/openclaw.js';
 import { showStat } from '../../src/activities/haproxy.js';
+import { formatTable } from '../../src/text-table.js';
 import type { BedInfo } from './bed.js';
 import { gatewayAccess } from './clients.js';
 
@@ -20,8 +21,5 @@ export async function bedHealth(info: BedInfo): Promise<string> {
       ];
     }),
   );
-  const head = ['instance', 'gateway', 'version', 'haproxy', 'devices'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
+  return formatTable(['instance', 'gateway', 'version', 'haproxy', 'devices'], rows);
 }
