@@ -57,7 +57,7 @@ try {
         console.log(`\n  ${i.instance} is drained, on ${i.versionAfter}, verified, and waits for approval.`);
         console.log(`  In the Web UI: ${info.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`${progress.rolloutId}/${i.instance}`)} → Send a Signal → approveRejoin`);
         console.log('  The demo approves from the CLI instead:');
-        await starter(['approve', '--inventory', info.inventoryPath, '--instance', i.instance, '--approver', 'demo', '--comment', 'demo approval']);
+        await starter(['approve', '--inventory', info.inventoryPath, '--instance', i.instance, '--approver', 'demo-approver', '--comment', 'demo approval']);
         approved.add(i.instance);
       }
       await sleep(3000);

@@ -188,6 +188,16 @@ const Policy = z
       })
       .strict()
       .default({ cli: 120_000, update: 900_000, restart: 300_000 }),
+    /** Who may decide on an instance's return to traffic (approve or reject). */
+    approvals: z
+      .object({
+        /** Names allowed to approve or reject; empty: anyone. Decisions from others are recorded and ignored. */
+        approvers: z.array(z.string().trim().min(1, { message: 'an approver name must not be empty' })).default([]),
+        /** Four-eyes: whoever started the rollout (`start --by`) may not approve it (rejecting stays allowed). */
+        fourEyes: z.boolean().default(true),
+      })
+      .strict()
+      .default({ approvers: [], fourEyes: true }),
     retries: z
       .object({
         maxAttempts: z.number().int().min(1).max(100).default(5),
@@ -234,6 +244,7 @@ export type GatewayAccess = Instance['gateway'];
 export type InstallSpec = Instance['install'];
 export type LoadBalancerConfig = Inventory['loadBalancer'];
 export type Policy = Inventory['policy'];
+export type ApprovalRules = Policy['approvals'];
 export type TemporalConnectionConfig = Inventory['temporal'];
 
 /** Formats zod issues as `path: message` lines (the path in the file's own terms, e.g. instances[1].install.type). */

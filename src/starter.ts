@@ -4,15 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ConfigurationError, RolloutError, ValidationError } from './errors.js';
 import type { Inventory } from './inventory.js';
 import { loadInventory } from './inventory-file.js';
 import { resolveConnection } from './temporal-connection.js';
 import { formatTable } from './text-table.js';
+import { progressTable, watchWriter } from './status-view.js';
+import { CLUSTER_KEY, PHASE_KEY, ROLLOUT_SEARCH_ATTRIBUTES, registerCommands } from './search-attributes.js';
 import type { PreflightReport } from './workflows/preflight.js';
 import type { ClusterRolloutReport } from './workflows/cluster-rollout.js';
-import { approveRejoin, checkDecision, progressQuery, rejectRejoin, type RolloutProgress } from './workflows/messages.js';
+import { approveRejoinUpdate, checkDecision, progressQuery, rejectRejoinUpdate, type RolloutProgress } from './workflows/messages.js';
 
 const HELP = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
 each instance returns to traffic (runbook "Cluster update and reload").
@@ -27,9 +29,14 @@ Commands:
   plan        preflight, then print per instance the exact commands a rollout would run; changes nothing
   start       start the rollout of the cluster (one at a time per cluster); prints its id and UI link
               --target <version> (default: the inventory's targetVersion)  --by <name>
-  status      the rollout's progress table; --watch refreshes until it ends
+  status      the rollout's progress: instance, phase, version before → after, sessions left at the
+              drain, last check, waiting for whom. --watch refreshes until the rollout ends (in place
+              on a terminal; a new table only on change otherwise); --json for scripts
   approve     let a waiting instance rejoin traffic: --instance <id> --approver <name> [--comment <text>]
-  reject      keep a waiting instance out of traffic and stop the rollout (same options)
+              Refused at once (exit 1, nothing changes) when that instance is not waiting, the approver
+              is not in policy.approvals.approvers, or (four-eyes, the default) started the rollout
+  reject      keep a waiting instance out of traffic and stop the rollout (same options; four-eyes
+              does not apply: anyone allowed may stop a rollout)
   abort       cancel the running rollout: --reason <text>
 
 Options:
@@ -67,6 +74,12 @@ export const rolloutWorkflowId = (cluster: string) => `rollout-${cluster}`;
 function uiLink(inventory: Inventory, workflowId: string): string | undefined {
   const base = process.env.TEMPORAL_UI_URL ?? inventory.temporal.uiUrl;
   return base ? `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(inventory.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
+}
+
+/** Which of the rollout's search attributes the namespace lacks (empty: all registered). */
+async function missingSearchAttributes(client: Client, namespace: string): Promise<string[]> {
+  const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
+  return ROLLOUT_SEARCH_ATTRIBUTES.map((k) => k.name).filter((name) => !(name in (customAttributes ?? {})));
 }
 
 async function withClient(inventory: Inventory, fn: (client: Client) => Promise<number>): Promise<number> {
@@ -120,16 +133,13 @@ export function planCommands(inventory: Inventory, target: string): Record<strin
   return plan;
 }
 
-function progressTable(p: RolloutProgress): string {
-  const rows = p.instances.map((i) => {
-    const last = i.steps.at(-1);
-    return [i.instance, i.phase, `${i.versionBefore ?? '?'} → ${i.versionAfter ?? '?'}`, last ? `${last.step}: ${last.status}` : '-', i.decision ? `${i.decision.kind} by ${i.decision.approver}` : i.phase === 'AwaitingApproval' ? 'waiting for approval' : '-'];
-  });
-  const title = `rollout ${p.rolloutId}: ${p.phase}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
-  return `${title}\n${formatTable(['instance', 'phase', 'version', 'last step', 'approval'], rows)}`;
+/** Terminal details of `run`: whether stdout is a terminal (status --watch redraws in place) and the poll interval. */
+export interface RunIo {
+  tty?: boolean;
+  pollMs?: number;
 }
 
-export async function run(argv: string[], out: (s: string) => void = console.log): Promise<number> {
+export async function run(argv: string[], out: (s: string) => void = console.log, io: RunIo = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -189,13 +199,20 @@ export async function run(argv: string[], out: (s: string) => void = console.log
       if (!/^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/.test(target)) throw new UsageError(`start: --target "${target}" is not a version (e.g. 2026.9.6)`);
       return withClient(inventory, async (client) => {
         const id = rolloutWorkflowId(inventory.cluster);
+        const missing = await missingSearchAttributes(client, inventory.temporal.namespace);
+        if (missing.length) {
+          out(`warning: search attributes ${missing.join(', ')} are not registered in namespace ${inventory.temporal.namespace}; the rollout runs without them (no "OpenclawPhase = 'AwaitingApproval'" filter). Register them once with:`);
+          for (const c of registerCommands(missing, inventory.temporal.namespace)) out(`  ${c}`);
+        }
+        const searchAttributes = missing.length === 0;
         try {
           await client.workflow.start('clusterRollout', {
             taskQueue: inventory.temporal.taskQueue,
             workflowId: id,
             workflowIdConflictPolicy: 'FAIL',
             workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-            args: [{ inventory, targetVersion: target, startedBy: values.by ?? process.env.USER ?? 'unknown' }],
+            ...(searchAttributes ? { typedSearchAttributes: [{ key: CLUSTER_KEY, value: inventory.cluster }, { key: PHASE_KEY, value: 'Preflight' }] } : {}),
+            args: [{ inventory, targetVersion: target, startedBy: values.by ?? process.env.USER ?? 'unknown', ...(searchAttributes ? { searchAttributes } : {}) }],
           });
         } catch (err) {
           if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -218,18 +235,23 @@ export async function run(argv: string[], out: (s: string) => void = console.log
     case 'status':
       return withClient(inventory, async (client) => {
         const handle = client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
+        const show = watchWriter(out, values.watch === true && !values.json && (io.tty ?? process.stdout.isTTY === true));
         for (;;) {
           let progress: RolloutProgress;
+          let running: boolean;
           try {
             progress = await handle.query(progressQuery);
+            const desc = await handle.describe();
+            running = desc.status.name === 'RUNNING';
           } catch (err) {
             if (err instanceof WorkflowNotFoundError) throw new ConfigurationError(`no rollout of cluster ${inventory.cluster} was found (${rolloutWorkflowId(inventory.cluster)})`);
             throw err;
           }
-          out(values.json ? JSON.stringify(progress, null, 2) : progressTable(progress));
-          const desc = await handle.describe();
-          if (!values.watch || desc.status.name !== 'RUNNING') return 0;
-          await new Promise((r) => setTimeout(r, 3000));
+          if (values.json) out(JSON.stringify(progress, null, values.watch ? undefined : 2));
+          else if (values.watch) show(progressTable(progress, { approvals: inventory.policy.approvals, startedBy: progress.startedBy }));
+          else out(progressTable(progress, { approvals: inventory.policy.approvals, startedBy: progress.startedBy }));
+          if (!values.watch || !running) return 0;
+          await new Promise((r) => setTimeout(r, io.pollMs ?? 3000));
         }
       });
     case 'approve':
@@ -241,14 +263,20 @@ export async function run(argv: string[], out: (s: string) => void = console.log
       }
       return withClient(inventory, async (client) => {
         const handle = client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
-        const progress = await handle.query(progressQuery);
-        const slot = progress.instances.find((i) => i.instance === checked.value.instance);
-        if (!progress.current.includes(checked.value.instance) || slot?.phase === 'Pending') {
-          out(`note: ${checked.value.instance} is not being rolled out now (current: ${progress.current.join(', ') || 'none'}); the rollout will record and ignore this ${command}.`);
+        // An Update, not a signal: the rollout checks it (waiting? allowed approver? four-eyes?) and the
+        // operator learns at once when it is refused. Nothing changes on a refusal.
+        try {
+          const receipt = await handle.executeUpdate(command === 'approve' ? approveRejoinUpdate : rejectRejoinUpdate, { args: [checked.value] });
+          out(`${command === 'approve' ? 'approval' : 'rejection'} of ${receipt.instance} by ${receipt.approver} accepted by ${handle.workflowId} (delivered to ${receipt.deliveredTo})`);
+          return 0;
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError) {
+            out(`${command} refused by ${handle.workflowId}: ${err.cause?.message ?? err.message}. Nothing was changed.`);
+            return 1;
+          }
+          if (err instanceof WorkflowNotFoundError) throw new ConfigurationError(`no rollout of cluster ${inventory.cluster} is running (${handle.workflowId})`);
+          throw err;
         }
-        await handle.signal(command === 'approve' ? approveRejoin : rejectRejoin, checked.value);
-        out(`${command === 'approve' ? 'approval' : 'rejection'} of ${checked.value.instance} by ${checked.value.approver} sent to ${handle.workflowId}`);
-        return 0;
       });
     }
     case 'abort':

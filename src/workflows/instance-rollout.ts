@@ -9,14 +9,17 @@
  * with its own timeout (policy.approvalTimeout) that counts against no step deadline; when it passes,
  * the instance stays drained and the operator is asked again. Nothing rejoins without an approval.
  */
-import { ApplicationFailure, condition, getExternalWorkflowHandle, log, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Instance, LoadBalancerConfig, Policy } from '../inventory.js';
+import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../search-attributes.js';
 import { instanceQueue } from '../task-queues.js';
 import { longActivities, quickActivities } from './activity-options.js';
 import {
   APPROVE_DESCRIPTION,
   REJECT_DESCRIPTION,
+  approvalRules,
   approveRejoin,
+  checkApprover,
   checkDecision,
   instanceProgressQuery,
   instanceProgressSignal,
@@ -35,6 +38,10 @@ export interface InstanceRolloutInput {
   loadBalancer: LoadBalancerConfig;
   /** The central task queue (load-balancer calls); host-bound calls go to the instance's queue. */
   taskQueue: string;
+  /** Upsert the Openclaw* search attributes (the starter saw them registered). Absent in old histories. */
+  searchAttributes?: boolean;
+  /** Who started the rollout (four-eyes: may not approve). Absent in histories from before approval rules. */
+  startedBy?: string;
 }
 
 export interface InstanceRolloutResult extends InstanceProgress {
@@ -82,6 +89,12 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
       progress.ignored.push({ signal, payload: raw, reason: `${instance.id} is not waiting for approval (phase ${progress.phase})`, at: now() });
       return;
     }
+    const refused = checkApprover(kind, checked.value.approver, approvalRules(policy.approvals), input.startedBy);
+    if (refused) {
+      progress.ignored.push({ signal, payload: raw, reason: refused, at: now() });
+      log.warn('decision refused', { instance: instance.id, approver: checked.value.approver, reason: refused });
+      return;
+    }
     pending = { ...checked.value, kind };
   };
   setHandler(approveRejoin, onDecision('approve'), { description: APPROVE_DESCRIPTION });
@@ -93,8 +106,17 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
   const reportToParent = async () => {
     if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(instanceProgressSignal, progress);
   };
+  // Phases become the OpenclawPhase search attribute (patched: histories from before it replay unchanged).
+  const upsertPhase = input.searchAttributes === true && patched('search-attributes-v1');
   const setPhase = async (phase: InstancePhase) => {
     progress.phase = phase;
+    if (upsertPhase) {
+      upsertSearchAttributes([
+        { key: CLUSTER_KEY, value: input.cluster },
+        { key: INSTANCE_KEY, value: instance.id },
+        { key: PHASE_KEY, value: phase },
+      ]);
+    }
     setCurrentDetails(`**${instance.id}**: ${phase}\n\n${progress.steps.map((s) => `- ${s.step}: ${s.status}${s.detail ? ` (${s.detail})` : ''}`).join('\n')}`);
     await reportToParent();
   };
@@ -122,11 +144,13 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
   const before = await step('read version before', () => quick.gatewayStatus(target), (s) => `${s.version}`);
   progress.versionBefore = before.version;
   await step('drain', () => lbActs.lbDrain(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} set to drain`);
-  await step(
+  const drained = await step(
     'wait for sessions to drain',
     () => drainWait.lbWaitDrained(input.loadBalancer, instance.lbServer, policy.drainDeadline),
     (r) => (r.drained ? `0 sessions after ${Math.round(r.waitedMs / 1000)} s` : `${r.sessions} sessions left at the ${policy.drainDeadline / 1000} s deadline`),
   );
+
+  progress.sessions = drained.sessions;
 
   // 2. Update and doctor.
   await setPhase('Updating');

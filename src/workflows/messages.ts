@@ -2,7 +2,8 @@
  * Signals and queries of the rollout workflows, shared with the starter. Workflow-safe: no I/O.
  * Payloads are one JSON object each, so the Temporal Web UI's "Send a Signal" dialog can send them.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalRules } from '../inventory.js';
 
 /** What an operator sends to approve or reject an instance's return to traffic. */
 export interface RejoinDecision {
@@ -18,6 +19,46 @@ export const APPROVE_DESCRIPTION =
   'Return a drained, updated and verified instance to traffic. Payload: {"instance": "gw-2", "approver": "alice", "comment": "checked the dashboards"}. Ignored (and recorded) unless that instance is waiting for approval.';
 export const REJECT_DESCRIPTION =
   'Keep the instance out of traffic and stop the rollout with a report. Payload: {"instance": "gw-2", "approver": "alice", "comment": "why"}.';
+
+/**
+ * The same decisions as Updates, for the starter: the rollout validates them before accepting, so the
+ * operator gets an immediate error (not waiting, not allowed, four-eyes) instead of a silently ignored
+ * signal. The signals stay for the Web UI's "Send a Signal".
+ */
+export const approveRejoinUpdate = defineUpdate<DecisionReceipt, [RejoinDecision]>('approveRejoinUpdate');
+export const rejectRejoinUpdate = defineUpdate<DecisionReceipt, [RejoinDecision]>('rejectRejoinUpdate');
+export const APPROVE_UPDATE_DESCRIPTION =
+  'Like the approveRejoin signal, but refused at once with the reason when the instance is not waiting or the approver is not allowed. Payload: {"instance": "gw-2", "approver": "alice", "comment": "..."}.';
+export const REJECT_UPDATE_DESCRIPTION = 'Like the rejectRejoin signal, but refused at once with the reason when the instance is not waiting or the approver is not allowed.';
+
+/** What an accepted decision Update returns. */
+export interface DecisionReceipt {
+  instance: string;
+  kind: 'approve' | 'reject';
+  approver: string;
+  /** The instance workflow the decision was handed to. */
+  deliveredTo: string;
+}
+
+/** Rules of the inventory's policy.approvals, with the defaults for histories from before they existed. */
+export function approvalRules(rules: ApprovalRules | undefined): ApprovalRules {
+  return rules ?? { approvers: [], fourEyes: true };
+}
+
+/**
+ * Whether `approver` may take this decision: listed in policy.approvals.approvers (when the list is not
+ * empty), and for an approval under four-eyes not the one who started the rollout. Returns the reason
+ * when not.
+ */
+export function checkApprover(kind: 'approve' | 'reject', approver: string, rules: ApprovalRules, startedBy: string | undefined): string | undefined {
+  if (rules.approvers.length && !rules.approvers.includes(approver)) {
+    return `${approver} is not an allowed approver (policy.approvals.approvers: ${rules.approvers.join(', ')})`;
+  }
+  if (kind === 'approve' && rules.fourEyes && startedBy !== undefined && approver === startedBy) {
+    return `four-eyes: ${approver} started this rollout and cannot approve it; someone else must (policy.approvals.fourEyes)`;
+  }
+  return undefined;
+}
 
 /** One step of an instance rollout, as shown in progress and the report. */
 export interface StepRecord {
@@ -59,6 +100,8 @@ export interface InstanceProgress {
   decision?: RejoinDecision & { kind: 'approve' | 'reject'; at: string };
   ignored: IgnoredMessage[];
   approvalTimeouts: number;
+  /** Sessions left on the server when the drain wait ended (0 = drained). */
+  sessions?: number;
 }
 
 export interface RolloutProgress {
@@ -66,6 +109,8 @@ export interface RolloutProgress {
   cluster: string;
   targetVersion: string;
   phase: 'Preflight' | 'RollingOut' | 'Verifying' | 'Done' | 'Rejected' | 'Failed';
+  /** Who started it (`start --by`); absent in rollouts from before it was recorded. */
+  startedBy?: string;
   current: string[];
   instances: InstanceProgress[];
   ignored: IgnoredMessage[];

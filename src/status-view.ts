@@ -1,0 +1,75 @@
+/**
+ * What `status` shows: the rollout's progress as a table (instance, phase, version before → after,
+ * sessions, last check, waiting for whom), and the `--watch` writer that redraws it in place on a
+ * terminal and prints a new plain table only when something changed otherwise (logs, pipes, CI).
+ */
+import type { ApprovalRules } from './inventory.js';
+import { formatTable } from './text-table.js';
+import type { InstanceProgress, RolloutProgress } from './workflows/messages.js';
+
+export interface StatusContext {
+  /** policy.approvals of the rollout's inventory, to say who may approve. */
+  approvals?: ApprovalRules;
+  /** Who started the rollout (cannot approve under four-eyes). */
+  startedBy?: string;
+}
+
+function sessionsCell(i: InstanceProgress): string {
+  if (i.sessions !== undefined && i.sessions !== null) return String(i.sessions);
+  const wait = i.steps.find((s) => s.step === 'wait for sessions to drain');
+  return wait?.status === 'running' ? 'draining' : '-';
+}
+
+function lastCheckCell(i: InstanceProgress): string {
+  const check = i.steps.filter((s) => /^verify|^doctor|connected again$/.test(s.step) && s.status !== 'running').at(-1);
+  return check ? `${check.step}: ${check.status}` : '-';
+}
+
+/** Who or what the instance waits for now, in words an operator acts on. */
+export function waitingFor(i: InstanceProgress, ctx: StatusContext): string {
+  if (i.phase === 'AwaitingApproval') {
+    const who = ctx.approvals?.approvers.length ? ctx.approvals.approvers.join(' or ') : 'any operator';
+    const notStarter = ctx.approvals?.fourEyes !== false && ctx.startedBy ? ` (not ${ctx.startedBy})` : '';
+    return `approval by ${who}${notStarter}`;
+  }
+  if (i.decision) return `${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}`;
+  const running = i.steps.find((s) => s.status === 'running');
+  return running ? `worker: ${running.step}` : '-';
+}
+
+export function progressTable(p: RolloutProgress, ctx: StatusContext = {}): string {
+  const rows = p.instances.map((i) => [
+    i.instance,
+    i.phase,
+    `${i.versionBefore ?? '?'} → ${i.versionAfter ?? '?'}`,
+    sessionsCell(i),
+    lastCheckCell(i),
+    waitingFor(i, ctx),
+  ]);
+  const title = `rollout ${p.rolloutId}: ${p.phase}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
+  return `${title}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'last check', 'waiting for'], rows)}`;
+}
+
+/**
+ * Writes successive renderings of the table through `write` (one call per rendering; the caller ends it
+ * with a newline, like console.log). On a terminal it moves the cursor back over the previous
+ * rendering and redraws; otherwise it prints a rendering only when it differs from the last one, with a
+ * time stamp, so a log stays readable.
+ */
+export function watchWriter(write: (s: string) => void, tty: boolean, clock: () => Date = () => new Date()) {
+  let previous: string | undefined;
+  let previousLines = 0;
+  return (text: string) => {
+    if (tty) {
+      // ESC[nF: cursor up n lines to column 1; ESC[0J: clear to the end of the screen.
+      const erase = previousLines ? `\x1b[${previousLines}F\x1b[0J` : '';
+      const stamped = `${text}\n(updated ${clock().toISOString().slice(11, 19)}; Ctrl-C stops watching, not the rollout)`;
+      write(`${erase}${stamped}`);
+      previousLines = stamped.split('\n').length;
+      return;
+    }
+    if (text === previous) return;
+    previous = text;
+    write(`[${clock().toISOString()}]\n${text}`);
+  };
+}

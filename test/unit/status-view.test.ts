@@ -1,0 +1,72 @@
+/** `status` rendering: the columns an operator reads, and the --watch writer on a terminal and in a log. */
+import { describe, expect, it } from 'vitest';
+import { progressTable, waitingFor, watchWriter } from '../../src/status-view.js';
+import type { InstanceProgress, RolloutProgress } from '../../src/workflows/messages.js';
+
+const slot = (over: Partial<InstanceProgress>): InstanceProgress => ({
+  instance: 'gw-1',
+  phase: 'Pending',
+  versionBefore: null,
+  versionAfter: null,
+  steps: [],
+  ignored: [],
+  approvalTimeouts: 0,
+  ...over,
+});
+
+const progress: RolloutProgress = {
+  rolloutId: 'rollout-prod',
+  cluster: 'prod',
+  targetVersion: '2026.9.6',
+  startedBy: 'carol',
+  phase: 'RollingOut',
+  current: ['gw-2'],
+  instances: [
+    slot({ instance: 'gw-1', phase: 'Done', versionBefore: '2026.9.5', versionAfter: '2026.9.6', sessions: 0, decision: { kind: 'approve', approver: 'alice', instance: 'gw-1', at: 't' }, steps: [{ step: 'verify after rejoin', status: 'ok', startedAt: 't' }] }),
+    slot({ instance: 'gw-2', phase: 'AwaitingApproval', versionBefore: '2026.9.5', versionAfter: '2026.9.6', sessions: 2, steps: [{ step: 'verify channels probe', status: 'ok', startedAt: 't' }, { step: 'rotate op-1 (operator)', status: 'ok', startedAt: 't' }] }),
+    slot({ instance: 'gw-3', phase: 'Draining', steps: [{ step: 'wait for sessions to drain', status: 'running', startedAt: 't' }] }),
+  ],
+  ignored: [],
+};
+
+describe('progressTable', () => {
+  const text = progressTable(progress, { approvals: { approvers: ['alice', 'bob'], fourEyes: true }, startedBy: 'carol' });
+  const row = (id: string) => text.split('\n').find((l) => l.startsWith(id))!;
+
+  it('has the columns of the issue', () => {
+    expect(text.split('\n')[1]).toMatch(/^instance\s+phase\s+version\s+sessions\s+last check\s+waiting for$/);
+    expect(text.split('\n')[0]).toBe('rollout rollout-prod: RollingOut, target 2026.9.6, now gw-2');
+  });
+  it('says who may approve a waiting instance, and who may not', () => {
+    expect(row('gw-2')).toMatch(/AwaitingApproval\s+2026\.9\.5 → 2026\.9\.6\s+2\s+verify channels probe: ok\s+approval by alice or bob \(not carol\)$/);
+  });
+  it('shows decisions, sessions and running steps', () => {
+    expect(row('gw-1')).toMatch(/Done .* 0 .*verify after rejoin: ok\s+approved by alice$/);
+    expect(row('gw-3')).toMatch(/Draining\s+\? → \?\s+draining\s+-\s+worker: wait for sessions to drain$/);
+  });
+  it('without an approver list anyone may approve; without four-eyes the starter too', () => {
+    expect(waitingFor(progress.instances[1]!, { approvals: { approvers: [], fourEyes: false }, startedBy: 'carol' })).toBe('approval by any operator');
+  });
+});
+
+describe('watchWriter', () => {
+  const clock = () => new Date('2026-11-24T10:00:00Z');
+  it('on a terminal, redraws in place over the previous table', () => {
+    const out: string[] = [];
+    const show = watchWriter((s) => out.push(s), true, clock);
+    show('a\nb');
+    show('a\nc');
+    expect(out[0]).toBe('a\nb\n(updated 10:00:00; Ctrl-C stops watching, not the rollout)');
+    // Three lines were written: go up three lines, clear, redraw.
+    expect(out[1]).toBe('\x1b[3F\x1b[0Ja\nc\n(updated 10:00:00; Ctrl-C stops watching, not the rollout)');
+  });
+  it('in a log, prints a stamped table only when it changed, and never escape codes', () => {
+    const out: string[] = [];
+    const show = watchWriter((s) => out.push(s), false, clock);
+    show('a');
+    show('a');
+    show('b');
+    expect(out).toEqual(['[2026-11-24T10:00:00.000Z]\na', '[2026-11-24T10:00:00.000Z]\nb']);
+    expect(out.join('')).not.toContain('\x1b');
+  });
+});
