@@ -173,6 +173,8 @@ const LoadBalancer = z.discriminatedUnion(
 const Policy = z
   .object({
     batchSize: z.number().int().min(1).default(1),
+    /** The rollout stops by itself once more instances than this failed (skipped or rolled back after a failure). */
+    maxFailedInstances: z.number().int().min(0).default(1),
     canary: z.string().optional(),
     drainDeadline: Duration.default(300_000),
     approvalTimeout: Duration.default(86_400_000),

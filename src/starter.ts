@@ -14,7 +14,18 @@ import { progressTable, watchWriter } from './status-view.js';
 import { CLUSTER_KEY, PHASE_KEY, ROLLOUT_SEARCH_ATTRIBUTES, registerCommands } from './search-attributes.js';
 import type { PreflightReport } from './workflows/preflight.js';
 import type { ClusterRolloutReport } from './workflows/cluster-rollout.js';
-import { approveRejoinUpdate, checkDecision, progressQuery, rejectRejoinUpdate, type RolloutProgress } from './workflows/messages.js';
+import {
+  approveRejoinUpdate,
+  checkDecision,
+  checkFailureDecision,
+  checkPauseRequest,
+  decideFailureUpdate,
+  pauseRollout,
+  progressQuery,
+  rejectRejoinUpdate,
+  resumeRollout,
+  type RolloutProgress,
+} from './workflows/messages.js';
 
 const HELP = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
 each instance returns to traffic (runbook "Cluster update and reload").
@@ -37,7 +48,15 @@ Commands:
               is not in policy.approvals.approvers, or (four-eyes, the default) started the rollout
   reject      keep a waiting instance out of traffic and stop the rollout (same options; four-eyes
               does not apply: anyone allowed may stop a rollout)
-  abort       cancel the running rollout: --reason <text>
+  decide      after an instance's step failed (after its retries; it stays out of traffic and the
+              rollout waits): --instance <id> --decision retry|rollback|skip|abort --by <name>
+              retry: run the failed step again; rollback: reinstall the version it ran before,
+              restart, verify, then ask for approval to rejoin; skip: leave it drained and flagged,
+              go on with the next instance; abort: stop the rollout there
+  pause       stop before the next instance (the current one finishes its turn): --by <name>
+  resume      go on after a pause: --by <name>
+  abort       cancel the running rollout: --reason <text>. An instance drained but not yet changed
+              goes back into traffic; a changed one stays drained and is listed as needing attention
 
 Options:
   --inventory <file>  the cluster inventory (YAML or JSON)
@@ -155,6 +174,7 @@ export async function run(argv: string[], out: (s: string) => void = console.log
       reason: { type: 'string' },
       watch: { type: 'boolean' },
       wait: { type: 'boolean' },
+      decision: { type: 'string' },
     },
   });
   const [command] = positionals;
@@ -240,9 +260,9 @@ export async function run(argv: string[], out: (s: string) => void = console.log
           let progress: RolloutProgress;
           let running: boolean;
           try {
+            // Status first: when it says ended, the progress read after it is the final one.
+            running = (await handle.describe()).status.name === 'RUNNING';
             progress = await handle.query(progressQuery);
-            const desc = await handle.describe();
-            running = desc.status.name === 'RUNNING';
           } catch (err) {
             if (err instanceof WorkflowNotFoundError) throw new ConfigurationError(`no rollout of cluster ${inventory.cluster} was found (${rolloutWorkflowId(inventory.cluster)})`);
             throw err;
@@ -279,11 +299,46 @@ export async function run(argv: string[], out: (s: string) => void = console.log
         }
       });
     }
+    case 'decide': {
+      const checked = checkFailureDecision({ instance: values.instance, decision: values.decision, by: values.by, ...(values.comment ? { comment: values.comment } : {}) });
+      if (!checked.ok) throw new UsageError(`decide: ${checked.problem.replace(/^(instance|decision|by):/, '--$1:')}`);
+      if (!inventory.instances.some((i) => i.id === checked.value.instance)) {
+        throw new UsageError(`decide: unknown instance "${checked.value.instance}" (this inventory has ${inventory.instances.map((i) => i.id).join(', ')})`);
+      }
+      return withClient(inventory, async (client) => {
+        const handle = client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
+        try {
+          const receipt = await handle.executeUpdate(decideFailureUpdate, { args: [checked.value] });
+          out(`${receipt.decision} for ${receipt.instance} by ${checked.value.by} accepted (delivered to ${receipt.deliveredTo})`);
+          return 0;
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError) {
+            out(`decide refused by ${handle.workflowId}: ${err.cause?.message ?? err.message}. Nothing was changed.`);
+            return 1;
+          }
+          if (err instanceof WorkflowNotFoundError) throw new ConfigurationError(`no rollout of cluster ${inventory.cluster} is running (${handle.workflowId})`);
+          throw err;
+        }
+      });
+    }
+    case 'pause':
+    case 'resume': {
+      const checked = checkPauseRequest({ by: values.by ?? process.env.USER, ...(values.comment ? { comment: values.comment } : {}) });
+      if (!checked.ok) throw new UsageError(`${command}: ${checked.problem.replace(/^by:/, '--by:')}`);
+      return withClient(inventory, async (client) => {
+        const handle = client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
+        await handle.signal(command === 'pause' ? pauseRollout : resumeRollout, checked.value);
+        out(command === 'pause'
+          ? `pause requested by ${checked.value.by}: ${handle.workflowId} stops before its next instance (the current one finishes its turn)`
+          : `resume requested by ${checked.value.by}: ${handle.workflowId} goes on with its next instance`);
+        return 0;
+      });
+    }
     case 'abort':
       return withClient(inventory, async (client) => {
         const handle = client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
         await handle.cancel();
-        out(`cancellation of ${handle.workflowId} requested${values.reason ? ` (${values.reason})` : ''}`);
+        out(`cancellation of ${handle.workflowId} requested${values.reason ? ` (${values.reason})` : ''}: an instance drained but not yet changed goes back into traffic; a changed one stays drained and is listed as needing attention (status shows it)`);
         return 0;
       });
     default:

@@ -32,6 +32,8 @@ export function waitingFor(i: InstanceProgress, ctx: StatusContext): string {
     const notStarter = ctx.approvals?.fourEyes !== false && ctx.startedBy ? ` (not ${ctx.startedBy})` : '';
     return `approval by ${who}${notStarter}`;
   }
+  if (i.phase === 'Failed' && i.failure) return `a decision after "${i.failure.step}" failed (retry | rollback | skip | abort)`;
+  if (i.needsAttention) return `attention: ${i.needsAttention}`;
   if (i.decision) return `${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}`;
   const running = i.steps.find((s) => s.status === 'running');
   return running ? `worker: ${running.step}` : '-';
@@ -46,7 +48,8 @@ export function progressTable(p: RolloutProgress, ctx: StatusContext = {}): stri
     lastCheckCell(i),
     waitingFor(i, ctx),
   ]);
-  const title = `rollout ${p.rolloutId}: ${p.phase}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
+  const paused = p.paused ? ` (paused by ${p.paused.by}${p.paused.comment ? `: ${p.paused.comment}` : ''})` : '';
+  const title = `rollout ${p.rolloutId}: ${p.phase}${paused}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
   return `${title}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'last check', 'waiting for'], rows)}`;
 }
 

@@ -7,8 +7,11 @@
  */
 import {
   ApplicationFailure,
+  condition,
   executeChild,
+  isCancellation,
   getExternalWorkflowHandle,
+  log,
   setCurrentDetails,
   setHandler,
   workflowInfo,
@@ -18,7 +21,7 @@ import {
 } from '@temporalio/workflow';
 import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../search-attributes.js';
 import type { Inventory } from '../inventory.js';
-import { instanceRollout, type InstanceRolloutResult } from './instance-rollout.js';
+import { failureMessage, instanceRollout, type InstanceRolloutResult } from './instance-rollout.js';
 import {
   APPROVE_DESCRIPTION,
   REJECT_DESCRIPTION,
@@ -30,6 +33,17 @@ import {
   checkApprover,
   checkDecision,
   rejectRejoinUpdate,
+  PAUSE_DESCRIPTION,
+  RESUME_DESCRIPTION,
+  DECIDE_FAILURE_DESCRIPTION,
+  checkFailureDecision,
+  checkPauseRequest,
+  decideFailure,
+  decideFailureUpdate,
+  pauseRollout,
+  resumeRollout,
+  type FailureDecision,
+  type PauseRequest,
   type DecisionReceipt,
   INSTANCE_PROGRESS_DESCRIPTION,
   instanceProgressSignal,
@@ -54,11 +68,17 @@ export interface ClusterRolloutReport {
   rolloutId: string;
   cluster: string;
   targetVersion: string;
-  outcome: 'done' | 'rejected' | 'preflight-failed';
+  /** done: all on the target. partial: the rest done, some rolled back or skipped by decision (see
+   *  needsAttention). rejected / aborted: stopped early. preflight-failed: nothing changed. */
+  outcome: 'done' | 'partial' | 'rejected' | 'aborted' | 'preflight-failed';
   preflight: PreflightReport;
   instances: InstanceProgress[];
   finalCheck?: PreflightReport;
   ignored: RolloutProgress['ignored'];
+  /** Instances a human must look at after this rollout, and why. */
+  needsAttention?: { instance: string; why: string }[];
+  /** Why the rollout stopped early (aborted). */
+  stoppedBecause?: string;
 }
 
 /** The child workflow id of an instance in a rollout. */
@@ -91,8 +111,11 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
   let shownPhase = '';
   const showPhase = () => {
     if (!upsert) return;
-    const waiting = progress.instances.filter((i) => progress.current.includes(i.instance) && i.phase === 'AwaitingApproval');
-    const phase = progress.phase === 'RollingOut' && waiting.length ? 'AwaitingApproval' : progress.phase;
+    const failed = progress.instances.filter((i) => progress.current.includes(i.instance) && i.phase === 'Failed');
+    const approving = progress.instances.filter((i) => progress.current.includes(i.instance) && i.phase === 'AwaitingApproval');
+    // An instance waiting for a decision after a failure shows as Failed; one waiting for approval as AwaitingApproval.
+    const waiting = failed.length ? failed : approving;
+    const phase = progress.phase === 'RollingOut' && waiting.length ? (failed.length ? 'Failed' : 'AwaitingApproval') : progress.phase;
     const instances = (waiting.length ? waiting.map((i) => i.instance) : progress.current).join(',');
     if (`${phase}|${instances}` === shownPhase) return;
     shownPhase = `${phase}|${instances}`;
@@ -152,6 +175,62 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
     },
     { description: INSTANCE_PROGRESS_DESCRIPTION },
   );
+  // Operator decisions after an instance's failure: forwarded to that instance's workflow, which alone
+  // knows whether it waits for one. The Update refuses at once what the signal would ignore.
+  const vetFailureDecision = (raw: FailureDecision): { ok: true; value: FailureDecision } | { ok: false; problem: string } => {
+    const checked = checkFailureDecision(raw);
+    if (!checked.ok) return { ok: false, problem: `invalid payload: ${checked.problem}` };
+    if (!progress.current.includes(checked.value.instance)) return { ok: false, problem: `${checked.value.instance} is not being rolled out now (current: ${progress.current.join(', ') || 'none'})` };
+    if (rules.approvers.length && !rules.approvers.includes(checked.value.by)) {
+      return { ok: false, problem: `${checked.value.by} is not an allowed approver (policy.approvals.approvers: ${rules.approvers.join(', ')})` };
+    }
+    return checked;
+  };
+  setHandler(
+    decideFailure,
+    async (raw: FailureDecision) => {
+      const vetted = vetFailureDecision(raw);
+      if (!vetted.ok) {
+        progress.ignored.push({ signal: 'decideFailure', payload: raw, reason: vetted.problem, at: now() });
+        return;
+      }
+      await getExternalWorkflowHandle(instanceWorkflowId(rolloutId, vetted.value.instance)).signal(decideFailure, vetted.value);
+    },
+    { description: DECIDE_FAILURE_DESCRIPTION },
+  );
+  setHandler(
+    decideFailureUpdate,
+    async (raw: FailureDecision) => {
+      const value = (vetFailureDecision(raw) as { value: FailureDecision }).value;
+      const childId = instanceWorkflowId(rolloutId, value.instance);
+      await getExternalWorkflowHandle(childId).signal(decideFailure, value);
+      return { instance: value.instance, decision: value.decision, deliveredTo: childId };
+    },
+    {
+      validator: (raw: FailureDecision) => {
+        const vetted = vetFailureDecision(raw);
+        if (!vetted.ok) throw new Error(vetted.problem);
+        const slot = progress.instances.find((i) => i.instance === vetted.value.instance);
+        if (slot?.phase !== 'Failed') throw new Error(`${vetted.value.instance} is not waiting for a decision (phase ${slot?.phase ?? 'unknown'})`);
+        if (vetted.value.decision === 'rollback' && !slot.versionBefore) throw new Error(`${vetted.value.instance} has no recorded version to roll back to: retry, skip or abort`);
+      },
+      description: `Like the decideFailure signal, refused at once when the instance is not waiting for a decision. ${DECIDE_FAILURE_DESCRIPTION}`,
+    },
+  );
+
+  // Pause and resume between instances.
+  const onPause = (pause: boolean) => (raw: PauseRequest) => {
+    const checked = checkPauseRequest(raw);
+    if (!checked.ok) {
+      progress.ignored.push({ signal: pause ? 'pauseRollout' : 'resumeRollout', payload: raw, reason: `invalid payload: ${checked.problem}`, at: now() });
+      return;
+    }
+    progress.paused = pause ? { ...checked.value, at: now() } : undefined;
+    log.info(pause ? 'rollout paused' : 'rollout resumed', { by: checked.value.by });
+  };
+  setHandler(pauseRollout, onPause(true), { description: PAUSE_DESCRIPTION });
+  setHandler(resumeRollout, onPause(false), { description: RESUME_DESCRIPTION });
+
   setHandler(progressQuery, () => progress, { description: 'Where the rollout stands: phase, current instances, each instance\'s steps.' });
 
   showPhase();
@@ -168,66 +247,116 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
   progress.phase = 'RollingOut';
   const order = rolloutOrder(inventory);
   const size = inventory.policy.batchSize;
-  for (let start = 0; start < order.length; start += size) {
-    const batch = order.slice(start, start + size);
-    progress.current = batch;
+  // Failure decisions, pause, budget and safe cancellation (patched: older histories replay unchanged).
+  const decisionsOn = patched('failure-decisions-v1');
+  const budget = inventory.policy.maxFailedInstances ?? 1;
+  const report = (outcome: ClusterRolloutReport['outcome'], extra: Partial<ClusterRolloutReport> = {}): ClusterRolloutReport => {
+    const needsAttention = progress.instances.filter((i) => i.needsAttention).map((i) => ({ instance: i.instance, why: i.needsAttention! }));
+    return { rolloutId, cluster: inventory.cluster, targetVersion, outcome, preflight, instances: progress.instances, ignored: progress.ignored, ...(decisionsOn ? { needsAttention } : {}), ...extra };
+  };
+  const stop = (outcome: 'aborted', why: string) => {
+    progress.phase = 'Aborted';
+    progress.current = [];
     showPhase();
-    setCurrentDetails(`Rolling out **${batch.join(', ')}** (${start + batch.length}/${order.length}). Query \`progress\`, or open the child workflow(s) ${batch.map((id) => `\`${instanceWorkflowId(rolloutId, id)}\``).join(', ')}.`);
-    const results: InstanceRolloutResult[] = await Promise.all(
-      batch.map((id) =>
-        executeChild(instanceRollout, {
-          workflowId: instanceWorkflowId(rolloutId, id),
-          parentClosePolicy: ParentClosePolicy.TERMINATE,
-          args: [
-            {
-              rolloutId,
-              cluster: inventory.cluster,
-              targetVersion,
-              instance: inventory.instances.find((i) => i.id === id)!,
-              policy: inventory.policy,
-              loadBalancer: inventory.loadBalancer,
-              taskQueue: inventory.temporal.taskQueue,
-              ...(upsert ? { searchAttributes: true } : {}),
-              startedBy: input.startedBy,
-            },
-          ],
-        }).catch((err: unknown) => {
-          const slot = progress.instances.find((p) => p.instance === id)!;
-          slot.phase = 'Failed';
-          progress.phase = 'Failed';
-          showPhase();
-          throw ApplicationFailure.nonRetryable(`instance ${id} failed; it stays out of traffic: ${(err as Error).message}`, 'InstanceFailed');
-        }),
-      ),
-    );
-    for (const r of results) progress.instances[progress.instances.findIndex((p) => p.instance === r.instance)] = r;
-    const rejected = results.filter((r) => r.outcome === 'rejected');
-    if (rejected.length) {
-      progress.phase = 'Rejected';
-      progress.current = [];
+    const rest = progress.instances.filter((i) => i.phase === 'Pending').map((i) => i.instance);
+    const attention = progress.instances.filter((i) => i.needsAttention).map((i) => `- ${i.instance}: ${i.needsAttention}`);
+    setCurrentDetails(`Rollout stopped: ${why}.${rest.length ? ` Not touched: ${rest.join(', ')}.` : ''}${attention.length ? `\n\n**Needs attention:**\n${attention.join('\n')}` : ''}`);
+    return report(outcome, { stoppedBecause: why });
+  };
+
+  try {
+    for (let start = 0; start < order.length; start += size) {
+      const batch = order.slice(start, start + size);
+      if (decisionsOn && progress.paused) {
+        progress.phase = 'Paused';
+        showPhase();
+        setCurrentDetails(`Paused by ${progress.paused.by}${progress.paused.comment ? ` (${progress.paused.comment})` : ''} before **${batch.join(', ')}**. Resume with the \`resumeRollout\` signal or \`npm run starter -- resume\`.`);
+        await condition(() => !progress.paused);
+        progress.phase = 'RollingOut';
+      }
+      progress.current = batch;
       showPhase();
-      const text = rejected.map((r) => `${r.instance} rejected by ${r.decision?.approver}${r.decision?.comment ? ` (${r.decision.comment})` : ''}`).join('; ');
-      setCurrentDetails(`Rollout stopped: ${text}. The rejected instance stays drained on ${rejected[0]!.versionAfter}; the instances not yet rolled out were not touched.`);
-      return { rolloutId, cluster: inventory.cluster, targetVersion, outcome: 'rejected', preflight, instances: progress.instances, ignored: progress.ignored };
+      setCurrentDetails(`Rolling out **${batch.join(', ')}** (${start + batch.length}/${order.length}). Query \`progress\`, or open the child workflow(s) ${batch.map((id) => `\`${instanceWorkflowId(rolloutId, id)}\``).join(', ')}.`);
+      const results: InstanceRolloutResult[] = await Promise.all(
+        batch.map((id) =>
+          executeChild(instanceRollout, {
+            workflowId: instanceWorkflowId(rolloutId, id),
+            parentClosePolicy: ParentClosePolicy.TERMINATE,
+            args: [
+              {
+                rolloutId,
+                cluster: inventory.cluster,
+                targetVersion,
+                instance: inventory.instances.find((i) => i.id === id)!,
+                policy: inventory.policy,
+                loadBalancer: inventory.loadBalancer,
+                taskQueue: inventory.temporal.taskQueue,
+                ...(upsert ? { searchAttributes: true } : {}),
+                startedBy: input.startedBy,
+              },
+            ],
+          }).catch((err: unknown) => {
+            if (decisionsOn && isCancellation(err)) throw err;
+            const slot = progress.instances.find((p) => p.instance === id)!;
+            slot.phase = 'Failed';
+            progress.phase = 'Failed';
+            showPhase();
+            throw ApplicationFailure.nonRetryable(`instance ${id} failed; it stays out of traffic: ${decisionsOn ? failureMessage(err) : (err as Error).message}`, 'InstanceFailed');
+          }),
+        ),
+      );
+      for (const r of results) progress.instances[progress.instances.findIndex((p) => p.instance === r.instance)] = r;
+      const rejected = results.filter((r) => r.outcome === 'rejected');
+      if (rejected.length) {
+        progress.phase = 'Rejected';
+        progress.current = [];
+        showPhase();
+        const text = rejected.map((r) => `${r.instance} rejected by ${r.decision?.approver}${r.decision?.comment ? ` (${r.decision.comment})` : ''}`).join('; ');
+        setCurrentDetails(`Rollout stopped: ${text}. The rejected instance stays drained on ${rejected[0]!.versionAfter}; the instances not yet rolled out were not touched.`);
+        return report('rejected');
+      }
+      const aborted = results.filter((r) => r.outcome === 'aborted');
+      if (aborted.length) return stop('aborted', aborted.map((r) => `${r.instance}: ${r.needsAttention}`).join('; '));
+      const failed = progress.instances.filter((i) => i.phase === 'Skipped' || i.decisions?.some((d) => d.decision === 'rollback')).length;
+      if (decisionsOn && failed > budget && start + size < order.length) {
+        return stop('aborted', `failure budget exceeded: ${failed} instances failed (policy.maxFailedInstances ${budget})`);
+      }
     }
+  } catch (err) {
+    if (!decisionsOn || !isCancellation(err)) throw err;
+    // Cancelled (starter abort): the instance workflows have cleaned up (an untouched instance is back in
+    // traffic; a changed one stays drained). Report who needs attention; complete with that report.
+    return stop('aborted', 'cancelled by an operator (abort)');
   }
 
-  // The runbook's verification checklist across the cluster.
+  // The runbook's verification checklist across the cluster: each instance as its outcome expects
+  // (done: target, ready; rolled back: its old version, ready; skipped: left as it is, flagged).
   progress.current = [];
   progress.phase = 'Verifying';
   showPhase();
   const finalCheck = await executeChild(clusterPreflight, { workflowId: `${rolloutId}/final-check`, args: [{ inventory }] });
-  const wrong = finalCheck.instances.filter((i) => i.version !== targetVersion || !i.healthy || i.lb?.admin !== 'ready');
-  if (!finalCheck.ok || wrong.length) {
+  const expected = (id: string) => {
+    const slot = progress.instances.find((i) => i.instance === id);
+    if (slot?.phase === 'Skipped') return undefined;
+    return slot?.decisions?.some((d) => d.decision === 'rollback') ? slot.versionBefore : targetVersion;
+  };
+  const judged = finalCheck.instances.filter((i) => expected(i.instance) !== undefined);
+  const wrong = judged.filter((i) => i.version !== expected(i.instance) || !i.healthy || i.lb?.admin !== 'ready');
+  if (judged.some((i) => i.problems.length) || wrong.length) {
     progress.phase = 'Failed';
     showPhase();
     throw ApplicationFailure.nonRetryable(
-      `final cluster check failed: ${wrong.map((i) => `${i.instance} ${i.healthy ? 'healthy' : 'unhealthy'} on ${i.version}, lb ${i.lb?.admin ?? '?'}`).join('; ')} ${finalCheck.instances.flatMap((i) => i.problems).join('; ')}`,
+      `final cluster check failed: ${wrong.map((i) => `${i.instance} ${i.healthy ? 'healthy' : 'unhealthy'} on ${i.version}, lb ${i.lb?.admin ?? '?'}`).join('; ')} ${judged.flatMap((i) => i.problems).join('; ')}`,
       'CheckFailedError',
     );
   }
   progress.phase = 'Done';
   showPhase();
+  const exceptions = progress.instances.filter((i) => i.needsAttention || i.decisions?.some((d) => d.decision === 'rollback'));
+  if (exceptions.length) {
+    setCurrentDetails(`Done with exceptions: ${exceptions.map((i) => `${i.instance} ${i.phase === 'Skipped' ? 'skipped (drained)' : `rolled back to ${i.versionAfter}`}`).join('; ')}; the others run **${targetVersion}**.`);
+    return report('partial', { finalCheck });
+  }
   setCurrentDetails(`Done: all ${order.length} instances run **${targetVersion}**, healthy and in traffic.`);
-  return { rolloutId, cluster: inventory.cluster, targetVersion, outcome: 'done', preflight, instances: progress.instances, finalCheck, ignored: progress.ignored };
+  return report('done', { finalCheck });
 }

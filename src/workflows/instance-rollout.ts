@@ -8,8 +8,27 @@
  * Deterministic orchestration only: every command is an activity. Waiting for a human is a condition
  * with its own timeout (policy.approvalTimeout) that counts against no step deadline; when it passes,
  * the instance stays drained and the operator is asked again. Nothing rejoins without an approval.
+ *
+ * When a step fails after its retries, the instance stays out of traffic and the workflow waits for an
+ * operator decision (`decideFailure`): retry the step, roll back to the version it ran before, skip the
+ * instance (left drained, flagged) or abort. When the rollout is cancelled, cleanup runs in a
+ * non-cancellable scope: an instance drained but not yet changed is put back in traffic; a changed one
+ * stays drained and is reported as needing attention.
  */
-import { ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  patched,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Instance, LoadBalancerConfig, Policy } from '../inventory.js';
 import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../search-attributes.js';
 import { instanceQueue } from '../task-queues.js';
@@ -17,10 +36,14 @@ import { longActivities, quickActivities } from './activity-options.js';
 import {
   APPROVE_DESCRIPTION,
   REJECT_DESCRIPTION,
+  DECIDE_FAILURE_DESCRIPTION,
   approvalRules,
   approveRejoin,
   checkApprover,
   checkDecision,
+  checkFailureDecision,
+  decideFailure,
+  type FailureDecision,
   instanceProgressQuery,
   instanceProgressSignal,
   rejectRejoin,
@@ -45,7 +68,26 @@ export interface InstanceRolloutInput {
 }
 
 export interface InstanceRolloutResult extends InstanceProgress {
-  outcome: 'done' | 'rejected';
+  /** done: on the target, in traffic. rolled-back: on the version before, in traffic. skipped: left drained
+   *  by decision. rejected: drained by a human's rejection. aborted: stopped by decision, left drained. */
+  outcome: 'done' | 'rejected' | 'rolled-back' | 'skipped' | 'aborted';
+}
+
+/** Thrown out of a step when the operator decided rollback, skip or abort after its failure. */
+class OperatorDecided extends Error {
+  constructor(readonly decision: FailureDecision) {
+    super(`${decision.decision} decided by ${decision.by}`);
+  }
+}
+
+/**
+ * The message an operator needs from a failure: Temporal wraps an activity's own error in an
+ * ActivityFailure whose message is only "Activity task failed"; the cause says what went wrong.
+ */
+export function failureMessage(err: unknown): string {
+  let e = err as (Error & { cause?: unknown }) | undefined;
+  while (e?.cause instanceof Error && /^(Activity task failed|Child Workflow execution failed)/.test(e.message)) e = e.cause as Error & { cause?: unknown };
+  return e?.message ?? String(err);
 }
 
 /** A check that ran and said no: fails the step (and the workflow) without retrying the same answer. */
@@ -72,7 +114,11 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     approvalTimeouts: 0,
   };
   let pending: (RejoinDecision & { kind: 'approve' | 'reject' }) | undefined;
+  let decided: FailureDecision | undefined;
   const now = () => new Date().toISOString();
+  // Operator decisions after a failure (patched: histories from before them replay unchanged; there a
+  // failed step fails the workflow, as it did then).
+  const askOnFailure = patched('failure-decisions-v1');
 
   const onDecision = (kind: 'approve' | 'reject') => (raw: RejoinDecision) => {
     const signal = kind === 'approve' ? 'approveRejoin' : 'rejectRejoin';
@@ -100,6 +146,27 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
   setHandler(approveRejoin, onDecision('approve'), { description: APPROVE_DESCRIPTION });
   setHandler(rejectRejoin, onDecision('reject'), { description: REJECT_DESCRIPTION });
   setHandler(instanceProgressQuery, () => progress, { description: 'Phase, steps, versions and decisions of this instance.' });
+  setHandler(
+    decideFailure,
+    (raw: FailureDecision) => {
+      const checked = checkFailureDecision(raw);
+      const problem = !checked.ok
+        ? `invalid payload: ${checked.problem}`
+        : checked.value.instance !== instance.id
+          ? `this workflow rolls out ${instance.id}, not ${checked.value.instance}`
+          : !progress.failure || decided
+            ? `${instance.id} is not waiting for a decision (phase ${progress.phase})`
+            : checked.value.decision === 'rollback' && !progress.versionBefore
+              ? `${instance.id} has no recorded version to roll back to (it failed before reading it): retry, skip or abort`
+              : undefined;
+      if (problem || !checked.ok) {
+        progress.ignored.push({ signal: 'decideFailure', payload: raw, reason: problem ?? 'invalid', at: now() });
+        return;
+      }
+      decided = checked.value;
+    },
+    { description: DECIDE_FAILURE_DESCRIPTION },
+  );
 
   const parent = workflowInfo().parent;
   /** Keeps the parent's `progress` query live (one signal per phase change or approval timeout). */
@@ -120,136 +187,251 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     setCurrentDetails(`**${instance.id}**: ${phase}\n\n${progress.steps.map((s) => `- ${s.step}: ${s.status}${s.detail ? ` (${s.detail})` : ''}`).join('\n')}`);
     await reportToParent();
   };
-  async function step<T>(name: string, run: () => Promise<T>, detail?: (r: T) => string): Promise<T> {
-    const record: InstanceProgress['steps'][number] = { step: name, status: 'running', startedAt: now() };
-    progress.steps.push(record);
-    try {
-      const result = await run();
-      record.status = 'ok';
-      record.detail = detail?.(result);
-      return result;
-    } catch (err) {
-      record.status = 'failed';
-      record.detail = (err as Error).message;
-      await setPhase('Failed');
-      setCurrentDetails(`**${instance.id}** failed at step "${name}": ${(err as Error).message}`);
-      throw err;
-    } finally {
-      record.endedAt = now();
+
+  /** Waits (re-asking every approvalTimeout) for the operator's decision about the failure in progress. */
+  async function awaitFailureDecision(stepName: string, message: string): Promise<FailureDecision> {
+    const failedPhase = progress.phase;
+    progress.failure = { step: stepName, message, at: now() };
+    await setPhase('Failed');
+    const ask = () =>
+      setCurrentDetails(
+        [
+          `## ${instance.id} failed at "${stepName}" and waits for your decision`,
+          message,
+          '',
+          `It stays out of traffic (was in phase ${failedPhase}). Versions: before ${progress.versionBefore ?? '?'}, target ${targetVersion}.`,
+          '',
+          `**Decide:** Send a Signal \`decideFailure\` with \`{"instance": "${instance.id}", "decision": "retry" | "rollback" | "skip" | "abort", "by": "<you>"}\``,
+          `or \`npm run starter -- decide --instance ${instance.id} --decision retry --by <you>\`.`,
+        ].join('\n'),
+      );
+    ask();
+    while (!decided) {
+      if (!(await condition(() => decided !== undefined, policy.approvalTimeout))) {
+        log.warn('no decision after failure yet; instance stays out of traffic', { instance: instance.id, step: stepName });
+        ask();
+      }
     }
-  }
-
-  // 1. Drain and wait for sessions to leave (at the deadline the rest are cut by the restart).
-  await setPhase('Draining');
-  const before = await step('read version before', () => quick.gatewayStatus(target), (s) => `${s.version}`);
-  progress.versionBefore = before.version;
-  await step('drain', () => lbActs.lbDrain(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} set to drain`);
-  const drained = await step(
-    'wait for sessions to drain',
-    () => drainWait.lbWaitDrained(input.loadBalancer, instance.lbServer, policy.drainDeadline),
-    (r) => (r.drained ? `0 sessions after ${Math.round(r.waitedMs / 1000)} s` : `${r.sessions} sessions left at the ${policy.drainDeadline / 1000} s deadline`),
-  );
-
-  progress.sessions = drained.sessions;
-
-  // 2. Update and doctor.
-  await setPhase('Updating');
-  await step(`install ${targetVersion} (${instance.install.type})`, () => install.installVersion(target, targetVersion), (r) => `${Math.round(r.durationMs / 1000)} s`);
-  await step('doctor', () => quick.runDoctor(target).then((d) => {
-    if (!d.passed) throw checkFailed(`doctor reported errors: ${d.errors.join('; ')}`);
+    const d = decided;
+    decided = undefined;
+    progress.decisions = [...(progress.decisions ?? []), { ...d, at: now() }];
+    progress.failure = undefined;
+    log.info('decision after failure', { instance: instance.id, step: stepName, decision: d.decision, by: d.by });
+    if (d.decision === 'retry') await setPhase(failedPhase);
     return d;
-  }), (d) => `${d.warnings.length} warnings, no errors`);
-
-  // 3. Restart and verify: the target version must be what runs now.
-  await setPhase('Restarting');
-  const restarted = await step('restart', () => restart.restartGateway(target, targetVersion), (r) => `now ${r.after.version}, down ${Math.round(r.downMs / 1000)} s`);
-  progress.versionAfter = restarted.after.version;
-  await setPhase('Verifying');
-  await step('verify gateway status', () => quick.gatewayStatus(target).then((s) => {
-    if (!s.healthy || s.version !== targetVersion) throw checkFailed(`gateway ${s.healthy ? 'healthy' : 'not healthy'} on ${s.version}, expected healthy on ${targetVersion}`);
-    return s;
-  }), (s) => `healthy, RPC ok, ${s.version}`);
-  await step('verify channels probe', () => quick.probeChannels(target).then((c) => {
-    if (!c.healthy) throw checkFailed(`channels probe not healthy: ${c.issues.join('; ') || 'gateway not reachable'}`);
-    return c;
-  }), (c) => `${c.channels.length} channels, healthy`);
-
-  // 4-5. Rotate the affected devices, then make their clients reconnect.
-  await setPhase('RotatingTokens');
-  const rotations: { deviceId: string; role: 'operator' | 'node'; rotatedAtMs: number }[] = [];
-  for (const device of instance.devices) {
-    const r = await step(`rotate ${device.name ?? device.deviceId.slice(0, 12)} (${device.role})`, () => quick.rotateDeviceToken(target, device), (x) => `token ${x.tokenDelivery ?? 'rotated'}`);
-    rotations.push({ deviceId: device.deviceId, role: device.role, rotatedAtMs: r.rotatedAtMs });
-  }
-  for (const device of instance.devices.filter((d) => d.reconnectHook)) {
-    await step(`reconnect hook ${device.name ?? device.deviceId.slice(0, 12)}`, () => quick.runReconnectHook(target, device), (h) => `${h.command}`);
   }
 
-  // Approval: the human gate before the instance returns to traffic.
-  await setPhase('AwaitingApproval');
-  const approvalSummary = () =>
-    [
-      `## ${instance.id} waits for your approval to rejoin traffic`,
-      `Rollout **${input.rolloutId}**, target **${targetVersion}** (was ${progress.versionBefore}).`,
-      '',
-      '**Verified:**',
-      ...progress.steps.filter((s) => s.status === 'ok').map((s) => `- ${s.step}${s.detail ? `: ${s.detail}` : ''}`),
-      '',
-      '**Check before approving:** your dashboards for this instance; clients of the rotated devices ' +
-        `(${rotations.length ? rotations.map((r) => r.deviceId.slice(0, 12)).join(', ') : 'none'}) reconnect after rejoin.`,
-      '',
-      `**Approve:** Send a Signal \`approveRejoin\` with \`{"instance": "${instance.id}", "approver": "<you>", "comment": "..."}\``,
-      `or \`npm run starter -- approve --instance ${instance.id} --approver <you>\`. Reject with \`rejectRejoin\` (same payload).`,
-      progress.approvalTimeouts ? `\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${policy.approvalTimeout / 60_000} min; the instance stays drained._` : '',
-    ].join('\n');
-  while (!pending) {
-    setCurrentDetails(approvalSummary());
-    if (!(await condition(() => pending !== undefined, policy.approvalTimeout))) {
-      progress.approvalTimeouts++;
-      await reportToParent();
-      log.warn('approval timed out; instance stays drained, asking again', { instance: instance.id, times: progress.approvalTimeouts });
+  /**
+   * One recorded step. When it fails after its retries: with decisions on, the operator decides (retry
+   * runs it again here; rollback, skip and abort leave through OperatorDecided); otherwise it fails the
+   * workflow. Cancellation always passes through.
+   */
+  async function step<T>(name: string, run: () => Promise<T>, detail?: (r: T) => string): Promise<T> {
+    for (;;) {
+      const record: InstanceProgress['steps'][number] = { step: name, status: 'running', startedAt: now() };
+      progress.steps.push(record);
+      try {
+        const result = await run();
+        record.status = 'ok';
+        record.detail = detail?.(result);
+        return result;
+      } catch (err) {
+        record.status = 'failed';
+        if (isCancellation(err)) throw err;
+        if (!askOnFailure) {
+          record.detail = (err as Error).message;
+          await setPhase('Failed');
+          setCurrentDetails(`**${instance.id}** failed at step "${name}": ${(err as Error).message}`);
+          throw err;
+        }
+        record.detail = failureMessage(err);
+        record.endedAt = now();
+        const d = await awaitFailureDecision(name, record.detail);
+        if (d.decision !== 'retry') throw new OperatorDecided(d);
+      } finally {
+        record.endedAt ??= now();
+      }
     }
   }
-  const decision = pending;
-  progress.decision = { ...decision, at: now() };
-  if (decision.kind === 'reject') {
-    await setPhase('Rejected');
-    setCurrentDetails(`**${instance.id}** rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}. It stays out of traffic (drained) on ${progress.versionAfter}.`);
-    return { ...progress, outcome: 'rejected' };
+
+  /** What the instance has been through, for cleanup and the report. */
+  const state = { drained: false, changed: false, rejoined: false };
+  const rotations: { deviceId: string; role: 'operator' | 'node'; rotatedAtMs: number }[] = [];
+
+  /** Restart on `version` and check it runs healthy (runbook step 3). */
+  async function restartAndVerify(version: string) {
+    await setPhase('Restarting');
+    const restarted = await step('restart', () => restart.restartGateway(target, version), (r) => `now ${r.after.version}, down ${Math.round(r.downMs / 1000)} s`);
+    progress.versionAfter = restarted.after.version;
+    await setPhase('Verifying');
+    await step('verify gateway status', () => quick.gatewayStatus(target).then((s) => {
+      if (!s.healthy || s.version !== version) throw checkFailed(`gateway ${s.healthy ? 'healthy' : 'not healthy'} on ${s.version}, expected healthy on ${version}`);
+      return s;
+    }), (s) => `healthy, RPC ok, ${s.version}`);
+    await step('verify channels probe', () => quick.probeChannels(target).then((c) => {
+      if (!c.healthy) throw checkFailed(`channels probe not healthy: ${c.issues.join('; ') || 'gateway not reachable'}`);
+      return c;
+    }), (c) => `${c.channels.length} channels, healthy`);
   }
 
-  // 6. Rejoin and verify after rejoin.
-  await setPhase('Rejoining');
-  await step('rejoin', () => lbActs.lbReady(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} ready, approved by ${decision.approver}`);
-  await setPhase('VerifyingAfterRejoin');
-  for (const device of instance.devices.filter((d) => d.reconnectHook)) {
-    await step(`reconnect hook after rejoin ${device.name ?? device.deviceId.slice(0, 12)}`, () => quick.runReconnectHook(target, device));
+  /** The human gate, then rejoin and the checks after rejoin (runbook step 6). */
+  async function approveAndRejoin(version: string, outcome: 'done' | 'rolled-back'): Promise<InstanceRolloutResult> {
+    await setPhase('AwaitingApproval');
+    const approvalSummary = () =>
+      [
+        `## ${instance.id} waits for your approval to rejoin traffic`,
+        outcome === 'rolled-back'
+          ? `Rollout **${input.rolloutId}**: rolled back to **${version}** after a failure (target was ${targetVersion}).`
+          : `Rollout **${input.rolloutId}**, target **${targetVersion}** (was ${progress.versionBefore}).`,
+        '',
+        '**Verified:**',
+        ...progress.steps.filter((s) => s.status === 'ok').map((s) => `- ${s.step}${s.detail ? `: ${s.detail}` : ''}`),
+        '',
+        '**Check before approving:** your dashboards for this instance; clients of the rotated devices ' +
+          `(${rotations.length ? rotations.map((r) => r.deviceId.slice(0, 12)).join(', ') : 'none'}) reconnect after rejoin.`,
+        '',
+        `**Approve:** Send a Signal \`approveRejoin\` with \`{"instance": "${instance.id}", "approver": "<you>", "comment": "..."}\``,
+        `or \`npm run starter -- approve --instance ${instance.id} --approver <you>\`. Reject with \`rejectRejoin\` (same payload).`,
+        progress.approvalTimeouts ? `\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${policy.approvalTimeout / 60_000} min; the instance stays drained._` : '',
+      ].join('\n');
+    while (!pending) {
+      setCurrentDetails(approvalSummary());
+      if (!(await condition(() => pending !== undefined, policy.approvalTimeout))) {
+        progress.approvalTimeouts++;
+        await reportToParent();
+        log.warn('approval timed out; instance stays drained, asking again', { instance: instance.id, times: progress.approvalTimeouts });
+      }
+    }
+    const decision = pending;
+    progress.decision = { ...decision, at: now() };
+    if (decision.kind === 'reject') {
+      await setPhase('Rejected');
+      setCurrentDetails(`**${instance.id}** rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}. It stays out of traffic (drained) on ${progress.versionAfter}.`);
+      return { ...progress, outcome: 'rejected' };
+    }
+
+    // 6. Rejoin and verify after rejoin.
+    await setPhase('Rejoining');
+    await step('rejoin', () => lbActs.lbReady(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} ready, approved by ${decision.approver}`);
+    state.rejoined = true;
+    await setPhase('VerifyingAfterRejoin');
+    for (const device of instance.devices.filter((d) => d.reconnectHook)) {
+      await step(`reconnect hook after rejoin ${device.name ?? device.deviceId.slice(0, 12)}`, () => quick.runReconnectHook(target, device));
+    }
+    for (const r of rotations) {
+      await step(`device ${r.deviceId.slice(0, 12)} connected again`, () => deviceWait.waitForDeviceBack(target, r, r.rotatedAtMs).then((b) => {
+        if (!b.back) throw checkFailed(`device ${r.deviceId} did not reconnect within ${policy.reconnectDeadline / 1000} s after its rotation`);
+        return b;
+      }), (b) => `back after ${Math.round(b.waitedMs / 1000)} s`);
+    }
+    // Judge "no mismatch" over a window that starts once the rotated clients are back: a client's first
+    // attempt after rejoin may still present its old token (runbook cause 1) before it re-authenticates.
+    const windowStart = Date.now();
+    await sleep(policy.mismatchWindow);
+    await step('verify after rejoin', async () => {
+      const [status, channels, mismatches] = await Promise.all([
+        quick.gatewayStatus(target),
+        quick.probeChannels(target),
+        quick.countTokenMismatches(target, { sinceMs: windowStart }),
+      ]);
+      const problems = [
+        ...(status.healthy ? [] : ['gateway not healthy']),
+        ...(channels.healthy ? [] : ['channels probe not healthy']),
+        ...(mismatches.count ? [`${mismatches.count} device token mismatch refusals in the window after rejoin: ${mismatches.samples.join(' | ')}`] : []),
+      ];
+      if (problems.length) throw checkFailed(problems.join('; '));
+      return mismatches;
+    }, () => `healthy, channels ok, 0 mismatches over ${policy.mismatchWindow / 1000} s`);
+    await setPhase('Done');
+    log.info('instance rolled out', { instance: instance.id, version: progress.versionAfter, outcome, workflowId: workflowInfo().workflowId });
+    return { ...progress, outcome };
   }
-  for (const r of rotations) {
-    await step(`device ${r.deviceId.slice(0, 12)} connected again`, () => deviceWait.waitForDeviceBack(target, r, r.rotatedAtMs).then((b) => {
-      if (!b.back) throw checkFailed(`device ${r.deviceId} did not reconnect within ${policy.reconnectDeadline / 1000} s after its rotation`);
-      return b;
-    }), (b) => `back after ${Math.round(b.waitedMs / 1000)} s`);
+
+  /** Runbook steps 1-6 towards the target. */
+  async function rollForward(): Promise<InstanceRolloutResult> {
+    // 1. Drain and wait for sessions to leave (at the deadline the rest are cut by the restart).
+    await setPhase('Draining');
+    const before = await step('read version before', () => quick.gatewayStatus(target), (s) => `${s.version}`);
+    progress.versionBefore = before.version;
+    state.drained = true; // from here on (even if the drain call's answer is lost) cleanup puts it back
+    await step('drain', () => lbActs.lbDrain(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} set to drain`);
+    const drained = await step(
+      'wait for sessions to drain',
+      () => drainWait.lbWaitDrained(input.loadBalancer, instance.lbServer, policy.drainDeadline),
+      (r) => (r.drained ? `0 sessions after ${Math.round(r.waitedMs / 1000)} s` : `${r.sessions} sessions left at the ${policy.drainDeadline / 1000} s deadline`),
+    );
+    progress.sessions = drained.sessions;
+
+    // 2. Update and doctor.
+    await setPhase('Updating');
+    state.changed = true;
+    await step(`install ${targetVersion} (${instance.install.type})`, () => install.installVersion(target, targetVersion), (r) => `${Math.round(r.durationMs / 1000)} s`);
+    await step('doctor', () => quick.runDoctor(target).then((d) => {
+      if (!d.passed) throw checkFailed(`doctor reported errors: ${d.errors.join('; ')}`);
+      return d;
+    }), (d) => `${d.warnings.length} warnings, no errors`);
+
+    // 3. Restart and verify: the target version must be what runs now.
+    await restartAndVerify(targetVersion);
+
+    // 4-5. Rotate the affected devices, then make their clients reconnect.
+    await setPhase('RotatingTokens');
+    for (const device of instance.devices) {
+      const r = await step(`rotate ${device.name ?? device.deviceId.slice(0, 12)} (${device.role})`, () => quick.rotateDeviceToken(target, device), (x) => `token ${x.tokenDelivery ?? 'rotated'}`);
+      rotations.push({ deviceId: device.deviceId, role: device.role, rotatedAtMs: r.rotatedAtMs });
+    }
+    for (const device of instance.devices.filter((d) => d.reconnectHook)) {
+      await step(`reconnect hook ${device.name ?? device.deviceId.slice(0, 12)}`, () => quick.runReconnectHook(target, device), (h) => `${h.command}`);
+    }
+    return approveAndRejoin(targetVersion, 'done');
   }
-  // Judge "no mismatch" over a window that starts once the rotated clients are back: a client's first
-  // attempt after rejoin may still present its old token (runbook cause 1) before it re-authenticates.
-  const windowStart = Date.now();
-  await sleep(policy.mismatchWindow);
-  await step('verify after rejoin', async () => {
-    const [status, channels, mismatches] = await Promise.all([
-      quick.gatewayStatus(target),
-      quick.probeChannels(target),
-      quick.countTokenMismatches(target, { sinceMs: windowStart }),
-    ]);
-    const problems = [
-      ...(status.healthy ? [] : ['gateway not healthy']),
-      ...(channels.healthy ? [] : ['channels probe not healthy']),
-      ...(mismatches.count ? [`${mismatches.count} device token mismatch refusals in the window after rejoin: ${mismatches.samples.join(' | ')}`] : []),
-    ];
-    if (problems.length) throw checkFailed(problems.join('; '));
-    return mismatches;
-  }, () => `healthy, channels ok, 0 mismatches over ${policy.mismatchWindow / 1000} s`);
-  await setPhase('Done');
-  log.info('instance rolled out', { instance: instance.id, version: progress.versionAfter, workflowId: workflowInfo().workflowId });
-  return { ...progress, outcome: 'done' };
+
+  /** The operator's rollback: the version it ran before, restarted and verified, then the normal approval. */
+  async function rollBack(): Promise<InstanceRolloutResult> {
+    const version = progress.versionBefore!;
+    await setPhase('RollingBack');
+    state.changed = true;
+    await step(`install ${version} (rollback, ${instance.install.type})`, () => install.installVersion(target, version), (r) => `${Math.round(r.durationMs / 1000)} s`);
+    await step('doctor (rollback)', () => quick.runDoctor(target).then((d) => {
+      if (!d.passed) throw checkFailed(`doctor reported errors: ${d.errors.join('; ')}`);
+      return d;
+    }), (d) => `${d.warnings.length} warnings, no errors`);
+    await restartAndVerify(version);
+    return approveAndRejoin(version, 'rolled-back');
+  }
+
+  /** Ends the instance by the operator's skip or abort: it stays out of traffic, flagged. */
+  async function leaveDrained(d: FailureDecision): Promise<InstanceRolloutResult> {
+    const outcome = d.decision === 'skip' ? 'skipped' : 'aborted';
+    progress.needsAttention = `${d.decision} by ${d.by}${d.comment ? ` (${d.comment})` : ''}: left out of traffic${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}`;
+    await setPhase(d.decision === 'skip' ? 'Skipped' : 'Aborted');
+    setCurrentDetails(`**${instance.id}**: ${progress.needsAttention}.`);
+    return { ...progress, outcome };
+  }
+
+  try {
+    let run: () => Promise<InstanceRolloutResult> = rollForward;
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!(err instanceof OperatorDecided)) throw err;
+        if (err.decision.decision === 'rollback') run = rollBack;
+        else return await leaveDrained(err.decision);
+      }
+    }
+  } catch (err) {
+    if (!isCancellation(err) || !askOnFailure) throw err;
+    // Cancelled (the rollout was aborted): leave the instance safe, whatever happens to the workflow.
+    await CancellationScope.nonCancellable(async () => {
+      if (state.drained && !state.changed) {
+        await lbActs.lbReady(input.loadBalancer, instance.lbServer);
+        progress.steps.push({ step: 'put back in traffic (cancelled before any change)', status: 'ok', startedAt: now(), endedAt: now() });
+      } else if (state.changed && !state.rejoined) {
+        progress.needsAttention = `cancelled after changes (${progress.steps.at(-1)?.step ?? 'unknown step'}): left out of traffic on ${progress.versionAfter ?? 'a partly updated install'}; check it, then return it with your load balancer`;
+      }
+      await setPhase('Cancelled');
+    });
+    throw err;
+  }
 }

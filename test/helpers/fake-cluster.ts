@@ -1,0 +1,107 @@
+/**
+ * Stub activities over an in-memory cluster, for testing the rollout workflows' decisions (retry,
+ * rollback, skip, abort, pause, cancellation) on a real local Temporal server without gateways. Every
+ * activity keeps the real one's name and answers in its shape; `failNext` makes a named activity fail
+ * for one instance, the way the real one fails after its retries (a non-retryable CheckFailedError, so
+ * the test does not wait through backoff). The real activities are tested on the real bed.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../../src/activities/index.js';
+import type { Instance } from '../../src/inventory.js';
+
+export interface FakeInstance {
+  version: string;
+  /** What was installed and will run after the next restart. */
+  installed: string;
+  lb: 'ready' | 'drain';
+}
+
+export class FakeCluster {
+  readonly instances = new Map<string, FakeInstance>();
+  /** Every call, in order: `activity instance [arg]`. */
+  readonly calls: string[] = [];
+  private failures: { activity: string; instance: string; times: number; message: string }[] = [];
+  /** Activities that block until cancelled (heartbeating), e.g. to cancel a rollout mid-step: `activity instance`. */
+  readonly blockOn = new Set<string>();
+  /** The most servers out of traffic at any moment. */
+  maxDrained = 0;
+
+  constructor(ids: string[], version: string) {
+    for (const id of ids) this.instances.set(id, { version, installed: version, lb: 'ready' });
+  }
+
+  /** The next `times` calls of `activity` for `instance` fail. */
+  failNext(activity: string, instance: string, message: string, times = 1): void {
+    this.failures.push({ activity, instance, times, message });
+  }
+
+  /** Servers out of traffic now. */
+  drained(): string[] {
+    return [...this.instances.entries()].filter(([, i]) => i.lb === 'drain').map(([id]) => id);
+  }
+
+  private async enter(activity: string, instance: string, detail = ''): Promise<FakeInstance> {
+    this.calls.push(`${activity} ${instance}${detail ? ` ${detail}` : ''}`.trim());
+    const f = this.failures.find((x) => x.activity === activity && x.instance === instance && x.times > 0);
+    if (f) {
+      f.times--;
+      throw ApplicationFailure.nonRetryable(f.message, 'CheckFailedError');
+    }
+    if (this.blockOn.has(`${activity} ${instance}`)) {
+      const ctx = Context.current();
+      for (;;) {
+        ctx.heartbeat();
+        await Promise.race([ctx.cancelled, new Promise((r) => setTimeout(r, 200))]);
+      }
+    }
+    const state = this.instances.get(instance);
+    if (!state) throw ApplicationFailure.nonRetryable(`unknown instance ${instance}`, 'ConfigurationError');
+    return state;
+  }
+
+  /** The activities, typed as the real ones (workflows cannot tell the difference). */
+  activities(): Activities {
+    const id = (t: { instance: Instance }) => t.instance.id;
+    const server = (s: string) => s; // the fake's lbServer is the instance id
+    const status = (s: FakeInstance) => ({ healthy: true, runtimeRunning: true, rpcOk: true, version: s.version, bootId: 'b', pid: 1, url: null });
+    const acts = {
+      gatewayStatus: async (t: { instance: Instance }) => status(await this.enter('gatewayStatus', id(t))),
+      listDevices: async (t: { instance: Instance }) => (await this.enter('listDevices', id(t)), { paired: t.instance.devices.map((d) => ({ deviceId: d.deviceId, connected: true })), pending: [] }),
+      listPendingRequests: async (t: { instance: Instance }) => (await this.enter('listPendingRequests', id(t)), []),
+      rotateDeviceToken: async (t: { instance: Instance }, d: { deviceId: string; role: string }) => (await this.enter('rotateDeviceToken', id(t), d.deviceId), { deviceId: d.deviceId, role: d.role, scopes: [], rotatedAtMs: Date.now(), tokenDelivery: 'withheld-cross-device' }),
+      revokeDeviceRole: async (t: { instance: Instance }, deviceId: string, role: string) => (await this.enter('revokeDeviceRole', id(t), deviceId), { deviceId, role, revokedAtMs: Date.now() }),
+      approvePairingRequest: async (t: { instance: Instance }, requestId: string) => (await this.enter('approvePairingRequest', id(t), requestId), { requestId }),
+      probeChannels: async (t: { instance: Instance }) => (await this.enter('probeChannels', id(t)), { gatewayReachable: true, healthy: true, channels: [], issues: [] }),
+      countTokenMismatches: async (t: { instance: Instance }) => (await this.enter('countTokenMismatches', id(t)), { count: 0, samples: [], linesRead: 0 }),
+      installVersion: async (t: { instance: Instance }, version: string) => {
+        const s = await this.enter('installVersion', id(t), version);
+        s.installed = version;
+        return { kind: 'global', command: `npm i -g openclaw@${version}`, durationMs: 1 };
+      },
+      runDoctor: async (t: { instance: Instance }) => (await this.enter('runDoctor', id(t)), { passed: true, errors: [], warnings: [] }),
+      restartGateway: async (t: { instance: Instance }, expectVersion?: string) => {
+        const s = await this.enter('restartGateway', id(t), expectVersion);
+        const before = status(s);
+        s.version = s.installed;
+        if (expectVersion && s.version !== expectVersion) throw ApplicationFailure.nonRetryable(`runs ${s.version}, expected ${expectVersion}`, 'CheckFailedError');
+        return { command: 'restart', before, after: status(s), downMs: 1 };
+      },
+      runReconnectHook: async (t: { instance: Instance }) => (await this.enter('runReconnectHook', id(t)), { command: 'hook', durationMs: 1 }),
+      waitForDeviceBack: async (t: { instance: Instance }) => (await this.enter('waitForDeviceBack', id(t)), { back: true, waitedMs: 1 }),
+      lbDrain: async (_lb: unknown, s: string) => {
+        (await this.enter('lbDrain', server(s))).lb = 'drain';
+        this.maxDrained = Math.max(this.maxDrained, this.drained().length);
+      },
+      lbReady: async (_lb: unknown, s: string) => {
+        (await this.enter('lbReady', server(s))).lb = 'ready';
+      },
+      lbState: async (_lb: unknown, s: string) => {
+        const st = await this.enter('lbState', server(s));
+        return { admin: st.lb, status: st.lb === 'ready' ? 'UP' : 'DRAIN', sessions: 0 };
+      },
+      lbWaitDrained: async (_lb: unknown, s: string) => (await this.enter('lbWaitDrained', server(s)), { drained: true, sessions: 0, waitedMs: 1 }),
+    };
+    return acts as unknown as Activities;
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The rollout's behaviour when things break, on a real local Temporal server (the CLI's dev server) with
+ * stub activities over an in-memory cluster (test/helpers/fake-cluster.ts): a failed step waits for an
+ * operator decision with the instance out of traffic, and retry / rollback / skip / abort, the failure
+ * budget, pause/resume and cancellation each do what the starter's --help promises. The histories of
+ * these runs are saved (test-artifacts/histories) as replay fixtures for these paths.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { execa } from 'execa';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Inventory } from '../../src/inventory.js';
+import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/search-attributes.js';
+import { workflowsPath } from '../../src/worker.js';
+import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
+import {
+  approveRejoinUpdate,
+  decideFailure,
+  decideFailureUpdate,
+  pauseRollout,
+  progressQuery,
+  resumeRollout,
+  type InstancePhase,
+  type RolloutProgress,
+} from '../../src/workflows/messages.js';
+import { historiesDir } from '../bed/histories.js';
+import { temporalBin } from '../bed/tools.js';
+import { FakeCluster } from '../helpers/fake-cluster.js';
+
+const FROM = '2026.9.5';
+const TARGET = '2026.9.6';
+let env: TestWorkflowEnvironment;
+let bundle: { code: string };
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalBin() }, searchAttributes: [...ROLLOUT_SEARCH_ATTRIBUTES] },
+  });
+  bundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {}, child() { return this; } } as never });
+}, 120_000);
+afterAll(async () => {
+  await env?.teardown();
+});
+
+function inventory(cluster: string, ids: string[], policy: Record<string, unknown> = {}) {
+  return Inventory.parse({
+    cluster,
+    loadBalancer: { type: 'none' },
+    temporal: { taskQueue: `q-${cluster}` },
+    instances: ids.map((id) => ({
+      id,
+      gateway: { profile: id },
+      lbServer: id,
+      install: { type: 'global' },
+      devices: id === ids[0] ? [{ deviceId: `device-of-${id}`, role: 'operator', scopes: ['operator.read'] }] : [],
+    })),
+    policy: { retries: { maxAttempts: 1, initialInterval: '10ms' }, mismatchWindow: '0ms', drainDeadline: '1s', ...policy },
+  });
+}
+
+/** Starts a rollout of a fake cluster with a worker on its own queue; returns handles and a stop(). */
+async function rollout(cluster: string, ids: string[], policy: Record<string, unknown> = {}, prepare?: (fake: FakeCluster) => void) {
+  const inv = inventory(cluster, ids, policy);
+  const fake = new FakeCluster(ids, FROM);
+  prepare?.(fake);
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: inv.temporal.taskQueue, workflowBundle: bundle, activities: fake.activities() });
+  const running = worker.run();
+  const handle = await env.client.workflow.start('clusterRollout', {
+    taskQueue: inv.temporal.taskQueue,
+    workflowId: `rollout-${cluster}`,
+    args: [{ inventory: inv, targetVersion: TARGET, startedBy: 'carol', searchAttributes: true }],
+  });
+  return {
+    fake,
+    handle: handle as WorkflowHandle,
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+async function waitFor(handle: WorkflowHandle, what: string, pred: (p: RolloutProgress) => boolean, timeoutMs = 30_000): Promise<RolloutProgress> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const p = await handle.query(progressQuery);
+    if (pred(p)) return p;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(p.instances.map((i) => [i.instance, i.phase]))} rollout ${p.phase}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const phaseOf = (p: RolloutProgress, id: string) => p.instances.find((i) => i.instance === id)?.phase;
+const inPhase = (handle: WorkflowHandle, id: string, phase: InstancePhase) => waitFor(handle, `${id} ${phase}`, (p) => phaseOf(p, id) === phase);
+
+async function approve(handle: WorkflowHandle, id: string) {
+  await inPhase(handle, id, 'AwaitingApproval');
+  await handle.executeUpdate(approveRejoinUpdate, { args: [{ instance: id, approver: 'alice' }] });
+}
+
+/** Saves the histories of a finished rollout and its children as replay fixture candidates. */
+async function saveHistories(label: string, ids: string[]) {
+  await mkdir(historiesDir, { recursive: true });
+  for (const id of ids) {
+    const { stdout } = await execa(temporalBin(), ['workflow', 'show', '--workflow-id', id, '--address', env.address, '--namespace', 'default', '--output', 'json']);
+    await writeFile(join(historiesDir, `${label}--${id.replaceAll('/', '_')}.json`), stdout);
+  }
+}
+
+describe('a step that fails after its retries', () => {
+  it('keeps the instance drained and waits; retry runs the failed step again and the rollout completes', async () => {
+    const r = await rollout('retry', ['gw-1', 'gw-2'], {}, (f) => f.failNext('restartGateway', 'gw-1', 'gateway did not come back'));
+    try {
+      const p = await inPhase(r.handle, 'gw-1', 'Failed');
+      const slot = p.instances.find((i) => i.instance === 'gw-1')!;
+      expect(slot.failure).toMatchObject({ step: 'restart', message: expect.stringContaining('gateway did not come back') });
+      expect(r.fake.drained()).toEqual(['gw-1']);
+      expect(p.current).toEqual(['gw-1']);
+
+      // Bad decisions change nothing: an invalid payload is recorded, an Update for an instance not waiting is refused.
+      await r.handle.signal(decideFailure, { instance: 'gw-1', decision: 'reboot' as never, by: 'alice' });
+      await expect(r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-2', decision: 'retry', by: 'alice' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      const after = await waitFor(r.handle, 'the invalid decision to be recorded', (x) => x.ignored.some((i) => i.signal === 'decideFailure'));
+      expect(after.ignored.find((i) => i.signal === 'decideFailure')?.reason).toContain('decision: expected one of retry, rollback, skip, abort');
+      expect(phaseOf(after, 'gw-1')).toBe('Failed');
+
+      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'retry', by: 'alice', comment: 'fixed the unit file' }] });
+      await approve(r.handle, 'gw-1');
+      await approve(r.handle, 'gw-2');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('done');
+      const gw1 = report.instances.find((i) => i.instance === 'gw-1')!;
+      expect(gw1.decisions).toMatchObject([{ decision: 'retry', by: 'alice', comment: 'fixed the unit file' }]);
+      expect(gw1.steps.filter((s) => s.step === 'restart').map((s) => s.status)).toEqual(['failed', 'ok']);
+      expect(r.fake.calls.filter((c) => c.startsWith('restartGateway gw-1'))).toHaveLength(2);
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, lb: 'ready' });
+      expect(r.fake.maxDrained).toBe(1);
+      await saveHistories('failed-retry', ['rollout-retry', 'rollout-retry/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('rollback reinstalls the version it ran before, verifies it, and rejoins only after approval', async () => {
+    const r = await rollout('rollback', ['gw-1', 'gw-2'], {}, (f) => f.failNext('restartGateway', 'gw-1', 'gateway did not come back'));
+    try {
+      await inPhase(r.handle, 'gw-1', 'Failed');
+      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }] });
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'drain' });
+      await approve(r.handle, 'gw-1');
+      await approve(r.handle, 'gw-2');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('partial');
+      expect(r.fake.calls).toEqual(expect.arrayContaining([`installVersion gw-1 ${FROM}`, `restartGateway gw-1 ${FROM}`]));
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'ready' });
+      expect(r.fake.instances.get('gw-2')).toMatchObject({ version: TARGET, lb: 'ready' });
+      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ versionBefore: FROM, versionAfter: FROM, decision: { kind: 'approve', approver: 'alice' } });
+      await saveHistories('failed-rollback', ['rollout-rollback', 'rollout-rollback/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('skip leaves the instance drained and goes on; past the failure budget the rollout stops by itself', async () => {
+    const r = await rollout('skip', ['gw-1', 'gw-2', 'gw-3'], { maxFailedInstances: 1 }, (f) => {
+      f.failNext('installVersion', 'gw-1', 'npm ERR! code E404');
+      f.failNext('runDoctor', 'gw-2', 'doctor reported errors');
+    });
+    try {
+      await inPhase(r.handle, 'gw-1', 'Failed');
+      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'skip', by: 'alice', comment: 'investigate later' }] });
+      await inPhase(r.handle, 'gw-2', 'Failed');
+      expect(r.fake.drained().sort()).toEqual(['gw-1', 'gw-2']); // the skipped one stays out, by decision
+      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-2', decision: 'skip', by: 'bob' }] });
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('aborted');
+      expect(report.stoppedBecause).toBe('failure budget exceeded: 2 instances failed (policy.maxFailedInstances 1)');
+      expect(report.needsAttention?.map((n) => n.instance)).toEqual(['gw-1', 'gw-2']);
+      expect(report.needsAttention?.[0]?.why).toContain('skip by alice (investigate later): left out of traffic');
+      expect(r.fake.calls.filter((c) => /^(lbDrain|installVersion) gw-3/.test(c))).toEqual([]);
+      expect(r.fake.instances.get('gw-3')).toMatchObject({ version: FROM, lb: 'ready' });
+      await saveHistories('skipped-budget', ['rollout-skip', 'rollout-skip/gw-1', 'rollout-skip/gw-2']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('abort stops the rollout there: the failed instance stays drained, the rest untouched', async () => {
+    const r = await rollout('abort', ['gw-1', 'gw-2'], {}, (f) => f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'));
+    try {
+      await inPhase(r.handle, 'gw-1', 'Failed');
+      await r.handle.signal(decideFailure, { instance: 'gw-1', decision: 'abort', by: 'alice' });
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('aborted');
+      expect(report.needsAttention).toEqual([{ instance: 'gw-1', why: expect.stringContaining('abort by alice: left out of traffic after changes') }]);
+      expect(r.fake.drained()).toEqual(['gw-1']);
+      expect(r.fake.calls.filter((c) => /^(lbDrain|installVersion) gw-2/.test(c))).toEqual([]);
+      await saveHistories('aborted-decision', ['rollout-abort', 'rollout-abort/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
+describe('pause and resume', () => {
+  it('pauses before the next instance and goes on after resume', async () => {
+    const r = await rollout('pause', ['gw-1', 'gw-2']);
+    try {
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      await r.handle.signal(pauseRollout, { by: 'alice', comment: 'lunch' });
+      await approve(r.handle, 'gw-1');
+      const paused = await waitFor(r.handle, 'Paused', (p) => p.phase === 'Paused');
+      expect(paused.paused).toMatchObject({ by: 'alice', comment: 'lunch' });
+      expect(phaseOf(paused, 'gw-2')).toBe('Pending');
+      expect(r.fake.calls.filter((c) => c.startsWith('lbDrain gw-2'))).toEqual([]);
+      await r.handle.signal(resumeRollout, { by: 'alice' });
+      await approve(r.handle, 'gw-2');
+      expect(((await r.handle.result()) as ClusterRolloutReport).outcome).toBe('done');
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
+describe('cancellation (starter abort)', () => {
+  it('puts back an instance that was drained but not changed yet', async () => {
+    const r = await rollout('cancel-drained', ['gw-1', 'gw-2'], {}, (f) => f.blockOn.add('lbWaitDrained gw-1'));
+    try {
+      await inPhase(r.handle, 'gw-1', 'Draining');
+      await waitFor(r.handle, 'the drain wait to start', () => r.fake.calls.includes('lbWaitDrained gw-1'));
+      await r.handle.cancel();
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('aborted');
+      expect(report.stoppedBecause).toBe('cancelled by an operator (abort)');
+      expect(r.fake.drained()).toEqual([]);
+      expect(report.needsAttention).toEqual([]);
+      expect(report.instances.find((i) => i.instance === 'gw-1')?.phase).toBe('Cancelled');
+      await saveHistories('cancelled', ['rollout-cancel-drained', 'rollout-cancel-drained/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('leaves a changed instance drained and lists it as needing attention', async () => {
+    const r = await rollout('cancel-changed', ['gw-1', 'gw-2'], {}, (f) => f.blockOn.add('installVersion gw-1'));
+    try {
+      await inPhase(r.handle, 'gw-1', 'Updating');
+      await waitFor(r.handle, 'the install to start', () => r.fake.calls.includes(`installVersion gw-1 ${TARGET}`));
+      await r.handle.cancel();
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('aborted');
+      expect(r.fake.drained()).toEqual(['gw-1']);
+      expect(report.needsAttention).toEqual([{ instance: 'gw-1', why: expect.stringContaining('cancelled after changes') }]);
+      expect(r.fake.calls.filter((c) => c.startsWith('lbReady gw-1'))).toEqual([]);
+      expect(r.fake.calls.filter((c) => c.includes('gw-2') && !/^(gatewayStatus|listDevices|lbState) /.test(c))).toEqual([]);
+    } finally {
+      await r.stop();
+    }
+  });
+});
