@@ -97,7 +97,7 @@ export class TemporalUi {
   /** Opens "More Actions → Send a Signal" on the current workflow page. */
   async openSignalDialog(): Promise<SignalDialog> {
     await this.click('the "More Actions" button of the workflow page', this.page.getByRole('button', { name: 'More Actions' }));
-    await this.click('"Send a Signal" in the More Actions menu (disabled in this UI?)', this.page.getByRole('menuitem', { name: 'Send a Signal' }));
+    await this.click('"Send a Signal" in the More Actions menu (disabled when the workflow is not running, or by the UI setting TEMPORAL_WORKFLOW_SIGNAL_DISABLED)', this.page.getByRole('menuitem', { name: 'Send a Signal' }));
     const dialog = this.page.getByRole('dialog', { name: 'Send a Signal' });
     await this.expectVisible('the "Send a Signal" dialog', dialog);
     return new SignalDialog(this, dialog);
