@@ -231,6 +231,9 @@ export async function run(argv: string[], out: (s: string) => void = console.log
             workflowId: id,
             workflowIdConflictPolicy: 'FAIL',
             workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+            // Shown by the Web UI under Summary / Details.
+            staticSummary: `Rollout of ${inventory.cluster} to ${target}, started by ${values.by ?? process.env.USER ?? 'unknown'}`,
+            staticDetails: `Instances in order: ${inventory.instances.map((i) => i.id).join(', ')} (batch size ${inventory.policy.batchSize}). Approve each from Send a Signal → approveRejoin, or \`npm run starter -- approve\`.`,
             ...(searchAttributes ? { typedSearchAttributes: [{ key: CLUSTER_KEY, value: inventory.cluster }, { key: PHASE_KEY, value: 'Preflight' }] } : {}),
             args: [{ inventory, targetVersion: target, startedBy: values.by ?? process.env.USER ?? 'unknown', ...(searchAttributes ? { searchAttributes } : {}) }],
           });

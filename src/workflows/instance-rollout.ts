@@ -285,6 +285,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
           : `Rollout **${input.rolloutId}**, target **${targetVersion}** (was ${progress.versionBefore}).`,
         '',
         '**Verified:**',
+        '',
         ...progress.steps.filter((s) => s.status === 'ok').map((s) => `- ${s.step}${s.detail ? `: ${s.detail}` : ''}`),
         '',
         '**Check before approving:** your dashboards for this instance; clients of the rotated devices ' +
