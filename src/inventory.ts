@@ -187,9 +187,11 @@ const Policy = z
         cli: Duration.default(120_000),
         update: Duration.default(900_000),
         restart: Duration.default(300_000),
+        /** A long step (drain wait, install, restart, device wait) whose worker stops heartbeating this long is retried elsewhere. */
+        heartbeat: Duration.default(60_000),
       })
       .strict()
-      .default({ cli: 120_000, update: 900_000, restart: 300_000 }),
+      .default({ cli: 120_000, update: 900_000, restart: 300_000, heartbeat: 60_000 }),
     /** Who may decide on an instance's return to traffic (approve or reject). */
     approvals: z
       .object({

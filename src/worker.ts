@@ -23,6 +23,8 @@ Usage: npm run worker -- --inventory <cluster.yaml> [--host <host>]
   --inventory <file>  the cluster inventory (YAML or JSON); its temporal block says where to connect
   --host <host>       serve only the commands of instances with host: <host> (run one such worker on
                       each gateway host); without it, serve workflows and all commands
+  --workflow-bundle <file>  a prebuilt workflow bundle (from bundleWorkflowCode) instead of bundling
+                      src/workflows at start (faster restarts; it must come from this same code)
   -h, --help          this help
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_CA, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY,
@@ -32,6 +34,8 @@ TEMPORAL_TLS_SERVER_NAME and TEMPORAL_API_KEY override the inventory. Secrets th
 export interface WorkerSetup {
   inventoryPath: string;
   host?: string;
+  /** A prebuilt workflow bundle (bundleWorkflowCode output) to start faster than bundling src/workflows. */
+  workflowBundlePath?: string;
   /** Extra options (tests pass a prebuilt workflowBundle). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -46,17 +50,17 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     namespace: conn.namespace,
     taskQueue,
     activities: createActivities(),
-    ...(setup.host ? {} : { workflowsPath }),
+    ...(setup.host ? {} : setup.workflowBundlePath ? { workflowBundle: { codePath: setup.workflowBundlePath } } : { workflowsPath }),
     ...setup.overrides,
   });
   return { worker, connection, taskQueue };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { inventory: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ options: { inventory: { type: 'string' }, host: { type: 'string' }, 'workflow-bundle': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return console.log(HELP);
   if (!values.inventory) throw new RolloutUsageError('--inventory <cluster.yaml> is required (see --help)');
-  const { worker, connection, taskQueue } = await createWorker({ inventoryPath: values.inventory, host: values.host });
+  const { worker, connection, taskQueue } = await createWorker({ inventoryPath: values.inventory, host: values.host, workflowBundlePath: values['workflow-bundle'] });
   console.log(`worker serving task queue ${taskQueue}${values.host ? ` (host ${values.host}: commands only)` : ' (workflows and commands)'}`);
   try {
     await worker.run();

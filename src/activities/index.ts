@@ -43,6 +43,20 @@ async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
 
 const cli = (t: InstanceTarget) => context(t.policy.stepTimeouts.cli);
 
+/**
+ * Heartbeats every 5 s while a long step runs (also while a command it runs is silent), so a worker
+ * that dies mid-step is noticed after policy.stepTimeouts.heartbeat and the step is retried elsewhere.
+ */
+async function keepAlive<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat(), 5000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export const gatewayActivities = {
   /** Runbook "Before you start" / step 3: `openclaw gateway status` (healthy = runtime running + RPC ok). */
   async gatewayStatus(t: InstanceTarget) {
@@ -56,9 +70,19 @@ export const gatewayActivities = {
   async listPendingRequests(t: InstanceTarget, deviceId?: string) {
     return asActivity(() => oc.pendingRequests(t.instance.gateway, deviceId, cli(t)));
   },
-  /** Runbook step 4: `openclaw devices rotate --device <id> --role <role> [--scope ...]`. */
+  /**
+   * Runbook step 4: `openclaw devices rotate --device <id> --role <role> [--scope ...]`, once per step:
+   * a retry (attempt > 1) first looks for a rotation made since the step was scheduled and keeps it.
+   */
   async rotateDeviceToken(t: InstanceTarget, device: Device) {
-    return asActivity(() => oc.devicesRotate(t.instance.gateway, device, cli(t)));
+    const info = Context.current().info;
+    return asActivity(async () => {
+      if (info.attempt > 1) {
+        const earlier = await oc.rotationSince(t.instance.gateway, device, info.scheduledTimestampMs, cli(t));
+        if (earlier) return earlier;
+      }
+      return oc.devicesRotate(t.instance.gateway, device, cli(t));
+    });
   },
   /** Emergency path: `openclaw devices revoke --device <id> --role <role>`. */
   async revokeDeviceRole(t: InstanceTarget, deviceId: string, role: string) {
@@ -78,7 +102,7 @@ export const gatewayActivities = {
   },
   /** Runbook step 2: install the target version (global npm, source `openclaw update`, or a command). */
   async installVersion(t: InstanceTarget, version: string) {
-    return asActivity(() => oc.installVersion(t.instance.gateway, t.instance.install, version, context(t.policy.stepTimeouts.update)));
+    return keepAlive(() => asActivity(() => oc.installVersion(t.instance.gateway, t.instance.install, version, context(t.policy.stepTimeouts.update))));
   },
   /** Runbook step 2: `openclaw doctor` (fails on error findings only). */
   async runDoctor(t: InstanceTarget) {
@@ -87,7 +111,7 @@ export const gatewayActivities = {
   /** Runbook step 3: restart and wait for a new healthy boot on `expectVersion`. */
   async restartGateway(t: InstanceTarget, expectVersion?: string) {
     const ctx = context(t.policy.stepTimeouts.restart);
-    return asActivity(() => oc.restartGateway(t.instance.gateway, t.instance.restart, expectVersion, { ...ctx, readyDeadlineMs: t.policy.stepTimeouts.restart }));
+    return keepAlive(() => asActivity(() => oc.restartGateway(t.instance.gateway, t.instance.restart, expectVersion, { ...ctx, readyDeadlineMs: t.policy.stepTimeouts.restart })));
   },
   /** Runbook step 5: run the device's reconnect hook (no-op result when it has none). */
   async runReconnectHook(t: InstanceTarget, device: Device) {
@@ -97,7 +121,7 @@ export const gatewayActivities = {
   },
   /** Runbook step 5: wait until the device is connected again after its rotation. */
   async waitForDeviceBack(t: InstanceTarget, device: Pick<Device, 'deviceId' | 'role'>, rotatedAtMs: number) {
-    return asActivity(() => oc.waitForDeviceBack(t.instance.gateway, device, rotatedAtMs, { ...cli(t), deadlineMs: t.policy.reconnectDeadline }));
+    return keepAlive(() => asActivity(() => oc.waitForDeviceBack(t.instance.gateway, device, rotatedAtMs, { ...cli(t), deadlineMs: t.policy.reconnectDeadline })));
   },
 };
 
@@ -118,7 +142,7 @@ export const loadBalancerActivities = {
   /** Waits until the server has no sessions left, or the deadline passes (then drained: false). */
   async lbWaitDrained(lb: LoadBalancerConfig, server: string, deadlineMs: number) {
     const ctx = Context.current();
-    return asActivity(async () => {
+    return keepAlive(() => asActivity(async () => {
       if (lb.type === 'haproxy') {
         return waitForSessionsToDrain(lb.socket, lb.backend, server, {
           deadlineMs,
@@ -135,7 +159,7 @@ export const loadBalancerActivities = {
         if (sessions === 0 || Date.now() - started >= deadlineMs) return { drained: sessions === 0, sessions, waitedMs: Date.now() - started };
         await new Promise((r) => setTimeout(r, 1000));
       }
-    });
+    }));
   },
 };
 

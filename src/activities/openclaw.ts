@@ -54,6 +54,19 @@ export async function devicesRotate(access: GatewayAccess, device: Device, ctx: 
   return rotated;
 }
 
+/**
+ * A rotation of this device's role done at or after `sinceMs` (per `devices list`), or undefined. Lets a
+ * retried rotate step (the worker died after the CLI rotated, before the result was recorded) keep
+ * the rotation it already made instead of rotating twice. Compares the gateway host's clock with
+ * `sinceMs` (Temporal's schedule time): hosts must keep their clocks in sync (NTP).
+ */
+export async function rotationSince(access: GatewayAccess, device: Device, sinceMs: number, ctx: CallContext): Promise<parse.RotateResult | undefined> {
+  const list = await devicesList(access, ctx);
+  const token = list.paired.find((d) => d.deviceId === device.deviceId)?.tokens.find((t) => t.role === device.role && !t.revokedAtMs);
+  if (token?.rotatedAtMs === undefined || token.rotatedAtMs < sinceMs) return undefined;
+  return { deviceId: device.deviceId, role: device.role, scopes: token.scopes, rotatedAtMs: token.rotatedAtMs, tokenDelivery: 'rotated-by-an-earlier-attempt' };
+}
+
 /** `openclaw devices revoke --device <id> --role <role>`. */
 export async function devicesRevoke(access: GatewayAccess, deviceId: string, role: string, ctx: CallContext): Promise<parse.RevokeResult> {
   const r = await runCli(access, { args: ['devices', 'revoke', '--device', deviceId, '--role', role, '--json'], remote: true, ...ctx });

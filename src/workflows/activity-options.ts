@@ -33,7 +33,8 @@ export function longActivities(policy: Policy, taskQueue: string, startToCloseMs
   return proxyActivities<Activities>({
     taskQueue,
     startToCloseTimeout: startToCloseMs,
-    heartbeatTimeout: '60s',
+    // A worker that died mid-step is noticed after this long, and the step retried on another worker.
+    heartbeatTimeout: policy.stepTimeouts.heartbeat ?? 60_000,
     scheduleToStartTimeout: '10m',
     retry: retryPolicy(policy),
   });

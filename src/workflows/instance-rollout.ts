@@ -86,7 +86,7 @@ class OperatorDecided extends Error {
  */
 export function failureMessage(err: unknown): string {
   let e = err as (Error & { cause?: unknown }) | undefined;
-  while (e?.cause instanceof Error && /^(Activity task failed|Child Workflow execution failed)/.test(e.message)) e = e.cause as Error & { cause?: unknown };
+  while (e?.cause instanceof Error && /^(Activity task failed|Child Workflow execution failed)/.test(e.message)) e = e.cause;
   return e?.message ?? String(err);
 }
 

@@ -25,19 +25,28 @@ import { gatewayAccess, routeUrl, sharedToken } from '../bed/clients.js';
 import { bed, clientIdentity, deviceNamed, startWorker } from '../bed/context.js';
 import { HeldConnection } from '../bed/ws-client.js';
 import { saveHistories } from '../bed/histories.js';
+import { findSecrets, heldSecrets, historyText, readHistoryText, type HeldSecret } from '../bed/secret-scan.js';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { approveRejoin } from '../../src/workflows/messages.js';
 
 let info: BedInfo;
 let inventory: Inventory;
 let w: Awaited<ReturnType<typeof startWorker>>;
 let opClient: HeldConnection;
+/** Everything the in-process worker logged (Temporal runtime, workflows via sinks, activities). */
+const workerLogs: string[] = [];
+/** Everything the starter printed in this file. */
+const starterOutput: string[] = [];
 
 /** Runs the starter in-process and returns its exit code and output. */
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
   try {
     const code = await starter(args, (s) => lines.push(s));
+    starterOutput.push(...lines);
     return { code, out: lines.join('\n') };
   } catch (err) {
+    starterOutput.push(...lines, (err as Error).message);
     return { code: 2, out: `${lines.join('\n')}\nerror: ${(err as Error).message}` };
   }
 }
@@ -69,13 +78,38 @@ async function waitForPhase(id: string, instance: string, phase: string, timeout
   }
 }
 
+/** Workflow ids with a search attribute query (what `temporal workflow list --query` shows). */
+async function listIds(query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const wf of w.client.workflow.list({ query })) ids.push(wf.workflowId);
+  return ids;
+}
+
+/** Polls a visibility query until `expected` ids are all listed (visibility lags a moment behind). */
+async function waitListed(query: string, expected: string[], timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ids = await listIds(query);
+    if (expected.every((e) => ids.includes(e)) || Date.now() > deadline) return ids;
+    await sleep(1000);
+  }
+}
+
 beforeAll(async () => {
+  // Capture the worker's logs (before any connection exists) for the secret scan at the end.
+  Runtime.install({
+    logger: new DefaultLogger('DEBUG', (entry) => {
+      workerLogs.push(`${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+      if (entry.level === 'ERROR' || entry.level === 'WARN') console.warn(`[worker ${entry.level}] ${entry.message}`);
+    }),
+  });
   ({ info, inventory } = await bed());
   w = await startWorker(info, inventory.temporal.taskQueue);
   // op-1 as a real client: holds its connection through HAProxy, re-authenticates with shared auth.
   const op = deviceNamed(inventory, 'op-1');
   opClient = new HeldConnection({ url: routeUrl(info, 'op-1'), identity: await clientIdentity(info, 'op-1'), role: 'operator', scopes: op.device.scopes, sharedToken: await sharedToken(info) });
   expect((await opClient.start()).type).toBe('hello');
+  secretsBefore = await heldSecrets(info);
 });
 afterAll(async () => {
   await opClient?.stop();
@@ -105,7 +139,7 @@ describe('approval timeout and rejection', () => {
     // Same release as running: the update steps run for real without moving the bed forward.
     const file = join(info.dir, 'cluster-short-approval.yaml');
     const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown> & { policy: Record<string, unknown> };
-    raw.policy = { ...raw.policy, approvalTimeout: '5s' };
+    raw.policy = { ...raw.policy, approvalTimeout: '5s', approvals: { approvers: ['alice', 'bob', 'test'] } };
     await writeFile(file, toYaml(raw));
     const first = inventory.instances[0]!.id;
     const second = inventory.instances[1]!.id;
@@ -118,14 +152,33 @@ describe('approval timeout and rejection', () => {
     expect(started.out).toContain(`${info.temporal.uiUrl}/namespaces/default/workflows/${id}`);
 
     await waitForPhase(id, first, 'AwaitingApproval', 8 * 60_000);
-    // Another instance is not waiting: its approval is recorded and ignored.
-    expect((await cli('approve', '--inventory', file, '--instance', second, '--approver', 'bob')).code).toBe(0);
+    // "Which rollouts wait for me" is one search attribute query, for the rollout and its instance.
+    const waiting = await waitListed(`OpenclawCluster = '${inventory.cluster}' AND OpenclawPhase = 'AwaitingApproval'`, [id, `${id}/${first}`]);
+    expect(waiting).toEqual(expect.arrayContaining([id, `${id}/${first}`]));
+    expect(await waitListed(`OpenclawInstance = '${first}' AND OpenclawPhase = 'AwaitingApproval'`, [id])).toContain(id);
+
+    // The starter's approve is an Update: refused at once with the reason, and nothing changes.
+    const notWaiting = await cli('approve', '--inventory', file, '--instance', second, '--approver', 'bob');
+    expect(notWaiting.code, notWaiting.out).toBe(1);
+    expect(notWaiting.out).toMatch(new RegExp(`approve refused by ${id}: ${second} is not being rolled out now.*Nothing was changed`));
+    const self = await cli('approve', '--inventory', file, '--instance', first, '--approver', 'test');
+    expect(self.code, self.out).toBe(1);
+    expect(self.out).toContain('four-eyes: test started this rollout and cannot approve it');
+    const outsider = await cli('approve', '--inventory', file, '--instance', first, '--approver', 'mallory');
+    expect(outsider.code, outsider.out).toBe(1);
+    expect(outsider.out).toContain('mallory is not an allowed approver (policy.approvals.approvers: alice, bob, test)');
+    // The Web UI's path is a plain signal: a stray approval and an outsider's approval sent straight to
+    // the instance's workflow are recorded and ignored.
+    await w.client.workflow.getHandle(id).signal(approveRejoin, { instance: second, approver: 'bob' });
+    await w.client.workflow.getHandle(`${id}/${first}`).signal(approveRejoin, { instance: first, approver: 'mallory' });
     await sleep(7000); // past the 5 s approval timeout
     const p = await w.client.workflow.getHandle(id).query(progressQuery);
     const slot = p.instances.find((i) => i.instance === first)!;
     expect(slot.phase).toBe('AwaitingApproval');
     expect(slot.approvalTimeouts).toBeGreaterThanOrEqual(1);
     expect(p.ignored.map((x) => (x.payload as { instance: string }).instance)).toContain(second);
+    expect(slot.ignored.map((x) => x.reason)).toContain('mallory is not an allowed approver (policy.approvals.approvers: alice, bob, test)');
+    expect(slot.decision).toBeUndefined();
     const rows = await showStat(info.haproxy.socket);
     expect(rows.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
 
@@ -135,7 +188,7 @@ describe('approval timeout and rejection', () => {
     const rejected = report.instances.find((i) => i.instance === first)!;
     expect(rejected.decision).toMatchObject({ kind: 'reject', approver: 'alice', comment: 'not today' });
     expect(report.instances.find((i) => i.instance === second)!.phase).toBe('Pending');
-    await saveHistories(info, 'rejected', [id, `${id}/${first}`, `${id}/preflight`]);
+    historyFiles.push(...(await saveHistories(info, 'rejected', [id, `${id}/${first}`, `${id}/preflight`])));
     const after = await showStat(info.haproxy.socket);
     expect(after.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
     expect(after.find((x) => x.server === inventory.instances[1]!.lbServer)?.status).toBe('UP');
@@ -150,6 +203,12 @@ describe('approval timeout and rejection', () => {
   });
 });
 
+/** Histories exported in this file (rejected and approved rollouts), scanned for secrets at the end. */
+const historyFiles: string[] = [];
+let watch: Promise<number> | undefined;
+const watchOutput: string[] = [];
+let secretsBefore: HeldSecret[] = [];
+
 describe('full rollout with approvals', () => {
   it('updates every instance one at a time, each rejoining only after its approval', async () => {
     const sampler = haproxySampler();
@@ -158,6 +217,7 @@ describe('full rollout with approvals', () => {
     try {
       const started = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion, '--by', 'test');
       expect(started.code, started.out).toBe(0);
+      watch = starter(['status', '--inventory', info.inventoryPath, '--watch'], (s) => watchOutput.push(s), { tty: false, pollMs: 1000 });
       const again = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion);
       expect(again.code).toBe(2);
       expect(again.out).toContain(`already running: ${id}`);
@@ -172,7 +232,10 @@ describe('full rollout with approvals', () => {
       }
       const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('done');
-      await saveHistories(info, 'approved', [id, ...inventory.instances.map((i) => `${id}/${i.id}`), `${id}/preflight`, `${id}/final-check`]);
+      historyFiles.push(...(await saveHistories(info, 'approved', [id, ...inventory.instances.map((i) => `${id}/${i.id}`), `${id}/preflight`, `${id}/final-check`])));
+      expect(await waitListed(`OpenclawCluster = '${inventory.cluster}' AND OpenclawPhase = 'Done'`, [id, ...inventory.instances.map((i) => `${id}/${i.id}`)])).toEqual(
+        expect.arrayContaining([id, ...inventory.instances.map((i) => `${id}/${i.id}`)]),
+      );
       for (const i of report.instances) {
         expect(i.versionBefore).toBe(info.fromVersion);
         expect(i.versionAfter).toBe(info.targetVersion);
@@ -181,6 +244,16 @@ describe('full rollout with approvals', () => {
     } finally {
       await sampler.stop();
     }
+
+    // status --watch (not a terminal): a new table on each change, every instance seen waiting with
+    // who may approve, the last one the finished rollout.
+    expect(await watch).toBe(0);
+    const watched = watchOutput.join('\n');
+    for (const instance of inventory.instances) {
+      expect(watched).toMatch(new RegExp(`\\n${instance.id}\\s+AwaitingApproval\\s+${info.fromVersion.replaceAll('.', '\\.')} → ${info.targetVersion.replaceAll('.', '\\.')}\\s+\\d+\\s+.*approval by any operator \\(not test\\)`));
+    }
+    expect(watchOutput.at(-1)).toMatch(new RegExp(`rollout ${id}: Done`));
+    expect(watched).not.toContain('\x1b');
 
     // HAProxy: never more than one instance out of traffic, and each only during its own turn.
     expect(Math.max(...sampler.samples.map((s) => s.drained.length))).toBeLessThanOrEqual(1);
@@ -204,5 +277,26 @@ describe('full rollout with approvals', () => {
       expect(list.paired.find((d) => d.deviceId === device.deviceId)?.connected, name).toBe(true);
     }
     expect(opClient.connected).toBe(true);
+  }, 20 * 60_000); // three real updates; slower when the machine is busy
+});
+
+describe('secrets', () => {
+  it('no shared token and no device token appears in the histories, the worker logs or the starter output', async () => {
+    // Encryption (payload codec) is off on the bed: this proves the design keeps secrets out, not the codec.
+    // One entry per distinct value (a client's token is also in its gateway's pairing store).
+    const secrets = [...new Map([...secretsBefore, ...(await heldSecrets(info))].map((x) => [x.value, x])).values()];
+    const labels = new Set(secrets.map((s) => s.label.replace(/ for .*| of .*/, '')));
+    expect([...labels]).toEqual(expect.arrayContaining(['gateway shared token', 'op-1 device token', 'node-1 device token']));
+    expect(historyFiles.length).toBeGreaterThanOrEqual(9);
+    const sources = [
+      ...(await Promise.all(historyFiles.map(async (f) => ({ source: f.split('/').at(-1)!, text: await readHistoryText(f) })))),
+      { source: 'worker logs', text: workerLogs.join('\n') },
+      { source: 'starter output', text: [...starterOutput, ...watchOutput].join('\n') },
+    ];
+    expect(workerLogs.length).toBeGreaterThan(10);
+    // The scan finds a secret where there is one (also inside a base64 payload), so zero hits means something.
+    expect(findSecrets([{ source: 'planted', text: `x${secrets[1]!.value}x` }], secrets)).toHaveLength(1);
+    expect(findSecrets([{ source: 'planted', text: historyText(`{"data": "${Buffer.from(secrets[0]!.value).toString('base64')}"}`) }], secrets)).toHaveLength(1);
+    expect(findSecrets(sources, secrets)).toEqual([]);
   });
 });
