@@ -25,6 +25,7 @@ import { gatewayAccess, routeUrl, sharedToken } from '../bed/clients.js';
 import { bed, clientIdentity, deviceNamed, startWorker } from '../bed/context.js';
 import { HeldConnection } from '../bed/ws-client.js';
 import { saveHistories } from '../bed/histories.js';
+import { haproxySampler } from '../bed/haproxy-sampler.js';
 import { findSecrets, heldSecrets, historyText, readHistoryText, type HeldSecret } from '../bed/secret-scan.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { approveRejoin } from '../../src/workflows/messages.js';
@@ -49,20 +50,6 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
     starterOutput.push(...lines, (err as Error).message);
     return { code: 2, out: `${lines.join('\n')}\nerror: ${(err as Error).message}` };
   }
-}
-
-/** Samples HAProxy's view every 500 ms: which servers are out of traffic at each moment. */
-function haproxySampler() {
-  const samples: { at: number; drained: string[] }[] = [];
-  let stop = false;
-  const loop = (async () => {
-    while (!stop) {
-      const rows = await showStat(info.haproxy.socket).catch(() => []);
-      samples.push({ at: Date.now(), drained: rows.filter((r) => r.backend === info.haproxy.backend && r.server !== 'BACKEND' && /DRAIN|MAINT/.test(r.status)).map((r) => r.server) });
-      await sleep(500);
-    }
-  })();
-  return { samples, stop: async () => ((stop = true), await loop) };
 }
 
 async function waitForPhase(id: string, instance: string, phase: string, timeoutMs: number): Promise<RolloutProgress> {
@@ -211,7 +198,7 @@ let secretsBefore: HeldSecret[] = [];
 
 describe('full rollout with approvals', () => {
   it('updates every instance one at a time, each rejoining only after its approval', async () => {
-    const sampler = haproxySampler();
+    const sampler = haproxySampler(info);
     const turns: { instance: string; from: number; to: number }[] = [];
     const id = rolloutWorkflowId(inventory.cluster);
     try {

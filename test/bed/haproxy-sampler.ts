@@ -1,0 +1,29 @@
+/** Samples HAProxy's view every 500 ms: which servers are out of traffic (DRAIN or MAINT) at each moment. */
+import { showStat } from '../../src/activities/haproxy.js';
+import { sleep, type BedInfo } from './bed.js';
+
+export interface HaproxySample {
+  at: number;
+  drained: string[];
+}
+
+export function haproxySampler(info: BedInfo) {
+  const samples: HaproxySample[] = [];
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      const rows = await showStat(info.haproxy.socket).catch(() => []);
+      samples.push({ at: Date.now(), drained: rows.filter((r) => r.backend === info.haproxy.backend && r.server !== 'BACKEND' && /DRAIN|MAINT/.test(r.status)).map((r) => r.server) });
+      await sleep(500);
+    }
+  })();
+  return {
+    samples,
+    /** The most servers out of traffic in any sample. */
+    maxDrained: () => Math.max(0, ...samples.map((s) => s.drained.length)),
+    stop: async () => {
+      stop = true;
+      await loop;
+    },
+  };
+}

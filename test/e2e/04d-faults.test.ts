@@ -1,0 +1,219 @@
+/**
+ * Fault injection on the real bed: one instance (the node host's home gateway) rolled towards the target
+ * release by real worker processes, with, in order:
+ *   1. HAProxy's admin socket gone when the drain runs → retries, then the operator is asked; the socket
+ *      comes back and `decide retry` drains;
+ *   2. the worker SIGKILLed (its whole process group) during the drain wait and during the npm install,
+ *      a new worker started each time;
+ *   3. a restart command that fails (the gateway does not come back on the new release) → the instance
+ *      stays drained, the operator is asked; the worker is killed while it waits; `decide rollback`;
+ *   4. the Temporal dev server restarted (same SQLite file) during the rollback's install;
+ *   5. the worker killed during the restart, during the token rotation, during the approval wait, and
+ *      right after the approval (the rejoin);
+ * and asserts the end an operator checks: the rollout completed (partial: rolled back), the instance
+ * healthy, in traffic, on the version it ran before, the rotated node host connected, every decision
+ * recorded with who sent it, and HAProxy never showing more than one server out of traffic.
+ * Rolled back to the from-release, the bed stays as 05-rollout expects it.
+ */
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
+import { showStat } from '../../src/activities/haproxy.js';
+import * as oc from '../../src/activities/openclaw.js';
+import type { Inventory } from '../../src/inventory.js';
+import { rolloutWorkflowId, run as starter } from '../../src/starter.js';
+import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
+import { progressQuery, type InstancePhase, type RolloutProgress } from '../../src/workflows/messages.js';
+import { sleep, type BedInfo } from '../bed/bed.js';
+import { bed, deviceNamed } from '../bed/context.js';
+import { haproxySampler } from '../bed/haproxy-sampler.js';
+import { saveHistories } from '../bed/histories.js';
+import { Supervisor } from '../bed/supervisor.js';
+import { WorkerProcess } from '../bed/worker-process.js';
+
+let info: BedInfo;
+let inventory: Inventory;
+let client: Client;
+let connection: Connection;
+const log: string[] = [];
+const note = (s: string) => log.push(`${new Date().toISOString().slice(11, 19)} ${s}`);
+
+beforeAll(async () => {
+  ({ info, inventory } = await bed());
+  connection = await Connection.connect({ address: info.temporal.address });
+  client = new TemporalClient({ connection, namespace: info.temporal.namespace });
+});
+afterAll(async () => {
+  await connection?.close();
+  console.log(`fault test timeline:\n${log.join('\n')}`);
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await starter(args, (s) => lines.push(s)).catch((err: Error) => (lines.push(err.message), 2));
+  return { code, out: lines.join('\n') };
+}
+
+/** Retries a call while the Temporal server is away (it is restarted in this test). */
+async function tolerant<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 5 * 60_000, pollMs = 300): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await tolerant(probe);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
+/** The instance's slot in the rollout's progress, once `pred` holds. */
+function instanceWhen(handle: WorkflowHandle, id: string, what: string, pred: (slot: RolloutProgress['instances'][number]) => boolean, timeoutMs?: number) {
+  return waitUntil(what, async () => {
+    const p = await handle.query(progressQuery);
+    const slot = p.instances.find((i) => i.instance === id);
+    return slot && pred(slot) ? slot : undefined;
+  }, timeoutMs);
+}
+const inPhase = (handle: WorkflowHandle, id: string, phase: InstancePhase, timeoutMs?: number) => instanceWhen(handle, id, `${id} in phase ${phase}`, (s) => s.phase === phase, timeoutMs);
+
+/** Waits until a worker has started activity `type` in workflow `workflowId` (the moment to kill it). */
+function activityRunning(workflowId: string, type: string, timeoutMs?: number) {
+  return waitUntil(`activity ${type} running in ${workflowId}`, async () => {
+    const d = await client.workflow.getHandle(workflowId).describe();
+    return d.raw.pendingActivities?.some((a) => a.activityType?.name === type && Number(a.state) === 2 /* STARTED */);
+  }, timeoutMs, 200);
+}
+
+it('survives worker kills, a Temporal restart, a load-balancer outage and a failed restart, and rolls back on decision', async () => {
+  const { instance, device } = deviceNamed(inventory, 'node-1');
+  const faults = join(info.dir, 'faults');
+  await rm(faults, { recursive: true, force: true });
+  await mkdir(faults, { recursive: true });
+  const restartFlag = join(faults, `refuse-restart-${instance.id}`);
+  const socketLink = join(faults, 'haproxy-admin.sock');
+  await symlink(info.haproxy.socket, socketLink);
+  const file = join(info.dir, 'cluster-faults.yaml');
+  const cluster = 'bed-faults';
+  await writeFile(
+    file,
+    toYaml({
+      cluster,
+      temporal: { ...inventory.temporal, taskQueue: 'faults' },
+      loadBalancer: { type: 'haproxy', socket: socketLink, backend: info.haproxy.backend },
+      instances: [
+        {
+          ...instance,
+          // The instance's restart, refused while the flag file exists (a gateway that does not come back).
+          restart: ['sh', '-c', 'if [ -e "$0" ]; then echo "injected fault: $0 exists, restart refused" >&2; exit 1; fi; exec "$@"', restartFlag, ...instance.restart!],
+        },
+      ],
+      policy: {
+        ...inventory.policy,
+        drainDeadline: '20s',
+        mismatchWindow: '3s',
+        reconnectDeadline: '90s',
+        stepTimeouts: { cli: '40s', update: '5m', restart: '3m', heartbeat: '10s' },
+        retries: { maxAttempts: 3, initialInterval: '1s', maximumInterval: '2s' },
+      },
+    }),
+  );
+  const id = rolloutWorkflowId(cluster);
+  const child = `${id}/${instance.id}`;
+  const bundle = join(info.dir, 'workflow-bundle.js');
+  const workerLog = join(info.dir, 'faults-worker.log');
+  const sampler = haproxySampler(info);
+  let worker = await WorkerProcess.start(file, bundle, workerLog);
+  const replaceWorker = async (why: string) => {
+    await worker.kill();
+    note(`worker SIGKILLed ${why}`);
+    worker = await WorkerProcess.start(file, bundle, workerLog);
+    note('new worker serving');
+  };
+  const handle = client.workflow.getHandle(id);
+  try {
+    await writeFile(restartFlag, 'the test refuses restarts of this instance for now\n');
+    const started = await cli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'faults-test');
+    expect(started.code, started.out).toBe(0);
+
+    // 1. The load balancer's admin socket disappears before the drain.
+    await waitUntil('the instance workflow to start', async () => (await handle.query(progressQuery)).current.includes(instance.id));
+    await rm(socketLink);
+    note('HAProxy admin socket removed');
+    const lbFailure = await instanceWhen(handle, instance.id, 'the drain to fail after its retries', (s) => s.phase === 'Failed');
+    expect(lbFailure.failure?.step).toBe('drain');
+    expect(lbFailure.failure?.message).toContain(socketLink);
+    expect(lbFailure.steps.filter((s) => s.step === 'drain').at(-1)?.status).toBe('failed');
+    await symlink(info.haproxy.socket, socketLink);
+    note('socket back; deciding retry');
+    const retry = await cli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'retry', '--by', 'alice', '--comment', 'socket is back');
+    expect(retry.code, retry.out).toBe(0);
+
+    // 2. Worker killed during the drain wait (node-1 holds a session: the wait lasts up to 20 s) and the install.
+    await activityRunning(child, 'lbWaitDrained');
+    await replaceWorker('during the drain wait');
+    await activityRunning(child, 'installVersion');
+    await sleep(3000); // npm is running now
+    await replaceWorker('during the npm install');
+
+    // 3. The restart command fails: the instance stays drained and the operator is asked.
+    const restartFailure = await instanceWhen(handle, instance.id, 'the restart to fail after its retries', (s) => s.phase === 'Failed', 10 * 60_000);
+    expect(restartFailure.failure?.step).toBe('restart');
+    expect(restartFailure.failure?.message).toContain('injected fault');
+    expect((await showStat(info.haproxy.socket)).find((r) => r.server === instance.lbServer)?.status).toMatch(/DRAIN/);
+    await replaceWorker('while the rollout waits for a decision');
+    await rm(restartFlag);
+    const rollback = await cli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'rollback', '--by', 'alice', '--comment', 'gateway did not come back');
+    expect(rollback.code, rollback.out).toBe(0);
+
+    // 4. The Temporal server restarts during the rollback's install (its SQLite file keeps everything).
+    await activityRunning(child, 'installVersion');
+    await new Supervisor(info.dir).ctl('restart', 'temporal');
+    note('Temporal dev server restarted');
+
+    // 5. Worker killed during the restart, the rotation, the approval wait, and right after the approval.
+    await activityRunning(child, 'restartGateway', 10 * 60_000);
+    await replaceWorker('during the restart');
+    await activityRunning(child, 'rotateDeviceToken', 10 * 60_000);
+    await replaceWorker('during the token rotation');
+    await inPhase(handle, instance.id, 'AwaitingApproval', 10 * 60_000);
+    await replaceWorker('during the approval wait');
+    const approved = await cli('approve', '--inventory', file, '--instance', instance.id, '--approver', 'alice', '--comment', 'rolled back, checked');
+    expect(approved.code, approved.out).toBe(0);
+    await replaceWorker('right after the approval (rejoin)');
+
+    await waitUntil('the rollout to end', async () => (await handle.describe()).status.name !== 'RUNNING', 10 * 60_000, 2000);
+    const report = (await handle.result()) as ClusterRolloutReport;
+    note(`rollout ended: ${report.outcome}`);
+    expect(report.outcome).toBe('partial');
+    const slot = report.instances.find((i) => i.instance === instance.id)!;
+    expect(slot).toMatchObject({ phase: 'Done', versionBefore: info.fromVersion, versionAfter: info.fromVersion });
+    expect(slot.decisions?.map((d) => [d.decision, d.by])).toEqual([['retry', 'alice'], ['rollback', 'alice']]);
+    expect(slot.decision).toMatchObject({ kind: 'approve', approver: 'alice' });
+    await saveHistories(info, 'faults', [id, child]);
+  } finally {
+    await sampler.stop();
+    await tolerant(() => handle.terminate('test cleanup'));
+    await worker.stop();
+    await rm(restartFlag, { force: true });
+  }
+
+  // The end state an operator checks.
+  const rows = await showStat(info.haproxy.socket);
+  for (const g of info.gateways) expect(rows.find((r) => r.server === g.lbServer)?.status, g.id).toBe('UP');
+  const status = await oc.gatewayStatus(instance.gateway, { timeoutMs: 60_000 });
+  expect(status).toMatchObject({ healthy: true, version: info.fromVersion });
+  const back = await waitUntil('node-1 connected to its home gateway', async () => (await oc.devicesList(instance.gateway, { timeoutMs: 60_000 })).paired.find((d) => d.deviceId === device.deviceId)?.connected, 120_000, 2000);
+  expect(back).toBe(true);
+  expect(sampler.maxDrained()).toBeLessThanOrEqual(1);
+  expect(new Set(sampler.samples.flatMap((s) => s.drained))).toEqual(new Set([instance.lbServer]));
+}, 30 * 60_000);
