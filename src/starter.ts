@@ -13,6 +13,7 @@ import { formatTable } from './text-table.js';
 import type { PreflightReport } from './workflows/preflight.js';
 import type { ClusterRolloutReport } from './workflows/cluster-rollout.js';
 import { approveRejoin, checkDecision, progressQuery, rejectRejoin, type RolloutProgress } from './workflows/messages.js';
+import { HELP_DEVICE_COMMANDS, runDeviceCommand } from './repair-commands.js';
 
 const HELP = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
 each instance returns to traffic (runbook "Cluster update and reload").
@@ -31,6 +32,7 @@ Commands:
   approve     let a waiting instance rejoin traffic: --instance <id> --approver <name> [--comment <text>]
   reject      keep a waiting instance out of traffic and stop the rollout (same options)
   abort       cancel the running rollout: --reason <text>
+${HELP_DEVICE_COMMANDS}
 
 Options:
   --inventory <file>  the cluster inventory (YAML or JSON)
@@ -145,6 +147,9 @@ export async function run(argv: string[], out: (s: string) => void = console.log
       reason: { type: 'string' },
       watch: { type: 'boolean' },
       wait: { type: 'boolean' },
+      device: { type: 'string' },
+      role: { type: 'string' },
+      since: { type: 'string' },
     },
   });
   const [command] = positionals;
@@ -258,6 +263,12 @@ export async function run(argv: string[], out: (s: string) => void = console.log
         out(`cancellation of ${handle.workflowId} requested${values.reason ? ` (${values.reason})` : ''}`);
         return 0;
       });
+    // Device commands (diagnose, emergency repair): src/repair-commands.ts.
+    case 'repair':
+    case 'approve-repair':
+    case 'reject-repair':
+    case 'diagnose':
+      return runDeviceCommand(command, inventory, { ...values, inventory: values.inventory }, { withClient, uiLink, rolloutWorkflowId, usageError: (m) => new UsageError(m), out });
     default:
       throw new UsageError(`unknown command "${command}" (see --help)`);
   }
