@@ -112,7 +112,7 @@ export function diagnose(deviceId: string, results: InstanceDeviceFacts[], since
       : { instance: r.instance, reachable: false, error: r.error, known: false, roles: [], scopes: [], connected: false, pending: [], refusalsCorrelated: 0, refusalsAll: 0 },
   );
 
-  const starter = (sub: string) => `npm run starter -- ${sub} --inventory ${ctx.inventoryPath}`;
+  const starter = (sub: string, flags: string) => `npm run starter -- ${sub} --inventory ${ctx.inventoryPath} ${flags}`;
   const findings: Finding[] = [];
   const add = (cause: Cause, instance: string, evidence: string, fix: string) => findings.push({ cause, causeName: CAUSES[cause], instance, evidence, fix });
   const homes = pairedOn.map((p) => p.instance);
@@ -139,7 +139,7 @@ export function diagnose(deviceId: string, results: InstanceDeviceFacts[], since
   }
 
   function findOnPairedInstance(instance: string, facts: DeviceFacts, p: PairedFacts, lines: RefusalLine[], role: string): void {
-    const repairCmd = (forRole: string) => starter(`repair --instance ${instance} --device ${deviceId} --role ${forRole}`);
+    const repairCmd = (forRole: string) => starter('repair', `--instance ${instance} --device ${deviceId} --role ${forRole}`);
     const upgrade = facts.pending.at(-1);
     const approveHint = upgrade
       ? `If the change is intended, approve the pending request: \`openclaw devices approve ${upgrade.requestId}\` on ${instance}`
