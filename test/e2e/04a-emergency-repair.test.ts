@@ -152,7 +152,7 @@ describe('cause 1: a client that kept its old token after rotation, repaired end
     // No hook: the UI tells the operator what to do on the client side.
     await waitForRepairPhase(id, 'WaitingForPairingRequest', 60_000);
     const handle = w.client.workflow.getHandle(id);
-    const meta = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(meta.currentDetails).toContain("with the gateway's shared auth");
     expect((await pairedOn(home, client.deviceId))?.tokens.filter((t) => t.role === 'operator' && t.revokedAtMs === undefined)).toEqual([]);
 
