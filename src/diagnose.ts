@@ -94,6 +94,8 @@ export function diagnose(deviceId: string, results: InstanceDeviceFacts[], since
     ? `Refusal log lines carry no device id: they are attributed to this device by correlation (${describeSignature(signature)})` +
       (sharing > 1 ? `; ${sharing} paired devices in the cluster share that client, so the counts may include the others.` : '; no other paired device shares that client.')
     : 'The device is paired on no reachable instance, so no refusal line can be attributed to it.';
+  /** Devices paired on an instance with the same client signature (their refusals look the same). */
+  const lookalikes = (f: DeviceFacts) => (signature ? f.pairedSignatures.filter((p) => p.deviceId !== deviceId && sameSignature(p, signature)).length : 0);
   const correlated = (f: DeviceFacts) => (signature ? f.refusals.filter((l) => matchesSignature(l, signature)) : []);
 
   const rows: InstanceRow[] = results.map((r) =>
@@ -126,7 +128,8 @@ export function diagnose(deviceId: string, results: InstanceDeviceFacts[], since
           2,
           r.instance,
           `${lines.length} refused connect(s) on ${r.instance} correlate with the device's client, and ${r.instance}'s pairing store does not know the device ` +
-            `(it is paired on ${homes.join(', ') || 'no instance'}). Last at ${lines.at(-1)!.time}.`,
+            `(it is paired on ${homes.join(', ') || 'no instance'}). Last at ${lines.at(-1)!.time}.` +
+            (lookalikes(r.facts) ? ` Uncertain: ${lookalikes(r.facts)} other device(s) paired on ${r.instance} use the same client, so these lines may be theirs.` : ''),
           `Route this client to ${homes[0] ?? 'its home instance'} every time: make the load balancer sticky per client device (HAProxy: \`balance source\`, or hash a per-client key), ` +
             `and do not rotate or revoke its token (the token is fine on ${homes.join(', ') || 'its home'}). If ${r.instance} should serve it, pair it there: connect the client with the gateway's shared auth, then ` +
             `\`openclaw devices approve <requestId>\` on ${r.instance}.`,
