@@ -134,6 +134,14 @@ const Device = z
     scopes: z.array(z.string().min(1)).default([]),
     /** A command that makes the client reconnect or re-provisions it (e.g. restart its node host). */
     reconnectHook: Argv.optional(),
+    /** The emergency repair (revoke → new pairing request → approve) of this device. */
+    repair: z
+      .object({
+        /** Approve the device's new pairing request without waiting for a human (default false). */
+        autoApprove: z.boolean({ error: 'repair.autoApprove must be true or false' }).default(false),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -182,6 +190,8 @@ const Policy = z
     mismatchWindow: Duration.default(30_000),
     /** How long a rotated device may take to come back after its reconnect hook. */
     reconnectDeadline: Duration.default(120_000),
+    /** How long an emergency repair waits for the device's new pairing request after the revoke. */
+    repairDeadline: Duration.default(600_000),
     stepTimeouts: z
       .object({
         cli: Duration.default(120_000),

@@ -26,6 +26,7 @@ import {
   resumeRollout,
   type RolloutProgress,
 } from './workflows/messages.js';
+import { HELP_DEVICE_COMMANDS, runDeviceCommand } from './repair-commands.js';
 
 const HELP = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
 each instance returns to traffic (runbook "Cluster update and reload").
@@ -57,6 +58,7 @@ Commands:
   resume      go on after a pause: --by <name>
   abort       cancel the running rollout: --reason <text>. An instance drained but not yet changed
               goes back into traffic; a changed one stays drained and is listed as needing attention
+${HELP_DEVICE_COMMANDS}
 
 Options:
   --inventory <file>  the cluster inventory (YAML or JSON)
@@ -175,6 +177,9 @@ export async function run(argv: string[], out: (s: string) => void = console.log
       watch: { type: 'boolean' },
       wait: { type: 'boolean' },
       decision: { type: 'string' },
+      device: { type: 'string' },
+      role: { type: 'string' },
+      since: { type: 'string' },
     },
   });
   const [command] = positionals;
@@ -344,6 +349,12 @@ export async function run(argv: string[], out: (s: string) => void = console.log
         out(`cancellation of ${handle.workflowId} requested${values.reason ? ` (${values.reason})` : ''}: an instance drained but not yet changed goes back into traffic; a changed one stays drained and is listed as needing attention (status shows it)`);
         return 0;
       });
+    // Device commands (diagnose, emergency repair): src/repair-commands.ts.
+    case 'repair':
+    case 'approve-repair':
+    case 'reject-repair':
+    case 'diagnose':
+      return runDeviceCommand(command, inventory, { ...values, inventory: values.inventory }, { withClient, uiLink, rolloutWorkflowId, usageError: (m) => new UsageError(m), out });
     default:
       throw new UsageError(`unknown command "${command}" (see --help)`);
   }

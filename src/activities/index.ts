@@ -13,6 +13,7 @@ import { redact } from '../redact.js';
 import { waitForSessionsToDrain } from './haproxy.js';
 import { createLoadBalancer } from './load-balancer.js';
 import * as oc from './openclaw.js';
+import * as ds from './device-state.js';
 import type { MismatchQuery } from './openclaw-parse.js';
 
 /** What every gateway activity gets: the instance (from the inventory) and the rollout policy. */
@@ -125,6 +126,30 @@ export const gatewayActivities = {
   },
 };
 
+/** The emergency repair and `diagnose`: what one gateway knows about one device (device-state.ts). */
+export const deviceStateActivities = {
+  /** `devices list` + `logs`: the device's pairing entry, pending requests and refused connects since `sinceMs`. */
+  async inspectDevice(t: InstanceTarget, deviceId: string, sinceMs: number) {
+    return asActivity(() => ds.inspectDevice(t.instance.gateway, deviceId, sinceMs, cli(t)));
+  },
+  /** After a revoke: `devices list` shows no live token of `role` for the device. */
+  async confirmRoleRevoked(t: InstanceTarget, deviceId: string, role: string) {
+    return asActivity(() => ds.roleRevoked(t.instance.gateway, deviceId, role, cli(t)));
+  },
+  /** The device's pending requests made after `sinceMs` that a repair may approve (and the others, with why not). */
+  async pairingRequestsSince(t: InstanceTarget, device: Pick<Device, 'deviceId' | 'role' | 'scopes'>, sinceMs: number) {
+    return asActivity(() => ds.pairingRequestsSince(t.instance.gateway, device, sinceMs, cli(t)));
+  },
+  /** The end check of a repair: paired with the inventory's role and scopes, connected, no correlated refusals. */
+  async checkDeviceRepaired(t: InstanceTarget, device: Pick<Device, 'deviceId' | 'role' | 'scopes'>, sinceMs: number) {
+    return asActivity(() => ds.checkRepaired(t.instance.gateway, device, sinceMs, cli(t)));
+  },
+  /** Refused connects since `sinceMs`, attributed to the given devices by correlation (after-rejoin check). */
+  async refusalsByDevice(t: InstanceTarget, deviceIds: string[], sinceMs: number) {
+    return asActivity(() => ds.refusalsByDevice(t.instance.gateway, deviceIds, sinceMs, cli(t)));
+  },
+};
+
 /** The load-balancer activities (runbook steps 1 and 6), for any adapter the inventory names. */
 export const loadBalancerActivities = {
   /** Runbook step 1: take the server out of rotation (existing sessions stay). Idempotent. */
@@ -165,6 +190,6 @@ export const loadBalancerActivities = {
 
 /** All activities a worker serves. */
 export function createActivities() {
-  return { ...gatewayActivities, ...loadBalancerActivities };
+  return { ...gatewayActivities, ...deviceStateActivities, ...loadBalancerActivities };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -436,6 +436,72 @@ export function countMismatches(records: LogRecord[], q: MismatchQuery): { count
 }
 
 /**
+ * One refused connect as the gateway logs it (`gateway/ws` WARN `unauthorized conn=... reason=...`).
+ * The line names the client software, role, scope count, platform and peer, but NOT the device id:
+ * attributing it to a device is a correlation (src/refusal-attribution.ts), never an identification.
+ */
+export interface RefusalLine {
+  time: string;
+  atMs: number;
+  /** `device_token_mismatch` (wrong/old token for that role) or `scope_mismatch` (asks more scopes than its token). */
+  reason: 'device_token_mismatch' | 'scope_mismatch';
+  conn: string | null;
+  /** Client address as the gateway saw it (behind a proxy: the proxy's address). */
+  remote: string | null;
+  clientId: string | null;
+  clientMode: string | null;
+  clientVersion: string | null;
+  role: string | null;
+  scopeCount: number | null;
+  auth: string | null;
+  platform: string | null;
+  /** The client's own instance id (`instance=`), when it sends one. */
+  clientInstance: string | null;
+}
+
+const REFUSAL = /^unauthorized\s.*\breason=(device_token_mismatch|scope_mismatch)\b/;
+const field = (m: string, name: string): string | null => {
+  const v = new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(m)?.[1];
+  return v === undefined || v === 'n/a' ? null : v;
+};
+
+/**
+ * The refused connects (token or scope mismatch) in [sinceMs, untilMs], oldest first. Status probes
+ * (`mode=probe`) and the second line of each refusal (`closed before connect ... authReason=`) are
+ * skipped, so there is one entry per refused connect.
+ */
+export function refusedConnects(records: LogRecord[], q: { sinceMs: number; untilMs?: number }): RefusalLine[] {
+  const out: RefusalLine[] = [];
+  for (const r of records) {
+    if (r.type !== 'log' || !r.message || !r.time) continue;
+    const atMs = Date.parse(r.time);
+    if (Number.isNaN(atMs) || atMs < q.sinceMs || (q.untilMs !== undefined && atMs > q.untilMs)) continue;
+    const m = r.message;
+    const reason = REFUSAL.exec(m)?.[1] as RefusalLine['reason'] | undefined;
+    if (!reason || /mode=probe/.test(m)) continue;
+    // `client=<id> <mode> v<version>`: three words after client=.
+    const client = /\bclient=(\S+) (\S+) v(\S+)/.exec(m);
+    const scopes = field(m, 'scopes');
+    out.push({
+      time: r.time,
+      atMs,
+      reason,
+      conn: field(m, 'conn'),
+      remote: field(m, 'remote'),
+      clientId: client?.[1] ?? field(m, 'client'),
+      clientMode: client?.[2] ?? null,
+      clientVersion: client?.[3] ?? null,
+      role: field(m, 'role'),
+      scopeCount: scopes !== null && /^\d+$/.test(scopes) ? Number(scopes) : null,
+      auth: field(m, 'auth'),
+      platform: field(m, 'platform'),
+      clientInstance: field(m, 'instance'),
+    });
+  }
+  return out;
+}
+
+/**
  * The reasons a failed `openclaw update` gives, pulled from its JSON (`reason`, `message`,
  * `stderrTail` fields), wherever they sit in stdout/stderr: its useful part is buried under warnings.
  */

@@ -51,6 +51,7 @@ import {
   type InstanceProgress,
   type RejoinDecision,
 } from './messages.js';
+import { verifyAfterRejoinWithRepairs } from './repair-after-rejoin.js';
 
 export interface InstanceRolloutInput {
   rolloutId: string;
@@ -319,6 +320,15 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     for (const device of instance.devices.filter((d) => d.reconnectHook)) {
       await step(`reconnect hook after rejoin ${device.name ?? device.deviceId.slice(0, 12)}`, () => quick.runReconnectHook(target, device));
     }
+    // ---- emergency repair (issue #4), behind patched('emergency-repair'): histories recorded before it
+    // replay the original checks below. Still-failing rotated devices get an emergencyRepair child.
+    if (patched('emergency-repair')) {
+      const repairs = await verifyAfterRejoinWithRepairs({ cluster: input.cluster, instance, policy, taskQueue: input.taskQueue, rotations, step, quick, deviceWait });
+      await setPhase('Done');
+      log.info('instance rolled out', { instance: instance.id, version: progress.versionAfter, outcome, workflowId: workflowInfo().workflowId, repaired: repairs.length });
+      return { ...progress, outcome };
+    }
+    // ---- end emergency repair
     for (const r of rotations) {
       await step(`device ${r.deviceId.slice(0, 12)} connected again`, () => deviceWait.waitForDeviceBack(target, r, r.rotatedAtMs).then((b) => {
         if (!b.back) throw checkFailed(`device ${r.deviceId} did not reconnect within ${policy.reconnectDeadline / 1000} s after its rotation`);

@@ -18,6 +18,10 @@ describe('replaying recorded histories', () => {
     expect(files).toEqual(expect.arrayContaining(['approved--rollout-bed.json', 'rejected--rollout-bed.json', 'approved--rollout-bed_gw-1.json', 'rejected--rollout-bed_gw-1.json']));
   });
 
+  it('has a recorded history of a completed emergency repair (test/e2e/04a-emergency-repair.test.ts)', () => {
+    expect(files.some((f) => /^repaired--repair-bed_gw-\d_[0-9a-f]{64}\.json$/.test(f))).toBe(true);
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string });

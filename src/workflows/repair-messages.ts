@@ -1,0 +1,45 @@
+/**
+ * Signals and query of the emergency repair (emergency-repair.ts), shared with the starter.
+ * Workflow-safe: no I/O. The approval payload has the same shape and rules as the rejoin approval
+ * (messages.ts checkDecision): `{"instance": "gw-2", "approver": "alice", "comment": "..."}`.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { IgnoredMessage, RejoinDecision, StepRecord } from './messages.js';
+
+export const approveRepair = defineSignal<[RejoinDecision]>('approveRepair');
+export const rejectRepair = defineSignal<[RejoinDecision]>('rejectRepair');
+
+export const APPROVE_REPAIR_DESCRIPTION =
+  "Approve the device's new pairing request (runs `openclaw devices approve <requestId>`). Payload: {\"instance\": \"gw-2\", \"approver\": \"alice\", \"comment\": \"checked the client\"}. Ignored (and recorded) unless the repair is waiting for approval.";
+export const REJECT_REPAIR_DESCRIPTION =
+  'Do not approve the request: the repair ends, the device stays revoked on the instance. Payload: {"instance": "gw-2", "approver": "alice", "comment": "why"}.';
+
+export type RepairPhase =
+  | 'Revoking'
+  | 'WaitingForPairingRequest'
+  | 'AwaitingApproval'
+  | 'Approving'
+  | 'Verifying'
+  | 'Repaired'
+  | 'Rejected'
+  | 'Failed';
+
+export interface RepairProgress {
+  instance: string;
+  deviceId: string;
+  role: string;
+  reason: string;
+  phase: RepairPhase;
+  steps: StepRecord[];
+  revokedAtMs?: number;
+  request?: { requestId: string; scopes: string[] };
+  decision?: RejoinDecision & { kind: 'approve' | 'reject' | 'auto'; at: string };
+  ignored: IgnoredMessage[];
+  approvalTimeouts: number;
+}
+
+export const repairProgressQuery = defineQuery<RepairProgress>('repairProgress');
+
+/** The id of an emergency repair: under its instance rollout when it started one, else per cluster. */
+export const repairWorkflowId = (parentOrCluster: { instanceWorkflowId: string } | { cluster: string }, instance: string, deviceId: string) =>
+  'instanceWorkflowId' in parentOrCluster ? `${parentOrCluster.instanceWorkflowId}/repair/${deviceId}` : `repair-${parentOrCluster.cluster}/${instance}/${deviceId}`;
