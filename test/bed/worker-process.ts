@@ -34,7 +34,7 @@ export class WorkerProcess {
     const worker = new WorkerProcess(child, logFile);
     const deadline = Date.now() + 120_000;
     for (;;) {
-      if (serving(await readFile(logFile, 'utf8')) > before) break;
+      if (serving(await readFile(logFile, 'utf8').catch(() => '')) > before) break;
       if (worker.exited) throw new Error(`worker exited before serving; see ${logFile}`);
       if (Date.now() > deadline) throw new Error(`worker did not start serving within 120 s; see ${logFile}`);
       await sleep(250);

@@ -73,6 +73,7 @@ export class FakeCluster {
       revokeDeviceRole: async (t: { instance: Instance }, deviceId: string, role: string) => (await this.enter('revokeDeviceRole', id(t), deviceId), { deviceId, role, revokedAtMs: Date.now() }),
       approvePairingRequest: async (t: { instance: Instance }, requestId: string) => (await this.enter('approvePairingRequest', id(t), requestId), { requestId }),
       probeChannels: async (t: { instance: Instance }) => (await this.enter('probeChannels', id(t)), { gatewayReachable: true, healthy: true, channels: [], issues: [] }),
+      refusalsByDevice: async (t: { instance: Instance }) => (await this.enter('refusalsByDevice', id(t)), { perDevice: {}, unattributed: 0, total: 0, samples: [] }),
       countTokenMismatches: async (t: { instance: Instance }) => (await this.enter('countTokenMismatches', id(t)), { count: 0, samples: [], linesRead: 0 }),
       installVersion: async (t: { instance: Instance }, version: string) => {
         const s = await this.enter('installVersion', id(t), version);

@@ -109,13 +109,15 @@ const EXPECTED = {
   ],
   policy: {
     batchSize: 1,
+    maxFailedInstances: 1,
     canary: 'gw-1',
     drainDeadline: 600_000,
     approvalTimeout: 86_400_000,
     mismatchWindow: 45_000,
     reconnectDeadline: 120_000,
     repairDeadline: 600_000,
-    stepTimeouts: { cli: 120_000, update: 900_000, restart: 300_000 },
+    stepTimeouts: { cli: 120_000, update: 900_000, restart: 300_000, heartbeat: 60_000 },
+    approvals: { approvers: [], fourEyes: true },
     retries: { maxAttempts: 5, initialInterval: 500, maximumInterval: 60_000 },
   },
 };
