@@ -2,6 +2,8 @@
  * Connection settings for Temporal, the same for starter and worker: the inventory's `temporal` block,
  * overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_CA / _CERT / _KEY / _SERVER_NAME and
  * TEMPORAL_API_KEY (the value itself, for CI secrets; the inventory names it by env or file instead).
+ * Also how payloads travel (encrypted when codec keys are configured, see src/codec/), so that client and
+ * worker always agree.
  */
 import { readFile } from 'node:fs/promises';
 import type { NativeConnectionOptions } from '@temporalio/worker';
@@ -9,12 +11,17 @@ import type { ConnectionOptions } from '@temporalio/client';
 import { ConfigurationError } from './errors.js';
 import type { TemporalConnectionConfig } from './inventory.js';
 import { resolveSecret } from './activities/secrets.js';
+import { loadPayloadProtection, type PayloadProtection } from './codec/data-converter.js';
 
 export interface ResolvedConnection {
   address: string;
   namespace: string;
   taskQueue: string;
   options: ConnectionOptions & NativeConnectionOptions;
+  /** Whether TLS is on, and which files configure it (for error messages). */
+  tls: { caFile?: string; certFile?: string; serverName?: string } | undefined;
+  /** The data converter for Client and Worker (payload encryption), or a warning that it is off. */
+  payloads: PayloadProtection;
 }
 
 async function readPem(path: string, field: string): Promise<Buffer> {
@@ -50,5 +57,36 @@ export async function resolveConnection(config: TemporalConnectionConfig, env = 
     };
   }
   if (apiKey) options.apiKey = apiKey;
-  return { address, namespace, taskQueue: env.TEMPORAL_TASK_QUEUE || config.taskQueue, options };
+  return {
+    address,
+    namespace,
+    taskQueue: env.TEMPORAL_TASK_QUEUE || config.taskQueue,
+    options,
+    tls: options.tls ? { caFile: tlsConfig.caFile, certFile: tlsConfig.certFile, serverName: tlsConfig.serverName } : undefined,
+    payloads: await loadPayloadProtection(env),
+  };
+}
+
+/**
+ * Turns a failed connect into a ConfigurationError that says what to check. TLS problems surface from
+ * the SDK as transport or certificate errors, or, for a plaintext client talking to a TLS server, as a
+ * timeout: both cases name the settings to fix.
+ */
+export function connectionError(err: unknown, conn: ResolvedConnection): ConfigurationError {
+  const detail = err instanceof Error ? err.message : String(err);
+  const where = `cannot reach Temporal at ${conn.address} (${detail.split('\n')[0]})`;
+  if (conn.tls) {
+    const ca = conn.tls.caFile ? `the CA in ${conn.tls.caFile}` : 'the system CAs (no TEMPORAL_TLS_CA / temporal.tls.caFile set)';
+    return new ConfigurationError(
+      `${where}. TLS is on: check that the server's certificate is signed by ${ca}, that its name matches ` +
+        `${conn.tls.serverName ? `TEMPORAL_TLS_SERVER_NAME / temporal.tls.serverName (${conn.tls.serverName})` : 'the address host (or set TEMPORAL_TLS_SERVER_NAME / temporal.tls.serverName)'}, ` +
+        `and, if the server requires client certificates, set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (temporal.tls.certFile / keyFile).`,
+      { cause: err },
+    );
+  }
+  return new ConfigurationError(
+    `${where}. Start it, or set TEMPORAL_ADDRESS / temporal.address; if the server requires TLS, set TEMPORAL_TLS_CA (temporal.tls.caFile) ` +
+      `to the CA that signed its certificate, or TEMPORAL_TLS=1 for a publicly trusted one.`,
+    { cause: err },
+  );
 }
