@@ -10,7 +10,8 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// Default import: Node's ESM loader cannot see the named exports of this CommonJS package.
+import proto from '@temporalio/proto';
 import { PayloadCodecError } from '../errors.js';
 import type { CodecKeyring } from './keys.js';
 
@@ -19,7 +20,7 @@ export const KEY_ID_METADATA = 'encryption-key-id';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const ProtoPayload = temporal.api.common.v1.Payload;
+const ProtoPayload = proto.temporal.api.common.v1.Payload;
 const utf8 = (b: Uint8Array | null | undefined): string => Buffer.from(b ?? []).toString('utf8');
 
 export class AesGcmPayloadCodec implements PayloadCodec {
