@@ -38,8 +38,8 @@ function startProcess(command: string, args: string[], dir: string): { proc: Chi
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-200_000);
   };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
   return { proc, log: () => output };
 }
 
