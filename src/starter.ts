@@ -46,8 +46,8 @@ export class UsageError extends ConfigurationError {}
 export async function connectClient(inventory: Inventory): Promise<{ client: Client; connection: Connection }> {
   const conn = await resolveConnection(inventory.temporal);
   if (conn.payloads.warning) console.error(conn.payloads.warning);
-  const connection = await Connection.connect({ ...conn.options, connectTimeout: 10_000 }).catch((err: unknown) => {
-    throw connectionError(err, conn);
+  const connection = await Connection.connect({ ...conn.options, connectTimeout: 10_000 }).catch(async (err: unknown) => {
+    throw await connectionError(err, conn);
   });
   return { client: new Client({ connection, namespace: conn.namespace, dataConverter: conn.payloads.dataConverter }), connection };
 }

@@ -42,8 +42,8 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   const inventory = await loadInventory(setup.inventoryPath);
   const conn = await resolveConnection(inventory.temporal);
   if (conn.payloads.warning) console.error(conn.payloads.warning);
-  const connection = await NativeConnection.connect(conn.options).catch((err: unknown) => {
-    throw connectionError(err, conn);
+  const connection = await NativeConnection.connect(conn.options).catch(async (err: unknown) => {
+    throw await connectionError(err, conn);
   });
   const taskQueue = setup.host ? hostQueue(conn.taskQueue, setup.host) : conn.taskQueue;
   const worker = await Worker.create({
