@@ -9,6 +9,8 @@ import { rolloutWorkflowId, run as starter } from '../src/starter.js';
 import { createWorker } from '../src/worker.js';
 import { progressQuery } from '../src/workflows/messages.js';
 import { Client, Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { KEY_FILE_ENV, KEYS_ENV } from '../src/codec/keys.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sleep, startBed, stopBed } from '../test/bed/bed.js';
 import { gatewayAccess, pairBedClients, routeUrl, sharedToken } from '../test/bed/clients.js';
@@ -21,8 +23,13 @@ const keep = process.argv.includes('--keep');
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const step = (s: string) => console.log(`\n== ${s}`);
 
-step('starting the local cluster (Temporal dev server + Web UI, 3 gateways under supervisor, HAProxy)');
+// Payloads are encrypted in the demo: with the operator's keys if set, else a throwaway demo key. The bed
+// then runs the codec server and points the Web UI at it.
+if (!process.env[KEYS_ENV] && !process.env[KEY_FILE_ENV]) process.env[KEYS_ENV] = `demo:${randomBytes(32).toString('base64')}`;
+
+step('starting the local cluster (Temporal dev server + Web UI + codec server, 3 gateways under supervisor, HAProxy)');
 const info = await startBed();
+console.log(`  payloads are AES-GCM encrypted in Temporal; the Web UI decrypts them through the codec server ${info.temporal.codecEndpoint}`);
 let exitCode = 0;
 try {
   step('pairing client devices through HAProxy (pending request → openclaw devices approve)');
@@ -85,7 +92,10 @@ try {
   console.log(`  op-1 connected: ${client.connected}; device token mismatch on ${home.id} over the last 10 s: ${counted.count}`);
   await client.stop();
 } finally {
-  if (keep) console.log(`\nbed left running (--keep): ${info.dir}; Web UI ${info.temporal.uiUrl}; stop it with: npm run bed -- down`);
+  if (keep) {
+    console.log(`\nbed left running (--keep): ${info.dir}; Web UI ${info.temporal.uiUrl}; stop it with: npm run bed -- down`);
+    console.log(`its payload key: export ${KEY_FILE_ENV}=${info.temporal.codecKeyFile} (for npm run starter / worker against it)`);
+  }
   else {
     step('stopping the local cluster');
     await stopBed(info.dir);

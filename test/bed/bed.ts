@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { showStat } from '../../src/activities/haproxy.js';
 import type { InventoryInput } from '../../src/inventory.js';
+import { bedCodecServer } from './codec.js';
 import { freePort, freePortRange } from './ports.js';
 import { Supervisor, type Program } from './supervisor.js';
 import { node24Bin, npmCliScript, openclawTemplate, projectRoot, temporalBin, versions } from './tools.js';
@@ -40,7 +41,7 @@ export interface BedInfo {
   dir: string;
   supervisorConf: string;
   sharedTokenFile: string;
-  temporal: { address: string; namespace: string; uiUrl: string; dbFile: string };
+  temporal: { address: string; namespace: string; uiUrl: string; dbFile: string; codecEndpoint?: string; codecKeyFile?: string };
   haproxy: { socket: string; backend: string; frontendPort: number; wsUrl: string };
   gateways: BedGateway[];
   fromVersion: string;
@@ -142,6 +143,7 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
   const haproxyCfg = join(dir, 'haproxy.cfg');
   await writeFile(haproxyCfg, haproxyConfig(haproxySocket, frontendPort, gateways));
   const dbFile = join(dir, 'temporal.db');
+  const codec = await bedCodecServer({ dir, uiUrl: `http://127.0.0.1:${uiPort}`, node: node24, path: basePath });
   const programs: Program[] = [
     {
       name: 'temporal',
@@ -152,6 +154,7 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
         '--ui-ip', '127.0.0.1', '--ui-port', String(uiPort),
         '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
         '--log-level', 'warn', '--ui-disable-news-fetch',
+        ...(codec ? ['--ui-codec-endpoint', codec.endpoint] : []),
         ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a]),
       ],
       directory: dir,
@@ -193,6 +196,7 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
       autostart: false,
     },
   ];
+  if (codec) programs.push(codec.program);
   await mkdir(join(dir, 'clients', 'node-1', 'state'), { recursive: true });
   await sup.writeConfig(programs);
   log(`starting supervisord (temporal :${temporalPort}, ui :${uiPort}, haproxy :${frontendPort}, gateways ${gateways.map((g) => `:${g.port}`).join(' ')})`);
@@ -201,6 +205,7 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
   const started = Date.now();
   await Promise.all([
     waitFor('Temporal dev server', () => tcpOpen(temporalPort), 120_000),
+    ...(codec ? [waitFor('codec server', () => tcpOpen(codec.port), 60_000)] : []),
     waitFor('HAProxy admin socket', () => existsSync(haproxySocket), 30_000),
     ...gateways.map((g) => waitFor(`${g.id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000)),
   ]);
@@ -214,7 +219,13 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
     dir,
     supervisorConf: sup.confPath,
     sharedTokenFile,
-    temporal: { address: `127.0.0.1:${temporalPort}`, namespace: 'default', uiUrl: `http://127.0.0.1:${uiPort}`, dbFile },
+    temporal: {
+      address: `127.0.0.1:${temporalPort}`,
+      namespace: 'default',
+      uiUrl: `http://127.0.0.1:${uiPort}`,
+      dbFile,
+      ...(codec ? { codecEndpoint: codec.endpoint, codecKeyFile: codec.keyFile } : {}),
+    },
     haproxy: { socket: haproxySocket, backend: 'gateways', frontendPort, wsUrl: `ws://127.0.0.1:${frontendPort}` },
     gateways,
     fromVersion: version,

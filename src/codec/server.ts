@@ -1,0 +1,164 @@
+/**
+ * The codec server: lets the Temporal Web UI (and `temporal --codec-endpoint`) show decrypted payloads
+ * to whoever runs it, following Temporal's remote codec protocol: POST /encode and POST /decode take and
+ * return `{ "payloads": [ { "metadata": { k: base64 }, "data": base64 } ] }`.
+ *
+ * Access: it listens on loopback by default and answers cross-origin requests only from the UI origin
+ * (`--ui-origin`); with OPENCLAW_ROLLOUT_CODEC_SERVER_TOKEN set it also requires
+ * `Authorization: Bearer <token>` (the CLI's `--codec-auth`). Anyone who can reach it can decrypt: run it
+ * next to the person using the UI, not as a shared service, unless the token is set.
+ *
+ *   npm run codec-server -- [--port 8081] [--host 127.0.0.1] [--ui-origin http://localhost:8233]
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { RolloutError } from '../errors.js';
+import { AesGcmPayloadCodec } from './aes-gcm-codec.js';
+import { KEYS_ENV, KEY_FILE_ENV, loadKeyring } from './keys.js';
+
+export const TOKEN_ENV = 'OPENCLAW_ROLLOUT_CODEC_SERVER_TOKEN';
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+interface JsonPayload {
+  metadata?: Record<string, string>;
+  data?: string;
+}
+
+class BadRequest extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function fromJson(body: unknown): Payload[] {
+  const payloads = (body as { payloads?: unknown } | null)?.payloads;
+  if (!Array.isArray(payloads)) throw new BadRequest(400, 'body must be {"payloads": [...]}');
+  return payloads.map((p: JsonPayload, i) => {
+    if (typeof p !== 'object' || p === null) throw new BadRequest(400, `payloads[${i}] must be an object`);
+    const metadata: Record<string, Uint8Array> = {};
+    for (const [k, v] of Object.entries(p.metadata ?? {})) {
+      if (typeof v !== 'string') throw new BadRequest(400, `payloads[${i}].metadata.${k} must be a base64 string`);
+      metadata[k] = Buffer.from(v, 'base64');
+    }
+    if (p.data !== undefined && typeof p.data !== 'string') throw new BadRequest(400, `payloads[${i}].data must be a base64 string`);
+    return { metadata, data: Buffer.from(p.data ?? '', 'base64') };
+  });
+}
+
+function toJson(payloads: Payload[]): { payloads: JsonPayload[] } {
+  return {
+    payloads: payloads.map((p) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      data: Buffer.from(p.data ?? []).toString('base64'),
+    })),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new BadRequest(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BadRequest(400, 'body is not JSON');
+  }
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export interface CodecServerOptions {
+  codec: PayloadCodec;
+  /** The Web UI's origin, e.g. http://localhost:8233; the only origin browsers may call from. */
+  uiOrigin: string;
+  /** When set, requests must carry `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+export function createCodecServer({ codec, uiOrigin, token }: CodecServerOptions): Server {
+  return createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      const status = err instanceof BadRequest ? err.status : 500;
+      // Codec errors name key ids and the fix, never payload contents or keys.
+      const message = err instanceof BadRequest || err instanceof RolloutError ? err.message : 'internal error';
+      if (!res.headersSent) res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(message);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('Vary', 'Origin');
+    if (req.headers.origin === uiOrigin) {
+      res.setHeader('Access-Control-Allow-Origin', uiOrigin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Namespace, Authorization');
+    }
+    const path = (req.url ?? '').split('?')[0]!.replace(/\/+$/, '');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(req.headers.origin === uiOrigin ? 204 : 403).end();
+      return;
+    }
+    if (req.method !== 'POST' || (path !== '/encode' && path !== '/decode')) {
+      throw new BadRequest(404, 'POST /encode or POST /decode');
+    }
+    if (token && !tokenMatches(req.headers.authorization, token)) throw new BadRequest(401, `Authorization: Bearer <${TOKEN_ENV}> required`);
+    const payloads = fromJson(await readBody(req));
+    const result = path === '/encode' ? await codec.encode(payloads) : await codec.decode(payloads);
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(toJson(result)));
+  }
+}
+
+const HELP = `openclaw-rollout codec server: decrypts payloads for the Temporal Web UI and CLI.
+
+Usage: npm run codec-server -- [--port 8081] [--host 127.0.0.1] [--ui-origin http://localhost:8233]
+
+Needs the same keys as worker and starter: ${KEYS_ENV} or ${KEY_FILE_ENV}.
+Optional ${TOKEN_ENV}: require "Authorization: Bearer <token>" (temporal --codec-auth).
+Point the UI at it: temporal server start-dev --ui-codec-endpoint http://127.0.0.1:8081
+(or TEMPORAL_CODEC_ENDPOINT for the standalone UI, or "Codec Server" in the UI's settings).`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8081' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'ui-origin': { type: 'string', default: 'http://localhost:8233' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return console.log(HELP);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not "${values.port}"`);
+  const keys = await loadKeyring();
+  if (!keys) throw new Error(`no keys: set ${KEYS_ENV} or ${KEY_FILE_ENV} to the keys the workers use (see --help)`);
+  const server = createCodecServer({ codec: new AesGcmPayloadCodec(keys), uiOrigin: values['ui-origin'], token: process.env[TOKEN_ENV] || undefined });
+  server.listen(port, values.host, () => {
+    const { port: bound } = server.address() as { port: number };
+    console.log(`codec server on http://${values.host}:${bound} (keys ${[...keys.byId.keys()].join(', ')}; browsers allowed from ${values['ui-origin']}${process.env[TOKEN_ENV] ? '; bearer token required' : ''})`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
