@@ -4,6 +4,7 @@
  * token and the client gets a new one by reconnecting with shared auth; the real node host recovers
  * (by itself, and through its reconnect hook); revoke → new pairing request → approve really works.
  */
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayActivities } from '../../src/activities/index.js';
 import type { Inventory } from '../../src/inventory.js';
@@ -89,6 +90,29 @@ describe('rotation', () => {
     const back = await runActivity(gatewayActivities.waitForDeviceBack, { instance: op.instance, policy }, op.device, rotated.rotatedAtMs);
     expect(back.back).toBe(false);
     // Put the client back for the tests after this one.
+    const fresh = await connectOnce({ url: routeUrl(info, 'op-1'), identity, role: 'operator', scopes: op.device.scopes, auth: { token: await sharedToken(info) } });
+    expect(fresh.kind).toBe('hello');
+    if (fresh.kind === 'hello') await fresh.socket.close();
+  });
+
+  it('a retried rotation keeps the rotation its earlier attempt made, and rotates when there was none', async () => {
+    const t = target(homeGw.id);
+    const scheduled = Date.now();
+    const first = await runActivity(gatewayActivities.rotateDeviceToken, t, op.device);
+    // Attempt 2 of the same step (the worker died after the CLI rotated): no second rotation.
+    type Rotation = Awaited<ReturnType<typeof gatewayActivities.rotateDeviceToken>>;
+    const retry = (scheduledTimestampMs: number) =>
+      new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs }).run<Parameters<typeof gatewayActivities.rotateDeviceToken>, Rotation, typeof gatewayActivities.rotateDeviceToken>(gatewayActivities.rotateDeviceToken, t, op.device);
+    const retried = await retry(scheduled);
+    expect(retried).toMatchObject({ deviceId: op.device.deviceId, tokenDelivery: 'rotated-by-an-earlier-attempt', rotatedAtMs: first.rotatedAtMs });
+    const tokenRotatedAt = async () =>
+      (await runActivity(gatewayActivities.listDevices, t)).paired.find((d) => d.deviceId === op.device.deviceId)?.tokens.find((x) => x.role === 'operator')?.rotatedAtMs;
+    expect(await tokenRotatedAt()).toBe(first.rotatedAtMs);
+    // A retry of a step scheduled after that rotation has none of its own yet: it rotates.
+    const later = await retry(first.rotatedAtMs + 1);
+    expect(later.tokenDelivery).toBe('withheld-cross-device');
+    expect(later.rotatedAtMs).toBeGreaterThan(first.rotatedAtMs);
+    expect(await tokenRotatedAt()).toBe(later.rotatedAtMs);
     const fresh = await connectOnce({ url: routeUrl(info, 'op-1'), identity, role: 'operator', scopes: op.device.scopes, auth: { token: await sharedToken(info) } });
     expect(fresh.kind).toBe('hello');
     if (fresh.kind === 'hello') await fresh.socket.close();
