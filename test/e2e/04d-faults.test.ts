@@ -183,8 +183,10 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     // 5. Worker killed during the restart, the rotation, the approval wait, and right after the approval.
     await activityRunning(child, 'restartGateway', 10 * 60_000);
     await replaceWorker('during the restart');
-    await activityRunning(child, 'rotateDeviceToken', 10 * 60_000);
-    await replaceWorker('during the token rotation');
+    // A rotation takes about a second: kill as soon as the instance enters the step (its phase is
+    // reported before the rotate activity is scheduled), so the kill lands before or during the call.
+    await instanceWhen(handle, instance.id, 'the rotation step', (s) => s.phase === 'RotatingTokens' || s.phase === 'AwaitingApproval', 10 * 60_000);
+    await replaceWorker('as the token rotation starts');
     await inPhase(handle, instance.id, 'AwaitingApproval', 10 * 60_000);
     await replaceWorker('during the approval wait');
     const approved = await cli('approve', '--inventory', file, '--instance', instance.id, '--approver', 'alice', '--comment', 'rolled back, checked');
