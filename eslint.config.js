@@ -21,7 +21,7 @@ export default defineConfig(
 
   {
     name: 'openclaw-rollout/typescript',
-    files: ['src/**/*.ts', 'test/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -77,7 +77,7 @@ export default defineConfig(
 
   {
     name: 'openclaw-rollout/workflow-determinism',
-    files: ['src/workflows/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'bench/workflows.ts', 'bench/floor-workflow.ts'],
     rules: {
       // The typescript-eslint variant so `import type { X } from 'node:...'` (erased at compile time)
       // stays allowed; any value import of a Node built-in or of execa is an error.

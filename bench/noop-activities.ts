@@ -22,7 +22,7 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
   let count = 0;
   const seen = (activity: string) => {
     count++;
-    if (onActivity) onActivity({ activity, workflowId: Context.current().info.workflowExecution.workflowId, at: Date.now() });
+    if (onActivity) onActivity({ activity, workflowId: Context.current().info.workflowExecution?.workflowId ?? '', at: Date.now() });
   };
   const status = (id: string) => ({ healthy: true, runtimeRunning: true, rpcOk: true, version: versions.get(id) ?? fromVersion, bootId: `boot-${id}-${versions.get(id) ?? fromVersion}`, pid: 1, url: null });
 
@@ -76,7 +76,7 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     },
     async runReconnectHook(_t, device) {
       seen('runReconnectHook');
-      return { command: device.reconnectHook ? device.reconnectHook.join(' ') : null, durationMs: 0 } as Awaited<ReturnType<Activities['runReconnectHook']>>;
+      return { command: device.reconnectHook ? device.reconnectHook.join(' ') : null, durationMs: 0 };
     },
     async waitForDeviceBack() {
       seen('waitForDeviceBack');
