@@ -43,7 +43,10 @@ try {
   const scale = await measureScale(ctx, { sizes: plan.scale, batchSize: 25, log });
   const workerKill = await measureKillRecovery(ctx, { kills: plan.kills, log });
   await ctx.close();
-  const realBed = plan.bed && !values['no-bed'] ? await measureRealBed({ log }) : null;
+  let realBed = null;
+  let realBedError: string | undefined;
+  // A failure on the real bed must not throw away the sections already measured.
+  if (plan.bed && !values['no-bed']) realBed = await measureRealBed({ log }).catch((err: unknown) => ((realBedError = (err as Error).message), null));
   results = {
     mode,
     environment,
@@ -58,6 +61,7 @@ try {
       workerKill,
     },
     realBed,
+    ...(realBedError ? { realBedError } : {}),
   };
 } catch (err) {
   await ctx.close().catch(() => undefined);

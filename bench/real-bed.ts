@@ -20,7 +20,7 @@ import { approveRejoin, instanceProgressQuery, type StepRecord } from '../src/wo
 import { httpOk, sleep, startBed, stopBed, writeInventory } from '../test/bed/bed.js';
 import { pairNodeHost } from '../test/bed/clients.js';
 import { Supervisor } from '../test/bed/supervisor.js';
-import { node24Bin, npmCliScript, openclawTemplate, projectRoot } from '../test/bed/tools.js';
+import { openclawTemplate, projectRoot } from '../test/bed/tools.js';
 import { Client, Connection } from '@temporalio/client';
 
 export interface ActivityCall {
@@ -133,7 +133,8 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
     const scratch = join(dir, 'install-alone');
     await execa('cp', ['-al', openclawTemplate(info.fromVersion), scratch]);
     let at = Date.now();
-    await execa(node24Bin(), [npmCliScript(), 'install', '-g', '--prefix', scratch, '--no-audit', '--no-fund', `openclaw@${info.targetVersion}`], { env: info.gateways[0]!.env, extendEnv: false });
+    // The activity's own install function, into a copy of the FROM prefix (same npm, same environment).
+    await oc.installVersion(instance.gateway, { ...instance.install, prefix: scratch } as typeof instance.install, info.targetVersion, { timeoutMs: 15 * 60_000 });
     const installMs = Date.now() - at;
     await rm(scratch, { recursive: true, force: true });
     at = Date.now();

@@ -19,6 +19,7 @@ export interface BenchResults {
     workerKill: KillRecoveryResult;
   };
   realBed: RealBedResult | null;
+  realBedError?: string;
 }
 
 const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
@@ -82,7 +83,7 @@ export function toMarkdown(r: BenchResults): string {
     '',
   ];
   if (r.realBed) lines.push(...realBedMarkdown(r.realBed));
-  else lines.push('## 4. The real bed', '', 'Not run in this mode (`npm run bench` without flags runs it).', '');
+  else lines.push('## 4. The real bed', '', r.realBedError ? `Failed in this run: ${r.realBedError}` : 'Not run in this mode (`npm run bench` without flags runs it).', '');
   return lines.join('\n');
 }
 
