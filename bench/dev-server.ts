@@ -24,13 +24,13 @@ export async function startDevServer(dir: string): Promise<DevServer> {
       '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
       '--log-level', 'error',
     ],
-    { reject: false, stdio: ['ignore', 'ignore', 'pipe'] },
+    { reject: false, stdin: 'ignore', stdout: { file: join(dir, 'temporal.log') }, stderr: { file: join(dir, 'temporal.log') } },
   );
-  let exited: { exitCode?: number; stderr: unknown } | undefined;
+  let exited: { exitCode?: number } | undefined;
   void proc.then((r) => (exited = r));
   const deadline = Date.now() + 120_000;
   while (!(await tcpOpen(port))) {
-    if (exited) throw new Error(`the Temporal dev server exited at start (code ${exited.exitCode}): ${String(exited.stderr).slice(0, 500)}`);
+    if (exited) throw new Error(`the Temporal dev server exited at start (code ${exited.exitCode}); see ${join(dir, 'temporal.log')}`);
     if (Date.now() > deadline) throw new Error('the Temporal dev server did not open its port within 120 s');
     await sleep(200);
   }

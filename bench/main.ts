@@ -24,7 +24,7 @@ import { measureScale } from './scale.js';
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, 'no-bed': { type: 'boolean' }, out: { type: 'string' } } });
 const mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
 const plan = {
-  full: { instances: 10, repetitions: 3, scale: [{ instances: 50, repetitions: 2 }, { instances: 200, repetitions: 2 }, { instances: 500, repetitions: 1 }], kills: 3, bed: true },
+  full: { instances: 10, repetitions: 3, scale: [{ instances: 50, repetitions: 2 }, { instances: 200, repetitions: 1 }, { instances: 500, repetitions: 1 }], kills: 3, bed: true },
   quick: { instances: 10, repetitions: 1, scale: [{ instances: 50, repetitions: 1 }, { instances: 200, repetitions: 1 }], kills: 2, bed: false },
   smoke: { instances: 2, repetitions: 1, scale: [{ instances: 3, repetitions: 1 }], kills: 1, bed: false },
 }[mode];
@@ -67,6 +67,7 @@ try {
   await ctx.close().catch(() => undefined);
   throw err;
 }
+await mkdir(outDir, { recursive: true });
 const written = await writeResults(outDir, results);
 log(`wrote ${written.markdown} and ${written.json} (${Math.round(results.durationMs / 1000)} s)`);
 process.exit(0);
