@@ -17,7 +17,7 @@ const nodeBuiltins = [
 export const LINT_PROBE_FILES = ['src/workflows/__lint_probe__.ts', 'src/activities/__lint_probe__.ts'];
 
 export default defineConfig(
-  globalIgnores(['node_modules/', '.tools/', '.bed/', '.temporal/', 'scratch/', 'test-artifacts/']),
+  globalIgnores(['node_modules/', '.tools/', '.bed/', '.bench/', '.temporal/', 'scratch/', 'test-artifacts/']),
 
   {
     name: 'openclaw-rollout/typescript',
