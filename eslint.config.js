@@ -17,11 +17,11 @@ const nodeBuiltins = [
 export const LINT_PROBE_FILES = ['src/workflows/__lint_probe__.ts', 'src/activities/__lint_probe__.ts'];
 
 export default defineConfig(
-  globalIgnores(['node_modules/', '.tools/', '.bed/', '.temporal/', 'scratch/', 'test-artifacts/']),
+  globalIgnores(['node_modules/', '.tools/', '.bed/', '.bench/', '.temporal/', 'scratch/', 'test-artifacts/']),
 
   {
     name: 'openclaw-rollout/typescript',
-    files: ['src/**/*.ts', 'test/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -77,7 +77,7 @@ export default defineConfig(
 
   {
     name: 'openclaw-rollout/workflow-determinism',
-    files: ['src/workflows/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'bench/workflows.ts', 'bench/floor-workflow.ts'],
     rules: {
       // The typescript-eslint variant so `import type { X } from 'node:...'` (erased at compile time)
       // stays allowed; any value import of a Node built-in or of execa is an error.

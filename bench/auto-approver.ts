@@ -1,0 +1,67 @@
+/**
+ * Approves every instance of a rollout as soon as it waits, the way an operator would with the starter:
+ * once an instance's reconnect hook has run (the last step before the gate), ask the instance's
+ * `progress` until it says AwaitingApproval, then send `approveRejoin` to the rollout. Records when each
+ * approval was sent and when the instance's rejoin (lbReady) started, for the latency figures.
+ */
+import type { Client } from '@temporalio/client';
+import { sleep } from '../test/bed/bed.js';
+import { instanceWorkflowId } from '../src/workflows/cluster-rollout.js';
+import { approveRejoin, instanceProgressQuery } from '../src/workflows/messages.js';
+import type { ActivityFeed } from './activity-feed.js';
+
+export const APPROVER_NOTIFY = ['runReconnectHook', 'lbReady'];
+
+export interface Approval {
+  instance: string;
+  sentAt: number;
+  rejoinStartedAt?: number;
+}
+
+export class AutoApprover {
+  readonly approvals = new Map<string, Approval>();
+  private hooked = new Set<string>();
+  private failures: Error[] = [];
+  private unsubscribe: () => void;
+  /** Called instead of approving right away (the kill test decides when to approve). */
+  onWaiting?: (instance: string, approve: () => Promise<void>) => void;
+
+  constructor(private client: Client, private rolloutId: string, feed: ActivityFeed) {
+    this.unsubscribe = feed.on((e) => {
+      const instance = e.workflowId.startsWith(`${rolloutId}/`) ? e.workflowId.slice(rolloutId.length + 1) : undefined;
+      if (!instance) return;
+      if (e.activity === 'runReconnectHook' && !this.hooked.has(instance)) {
+        this.hooked.add(instance);
+        this.whenWaiting(instance).catch((err: unknown) => this.failures.push(err as Error));
+      }
+      const approval = this.approvals.get(instance);
+      if (e.activity === 'lbReady' && approval && approval.rejoinStartedAt === undefined) approval.rejoinStartedAt = e.at;
+    });
+  }
+
+  private async whenWaiting(instance: string): Promise<void> {
+    const child = this.client.workflow.getHandle(instanceWorkflowId(this.rolloutId, instance));
+    for (let i = 0; ; i++) {
+      if ((await child.query(instanceProgressQuery)).phase === 'AwaitingApproval') break;
+      if (i > 3000) throw new Error(`${instance} never reached AwaitingApproval`);
+      await sleep(10);
+    }
+    const approve = async () => {
+      const sentAt = Date.now();
+      this.approvals.set(instance, { instance, sentAt });
+      await this.client.workflow.getHandle(this.rolloutId).signal(approveRejoin, { instance, approver: 'bench', comment: 'automatic (benchmark)' });
+    };
+    if (this.onWaiting) this.onWaiting(instance, approve);
+    else await approve();
+  }
+
+  /** Approval → rejoin started, in ms, for every approval whose rejoin was seen. */
+  latencies(): number[] {
+    return [...this.approvals.values()].filter((a) => a.rejoinStartedAt !== undefined).map((a) => a.rejoinStartedAt! - a.sentAt);
+  }
+
+  close(): void {
+    this.unsubscribe();
+    if (this.failures.length) throw this.failures[0]!;
+  }
+}

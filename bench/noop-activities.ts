@@ -1,0 +1,111 @@
+/**
+ * The no-op executor: every activity of `createActivities()` (same names, same argument and result
+ * shapes, checked by the compiler) answering at once with a valid result, so a rollout runs the real
+ * workflow code with no gateway, load balancer or client behind it. It keeps just enough state (the
+ * version each instance "runs", each server's admin state) for the workflows' checks to pass.
+ * `onActivity` lets the benchmark see when chosen activities start (approvals, latency).
+ */
+import { Context } from '@temporalio/activity';
+import type { Activities } from '../src/activities/index.js';
+
+type SameShape<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => Promise<R> : never };
+
+export interface ActivityEvent {
+  activity: string;
+  workflowId: string;
+  at: number;
+}
+
+export function createNoopActivities(fromVersion: string, onActivity?: (e: ActivityEvent) => void) {
+  const versions = new Map<string, string>();
+  const admin = new Map<string, 'ready' | 'drain'>();
+  let count = 0;
+  const seen = (activity: string) => {
+    count++;
+    if (onActivity) onActivity({ activity, workflowId: Context.current().info.workflowExecution?.workflowId ?? '', at: Date.now() });
+  };
+  const status = (id: string) => ({ healthy: true, runtimeRunning: true, rpcOk: true, version: versions.get(id) ?? fromVersion, bootId: `boot-${id}-${versions.get(id) ?? fromVersion}`, pid: 1, url: null });
+
+  const activities: SameShape<Activities> = {
+    async gatewayStatus(t) {
+      seen('gatewayStatus');
+      return status(t.instance.id);
+    },
+    async listDevices(t) {
+      seen('listDevices');
+      return { pending: [], paired: t.instance.devices.map((d) => ({ deviceId: d.deviceId, roles: [d.role], scopes: d.scopes, connected: true, tokens: [{ role: d.role, scopes: d.scopes }] })) };
+    },
+    async listPendingRequests() {
+      seen('listPendingRequests');
+      return [];
+    },
+    async rotateDeviceToken(_t, device) {
+      seen('rotateDeviceToken');
+      return { deviceId: device.deviceId, role: device.role, scopes: device.scopes, rotatedAtMs: Date.now(), tokenDelivery: 'withheld-cross-device' };
+    },
+    async revokeDeviceRole(_t, deviceId, role) {
+      seen('revokeDeviceRole');
+      return { deviceId, role, revokedAtMs: Date.now() };
+    },
+    async approvePairingRequest(_t, requestId) {
+      seen('approvePairingRequest');
+      return { requestId, deviceId: 'approved-device' };
+    },
+    async probeChannels() {
+      seen('probeChannels');
+      return { gatewayReachable: true, healthy: true, channels: [], issues: [] };
+    },
+    async countTokenMismatches() {
+      seen('countTokenMismatches');
+      return { count: 0, samples: [], localFallback: false, linesRead: 0 };
+    },
+    async installVersion(t, version) {
+      seen('installVersion');
+      versions.set(`${t.instance.id}:installed`, version);
+      return { kind: t.instance.install.type, command: `install openclaw@${version}`, durationMs: 0 };
+    },
+    async runDoctor() {
+      seen('runDoctor');
+      return { passed: true, errors: [], warnings: [] };
+    },
+    async restartGateway(t, expectVersion) {
+      seen('restartGateway');
+      const before = status(t.instance.id);
+      versions.set(t.instance.id, versions.get(`${t.instance.id}:installed`) ?? expectVersion ?? fromVersion);
+      return { command: 'restart', before, after: status(t.instance.id), downMs: 0 };
+    },
+    async runReconnectHook(_t, device) {
+      seen('runReconnectHook');
+      return { command: device.reconnectHook ? device.reconnectHook.join(' ') : null, durationMs: 0 };
+    },
+    async waitForDeviceBack() {
+      seen('waitForDeviceBack');
+      return { back: true, waitedMs: 0, lastSeenAtMs: Date.now(), connected: true };
+    },
+    async lbDrain(_lb, server) {
+      seen('lbDrain');
+      admin.set(server, 'drain');
+    },
+    async lbReady(_lb, server) {
+      seen('lbReady');
+      admin.set(server, 'ready');
+    },
+    async lbState(_lb, server) {
+      seen('lbState');
+      return { admin: admin.get(server) ?? 'ready', status: admin.get(server) === 'drain' ? 'DRAIN' : 'UP', sessions: 0 };
+    },
+    async lbWaitDrained() {
+      seen('lbWaitDrained');
+      return { drained: true, sessions: 0, waitedMs: 0 };
+    },
+  };
+  return {
+    activities,
+    /** The floor's step: an activity that does nothing at all. */
+    async floorStep() {
+      seen('floorStep');
+    },
+    /** Activities run so far by this worker. */
+    count: () => count,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * One rollout of a simulated fleet with the no-op executor: a fresh bench worker process, the real
+ * clusterRollout started as the starter starts it, every instance approved as soon as it waits.
+ * Measures wall time (start → result; the worker is already polling), activities run, approval
+ * latencies, the worker's peak memory, and the sizes of the histories.
+ */
+import { rolloutWorkflowId } from '../src/starter.js';
+import type { ClusterRolloutReport } from '../src/workflows/cluster-rollout.js';
+import { ActivityFeed } from './activity-feed.js';
+import { APPROVER_NOTIFY, AutoApprover } from './auto-approver.js';
+import type { BenchContext } from './context.js';
+import { simulatedFleet, TARGET_VERSION } from './fleet.js';
+import { historyStats, type HistoryStats } from './history-stats.js';
+import { startBenchWorker } from './worker-handle.js';
+
+export interface NoopRolloutResult {
+  instances: number;
+  batchSize: number;
+  wallMs: number;
+  activities: number;
+  approvalLatenciesMs: number[];
+  workerPeakRssBytes: number;
+  parentHistory: HistoryStats;
+  /** The largest of the children (first, middle, last), preflight and final check. */
+  largestOtherHistory: HistoryStats;
+}
+
+export async function runNoopRollout(ctx: BenchContext, opts: { instances: number; batchSize: number }): Promise<NoopRolloutResult> {
+  const name = ctx.nextName(`rollout${opts.instances}`);
+  const feed = new ActivityFeed();
+  const worker = await startBenchWorker({ address: ctx.server.address, taskQueue: name, bundlePath: ctx.bundlePath, notify: APPROVER_NOTIFY, onActivity: feed.emit });
+  try {
+    const inventory = simulatedFleet({ ...opts, cluster: name, address: ctx.server.address, taskQueue: name });
+    const rolloutId = rolloutWorkflowId(inventory.cluster);
+    const approver = new AutoApprover(ctx.client, rolloutId, feed);
+    const started = Date.now();
+    const handle = await ctx.client.workflow.start('clusterRollout', {
+      taskQueue: name,
+      workflowId: rolloutId,
+      args: [{ inventory, targetVersion: TARGET_VERSION, startedBy: 'bench' }],
+    });
+    const report = (await handle.result()) as ClusterRolloutReport;
+    const wallMs = Date.now() - started;
+    approver.close();
+    if (report.outcome !== 'done') throw new Error(`bench rollout of ${opts.instances} ended ${report.outcome}`);
+    const activities = await worker.activityCount();
+    const workerPeakRssBytes = await worker.peakRssBytes();
+    const ids = inventory.instances.map((i) => i.id);
+    const others = await Promise.all(
+      [`${rolloutId}/preflight`, `${rolloutId}/final-check`, ...[ids[0]!, ids[Math.floor(ids.length / 2)]!, ids.at(-1)!].map((i) => `${rolloutId}/${i}`)].map((id) => historyStats(ctx.client, id)),
+    );
+    return {
+      ...opts,
+      wallMs,
+      activities,
+      approvalLatenciesMs: approver.latencies(),
+      workerPeakRssBytes,
+      parentHistory: await historyStats(ctx.client, rolloutId),
+      largestOtherHistory: others.reduce((a, b) => (b.events > a.events ? b : a)),
+    };
+  } finally {
+    await worker.stop();
+  }
+}

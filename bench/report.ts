@@ -1,0 +1,120 @@
+/** Writes the benchmark's results: the JSON as measured, and docs/benchmarks.md as tables for people. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Environment } from './environment.js';
+import type { KillRecoveryResult } from './kill-recovery.js';
+import type { OverheadResult } from './overhead.js';
+import type { RealBedResult } from './real-bed.js';
+import { HISTORY_LIMIT_EVENTS, HISTORY_WARN_EVENTS, type ScalePoint } from './scale.js';
+import { percentile, type Summary } from './stats.js';
+
+export interface BenchResults {
+  mode: string;
+  environment: Environment;
+  durationMs: number;
+  overhead: OverheadResult;
+  scale: ScalePoint[];
+  latency: {
+    approvalToRejoin: { source: string; n: number; p50Ms: number; p95Ms: number }[];
+    workerKill: KillRecoveryResult;
+  };
+  realBed: RealBedResult | null;
+  realBedError?: string;
+}
+
+const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
+const sum = (s: Summary, f: (v: number) => string = ms) => (s.n > 1 ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median));
+const mb = (b: number) => `${Math.round(b / 1048576)} MB`;
+
+export function latencySummary(source: string, values: number[]) {
+  return { source, n: values.length, p50Ms: percentile(values, 50), p95Ms: percentile(values, 95) };
+}
+
+export function toMarkdown(r: BenchResults): string {
+  const e = r.environment;
+  const o = r.overhead;
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench${r.mode === 'full' ? '' : ` -- --${r.mode}`}\` (bench/, results also in benchmarks.json). Figures are **median (min–max)** over the runs named in each table; one run shows one value.`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| date | ${e.date} |`,
+    `| machine | ${e.machine.cpu}, ${e.machine.cores} cores, ${e.machine.memoryGiB} GiB, Linux ${e.machine.kernel}, load average at start ${e.machine.loadAverageAtStart} (shared machine) |`,
+    `| versions | Node ${e.versions.node}, Temporal CLI ${e.versions.temporalCli} (dev server, SQLite file), Temporal TypeScript SDK ${e.versions.temporalSdk}, Ansible core ${e.versions.ansible}, OpenClaw ${e.versions.openclawFrom} → ${e.versions.openclawTarget}, HAProxy ${e.versions.haproxy} |`,
+    `| whole benchmark | ${ms(r.durationMs)} |`,
+    '',
+    `## 1. Overhead per instance (${o.instances} instances, batch size 1, ${o.repetitions} runs each, interleaved)`,
+    '',
+    `Ours: the real \`clusterRollout\` → \`instanceRollout\` workflows with every activity answering at once (bench/noop-activities.ts), approvals sent automatically as soon as an instance waits; ${o.stepsPerInstance} activities per instance (preflight and final check included). Floor: one bare workflow running the same number of no-op activities in sequence on the same dev server. Ansible: \`ansible-playbook\` with the same steps as \`command: true\` on local-connection hosts (preflight play, rolling play with \`serial: 1\`, final-check play; ${o.ansible.commandsPerHost} commands per host, default forks), its start-up included.`,
+    '',
+    '| | wall time | per instance | per step |',
+    '|---|---|---|---|',
+    `| ours (rollout workflows, no-op executor) | ${sum(o.ours.wallMs)} | ${sum(o.ours.perInstanceMs)} | ${sum(o.ours.perStepMs)} |`,
+    `| floor (bare workflow, same number of activities) | ${sum(o.floor.wallMs)} | ${sum(o.floor.perInstanceMs)} | ${sum(o.floor.perStepMs)} |`,
+    `| Ansible (serial playbook, no-op commands) | ${sum(o.ansible.wallMs)} | ${sum(o.ansible.perInstanceMs)} | ${sum(o.ansible.perStepMs)} |`,
+    '',
+    `**ours / floor = ${o.ratios.oursOverFloor.toFixed(2)}**, **ours / Ansible = ${o.ratios.oursOverAnsible.toFixed(2)}** (ratios of the medians). Our overhead per instance is ${ms(o.ours.perInstanceMs.median)}, of which the floor (one server round trip per activity) is ${ms(o.floor.perInstanceMs.median)}; the rest is the child workflow per instance, the progress signals to the parent, the approval query + signal, and the mismatch-window timer.`,
+    '',
+    '## 2. Scale (simulated instances, batch size 25)',
+    '',
+    '| instances | runs | wall time | per instance | parent history: events (bytes) | largest other history (events) | worker peak RSS | parent reaches 51,200 events at | continue-as-new needed at this size? |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...r.scale.map(
+      (p) =>
+        `| ${p.instances} | ${p.repetitions} | ${sum(p.wallMs)} | ${ms(p.wallMs.median / p.instances)} | ${p.parentEvents} (${mb(p.parentBytes)}) | ${p.largestChildEvents} | ${sum(p.workerPeakRssBytes, mb)} | ~${p.projectedInstancesAtEventLimit} instances (50 MB at ~${p.projectedInstancesAtByteLimit}) | ${p.continueAsNewNeeded ? `**yes**: past the ${HISTORY_WARN_EVENTS.toLocaleString('en')}-event / 10 MB warning` : 'no'} |`,
+    ),
+    '',
+    `Each instance runs in its own child workflow, whose history does not depend on the fleet's size. Two histories do grow with it: the parent's (each child reports each phase change to it by a signal carrying its progress, ${r.scale[0] ? Math.round(r.scale[0].parentEvents / r.scale[0].instances) : '?'} events and ~${r.scale[0] ? Math.round(r.scale[0].parentBytes / r.scale[0].instances / 1024) : '?'} KB per instance) and the preflight / final-check children's (three activities per instance in one workflow: the "largest other history" column, about half the parent's). The parent reaches Temporal's ${HISTORY_LIMIT_EVENTS.toLocaleString('en')}-event / 50 MB limit at the sizes in the table (linear projection); past the 10,240-event warning (about ${r.scale.length ? Math.round(HISTORY_WARN_EVENTS / (r.scale.at(-1)!.parentEvents / r.scale.at(-1)!.instances)) : '?'} instances) it should continue-as-new or send slimmer progress signals, and preflight should be split per batch.`,
+    '',
+    '## 3. Latency',
+    '',
+    '| what | runs | p50 | p95 |',
+    '|---|---|---|---|',
+    ...r.latency.approvalToRejoin.map((l) => `| approval signal sent → rejoin activity started, ${l.source} | ${l.n} | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} |`),
+    '',
+    'With batch size 25 the 25 approvals of a batch arrive together: each goes through the parent (forwarded to its child by a signal) while the same worker also runs 25 children, so the later ones in a batch wait behind the others.',
+    '',
+    '| worker process SIGKILLed while an instance waits for approval (approval sent right after the kill, new worker started at once) | runs | median (min–max) |',
+    '|---|---|---|',
+    `| kill → new worker polling | ${r.latency.workerKill.kills} | ${sum(r.latency.workerKill.newWorkerReadyMs)} |`,
+    `| kill → rollout progressing again (rejoin activity started) | ${r.latency.workerKill.kills} | ${sum(r.latency.workerKill.progressingAgainMs)} |`,
+    '',
+    'After a kill the workflow task that the approval creates goes to the dead worker\'s sticky queue and waits for its schedule-to-start timeout (the SDK\'s `stickyQueueScheduleToStartTimeout`, 10 s by default) before any worker may take it from the normal queue; that, not the new worker\'s start-up, is most of the recovery time. A kill in the middle of an activity is bounded instead by that activity\'s timeouts (start-to-close: policy `stepTimeouts.cli` + 10 s for checks; heartbeat 60 s for install, restart, drain and device waits).',
+    '',
+  ];
+  if (r.realBed) lines.push(...realBedMarkdown(r.realBed));
+  else lines.push('## 4. The real bed', '', r.realBedError ? `Failed in this run: ${r.realBedError}` : 'Not run in this mode (`npm run bench` without flags runs it).', '');
+  return lines.join('\n');
+}
+
+function realBedMarkdown(b: RealBedResult): string[] {
+  const u = b.unavoidable;
+  return [
+    `## 4. The real bed (one gateway, ${b.fromVersion} → ${b.targetVersion}, global npm install, supervisor restart, one node device; 1 run)`,
+    '',
+    `The rollout took **${ms(b.rolloutWallMs)}** from start to report, of which ${ms(b.approvalWaitMs)} waiting for the automatic approval and ${ms(b.mismatchWindowMs)} the policy's mismatch window. The steps no rollout can avoid, measured alone in the same run: \`npm i -g openclaw@${b.targetVersion}\` ${ms(u.installMs)}, restart command until \`/readyz\` ${ms(u.restartToReadyMs)}, one \`devices rotate\` ${ms(u.rotationMs)}: **${ms(u.sumMs)}**. Rollout (minus approval and window) / unavoidable = **${b.ratioToUnavoidable.toFixed(2)}**; the difference is the runbook's checks (OpenClaw CLI calls, 2–20 s each here), the drain wait (the node host keeps its socket, so the wait runs to the policy's drain deadline) and the engine (the last row of the phase table).`,
+    '',
+    '| phase | time |',
+    '|---|---|',
+    ...b.phases.map((p) => `| ${p.phase} | ${ms(p.durationMs)} |`),
+    '',
+    'Every activity call (each is one or more OpenClaw CLI calls, an npm install, a supervisor command or HAProxy socket call); "parallel with" names calls that ran at the same time:',
+    '',
+    '| # | start | activity | workflow | duration | parallel with |',
+    '|---|---|---|---|---|---|',
+    ...b.calls.map((c, i) => `| ${i} | ${ms(c.startMs)} | ${c.activity} | ${c.workflow} | ${ms(c.durationMs)} | ${c.parallelWith.join(', ') || '–'} |`),
+    '',
+    'The engine waits on the CLI in sequence during the instance steps (each check gates the next step); the preflight and the final check run their three calls per instance in parallel (gateway status ‖ devices list ‖ load-balancer state), and the verification after rejoin runs gateway status ‖ channels probe ‖ log scan in parallel.',
+    '',
+  ];
+}
+
+export async function writeResults(dir: string, r: BenchResults): Promise<{ markdown: string; json: string }> {
+  const markdown = join(dir, 'benchmarks.md');
+  const json = join(dir, 'benchmarks.json');
+  await writeFile(json, JSON.stringify(r, null, 2) + '\n');
+  await writeFile(markdown, toMarkdown(r));
+  return { markdown, json };
+}
