@@ -22,6 +22,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { showStat } from '../../src/activities/haproxy.js';
+import { createLoadBalancer } from '../../src/activities/load-balancer.js';
 import * as oc from '../../src/activities/openclaw.js';
 import type { Inventory } from '../../src/inventory.js';
 import { rolloutWorkflowId, run as starter } from '../../src/starter.js';
@@ -207,6 +208,8 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     await tolerant(() => handle.terminate('test cleanup'));
     await worker.stop();
     await rm(restartFlag, { force: true });
+    // Whatever happened above, leave the server in traffic for the next test (an operator would check it first).
+    await createLoadBalancer(inventory.loadBalancer).ready(instance.lbServer);
   }
 
   // The end state an operator checks.

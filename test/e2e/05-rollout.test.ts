@@ -270,9 +270,10 @@ describe('full rollout with approvals', () => {
 describe('secrets', () => {
   it('no shared token and no device token appears in the histories, the worker logs or the starter output', async () => {
     // Encryption (payload codec) is off on the bed: this proves the design keeps secrets out, not the codec.
+    const held = [...secretsBefore, ...(await heldSecrets(info))];
+    const labels = new Set(held.map((s) => s.label.replace(/ for .*| of .*/, '')));
     // One entry per distinct value (a client's token is also in its gateway's pairing store).
-    const secrets = [...new Map([...secretsBefore, ...(await heldSecrets(info))].map((x) => [x.value, x])).values()];
-    const labels = new Set(secrets.map((s) => s.label.replace(/ for .*| of .*/, '')));
+    const secrets = [...new Map(held.map((x) => [x.value, x])).values()];
     expect([...labels]).toEqual(expect.arrayContaining(['gateway shared token', 'op-1 device token', 'node-1 device token']));
     expect(historyFiles.length).toBeGreaterThanOrEqual(9);
     const sources = [
