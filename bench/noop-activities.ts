@@ -55,6 +55,27 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
       seen('probeChannels');
       return { gatewayReachable: true, healthy: true, channels: [], issues: [] };
     },
+    // The emergency-repair and diagnose activities: a rollout that goes well never calls them.
+    async inspectDevice(_t, deviceId) {
+      seen('inspectDevice');
+      return { deviceId, paired: null, pending: [], refusals: [], refusalsTotal: 0, pairedSignatures: [], localFallback: false };
+    },
+    async confirmRoleRevoked() {
+      seen('confirmRoleRevoked');
+      return { revoked: true, paired: true };
+    },
+    async pairingRequestsSince() {
+      seen('pairingRequestsSince');
+      return { matching: [], other: [] };
+    },
+    async checkDeviceRepaired(_t, device) {
+      seen('checkDeviceRepaired');
+      return { paired: true, connected: true, roles: [device.role], scopes: device.scopes, refusalsCorrelated: 0, devicesSharingSignature: 1, samples: [], problems: [] };
+    },
+    async refusalsByDevice() {
+      seen('refusalsByDevice');
+      return { perDevice: {}, unattributed: 0, total: 0, samples: [] };
+    },
     async countTokenMismatches() {
       seen('countTokenMismatches');
       return { count: 0, samples: [], localFallback: false, linesRead: 0 };
