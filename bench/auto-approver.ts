@@ -49,7 +49,7 @@ export class AutoApprover {
     const approve = async () => {
       const sentAt = Date.now();
       this.approvals.set(instance, { instance, sentAt });
-      await this.client.workflow.getHandle(this.rolloutId).signal(approveRejoin, { instance, approver: 'bench', comment: 'automatic (benchmark)' });
+      await this.client.workflow.getHandle(this.rolloutId).signal(approveRejoin, { instance, approver: 'bench-approver', comment: 'automatic (benchmark; not the starter: four-eyes)' });
     };
     if (this.onWaiting) this.onWaiting(instance, approve);
     else await approve();

@@ -42,7 +42,7 @@ export async function measureKillRecovery(ctx: BenchContext, opts: { kills: numb
     };
     run().catch((err: unknown) => failures.push(err as Error));
   };
-  const handle = await ctx.client.workflow.start('clusterRollout', { taskQueue: name, workflowId: rolloutId, args: [{ inventory, targetVersion: TARGET_VERSION, startedBy: 'bench' }] });
+  const handle = await ctx.client.workflow.start('clusterRollout', { taskQueue: name, workflowId: rolloutId, args: [{ inventory, targetVersion: TARGET_VERSION, startedBy: 'bench-starter' }] });
   try {
     const deadline = Date.now() + 10 * 60_000;
     const last = inventory.instances.at(-1)!.id;

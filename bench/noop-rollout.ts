@@ -37,7 +37,7 @@ export async function runNoopRollout(ctx: BenchContext, opts: { instances: numbe
     const handle = await ctx.client.workflow.start('clusterRollout', {
       taskQueue: name,
       workflowId: rolloutId,
-      args: [{ inventory, targetVersion: TARGET_VERSION, startedBy: 'bench' }],
+      args: [{ inventory, targetVersion: TARGET_VERSION, startedBy: 'bench-starter' }],
     });
     const report = (await handle.result()) as ClusterRolloutReport;
     const wallMs = Date.now() - started;

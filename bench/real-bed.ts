@@ -106,7 +106,7 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
     try {
       opts.log(`[bed] rolling ${instance.id} from ${info.fromVersion} to ${info.targetVersion}`);
       const started = Date.now();
-      const handle = await client.workflow.start('clusterRollout', { taskQueue: inventory.temporal.taskQueue, workflowId: rolloutId, args: [{ inventory, targetVersion: info.targetVersion, startedBy: 'bench' }] });
+      const handle = await client.workflow.start('clusterRollout', { taskQueue: inventory.temporal.taskQueue, workflowId: rolloutId, args: [{ inventory, targetVersion: info.targetVersion, startedBy: 'bench-starter' }] });
       const child = client.workflow.getHandle(`${rolloutId}/${instance.id}`);
       for (;;) {
         const phase = await child.query(instanceProgressQuery).then((p) => p.phase).catch(() => 'Pending');
