@@ -190,6 +190,16 @@ describe('approval timeout and rejection', () => {
   });
 });
 
+/** Resolves once status --watch has printed a row showing `instance` waiting for approval. */
+async function waitForWatched(instance: string, timeoutMs: number): Promise<void> {
+  const row = new RegExp(`\\n${instance}\\s+AwaitingApproval\\s`);
+  const deadline = Date.now() + timeoutMs;
+  while (!row.test(watchOutput.join('\n'))) {
+    if (Date.now() > deadline) throw new Error(`status --watch never showed ${instance} AwaitingApproval within ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
 /** Histories exported in this file (rejected and approved rollouts), scanned for secrets at the end. */
 const historyFiles: string[] = [];
 let watch: Promise<number> | undefined;
@@ -212,6 +222,10 @@ describe('full rollout with approvals', () => {
       for (const instance of inventory.instances) {
         const from = Date.now();
         await waitForPhase(id, instance.id, 'AwaitingApproval', 8 * 60_000);
+        // Approve once the watching operator has seen the instance waiting: the watch polls every second
+        // and a faster approval can fall between two polls (CI once saw gw-2 go from Verifying straight
+        // to VerifyingAfterRejoin).
+        await waitForWatched(instance.id, 60_000);
         const approved = await cli('approve', '--inventory', info.inventoryPath, '--instance', instance.id, '--approver', 'alice', '--comment', 'looks good');
         expect(approved.code, approved.out).toBe(0);
         await waitForPhase(id, instance.id, 'Done', 5 * 60_000);
