@@ -22,6 +22,11 @@ describe('replaying recorded histories', () => {
     expect(files.some((f) => /^repaired--repair-bed_gw-\d_[0-9a-f]{64}\.json$/.test(f))).toBe(true);
   });
 
+  it('has a recorded rollout whose instance started an emergency repair by itself (test/e2e/04b-auto-repair.test.ts)', () => {
+    expect(files).toEqual(expect.arrayContaining(['auto-repaired--rollout-bed-auto-repair.json', 'auto-repaired--rollout-bed-auto-repair_gw-2.json']));
+    expect(files.some((f) => /^auto-repaired--rollout-bed-auto-repair_gw-\d_repair_[0-9a-f]{64}\.json$/.test(f))).toBe(true);
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string });
