@@ -37,3 +37,36 @@ export function matchesSignature(line: RefusalFields, sig: ClientSignature): boo
 /** The same signature, compared field by field (for "how many devices share it"). */
 export const sameSignature = (a: ClientSignature, b: ClientSignature) =>
   !!a.clientId && a.clientId === b.clientId && (a.clientMode ?? null) === (b.clientMode ?? null) && (a.platform ?? null) === (b.platform ?? null);
+
+/** How the refused connects after a rejoin split between the rotated devices (see attributeRefusals). */
+export interface RefusalAttribution {
+  /** Per rotated device: refusals whose client signature only that device has among the paired ones. */
+  perDevice: Record<string, number>;
+  /** Refusals that correlate with a rotated device but also with another paired device: nobody's for sure. */
+  ambiguous: number;
+  /** Refusals that correlate with no rotated device. */
+  unattributed: number;
+}
+
+/**
+ * Attributes refusal lines to the rotated devices `deviceIds`, conservatively: a line counts for a
+ * device only when that device is the ONLY paired device whose client signature it matches. The
+ * rollout revokes a device on this evidence (emergency repair), so a line two paired devices could
+ * have sent must not count for either: it is `ambiguous` and left to the operator (`diagnose`).
+ */
+export function attributeRefusals(
+  lines: RefusalFields[],
+  paired: ({ deviceId: string } & ClientSignature)[],
+  deviceIds: string[],
+): RefusalAttribution {
+  const rotated = new Set(deviceIds);
+  const result: RefusalAttribution = { perDevice: {}, ambiguous: 0, unattributed: 0 };
+  for (const line of lines) {
+    const matching = paired.filter((d) => matchesSignature(line, d));
+    const rotatedMatching = matching.filter((d) => rotated.has(d.deviceId));
+    if (!rotatedMatching.length) result.unattributed++;
+    else if (matching.length > 1) result.ambiguous++;
+    else result.perDevice[rotatedMatching[0]!.deviceId] = (result.perDevice[rotatedMatching[0]!.deviceId] ?? 0) + 1;
+  }
+  return result;
+}

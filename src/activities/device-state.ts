@@ -5,7 +5,7 @@
  * Plain async functions over openclaw.ts; the activity wrappers live in activities/index.ts.
  */
 import type { Device, GatewayAccess } from '../inventory.js';
-import { matchesSignature, type ClientSignature } from '../refusal-attribution.js';
+import { attributeRefusals, matchesSignature, type ClientSignature } from '../refusal-attribution.js';
 import { devicesList, refusedConnects, type CallContext } from './openclaw.js';
 import { tokenFor, type PairedDevice, type PendingRequest, type RefusalLine } from './openclaw-parse.js';
 
@@ -173,32 +173,28 @@ export interface RefusalsByDevice {
   perDevice: Record<string, number>;
   /** Refused connects that correlate with none of the given devices. */
   unattributed: number;
+  /**
+   * Refused connects that correlate with a given device AND another paired device (same client
+   * software and platform): attributed to none. Absent in results recorded before it existed.
+   */
+  ambiguous?: number;
   total: number;
   samples: string[];
 }
 
 /**
- * The refused connects since `sinceMs`, attributed to `devices` by correlation (a device unknown here
- * gets none attributed: its signature is read from this gateway's pairing store).
+ * The refused connects since `sinceMs`, attributed to `devices` by correlation, conservatively (see
+ * attributeRefusals; a device unknown here gets none attributed: signatures come from this gateway's
+ * pairing store).
  */
 export async function refusalsByDevice(access: GatewayAccess, deviceIds: string[], sinceMs: number, ctx: CallContext): Promise<RefusalsByDevice> {
   const [list, logs] = await Promise.all([devicesList(access, ctx), refusedConnects(access, { sinceMs }, ctx)]);
-  const perDevice: Record<string, number> = {};
-  let unattributed = 0;
-  for (const line of logs.refusals) {
-    let hit = false;
-    for (const id of deviceIds) {
-      const d = list.paired.find((x) => x.deviceId === id);
-      if (d && matchesSignature(line, signatureOf(d))) {
-        perDevice[id] = (perDevice[id] ?? 0) + 1;
-        hit = true;
-      }
-    }
-    if (!hit) unattributed++;
-  }
+  const paired = list.paired.map((d) => ({ deviceId: d.deviceId, ...signatureOf(d) }));
+  const { perDevice, ambiguous, unattributed } = attributeRefusals(logs.refusals, paired, deviceIds);
   return {
     perDevice,
     unattributed,
+    ambiguous,
     total: logs.refusals.length,
     samples: logs.refusals.slice(0, 3).map((r) => `${r.time} ${r.reason} client=${r.clientId ?? '?'} role=${r.role ?? '?'} conn=${r.conn ?? '?'}`),
   };

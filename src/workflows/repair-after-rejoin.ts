@@ -2,7 +2,7 @@
  * The instance rollout's verification after rejoin, with emergency repairs (behind
  * `patched('emergency-repair')` in instance-rollout.ts): rotated devices must reconnect, and the log
  * must show no refused connect over policy.mismatchWindow. A rotated device that is still failing (not
- * back, or refused connects correlating with its client) gets an `emergencyRepair` child with id
+ * back, or refused connects correlating with its client and no other paired device's) gets an `emergencyRepair` child with id
  * `<instance workflow id>/repair/<deviceId>` and parent close policy ABANDON (a repair in progress
  * finishes even if the rollout is cancelled); the instance waits for them and fails if one fails.
  * Refusals that correlate with no rotated device still fail the check, as before.
@@ -51,10 +51,14 @@ export async function verifyAfterRejoinWithRepairs(ctx: RepairAfterRejoinContext
       ...(status.healthy ? [] : ['gateway not healthy']),
       ...(channels.healthy ? [] : ['channels probe not healthy']),
       ...(byDevice.unattributed ? [`${byDevice.unattributed} refused connects (token or scope mismatch) after rejoin from clients of no rotated device: ${byDevice.samples.join(' | ')}`] : []),
+      // Never revoke on evidence another paired device could have produced: ask the operator instead.
+      ...(byDevice.ambiguous
+        ? [`${byDevice.ambiguous} refused connects after rejoin from a client that a rotated device shares with other paired devices (same client and platform), so no automatic repair: find out which device it is with \`npm run starter -- diagnose --inventory <file> --device <id>\`, then repair it with \`npm run starter -- repair --inventory <file> --instance ${instance.id} --device <id>\`: ${byDevice.samples.join(' | ')}`]
+        : []),
     ];
     if (problems.length) throw checkFailed(problems.join('; '));
     return byDevice;
-  }, (r) => `healthy, channels ok, ${r.total} refused connects over ${policy.mismatchWindow / 1000} s${r.total ? ' (attributed to rotated devices by client correlation)' : ''}`);
+  }, (r) => `healthy, channels ok, ${r.total} refused connects over ${policy.mismatchWindow / 1000} s${r.total ? ' (each attributed to the one rotated device whose client it matches)' : ''}`);
   for (const [deviceId, n] of Object.entries(refusals.perDevice)) {
     if (n && !failing.has(deviceId)) failing.set(deviceId, `${n} refused connects correlating with its client after rejoin`);
   }
