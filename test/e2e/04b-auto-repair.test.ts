@@ -11,17 +11,19 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deviceStateActivities, gatewayActivities } from '../../src/activities/index.js';
 import * as oc from '../../src/activities/openclaw.js';
-import type { Inventory } from '../../src/inventory.js';
+import type { Device, Inventory } from '../../src/inventory.js';
 import { rolloutWorkflowId, run as starter } from '../../src/starter.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { progressQuery } from '../../src/workflows/messages.js';
 import { repairProgressQuery, type RepairProgress } from '../../src/workflows/repair-messages.js';
-import { sleep, type BedInfo } from '../bed/bed.js';
+import type { BedInfo } from '../bed/bed.js';
+import { pollUntil } from '../bed/wait.js';
 import { saveHistories } from '../bed/histories.js';
 import { findSecrets, heldSecrets, readHistoryText } from '../bed/secret-scan.js';
 import { gatewayAccess, OPERATOR_SCOPES, sharedToken } from '../bed/clients.js';
-import { bed, startWorker } from '../bed/context.js';
+import { bed, runActivity, startWorker } from '../bed/context.js';
 import { DeviceIdentity, HeldConnection, connectOnce } from '../bed/ws-client.js';
 
 const CLUSTER = 'bed-auto-repair';
@@ -45,15 +47,46 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   return { code, out: lines.join('\n') };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(1000);
-  }
-}
+// The evidence the rollout revokes on: a refused connect counts for a rotated device only while no
+// other paired device has the same client software and platform (src/refusal-attribution.ts).
+it('counts a refused connect for a rotated device only while no other paired device shares its client', async () => {
+  const instance = inventory.instances.find((i) => i.devices.length === 0)!;
+  const gw = info.gateways.find((g) => g.id === instance.id)!;
+  const token = await sharedToken(info);
+  const platform = 'freebsd'; // no other client of the bed says it runs there
+  const connect = (identity: DeviceIdentity, auth: 'stored' | { token: string }) =>
+    connectOnce({ url: gw.wsUrl, identity, role: 'operator', scopes: OPERATOR_SCOPES, platform, auth });
+  const pairDirect = async (name: string) => {
+    const identity = DeviceIdentity.generate(join(info.dir, 'clients', `${name}.identity.json`));
+    await identity.save();
+    const first = await connect(identity, { token });
+    if (first.kind !== 'closed' || !first.requestId) throw new Error(`expected ${name}'s first connect to ask for pairing, got ${first.kind}`);
+    await oc.devicesApprove(gatewayAccess(gw), first.requestId, { timeoutMs: 60_000 });
+    const hello = await connect(identity, { token });
+    if (hello.kind !== 'hello') throw new Error(`${name} was not let in after approval (${hello.kind})`);
+    await hello.socket.close();
+    return identity;
+  };
+
+  const x = await pairDirect('attribution-x');
+  const device: Device = { deviceId: x.deviceId, name: 'attribution-x', role: 'operator', scopes: OPERATOR_SCOPES };
+  const target = { instance: { ...instance, devices: [device] }, policy: inventory.policy };
+  const t0 = Date.now();
+  await runActivity(gatewayActivities.rotateDeviceToken, target, device);
+  // The client that was never updated presents its old token and is refused.
+  const stale = await connect(x, 'stored');
+  expect(stale.kind === 'closed' && stale.errorCode).toBe('AUTH_DEVICE_TOKEN_MISMATCH');
+  const alone = await pollUntil('the refusal in the gateway log', async () => {
+    const r = await runActivity(deviceStateActivities.refusalsByDevice, target, [x.deviceId], t0);
+    return r.total ? r : undefined;
+  }, 60_000);
+  expect(alone).toMatchObject({ perDevice: { [x.deviceId]: alone.total }, unattributed: 0, ambiguous: 0 });
+
+  // A second device of the same client software on the same platform: the same lines are nobody's now.
+  await pairDirect('attribution-y');
+  const shared = await runActivity(deviceStateActivities.refusalsByDevice, target, [x.deviceId], t0);
+  expect(shared).toMatchObject({ perDevice: {}, unattributed: 0, ambiguous: alone.total, total: alone.total });
+}, 5 * 60_000);
 
 it('repairs a rotated device that did not come back, by itself, after a human approves its new pairing', async () => {
   // A gateway no bed client calls home (restarting it moves nobody), and a client paired straight to it.
@@ -85,11 +118,11 @@ it('repairs a rotated device that did not come back, by itself, after a human ap
   const started = await cli('start', '--inventory', file, '--target', running, '--by', 'auto-repair-test');
   expect(started.code, started.out).toBe(0);
   try {
-    await until('the instance to wait for approval', async () => ((await w.client.workflow.getHandle(id).query(progressQuery)).instances[0]?.phase === 'AwaitingApproval' ? true : undefined), 8 * 60_000);
+    await pollUntil('the instance to wait for approval', async () => ((await w.client.workflow.getHandle(id).query(progressQuery)).instances[0]?.phase === 'AwaitingApproval' ? true : undefined), 8 * 60_000);
     expect((await cli('approve', '--inventory', file, '--instance', instance.id, '--approver', 'alice')).code).toBe(0);
 
     // Not back within reconnectDeadline → the rollout starts the repair, which revokes and waits for the client.
-    const waiting = await until<RepairProgress>('the automatic repair to wait for a new pairing request', async () => {
+    const waiting = await pollUntil<RepairProgress>('the automatic repair to wait for a new pairing request', async () => {
       const p = await w.client.workflow.getHandle(repairId).query(repairProgressQuery);
       return p.phase === 'WaitingForPairingRequest' ? p : undefined;
     }, 5 * 60_000);
@@ -102,11 +135,11 @@ it('repairs a rotated device that did not come back, by itself, after a human ap
     // The operator reconnects the client with the gateway's shared auth: it asks to pair again.
     const again = await connect();
     expect(again.kind === 'closed' && again.errorCode).toBe('PAIRING_REQUIRED');
-    await until('the repair to ask for approval', async () => ((await w.client.workflow.getHandle(repairId).query(repairProgressQuery)).phase === 'AwaitingApproval' ? true : undefined), 3 * 60_000);
+    await pollUntil('the repair to ask for approval', async () => ((await w.client.workflow.getHandle(repairId).query(repairProgressQuery)).phase === 'AwaitingApproval' ? true : undefined), 3 * 60_000);
     const approved = await cli('approve-repair', '--inventory', file, '--instance', instance.id, '--device', identity.deviceId, '--approver', 'alice', '--comment', 'reconnected it');
     expect(approved.code, approved.out).toBe(0);
     // The client comes back for good once approved.
-    await until('the repair to approve the request', async () => (['Verifying', 'Repaired'].includes((await w.client.workflow.getHandle(repairId).query(repairProgressQuery)).phase) ? true : undefined), 3 * 60_000);
+    await pollUntil('the repair to approve the request', async () => (['Verifying', 'Repaired'].includes((await w.client.workflow.getHandle(repairId).query(repairProgressQuery)).phase) ? true : undefined), 3 * 60_000);
     identity.clearDeviceToken(gw.wsUrl, 'operator'); // its old token is revoked: reconnect with shared auth only
     held = new HeldConnection({ url: gw.wsUrl, identity, role: 'operator', scopes: OPERATOR_SCOPES, sharedToken: token });
     expect((await held.start()).type).toBe('hello');

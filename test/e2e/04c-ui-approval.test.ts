@@ -17,9 +17,10 @@ import { createLoadBalancer } from '../../src/activities/load-balancer.js';
 import type { Instance, Inventory } from '../../src/inventory.js';
 import { rolloutWorkflowId, run as starter } from '../../src/starter.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
-import { APPROVE_DESCRIPTION, progressQuery, REJECT_DESCRIPTION, type InstancePhase } from '../../src/workflows/messages.js';
-import { sleep, type BedInfo } from '../bed/bed.js';
+import { APPROVE_DESCRIPTION, REJECT_DESCRIPTION } from '../../src/workflows/messages.js';
+import type { BedInfo } from '../bed/bed.js';
 import { bed, startWorker } from '../bed/context.js';
+import { waitForInstancePhase } from '../bed/wait.js';
 import { TemporalUi } from '../helpers/temporal-ui.js';
 
 const CLUSTER = 'bed-ui';
@@ -51,19 +52,6 @@ async function oneInstanceInventory(instance: Instance): Promise<string> {
   return file;
 }
 
-async function waitForPhase(id: string, instance: string, phase: InstancePhase, timeoutMs: number): Promise<void> {
-  const handle = w.client.workflow.getHandle(id);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const p = await handle.query(progressQuery);
-    const slot = p.instances.find((i) => i.instance === instance);
-    if (slot?.phase === phase) return;
-    if (slot?.phase === 'Failed' || p.phase === 'Failed') throw new Error(`rollout failed while waiting for ${instance} ${phase}: ${JSON.stringify(slot?.steps.at(-1))}`);
-    if (Date.now() > deadline) throw new Error(`${instance} did not reach ${phase} within ${timeoutMs / 1000} s (now ${slot?.phase})`);
-    await sleep(2000);
-  }
-}
-
 it('approves a waiting instance with "Send a Signal" in the Web UI; it rejoins HAProxy and the rollout completes', async () => {
   const instance = inventory.instances.find((i) => i.devices.length === 0);
   if (!instance) throw new Error('every bed gateway is home to a paired client; this test needs one that is not (its restart would move the client)');
@@ -76,7 +64,7 @@ it('approves a waiting instance with "Send a Signal" in the Web UI; it rejoins H
   const lines: string[] = [];
   expect(await starter(['start', '--inventory', file, '--target', info.fromVersion, '--by', 'ui-test-starter'], (s) => lines.push(s)), lines.join('\n')).toBe(0);
   try {
-    await waitForPhase(id, instance.id, 'AwaitingApproval', 8 * 60_000);
+    await waitForInstancePhase(w.client, id, instance.id, 'AwaitingApproval', 8 * 60_000);
     expect((await lbServer()).admin).toBe('drain');
 
     // The rollout's page names the instance's child workflow, whose page says what to check and how to approve.

@@ -33,6 +33,7 @@ import { bed, deviceNamed } from '../bed/context.js';
 import { haproxySampler } from '../bed/haproxy-sampler.js';
 import { saveHistories } from '../bed/histories.js';
 import { Supervisor } from '../bed/supervisor.js';
+import { pollUntil } from '../bed/wait.js';
 import { WorkerProcess } from '../bed/worker-process.js';
 
 let info: BedInfo;
@@ -67,15 +68,8 @@ async function tolerant<T>(fn: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 5 * 60_000, pollMs = 300): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await tolerant(probe);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(pollMs);
-  }
-}
+const waitUntil = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 5 * 60_000, pollMs = 300): Promise<T> =>
+  pollUntil(what, probe, timeoutMs, pollMs);
 
 /** The instance's slot in the rollout's progress, once `pred` holds. */
 function instanceWhen(handle: WorkflowHandle, id: string, what: string, pred: (slot: RolloutProgress['instances'][number]) => boolean, timeoutMs?: number) {

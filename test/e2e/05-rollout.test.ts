@@ -18,9 +18,10 @@ import { showStat } from '../../src/activities/haproxy.js';
 import * as oc from '../../src/activities/openclaw.js';
 import type { Inventory } from '../../src/inventory.js';
 import { rolloutWorkflowId, run as starter } from '../../src/starter.js';
-import { progressQuery, type RolloutProgress } from '../../src/workflows/messages.js';
+import { progressQuery } from '../../src/workflows/messages.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { sleep, type BedInfo } from '../bed/bed.js';
+import { waitForInstancePhase } from '../bed/wait.js';
 import { gatewayAccess, routeUrl, sharedToken } from '../bed/clients.js';
 import { bed, clientIdentity, deviceNamed, startWorker } from '../bed/context.js';
 import { HeldConnection } from '../bed/ws-client.js';
@@ -49,19 +50,6 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   } catch (err) {
     starterOutput.push(...lines, (err as Error).message);
     return { code: 2, out: `${lines.join('\n')}\nerror: ${(err as Error).message}` };
-  }
-}
-
-async function waitForPhase(id: string, instance: string, phase: string, timeoutMs: number): Promise<RolloutProgress> {
-  const handle = w.client.workflow.getHandle(id);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const p = await handle.query(progressQuery);
-    const slot = p.instances.find((i) => i.instance === instance);
-    if (slot?.phase === phase) return p;
-    if (slot?.phase === 'Failed' || p.phase === 'Failed') throw new Error(`rollout failed while waiting for ${instance} ${phase}: ${JSON.stringify(slot?.steps.at(-1))}`);
-    if (Date.now() > deadline) throw new Error(`${instance} did not reach ${phase} within ${timeoutMs / 1000} s (now ${slot?.phase})`);
-    await sleep(2000);
   }
 }
 
@@ -138,7 +126,7 @@ describe('approval timeout and rejection', () => {
     expect(started.out).toContain(id);
     expect(started.out).toContain(`${info.temporal.uiUrl}/namespaces/default/workflows/${id}`);
 
-    await waitForPhase(id, first, 'AwaitingApproval', 8 * 60_000);
+    await waitForInstancePhase(w.client, id, first, 'AwaitingApproval', 8 * 60_000);
     // "Which rollouts wait for me" is one search attribute query, for the rollout and its instance.
     const waiting = await waitListed(`OpenclawCluster = '${inventory.cluster}' AND OpenclawPhase = 'AwaitingApproval'`, [id, `${id}/${first}`]);
     expect(waiting).toEqual(expect.arrayContaining([id, `${id}/${first}`]));
@@ -221,14 +209,14 @@ describe('full rollout with approvals', () => {
 
       for (const instance of inventory.instances) {
         const from = Date.now();
-        await waitForPhase(id, instance.id, 'AwaitingApproval', 8 * 60_000);
+        await waitForInstancePhase(w.client, id, instance.id, 'AwaitingApproval', 8 * 60_000);
         // Approve once the watching operator has seen the instance waiting: the watch polls every second
         // and a faster approval can fall between two polls (CI once saw gw-2 go from Verifying straight
         // to VerifyingAfterRejoin).
         await waitForWatched(instance.id, 60_000);
         const approved = await cli('approve', '--inventory', info.inventoryPath, '--instance', instance.id, '--approver', 'alice', '--comment', 'looks good');
         expect(approved.code, approved.out).toBe(0);
-        await waitForPhase(id, instance.id, 'Done', 5 * 60_000);
+        await waitForInstancePhase(w.client, id, instance.id, 'Done', 5 * 60_000);
         turns.push({ instance: instance.lbServer, from, to: Date.now() });
       }
       const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;

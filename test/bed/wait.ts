@@ -1,0 +1,46 @@
+/**
+ * Polling helpers the e2e tests share: wait for a condition with a deadline and a message that says
+ * what was awaited, and wait for an instance of a rollout to reach a phase (failing fast if it fails).
+ */
+import type { Client } from '@temporalio/client';
+import { progressQuery, type RolloutProgress } from '../../src/workflows/messages.js';
+import { sleep } from './bed.js';
+
+/**
+ * Calls `probe` every `pollMs` until it returns a value other than undefined/false, and returns that
+ * value. A probe that throws counts as "not yet" (a query while the worker or server restarts). Throws
+ * after `timeoutMs` with `what` and the last error, if any.
+ */
+export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, pollMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    }
+    await sleep(pollMs);
+  }
+}
+
+/**
+ * Waits until `instance` of rollout `rolloutId` is in `phase` and returns the rollout's progress; throws
+ * at once when the instance or the rollout fails meanwhile, with the instance's last step.
+ */
+export async function waitForInstancePhase(client: Client, rolloutId: string, instance: string, phase: string, timeoutMs: number): Promise<RolloutProgress> {
+  const handle = client.workflow.getHandle(rolloutId);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const p = await handle.query(progressQuery);
+    const slot = p.instances.find((i) => i.instance === instance);
+    if (slot?.phase === phase) return p;
+    if (slot?.phase === 'Failed' || p.phase === 'Failed') throw new Error(`rollout failed while waiting for ${instance} ${phase}: ${JSON.stringify(slot?.steps.at(-1))}`);
+    if (Date.now() > deadline) throw new Error(`${instance} did not reach ${phase} within ${timeoutMs / 1000} s (now ${slot?.phase})`);
+    await sleep(1000);
+  }
+}
