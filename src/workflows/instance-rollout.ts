@@ -200,7 +200,9 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
           `## ${instance.id} failed at "${stepName}" and waits for your decision`,
           message,
           '',
-          `It stays out of traffic (was in phase ${failedPhase}). Versions: before ${progress.versionBefore ?? '?'}, target ${targetVersion}.`,
+          state.rejoined
+            ? `It is back in traffic (it rejoined after approval; was in phase ${failedPhase}); a rollback drains it first. Versions: before ${progress.versionBefore ?? '?'}, target ${targetVersion}.`
+            : `It stays out of traffic (was in phase ${failedPhase}). Versions: before ${progress.versionBefore ?? '?'}, target ${targetVersion}.`,
           '',
           `**Decide:** Send a Signal \`decideFailure\` with \`{"instance": "${instance.id}", "decision": "retry" | "rollback" | "skip" | "abort", "by": "<you>"}\``,
           `or \`npm run starter -- decide --instance ${instance.id} --decision retry --by <you>\`.`,
@@ -209,7 +211,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     ask();
     while (!decided) {
       if (!(await condition(() => decided !== undefined, policy.approvalTimeout))) {
-        log.warn('no decision after failure yet; instance stays out of traffic', { instance: instance.id, step: stepName });
+        log.warn(`no decision after failure yet; instance ${state.rejoined ? 'is in traffic' : 'stays out of traffic'}`, { instance: instance.id, step: stepName });
         ask();
       }
     }
@@ -397,11 +399,25 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     return approveAndRejoin(targetVersion, 'done');
   }
 
-  /** The operator's rollback: the version it ran before, restarted and verified, then the normal approval. */
+  /**
+   * The operator's rollback: the version it ran before, restarted and verified, then the normal approval.
+   * After a failure past the rejoin the instance is serving again: drain it first (runbook step 1), never
+   * restart a gateway in traffic. Behind patched(): older histories rolled back without this drain.
+   */
   async function rollBack(): Promise<InstanceRolloutResult> {
     const version = progress.versionBefore!;
     await setPhase('RollingBack');
     state.changed = true;
+    if (state.rejoined && patched('rollback-after-rejoin-drains')) {
+      await step('drain (rollback)', () => lbActs.lbDrain(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} set to drain`);
+      state.rejoined = false;
+      const drained = await step(
+        'wait for sessions to drain (rollback)',
+        () => drainWait.lbWaitDrained(input.loadBalancer, instance.lbServer, policy.drainDeadline),
+        (r) => (r.drained ? `0 sessions after ${Math.round(r.waitedMs / 1000)} s` : `${r.sessions} sessions left at the ${policy.drainDeadline / 1000} s deadline`),
+      );
+      progress.sessions = drained.sessions;
+    }
     await step(`install ${version} (rollback, ${instance.install.type})`, () => install.installVersion(target, version), (r) => `${Math.round(r.durationMs / 1000)} s`);
     await step('doctor (rollback)', () => quick.runDoctor(target).then((d) => {
       if (!d.passed) throw checkFailed(`doctor reported errors: ${d.errors.join('; ')}`);
@@ -411,10 +427,10 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     return approveAndRejoin(version, 'rolled-back');
   }
 
-  /** Ends the instance by the operator's skip or abort: it stays out of traffic, flagged. */
+  /** Ends the instance by the operator's skip or abort, flagged: out of traffic, or in it if it had rejoined. */
   async function leaveDrained(d: FailureDecision): Promise<InstanceRolloutResult> {
     const outcome = d.decision === 'skip' ? 'skipped' : 'aborted';
-    progress.needsAttention = `${d.decision} by ${d.by}${d.comment ? ` (${d.comment})` : ''}: left out of traffic${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}`;
+    progress.needsAttention = `${d.decision} by ${d.by}${d.comment ? ` (${d.comment})` : ''}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}`;
     await setPhase(d.decision === 'skip' ? 'Skipped' : 'Aborted');
     setCurrentDetails(`**${instance.id}**: ${progress.needsAttention}.`);
     return { ...progress, outcome };

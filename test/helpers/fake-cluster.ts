@@ -24,6 +24,10 @@ export class FakeCluster {
   private failures: { activity: string; instance: string; times: number; message: string }[] = [];
   /** Activities that block until cancelled (heartbeating), e.g. to cancel a rollout mid-step: `activity instance`. */
   readonly blockOn = new Set<string>();
+  /** What `refusalsByDevice` answers per instance (after rejoin); none by default. */
+  readonly refusals = new Map<string, { perDevice?: Record<string, number>; ambiguous?: number; unattributed?: number }>();
+  /** Instances restarted while their server was in traffic (the runbook never does that). */
+  readonly restartedInTraffic: string[] = [];
   /** The most servers out of traffic at any moment. */
   maxDrained = 0;
 
@@ -73,7 +77,12 @@ export class FakeCluster {
       revokeDeviceRole: async (t: { instance: Instance }, deviceId: string, role: string) => (await this.enter('revokeDeviceRole', id(t), deviceId), { deviceId, role, revokedAtMs: Date.now() }),
       approvePairingRequest: async (t: { instance: Instance }, requestId: string) => (await this.enter('approvePairingRequest', id(t), requestId), { requestId }),
       probeChannels: async (t: { instance: Instance }) => (await this.enter('probeChannels', id(t)), { gatewayReachable: true, healthy: true, channels: [], issues: [] }),
-      refusalsByDevice: async (t: { instance: Instance }) => (await this.enter('refusalsByDevice', id(t)), { perDevice: {}, unattributed: 0, total: 0, samples: [] }),
+      refusalsByDevice: async (t: { instance: Instance }) => {
+        await this.enter('refusalsByDevice', id(t));
+        const r = { perDevice: {}, ambiguous: 0, unattributed: 0, ...this.refusals.get(id(t)) };
+        const total = Object.values(r.perDevice).reduce((a, b) => a + b, 0) + r.ambiguous + r.unattributed;
+        return { ...r, total, samples: total ? ['2026-11-24T12:00:00.000Z device_token_mismatch client=cli role=operator conn=fake'] : [] };
+      },
       countTokenMismatches: async (t: { instance: Instance }) => (await this.enter('countTokenMismatches', id(t)), { count: 0, samples: [], linesRead: 0 }),
       installVersion: async (t: { instance: Instance }, version: string) => {
         const s = await this.enter('installVersion', id(t), version);
@@ -83,6 +92,7 @@ export class FakeCluster {
       runDoctor: async (t: { instance: Instance }) => (await this.enter('runDoctor', id(t)), { passed: true, errors: [], warnings: [] }),
       restartGateway: async (t: { instance: Instance }, expectVersion?: string) => {
         const s = await this.enter('restartGateway', id(t), expectVersion);
+        if (s.lb === 'ready') this.restartedInTraffic.push(id(t));
         const before = status(s);
         s.version = s.installed;
         if (expectVersion && s.version !== expectVersion) throw ApplicationFailure.nonRetryable(`runs ${s.version}, expected ${expectVersion}`, 'CheckFailedError');

@@ -27,6 +27,10 @@ describe('replaying recorded histories', () => {
     expect(files.some((f) => /^auto-repaired--rollout-bed-auto-repair_gw-\d_repair_[0-9a-f]{64}\.json$/.test(f))).toBe(true);
   });
 
+  it('has a recorded rollback after a failure past the rejoin, which drains first (test/unit/rollout-decisions.test.ts)', () => {
+    expect(files).toEqual(expect.arrayContaining(['rollback-after-rejoin--rollout-ambiguous.json', 'rollback-after-rejoin--rollout-ambiguous_gw-1.json']));
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string });

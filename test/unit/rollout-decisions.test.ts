@@ -205,6 +205,43 @@ describe('a step that fails after its retries', () => {
   });
 });
 
+describe('refused connects after rejoin', () => {
+  it('that another paired device could have sent start no repair: the operator decides, and a rollback drains the instance first', async () => {
+    const r = await rollout('ambiguous', ['gw-1', 'gw-2'], {}, (f) => f.refusals.set('gw-1', { ambiguous: 2 }));
+    try {
+      await approve(r.handle, 'gw-1');
+      const p = await inPhase(r.handle, 'gw-1', 'Failed');
+      const slot = p.instances.find((i) => i.instance === 'gw-1')!;
+      expect(slot.failure).toMatchObject({ step: 'verify after rejoin', message: expect.stringContaining('2 refused connects after rejoin from a client that a rotated device shares with other paired devices') });
+      expect(slot.failure?.message).toContain('no automatic repair');
+      expect(slot.failure?.message).toContain('diagnose --inventory <file> --device <id>');
+      expect(r.fake.calls.filter((c) => c.startsWith('revokeDeviceRole'))).toEqual([]);
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, lb: 'ready' }); // it had rejoined
+      await expect(env.client.workflow.getHandle('rollout-ambiguous/gw-1/repair/device-of-gw-1').describe()).rejects.toThrow(/not found/i);
+
+      r.fake.refusals.delete('gw-1');
+      const failedAt = r.fake.calls.length;
+      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }] });
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      const after = r.fake.calls.slice(failedAt);
+      expect(after.indexOf('lbDrain gw-1')).toBeGreaterThanOrEqual(0);
+      expect(after.indexOf('lbDrain gw-1')).toBeLessThan(after.indexOf(`restartGateway gw-1 ${FROM}`));
+      expect(r.fake.restartedInTraffic).toEqual([]);
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'drain' });
+      await approve(r.handle, 'gw-1');
+      await approve(r.handle, 'gw-2');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('partial');
+      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ versionAfter: FROM, outcome: 'rolled-back' });
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'ready' });
+      expect(r.fake.maxDrained).toBeLessThanOrEqual(1);
+      await saveHistories('rollback-after-rejoin', ['rollout-ambiguous', 'rollout-ambiguous/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
 describe('pause and resume', () => {
   it('pauses before the next instance and goes on after resume', async () => {
     const r = await rollout('pause', ['gw-1', 'gw-2']);
