@@ -411,6 +411,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     if (state.rejoined && patched('rollback-after-rejoin-drains')) {
       await step('drain (rollback)', () => lbActs.lbDrain(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} set to drain`);
       state.rejoined = false;
+      pending = undefined; // the approval it rejoined with was for the target version: ask again
       const drained = await step(
         'wait for sessions to drain (rollback)',
         () => drainWait.lbWaitDrained(input.loadBalancer, instance.lbServer, policy.drainDeadline),

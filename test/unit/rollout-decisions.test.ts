@@ -228,11 +228,15 @@ describe('refused connects after rejoin', () => {
       expect(after.indexOf('lbDrain gw-1')).toBeLessThan(after.indexOf(`restartGateway gw-1 ${FROM}`));
       expect(r.fake.restartedInTraffic).toEqual([]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'drain' });
-      await approve(r.handle, 'gw-1');
+      // The approval it first rejoined with was for the target version: the rolled-back one needs its own.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(phaseOf(await r.handle.query(progressQuery), 'gw-1')).toBe('AwaitingApproval');
+      expect(r.fake.instances.get('gw-1')?.lb).toBe('drain');
+      await r.handle.executeUpdate(approveRejoinUpdate, { args: [{ instance: 'gw-1', approver: 'bob', comment: 'back on the old version' }] });
       await approve(r.handle, 'gw-2');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('partial');
-      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ versionAfter: FROM, outcome: 'rolled-back' });
+      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ versionAfter: FROM, outcome: 'rolled-back', decision: { kind: 'approve', approver: 'bob' } });
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'ready' });
       expect(r.fake.maxDrained).toBeLessThanOrEqual(1);
       await saveHistories('rollback-after-rejoin', ['rollout-ambiguous', 'rollout-ambiguous/gw-1']);
