@@ -49,11 +49,13 @@ Commands:
               is not in policy.approvals.approvers, or (four-eyes, the default) started the rollout
   reject      keep a waiting instance out of traffic and stop the rollout (same options; four-eyes
               does not apply: anyone allowed may stop a rollout)
-  decide      after an instance's step failed (after its retries; it stays out of traffic and the
-              rollout waits): --instance <id> --decision retry|rollback|skip|abort --by <name>
-              retry: run the failed step again; rollback: reinstall the version it ran before,
-              restart, verify, then ask for approval to rejoin; skip: leave it drained and flagged,
-              go on with the next instance; abort: stop the rollout there
+  decide      after an instance's step failed (after its retries; it stays out of traffic, or in
+              traffic if it failed after rejoining, and the rollout waits):
+              --instance <id> --decision retry|rollback|skip|abort --by <name>
+              retry: run the failed step again; rollback: drain it if it had rejoined, reinstall
+              the version it ran before, restart, verify, then ask again for approval to rejoin;
+              skip: leave it as it is (drained, or in traffic if it had rejoined), flagged, and go
+              on with the next instance; abort: stop the rollout there
   pause       stop before the next instance (the current one finishes its turn): --by <name>
   resume      go on after a pause: --by <name>
   abort       cancel the running rollout: --reason <text>. An instance drained but not yet changed
