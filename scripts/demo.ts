@@ -5,10 +5,10 @@
  * with the device connected again and no mismatch in the logs.
  */
 import * as oc from '../src/activities/openclaw.js';
-import { rolloutWorkflowId, run as starter } from '../src/starter.js';
+import { connectClient, rolloutWorkflowId, run as starter } from '../src/starter.js';
 import { createWorker } from '../src/worker.js';
 import { progressQuery } from '../src/workflows/messages.js';
-import { Client, Connection } from '@temporalio/client';
+import { loadInventory } from '../src/inventory-file.js';
 import { randomBytes } from 'node:crypto';
 import { KEY_FILE_ENV, KEYS_ENV } from '../src/codec/keys.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -50,8 +50,9 @@ try {
   step(`rolling out ${info.targetVersion} (worker + starter)`);
   const { worker, connection: workerConnection } = await createWorker({ inventoryPath: info.inventoryPath });
   const running = worker.run();
-  const connection = await Connection.connect({ address: info.temporal.address });
-  const temporal = new Client({ connection, namespace: info.temporal.namespace });
+  // The starter's own client: same connection settings and payload codec as the product (the demo's
+  // payloads are encrypted, so a plain client could not read the progress query).
+  const { client: temporal, connection } = await connectClient(await loadInventory(info.inventoryPath));
   try {
     await starter(['start', '--inventory', info.inventoryPath, '--target', info.targetVersion, '--by', 'demo']);
     const handle = temporal.workflow.getHandle(rolloutWorkflowId('bed'));
