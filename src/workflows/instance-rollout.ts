@@ -261,6 +261,17 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
   const state = { drained: false, changed: false, rejoined: false };
   const rotations: { deviceId: string; role: 'operator' | 'node'; rotatedAtMs: number }[] = [];
 
+  /** Runbook step 1: drain, then wait for sessions to leave (at the deadline the rest are cut by the restart). */
+  async function drainAndWait(stepSuffix: string) {
+    await step(`drain${stepSuffix}`, () => lbActs.lbDrain(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} set to drain`);
+    const drained = await step(
+      `wait for sessions to drain${stepSuffix}`,
+      () => drainWait.lbWaitDrained(input.loadBalancer, instance.lbServer, policy.drainDeadline),
+      (r) => (r.drained ? `0 sessions after ${Math.round(r.waitedMs / 1000)} s` : `${r.sessions} sessions left at the ${policy.drainDeadline / 1000} s deadline`),
+    );
+    progress.sessions = drained.sessions;
+  }
+
   /** Restart on `version` and check it runs healthy (runbook step 3). */
   async function restartAndVerify(version: string) {
     await setPhase('Restarting');
@@ -367,13 +378,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     const before = await step('read version before', () => quick.gatewayStatus(target), (s) => `${s.version}`);
     progress.versionBefore = before.version;
     state.drained = true; // from here on (even if the drain call's answer is lost) cleanup puts it back
-    await step('drain', () => lbActs.lbDrain(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} set to drain`);
-    const drained = await step(
-      'wait for sessions to drain',
-      () => drainWait.lbWaitDrained(input.loadBalancer, instance.lbServer, policy.drainDeadline),
-      (r) => (r.drained ? `0 sessions after ${Math.round(r.waitedMs / 1000)} s` : `${r.sessions} sessions left at the ${policy.drainDeadline / 1000} s deadline`),
-    );
-    progress.sessions = drained.sessions;
+    await drainAndWait('');
 
     // 2. Update and doctor.
     await setPhase('Updating');
@@ -409,15 +414,10 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     await setPhase('RollingBack');
     state.changed = true;
     if (state.rejoined && patched('rollback-after-rejoin-drains')) {
-      await step('drain (rollback)', () => lbActs.lbDrain(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} set to drain`);
+      // As in rollForward: out of traffic from the drain call on (cleanup then lists it if cancelled).
       state.rejoined = false;
       pending = undefined; // the approval it rejoined with was for the target version: ask again
-      const drained = await step(
-        'wait for sessions to drain (rollback)',
-        () => drainWait.lbWaitDrained(input.loadBalancer, instance.lbServer, policy.drainDeadline),
-        (r) => (r.drained ? `0 sessions after ${Math.round(r.waitedMs / 1000)} s` : `${r.sessions} sessions left at the ${policy.drainDeadline / 1000} s deadline`),
-      );
-      progress.sessions = drained.sessions;
+      await drainAndWait(' (rollback)');
     }
     await step(`install ${version} (rollback, ${instance.install.type})`, () => install.installVersion(target, version), (r) => `${Math.round(r.durationMs / 1000)} s`);
     await step('doctor (rollback)', () => quick.runDoctor(target).then((d) => {
