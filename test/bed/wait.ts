@@ -35,12 +35,21 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
 export async function waitForInstancePhase(client: Client, rolloutId: string, instance: string, phase: string, timeoutMs: number): Promise<RolloutProgress> {
   const handle = client.workflow.getHandle(rolloutId);
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  let now: string | undefined;
   for (;;) {
-    const p = await handle.query(progressQuery);
-    const slot = p.instances.find((i) => i.instance === instance);
-    if (slot?.phase === phase) return p;
-    if (slot?.phase === 'Failed' || p.phase === 'Failed') throw new Error(`rollout failed while waiting for ${instance} ${phase}: ${JSON.stringify(slot?.steps.at(-1))}`);
-    if (Date.now() > deadline) throw new Error(`${instance} did not reach ${phase} within ${timeoutMs / 1000} s (now ${slot?.phase})`);
+    // A query can time out while the worker is busy (CI saw "query task not found, or already
+    // expired" once a workflow completed): that is "not yet", not a failure.
+    const p = await handle.query(progressQuery).catch((err: unknown) => void (lastError = err));
+    if (p) {
+      const slot = p.instances.find((i) => i.instance === instance);
+      now = slot?.phase;
+      if (slot?.phase === phase) return p;
+      if (slot?.phase === 'Failed' || p.phase === 'Failed') throw new Error(`rollout failed while waiting for ${instance} ${phase}: ${JSON.stringify(slot?.steps.at(-1))}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${instance} did not reach ${phase} within ${timeoutMs / 1000} s (now ${now}${lastError ? `; last query error: ${(lastError as Error).message}` : ''})`);
+    }
     await sleep(1000);
   }
 }
