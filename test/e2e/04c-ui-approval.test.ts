@@ -96,8 +96,8 @@ it('approves a waiting instance with "Send a Signal" in the Web UI; it rejoins H
     await ui.openWorkflow(id);
     expect(await ui.workflowStatus()).toBe('Completed');
     // The iframe's markdown renders a moment after its body appears (CI once read it blank): poll.
-    const details = await ui.currentDetails();
-    await expect.poll(() => details.innerText(), { timeout: 20_000, interval: 500 }).toContain(`Done: all 1 instances run ${info.fromVersion}`);
+    const finalDetails = await ui.currentDetails();
+    await expect.poll(() => finalDetails.innerText(), { timeout: 20_000, interval: 500 }).toContain(`Done: all 1 instances run ${info.fromVersion}`);
     await ui.screenshot('ui-approval-4-rollout-done');
   } finally {
     // Whatever happened above, leave no rollout running and the instance in traffic for the next file.
