@@ -91,6 +91,8 @@ export class TemporalUi {
     const panel = this.page.locator('div').filter({ has: heading }).filter({ has: this.page.locator('iframe') }).last();
     const body = panel.locator('iframe').contentFrame().locator('body');
     await this.expectVisible('the rendered markdown (iframe) under "Current Details"', body);
+    // The markdown renders a moment after the iframe's body appears (CI once read it blank): wait for text.
+    await body.filter({ hasText: /\S/ }).waitFor({ timeout: 20_000 });
     return body;
   }
 
