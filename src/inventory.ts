@@ -41,6 +41,38 @@ export type SecretRef = z.infer<typeof SecretRef>;
 
 const Argv = z.array(z.string().min(1)).min(1, { message: 'expected a command as a non-empty list of arguments, e.g. ["supervisorctl", "restart", "gw-1"]' });
 
+/** A command of one named field, whose messages name the field (e.g. `stop must be a command ...`). */
+const namedArgv = (field: string, example: string) => {
+  const message = `${field} must be a command as a non-empty list of arguments, e.g. ${example}`;
+  return z.array(z.string().min(1, { message: `${field}: an argument must not be empty` }), { error: message }).min(1, { message });
+};
+
+/**
+ * Where and how many backups the rollout keeps of one instance (`openclaw backup create` before the
+ * update, restored by a rollback). The whole block is optional.
+ */
+const Backup = z
+  .object({
+    /**
+     * Absolute directory for the archives on the gateway's host. Default: a sibling of the state dir,
+     * `<stateDir>.rollout-backups` (e.g. /var/lib/openclaw/gw-1.rollout-backups), never inside it, so a
+     * backup never contains older backups. It must be on the same filesystem as the state dir (a
+     * rollback moves the restored state into place with a rename).
+     */
+    dir: z
+      .string({ error: 'backup.dir must be an absolute directory path' })
+      .regex(/^\//, { message: 'backup.dir must be an absolute directory path (it is on the gateway\'s host), e.g. /var/lib/openclaw/gw-1.rollout-backups' })
+      .optional(),
+    /** How many archives of this instance to keep (older ones written by openclaw-rollout are deleted). Default 3. */
+    keep: z
+      .number({ error: 'backup.keep must be a whole number from 1 to 100' })
+      .int({ message: 'backup.keep must be a whole number from 1 to 100' })
+      .min(1, { message: 'backup.keep must be at least 1 (the rollback needs the newest backup)' })
+      .max(100, { message: 'backup.keep must be at most 100' })
+      .default(3),
+  })
+  .strict();
+
 const TemporalConnection = z
   .object({
     address: z.string().regex(/^[^\s:]+:\d+$/, { message: 'address must be host:port, e.g. localhost:7233' }).default('localhost:7233'),
@@ -164,6 +196,15 @@ const Instance = z
     install: Install,
     /** Replaces the gateway process so the new version loads (e.g. `supervisorctl restart gw-1`). Default: `openclaw gateway restart`. */
     restart: Argv.optional(),
+    /**
+     * Stops the gateway (a rollback restores its state while it is stopped). Default: derived from
+     * `restart` when that is `supervisorctl ... restart <program>` or `systemctl ... restart <unit>`.
+     */
+    stop: namedArgv('stop', '["supervisorctl", "stop", "gw-1"]').optional(),
+    /** Starts the stopped gateway. Default: derived from `restart` like `stop`. */
+    start: namedArgv('start', '["supervisorctl", "start", "gw-1"]').optional(),
+    /** The backups taken before an update (see Backup). Default: `<stateDir>.rollout-backups`, keep 3. */
+    backup: Backup.optional(),
     devices: z.array(Device).default([]),
   })
   .strict();
@@ -256,6 +297,7 @@ export type Instance = Inventory['instances'][number];
 export type Device = Instance['devices'][number];
 export type GatewayAccess = Instance['gateway'];
 export type InstallSpec = Instance['install'];
+export type BackupSpec = NonNullable<Instance['backup']>;
 export type LoadBalancerConfig = Inventory['loadBalancer'];
 export type Policy = Inventory['policy'];
 export type ApprovalRules = Policy['approvals'];

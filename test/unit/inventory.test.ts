@@ -156,6 +156,20 @@ describe('a valid inventory', () => {
     expect(parseInventory(VALID_JSON)).toEqual(parseInventory(VALID_YAML));
   });
 
+  it('takes stop, start and backup per instance; backup.keep defaults to 3 and the block stays optional', () => {
+    const inv = parseInventory(
+      variant((d) => {
+        d.instances[0].stop = ['supervisorctl', 'stop', 'gw-1'];
+        d.instances[0].start = ['supervisorctl', 'start', 'gw-1'];
+        d.instances[0].backup = { dir: '/srv/gw1/backups' };
+        d.instances[1].backup = { keep: 5 };
+      }),
+    );
+    expect(inv.instances[0]).toMatchObject({ stop: ['supervisorctl', 'stop', 'gw-1'], start: ['supervisorctl', 'start', 'gw-1'], backup: { dir: '/srv/gw1/backups', keep: 3 } });
+    expect(inv.instances[1]!.backup).toEqual({ keep: 5 });
+    expect(parseInventory(VALID_JSON).instances[0]!.backup).toBeUndefined();
+  });
+
   it('accepts every duration unit and plain milliseconds', () => {
     const cases: Array<[string | number, number]> = [
       ['250ms', 250],
@@ -245,6 +259,15 @@ describe('a malformed inventory is a ValidationError naming the field and what i
       /expected a secret reference: \{ env: VAR_NAME \} or \{ file: \/path\/to\/secret \} \(never the secret itself\)/,
     ],
     ['SecretRef with a bad env name', variant((d) => (d.instances[1].gateway.token = { env: 'GW2 TOKEN' })), 'instances[1].gateway.token.env', /env must be an environment variable name/],
+    ['stop given as one string', variant((d) => (d.instances[0].stop = 'supervisorctl stop gw-1')), 'instances[0].stop', /stop must be a command as a non-empty list of arguments, e\.g\. \["supervisorctl", "stop", "gw-1"\]/],
+    ['empty stop command', variant((d) => (d.instances[0].stop = [])), 'instances[0].stop', /stop must be a command as a non-empty list of arguments/],
+    ['start given as one string', variant((d) => (d.instances[0].start = 'supervisorctl start gw-1')), 'instances[0].start', /start must be a command as a non-empty list of arguments, e\.g\. \["supervisorctl", "start", "gw-1"\]/],
+    ['empty argument in start', variant((d) => (d.instances[0].start = ['supervisorctl', ''])), 'instances[0].start[1]', /start: an argument must not be empty/],
+    ['backup.keep 0', variant((d) => (d.instances[0].backup = { keep: 0 })), 'instances[0].backup.keep', /backup.keep must be at least 1 \(the rollback needs the newest backup\)/],
+    ['backup.keep not a number', variant((d) => (d.instances[0].backup = { keep: 'three' })), 'instances[0].backup.keep', /backup.keep must be a whole number from 1 to 100/],
+    ['backup.keep fractional', variant((d) => (d.instances[0].backup = { keep: 2.5 })), 'instances[0].backup.keep', /backup.keep must be a whole number from 1 to 100/],
+    ['backup.dir relative', variant((d) => (d.instances[0].backup = { dir: 'backups' })), 'instances[0].backup.dir', /backup.dir must be an absolute directory path/],
+    ['unknown key in backup', variant((d) => (d.instances[0].backup = { count: 3 })), 'instances[0].backup', /Unrecognized key: "count"/],
     ['unknown top-level key', variant((d) => (d.clusterName = 'prod')), '(top level)', /Unrecognized key: "clusterName"/],
     ['unknown key in an instance', variant((d) => (d.instances[0].hostname = 'a')), 'instances[0]', /Unrecognized key: "hostname"/],
     ['no instances', variant((d) => (d.instances = [])), 'instances', /list at least one instance/],
