@@ -5,6 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   countMismatches,
+  parseBackupCreate,
+  parseBackupManifest,
+  parseBackupRestore,
+  parseDatabasePreflight,
+  parseGatewayProbeUrl,
   parseChannelsStatus,
   parseDevicesApprove,
   parseDevicesList,
@@ -515,5 +520,137 @@ describe('doctor right after an install under a running gateway', () => {
     expect(report.passed).toBe(true);
     expect(report.warnings[0]).toContain('uses schema version 21; stop active agents and run openclaw doctor --fix');
     expect(report.warnings.length).toBe(1 + (JSON.parse(text.trim().split('\n').at(-1)!) as { findings: unknown[] }).findings.length);
+  });
+});
+
+// Backup / restore / preflight: captured from the bed's gateways on 2026.9.5 (the release a rollback
+// returns to), `database preflight` also from 2026.9.6 on the same copy.
+const BED_GW2 = '/work/main/.bed/helper-backup/gw-2';
+const jsonOf = <T>(name: string): T => JSON.parse(fixture(name)) as T;
+
+describe('parseBackupCreate', () => {
+  it('reads the verified archive, its root, and the state and config assets', () => {
+    const raw = jsonOf<{ archivePath: string; archiveRoot: string; assets: { kind: string; sourcePath: string }[] }>('backup-create.json');
+    const r = parseBackupCreate(stdoutOnly('backup-create.json'));
+    expect(r.archivePath).toBe(`${BED_GW2.replace('gw-2', 'gw2-bk')}/test1.tar.gz`);
+    expect(r.archivePath).toBe(raw.archivePath);
+    expect(r.archiveRoot).toBe(raw.archiveRoot);
+    expect(r.verified).toBe(true);
+    expect(r.dryRun).toBe(false);
+    expect(r.stateDir).toBe(`${BED_GW2}/state`);
+    expect(r.configPath).toBe(`${BED_GW2}/openclaw.json`);
+    expect(r.assets.map((a) => a.kind)).toEqual(['state', 'config']);
+    expect(r.skipped).toContainEqual({ kind: 'workspace', sourcePath: `${BED_GW2}/state/workspace`, reason: 'missing' });
+  });
+
+  it('reads a dry run (the plan: where the state dir is), not verified, only when asked for one', () => {
+    const r = parseBackupCreate(stdoutOnly('backup-create.dry-run.json'), { dryRun: true });
+    expect(r.dryRun).toBe(true);
+    expect(r.verified).toBe(false);
+    expect(r.stateDir).toBe(`${BED_GW2}/state`);
+    expect(() => parseBackupCreate(stdoutOnly('backup-create.dry-run.json'))).toThrow(UnexpectedOutputError);
+    expect(() => parseBackupCreate(stdoutOnly('backup-create.json'), { dryRun: true })).toThrow(UnexpectedOutputError);
+  });
+
+  it('an output inside the state dir and an existing archive are refusals to fix (ConfigurationError, exit 1)', () => {
+    for (const base of ['backup-create.inside-state', 'backup-create.exists']) {
+      const out = stdoutOnly(`${base}.json`);
+      expect(out.exitCode).toBe(1);
+      const err = thrown(() => parseBackupCreate(out));
+      expect(err).toBeInstanceOf(ConfigurationError);
+    }
+    expect(thrown(() => parseBackupCreate(stdoutOnly('backup-create.inside-state.json'))).message).toContain(`${BED_GW2}/state/x.tar.gz is inside ${BED_GW2}/state`);
+    expect(thrown(() => parseBackupCreate(stdoutOnly('backup-create.exists.json'))).message).toContain('Refusing to overwrite existing backup archive');
+  });
+
+  it('nothing on stdout with exit 0 (what an older release once did) is UnexpectedOutputError', () => {
+    const err = thrown(() => parseBackupCreate({ stdout: '', stderr: '', exitCode: 0 }));
+    expect(err).toBeInstanceOf(UnexpectedOutputError);
+    expect(err.message).toContain('(nothing)');
+  });
+});
+
+describe('parseBackupManifest', () => {
+  it('reads the manifest of the extracted archive: root, release, paths and assets inside the root', () => {
+    const m = parseBackupManifest(fixture('backup-manifest.json'));
+    const raw = jsonOf<{ archiveRoot: string }>('backup-manifest.json');
+    expect(m.archiveRoot).toBe(raw.archiveRoot);
+    expect(m.runtimeVersion).toBe('2026.9.5');
+    expect(m.stateDir).toBe(`${BED_GW2}/state`);
+    expect(m.configPath).toBe(`${BED_GW2}/openclaw.json`);
+    expect(m.assets).toEqual([
+      { kind: 'state', sourcePath: `${BED_GW2}/state`, archivePath: `${raw.archiveRoot}/payload/posix${BED_GW2}/state` },
+      { kind: 'config', sourcePath: `${BED_GW2}/openclaw.json`, archivePath: `${raw.archiveRoot}/payload/posix${BED_GW2}/openclaw.json` },
+    ]);
+  });
+
+  it('refuses an asset path that leaves the archive root, and another schema version', () => {
+    const raw = jsonOf<{ archiveRoot: string; schemaVersion: number; assets: { archivePath: string }[] }>('backup-manifest.json');
+    const escaping = structuredClone(raw);
+    escaping.assets[0]!.archivePath = `${raw.archiveRoot}/../../etc`;
+    expect(() => parseBackupManifest(JSON.stringify(escaping))).toThrow(UnexpectedOutputError);
+    expect(() => parseBackupManifest(JSON.stringify({ ...raw, schemaVersion: 2 }))).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('parseBackupRestore', () => {
+  it('reads where it extracted, the archive root and the release that made it', () => {
+    const r = parseBackupRestore(stdoutOnly('backup-restore.json'));
+    expect(r.targetPath).toBe(`${BED_GW2.replace('gw-2', 'gw2-bk')}/restore1`);
+    expect(r.archiveRoot).toBe(jsonOf<{ archiveRoot: string }>('backup-manifest.json').archiveRoot);
+    expect(r.runtimeVersion).toBe('2026.9.5');
+    expect(r.assetCount).toBe(2);
+    expect(r.warnings[0]).toMatch(/^Restoring an archive is time travel/);
+  });
+
+  it('a missing archive and a non-empty target are ConfigurationErrors quoting the CLI', () => {
+    const missing = thrown(() => parseBackupRestore(stdoutOnly('backup-restore.missing-archive.json')));
+    expect(missing).toBeInstanceOf(ConfigurationError);
+    expect(missing.message).toContain('Archive does not exist');
+    const nonEmpty = thrown(() => parseBackupRestore(stdoutOnly('backup-restore.non-empty-target.json')));
+    expect(nonEmpty).toBeInstanceOf(ConfigurationError);
+    expect(nonEmpty.message).toContain('target directory must be empty');
+  });
+});
+
+describe('parseDatabasePreflight', () => {
+  it('exact: the 2026.9.5 state database checked by 2026.9.5 (schema 17)', () => {
+    const p = parseDatabasePreflight(stdoutOnly('database-preflight.exact.json'));
+    expect(p).toEqual({ kind: 'state', databasePath: '/tmp/pf/a.sqlite', status: 'exact', targetVersion: 17, foundVersion: 17 });
+  });
+
+  it('migration-required: the same copy checked by 2026.9.6 (schema 18) exits 0 all the same', () => {
+    const out = stdoutOnly('database-preflight.migration-required.json');
+    expect(out.exitCode).toBe(0);
+    const p = parseDatabasePreflight(out);
+    expect(p.status).toBe('migration-required');
+    expect(p.detail).toContain('schema 17 in the file, 18 supported by this release');
+  });
+
+  it('agent preflight of a non-agent file: incompatible with the reason (exit 1, the JSON decides)', () => {
+    const out = stdoutOnly('database-preflight-agent.not-agent.json');
+    expect(out.exitCode).toBe(1);
+    const p = parseDatabasePreflight(out);
+    expect(p.kind).toBe('agent');
+    expect(p.status).toBe('incompatible');
+    expect(p.detail).toContain('has schema role global; expected agent');
+  });
+
+  it('a missing file is indeterminate with the reason', () => {
+    const p = parseDatabasePreflight(stdoutOnly('database-preflight.missing.json'));
+    expect(p.status).toBe('indeterminate');
+    expect(p.detail).toContain('ENOENT');
+  });
+
+  it('an unknown status or no output is UnexpectedOutputError', () => {
+    const raw = jsonOf<Record<string, unknown>>('database-preflight.exact.json');
+    expect(() => parseDatabasePreflight({ stdout: JSON.stringify({ ...raw, status: 'probably-fine' }), stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
+    expect(() => parseDatabasePreflight({ stdout: '', stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('parseGatewayProbeUrl', () => {
+  it('gives the http address of a gateway that is down (from the config it reads)', () => {
+    expect(parseGatewayProbeUrl(stdoutOnly('gateway-status.down.json'))).toBe('http://127.0.0.1:19100');
   });
 });
