@@ -103,6 +103,28 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
       seen('waitForDeviceBack');
       return { back: true, waitedMs: 0, lastSeenAtMs: Date.now(), connected: true };
     },
+    // Rollback from a backup: a rollout that goes well only takes the backup.
+    async createBackup(t, runningVersion) {
+      seen('createBackup');
+      return { path: `/noop/${t.instance.id}-${runningVersion}.tar.gz`, sha256: '0'.repeat(64), bytes: 1, createdAt: new Date().toISOString(), version: runningVersion };
+    },
+    async stopGateway() {
+      seen('stopGateway');
+      return { command: 'stop', durationMs: 0 };
+    },
+    async startGateway(t, expectVersion) {
+      seen('startGateway');
+      versions.set(t.instance.id, versions.get(`${t.instance.id}:installed`) ?? expectVersion);
+      return { command: 'start', version: versions.get(t.instance.id) ?? expectVersion, downMs: 0 };
+    },
+    async restoreBackup(_t, backup) {
+      seen('restoreBackup');
+      return { movedAsideTo: '/noop/state.pre-restore', restoredFrom: backup.path };
+    },
+    async checkRestoredDatabases() {
+      seen('checkRestoredDatabases');
+      return { databases: [], allExact: true };
+    },
     async lbDrain(_lb, server) {
       seen('lbDrain');
       admin.set(server, 'drain');

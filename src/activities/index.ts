@@ -6,10 +6,9 @@
  * secrets are resolved here, on the host.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { RolloutError } from '../errors.js';
 import type { Device, Instance, LoadBalancerConfig, Policy } from '../inventory.js';
-import { redact } from '../redact.js';
+import { asActivity, context, keepAlive } from './activity-wrap.js';
+import { backupActivities } from './backup-activities.js';
 import { waitForSessionsToDrain } from './haproxy.js';
 import { createLoadBalancer } from './load-balancer.js';
 import * as oc from './openclaw.js';
@@ -22,41 +21,7 @@ export interface InstanceTarget {
   policy: Policy;
 }
 
-function context(timeoutMs: number): oc.CallContext {
-  const ctx = Context.current();
-  return { timeoutMs, signal: ctx.cancellationSignal, heartbeat: (details) => ctx.heartbeat(details) };
-}
-
-/** Runs `fn`, converting our typed errors into Temporal failures that keep their type and retryability. */
-async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof RolloutError) {
-      throw ApplicationFailure.create({ type: err.name, message: redact(err.message), nonRetryable: !err.retryable });
-    }
-    if (err instanceof ApplicationFailure) throw err;
-    // Anything else is a bug or an environment failure: keep it retryable, but never leak a secret.
-    const e = err as Error;
-    throw ApplicationFailure.create({ type: e?.name ?? 'Error', message: redact(String(e?.message ?? err)), nonRetryable: false });
-  }
-}
-
 const cli = (t: InstanceTarget) => context(t.policy.stepTimeouts.cli);
-
-/**
- * Heartbeats every 5 s while a long step runs (also while a command it runs is silent), so a worker
- * that dies mid-step is noticed after policy.stepTimeouts.heartbeat and the step is retried elsewhere.
- */
-async function keepAlive<T>(fn: () => Promise<T>): Promise<T> {
-  const ctx = Context.current();
-  const timer = setInterval(() => ctx.heartbeat(), 5000);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 export const gatewayActivities = {
   /** Runbook "Before you start" / step 3: `openclaw gateway status` (healthy = runtime running + RPC ok). */
@@ -190,6 +155,6 @@ export const loadBalancerActivities = {
 
 /** All activities a worker serves. */
 export function createActivities() {
-  return { ...gatewayActivities, ...deviceStateActivities, ...loadBalancerActivities };
+  return { ...gatewayActivities, ...deviceStateActivities, ...loadBalancerActivities, ...backupActivities };
 }
 export type Activities = ReturnType<typeof createActivities>;
