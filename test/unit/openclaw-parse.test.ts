@@ -627,6 +627,21 @@ describe('parseDatabasePreflight', () => {
     expect(p.detail).toContain('schema 17 in the file, 18 supported by this release');
   });
 
+  it('incompatible: the state 2026.9.6 migrated (schema 18), checked by 2026.9.5 (exit 1)', () => {
+    const out = stdoutOnly('database-preflight.incompatible.json');
+    expect(out.exitCode).toBe(1);
+    const p = parseDatabasePreflight(out);
+    expect(p.status).toBe('incompatible');
+    expect(p).toMatchObject({ targetVersion: 17, foundVersion: 18 });
+    expect(p.detail).toBe('schema 18 in the file, 17 supported by this release');
+  });
+
+  it('a copy with -wal/-shm next to it is indeterminate, with the CLI saying why', () => {
+    const p = parseDatabasePreflight(stdoutOnly('database-preflight.sidecars.json'));
+    expect(p.status).toBe('indeterminate');
+    expect(p.detail).toContain('requires a consolidated snapshot with no sidecars; found -wal, -shm');
+  });
+
   it('agent preflight of a non-agent file: incompatible with the reason (exit 1, the JSON decides)', () => {
     const out = stdoutOnly('database-preflight-agent.not-agent.json');
     expect(out.exitCode).toBe(1);
