@@ -346,7 +346,13 @@ export async function pruneBackups(dir: string, instanceId: string, keep: number
   const dated = await Promise.all(names.map(async (n) => ({ path: join(dir, n), mtimeMs: (await stat(join(dir, n))).mtimeMs })));
   dated.sort((a, b) => b.mtimeMs - a.mtimeMs || b.path.localeCompare(a.path));
   const doomed = dated.filter((f) => f.path !== current).slice(Math.max(0, keep - 1));
-  for (const f of doomed) await unlink(f.path).catch(() => undefined);
+  for (const f of doomed) {
+    await unlink(f.path).catch(() => undefined);
+    // The finished restore of a pruned archive left only its journal and an emptied extraction; an
+    // unfinished one may still hold restored files and is kept.
+    const work = restoreWorkDir(f.path);
+    if ((await readJournal(join(work, 'journal.json')).catch(() => undefined))?.done) await rm(work, { recursive: true, force: true });
+  }
   return doomed.map((f) => f.path);
 }
 
@@ -394,7 +400,7 @@ export async function restoreBackup(
   const started = Date.now();
   const access = instance.gateway;
   const untouched = 'Nothing was moved: the state in place (migrated by the newer release) is untouched.';
-  const work = join(dirname(backup.path), `.restore-${basename(backup.path).replace(/\.tar\.gz$/, '')}`);
+  const work = restoreWorkDir(backup.path);
   const journalPath = join(work, 'journal.json');
   let journal = await readJournal(journalPath);
   if (journal?.done) return restoreResult(journal, backup, started, true);
@@ -441,6 +447,17 @@ export async function restoreBackup(
         notActivated.push(`${asset.kind} ${asset.sourcePath}`);
         continue;
       }
+      // The archive says where each asset came from; the gateway must still be looking there.
+      if (asset.kind === 'state' && access.stateDir && resolve(access.stateDir) !== asset.sourcePath) {
+        throw new ConfigurationError(
+          `cannot restore instance ${instance.id}: the archive ${backup.path} holds the state dir ${asset.sourcePath}, but the inventory's gateway.stateDir is ${resolve(access.stateDir)}. ${untouched} ` +
+            `Restore it by hand (\`openclaw backup restore ${backup.path} --target <fresh dir>\`) to the right place.`,
+        );
+      }
+      if (asset.kind === 'config' && access.configPath && resolve(access.configPath) !== asset.sourcePath) {
+        notActivated.push(`config ${asset.sourcePath} (the inventory's gateway.configPath is ${resolve(access.configPath)})`);
+        continue;
+      }
       const restoredPath = join(extracted, asset.archivePath);
       const ino = (await lstat(restoredPath)).ino;
       moves.push({ kind: asset.kind, livePath: asset.sourcePath, restoredPath, restoredIno: ino, asidePath: `${asset.sourcePath}.pre-restore-${stamp}` });
@@ -475,6 +492,9 @@ export async function restoreBackup(
   await writeJournal(journalPath, j);
   return restoreResult(j, backup, started, false);
 }
+
+/** Where the restore of `archive` extracts and keeps its journal: `<backup dir>/.restore-<archive name>/`. */
+const restoreWorkDir = (archive: string) => join(dirname(archive), `.restore-${basename(archive).replace(/\.tar\.gz$/, '')}`);
 
 function restoreResult(j: RestoreJournal, backup: BackupRecord, started: number, alreadyRestored: boolean): RestoreResult {
   const state = j.moves.find((m) => m.kind === 'state')!;

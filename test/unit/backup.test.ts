@@ -79,9 +79,15 @@ describe('on disk', () => {
       await writeFile(join(bdir, n), 'x');
       await utimes(join(bdir, n), 1_700_000_000 + i, 1_700_000_000 + i);
     }
+    // The finished restore of mine[0] goes with it; the unfinished one of mine[1] stays (it may hold restored files).
+    const work = (n: string) => join(bdir, `.restore-${n.replace(/\.tar\.gz$/, '')}`);
+    await mkdir(work(mine[0]!));
+    await writeFile(join(work(mine[0]!), 'journal.json'), JSON.stringify({ done: true, moves: [] }));
+    await mkdir(work(mine[1]!));
+    await writeFile(join(work(mine[1]!), 'journal.json'), JSON.stringify({ done: false, moves: [] }));
     const pruned = await pruneBackups(bdir, 'gw-1', 2, join(bdir, mine[3]!));
     expect(pruned.sort()).toEqual([join(bdir, mine[0]!), join(bdir, mine[1]!)]);
-    expect((await readdir(bdir)).sort()).toEqual([mine[2]!, mine[3]!, ...others].sort());
+    expect((await readdir(bdir)).sort()).toEqual([mine[2]!, mine[3]!, ...others, `.restore-${mine[1]!.replace(/\.tar\.gz$/, '')}`].sort());
   });
 
   it('createBackup of a gateway reached by url only is skipped, saying rollback cannot restore', async () => {
