@@ -108,6 +108,10 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
       seen('createBackup');
       return { path: `/noop/${t.instance.id}-${runningVersion}.tar.gz`, sha256: '0'.repeat(64), bytes: 1, createdAt: new Date().toISOString(), version: runningVersion };
     },
+    async checkBackupArchive(_t, backup) {
+      seen('checkBackupArchive');
+      return { path: backup.path, sha256: backup.sha256, bytes: backup.bytes };
+    },
     async stopGateway() {
       seen('stopGateway');
       return { command: 'stop', durationMs: 0 };

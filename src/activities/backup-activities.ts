@@ -20,6 +20,10 @@ export const backupActivities = {
   async createBackup(t: InstanceTarget, runningVersion: string): Promise<bk.BackupRecord | { skipped: string }> {
     return keepAlive(() => asActivity(() => bk.createBackup(t.instance, runningVersion, context(t.policy.stepTimeouts.update))));
   },
+  /** Before anything stops: the archive is there with the recorded sha256 (else a non-retryable ConfigurationError: nothing stopped or moved). */
+  async checkBackupArchive(t: InstanceTarget, backup: bk.BackupRecord): Promise<{ path: string; sha256: string; bytes: number }> {
+    return keepAlive(() => asActivity(() => bk.checkBackupArchive(t.instance, backup)));
+  },
   /** Stops the gateway (`stop`, or derived from a supervisorctl/systemctl `restart`) and waits until /readyz stops answering. Idempotent. */
   async stopGateway(t: InstanceTarget): Promise<bk.StopResult> {
     return keepAlive(() => asActivity(() => bk.stopGateway(t.instance, context(t.policy.stepTimeouts.restart))));

@@ -359,6 +359,33 @@ export async function pruneBackups(dir: string, instanceId: string, keep: number
 // ---------------------------------------------------------------------------------------------------
 // Restore
 
+/**
+ * Checks, before anything is stopped, that the archive of `backup` is there with the sha256 recorded
+ * when it was made. A missing or changed archive is a ConfigurationError (not retryable) that names the
+ * path and says that nothing was stopped or moved.
+ */
+export async function checkBackupArchive(instance: Instance, backup: BackupRecord): Promise<{ path: string; sha256: string; bytes: number }> {
+  return checkArchive(instance, backup, 'Nothing was stopped or moved: the gateway and its state (the migrated one) are untouched.');
+}
+
+async function checkArchive(instance: Instance, backup: BackupRecord, untouched: string): Promise<{ path: string; sha256: string; bytes: number }> {
+  const st = await stat(backup.path).catch(() => undefined);
+  if (!st?.isFile()) {
+    throw new ConfigurationError(
+      `cannot restore instance ${instance.id}: the backup archive ${backup.path} (made by ${backup.version} at ${backup.createdAt}) does not exist. ${untouched} ` +
+        'Find the archive (or another verified one) and restore it by hand, or reinstall the new release.',
+    );
+  }
+  const { sha256, bytes } = await sha256File(backup.path);
+  if (sha256 !== backup.sha256) {
+    throw new ConfigurationError(
+      `cannot restore instance ${instance.id}: the backup archive ${backup.path} has sha256 ${sha256}, not ${backup.sha256} as recorded when it was made: it changed or was replaced. ${untouched} ` +
+        `Check it with \`openclaw backup verify ${backup.path}\` before trusting it.`,
+    );
+  }
+  return { path: backup.path, sha256, bytes };
+}
+
 /** What a restore records next to its extraction, so a retry after a crash finishes the same job. */
 interface RestoreJournal {
   archive: string;
@@ -406,19 +433,7 @@ export async function restoreBackup(
   if (journal?.done) return restoreResult(journal, backup, started, true);
 
   // The archive must be the one recorded. Once moves started (a retry), the archive was checked already.
-  if (!journal?.moves.length) {
-    const st = await stat(backup.path).catch(() => undefined);
-    if (!st?.isFile()) {
-      throw new ConfigurationError(`cannot restore instance ${instance.id}: the backup archive ${backup.path} (made by ${backup.version} at ${backup.createdAt}) does not exist. ${untouched} Find the archive (or another verified one) and restore it by hand, or reinstall the new release.`);
-    }
-    const { sha256 } = await sha256File(backup.path);
-    if (sha256 !== backup.sha256) {
-      throw new ConfigurationError(
-        `cannot restore instance ${instance.id}: the backup archive ${backup.path} has sha256 ${sha256}, not ${backup.sha256} as recorded when it was made: it changed or was replaced. ${untouched} ` +
-          `Check it with \`openclaw backup verify ${backup.path}\` before trusting it.`,
-      );
-    }
-  }
+  if (!journal?.moves.length) await checkArchive(instance, backup, untouched);
   // The gateway must be stopped: its state is about to be moved.
   const httpUrl = await gatewayHttpUrl(access, ctx);
   if (await answersHttp(httpUrl, ctx.signal)) {

@@ -3,7 +3,7 @@
  * src/activities/backup.ts and openclaw.ts (no Temporal), and prints how long each step took:
  *
  *   createBackup on the running release → install the target into the gateway's prefix → restart (the
- *   new release migrates the state) → stopGateway → restoreBackup refused (archive missing / changed)
+ *   new release migrates the state) → checkBackupArchive → stopGateway → restoreBackup refused (archive missing / changed)
  *   → restoreBackup → a retry after a simulated crash between the moves → reinstall the old release →
  *   checkRestoredDatabases (all exact) → doctor → startGateway(old) → devices still paired.
  *
@@ -74,6 +74,8 @@ await step(`install ${to}`, () => oc.installVersion(instance.gateway, instance.i
 await step(`restart onto ${to} (migrates the state)`, () => oc.restartGateway(instance.gateway, instance.restart, to, { ...ctx, readyDeadlineMs: 300_000 }));
 check((await oc.startupVersion(g.httpUrl)).version === to, `${id} runs ${to}`);
 
+const checked = await step('checkBackupArchive', () => bk.checkBackupArchive(instance, backup));
+check(checked.sha256 === backup.sha256 && checked.bytes === backup.bytes, 'the archive is there with the recorded sha256');
 const stopped = await step('stopGateway', () => bk.stopGateway(instance, ctx));
 console.log(`   ${stopped.command}`);
 check(!(await bk.answersHttp(g.httpUrl)), '/readyz no longer answers');
@@ -87,7 +89,9 @@ const fpMigrated = await fingerprint();
 const hidden = `${backup.path}.hidden`;
 await rename(backup.path, hidden);
 const refused = await bk.restoreBackup(instance, backup, ctx).then(() => undefined, (e: unknown) => e as Error);
+const refusedEarly = await bk.checkBackupArchive(instance, backup).then(() => undefined, (e: unknown) => e as Error);
 await rename(hidden, backup.path);
+check(refusedEarly instanceof ConfigurationError && refusedEarly.message.includes(backup.path), 'checkBackupArchive refuses the missing archive too');
 check(refused instanceof ConfigurationError, 'restore with the archive missing is refused (ConfigurationError, not retryable)');
 console.log(`   "${refused!.message}"`);
 check(refused!.message.includes(backup.path) && /untouched/.test(refused!.message), 'the refusal names the archive and says the migrated state is untouched');

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveName, archivePattern, backupDirFor, createBackup, pruneBackups, restoreBackup, serviceCommand, sha256File } from '../../src/activities/backup.js';
+import { archiveName, archivePattern, backupDirFor, checkBackupArchive, createBackup, pruneBackups, restoreBackup, serviceCommand, sha256File } from '../../src/activities/backup.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { parseInventory } from '../../src/inventory-file.js';
 import type { Instance } from '../../src/inventory.js';
@@ -117,6 +117,12 @@ describe('on disk', () => {
     expect(changed).toBeInstanceOf(ConfigurationError);
     expect(changed!.message).toContain(`has sha256 ${(await sha256File(archive)).sha256}, not ${'a'.repeat(64)}`);
     expect(changed!.message).toContain('untouched');
+
+    const early = await checkBackupArchive(inst, record).then(() => undefined, (e: unknown) => e as Error);
+    expect(early).toBeInstanceOf(ConfigurationError);
+    expect(early!.message).toContain('Nothing was stopped or moved');
+    const right = { ...record, sha256: (await sha256File(archive)).sha256 };
+    expect(await checkBackupArchive(inst, right)).toEqual({ path: archive, sha256: right.sha256, bytes: 33 });
 
     expect((await stat(stateDir)).ino).toBe(before);
     expect(await readdir(join(dir, 'gw'))).toEqual(expect.arrayContaining(['state', 'state.rollout-backups']));
