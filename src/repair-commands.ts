@@ -4,12 +4,12 @@
  * `diagnose` tells which of the runbook's three causes of `device token mismatch` applies to a device.
  * Every flag is checked against the inventory before anything runs.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { Duration, type Device, type Instance, type Inventory } from './inventory.js';
 import { ConfigurationError } from './errors.js';
 import { diagnose, formatDiagnosis } from './diagnose.js';
 import { checkDecision } from './workflows/messages.js';
-import { approveRepair, rejectRepair, repairProgressQuery, repairWorkflowId } from './workflows/repair-messages.js';
+import { approveRepairUpdate, rejectRepairUpdate, repairWorkflowId } from './workflows/repair-messages.js';
 import type { EmergencyRepairResult } from './workflows/emergency-repair.js';
 import type { InstanceDeviceFacts } from './workflows/device-diagnosis.js';
 
@@ -20,9 +20,13 @@ export const HELP_DEVICE_COMMANDS = `  diagnose    which of the runbook's three 
               (reads devices list and logs on every instance through the worker; exit 1 when a cause applies)
   repair      emergency repair of one device on one instance (runbook "Emergency repair path"): revoke
               its role, wait for its new pairing request, approve it after your approval-repair, verify
-              --instance <id> --device <deviceId> [--role <role> (must be the inventory's)] [--wait] [--by <name>]
+              --instance <id> --device <deviceId> [--role <role> (must be the inventory's)] [--wait]
+              [--by <name> (recorded; four-eyes: whoever starts a repair cannot approve it)]
   approve-repair  approve the new pairing request of a waiting repair (started by hand or by a rollout):
               --instance <id> --device <deviceId> --approver <name> [--comment <text>]
+              The same rules as approve: refused at once (exit 1, nothing changes) when the repair is
+              not waiting, the approver is not in policy.approvals.approvers, or (four-eyes) started
+              the repair, or the rollout that started it
   reject-repair   do not approve it; the device stays revoked (same options)`;
 
 export interface DeviceCommandValues {
@@ -90,6 +94,7 @@ export async function runDeviceCommand(command: DeviceCommand, inventory: Invent
     case 'repair': {
       const { instance, device } = resolveTarget(command, inventory, values, deps);
       const id = repairWorkflowId({ cluster: inventory.cluster }, instance.id, device.deviceId);
+      const startedBy = values.by ?? process.env.USER ?? 'unknown';
       return deps.withClient(inventory, async (client) => {
         try {
           await client.workflow.start('emergencyRepair', {
@@ -97,7 +102,7 @@ export async function runDeviceCommand(command: DeviceCommand, inventory: Invent
             workflowId: id,
             workflowIdConflictPolicy: 'FAIL',
             workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-            args: [{ cluster: inventory.cluster, instance, device, policy: inventory.policy, taskQueue: inventory.temporal.taskQueue, reason: `started by hand by ${values.by ?? process.env.USER ?? 'unknown'}` }],
+            args: [{ cluster: inventory.cluster, instance, device, policy: inventory.policy, taskQueue: inventory.temporal.taskQueue, reason: `started by hand by ${startedBy}`, startedBy }],
           });
         } catch (err) {
           if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ConfigurationError(`an emergency repair of this device on ${instance.id} is already running: ${id}. Approve it with \`approve-repair\`, or wait for it to end.`);
@@ -126,11 +131,19 @@ export async function runDeviceCommand(command: DeviceCommand, inventory: Invent
       if (!checked.ok) throw deps.usageError(`${command}: ${checked.problem.replace(/^approver:/, '--approver:')}`);
       return deps.withClient(inventory, async (client) => {
         const handle = await findRunningRepair(client, inventory, instance, device.deviceId, deps);
-        const progress = await handle.query(repairProgressQuery);
-        if (progress.phase !== 'AwaitingApproval') out(`note: the repair is in phase ${progress.phase}, not waiting for approval; it will record and ignore this ${command}.`);
-        await handle.signal(command === 'approve-repair' ? approveRepair : rejectRepair, checked.value);
-        out(`${command === 'approve-repair' ? 'approval' : 'rejection'} of ${device.deviceId.slice(0, 12)}…'s pairing request${progress.request ? ` ${progress.request.requestId}` : ''} by ${checked.value.approver} sent to ${handle.workflowId}`);
-        return 0;
+        // An Update, not a signal: the repair checks it through its approval gate and the operator
+        // learns at once when it is refused. Nothing changes on a refusal.
+        try {
+          const receipt = await handle.executeUpdate(command === 'approve-repair' ? approveRepairUpdate : rejectRepairUpdate, { args: [checked.value] });
+          out(`${command === 'approve-repair' ? 'approval' : 'rejection'} of ${device.deviceId.slice(0, 12)}…'s pairing request by ${receipt.approver} accepted by ${receipt.deliveredTo}`);
+          return 0;
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError) {
+            out(`${command} refused by ${handle.workflowId}: ${err.cause?.message ?? err.message}. Nothing was changed.`);
+            return 1;
+          }
+          throw err;
+        }
       });
     }
     case 'diagnose': {

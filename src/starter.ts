@@ -15,7 +15,9 @@ import { CLUSTER_KEY, PHASE_KEY, ROLLOUT_SEARCH_ATTRIBUTES, registerCommands } f
 import type { PreflightReport } from './workflows/preflight.js';
 import type { ClusterRolloutReport } from './workflows/cluster-rollout.js';
 import {
+  abortReason,
   approveRejoinUpdate,
+  checkAbortRequest,
   checkDecision,
   checkFailureDecision,
   checkPauseRequest,
@@ -38,9 +40,13 @@ Commands:
   preflight   runbook "Before you start" on every instance, read-only: gateway healthy (runtime
               running, RPC probe ok), listed devices paired, load balancer knows the server
               (needs a running worker: npm run worker -- --inventory <file>)
-  plan        preflight, then print per instance the exact commands a rollout would run; changes nothing
+  plan        preflight, then print per instance the exact commands a rollout would run, or that it
+              would be left alone (already on the target); changes nothing
   start       start the rollout of the cluster (one at a time per cluster); prints its id and UI link
               --target <version> (default: the inventory's targetVersion)  --by <name>
+              An instance that already runs the target, healthy, in traffic, channels ok and with no
+              device token mismatch in the last policy.mismatchWindow is verified and left alone
+              (no drain, install, restart or rotation); --force redoes it
   status      the rollout's progress: instance, phase, version before → after, sessions left at the
               drain, last check, waiting for whom. --watch refreshes until the rollout ends (in place
               on a terminal; a new table only on change otherwise); --json for scripts
@@ -58,8 +64,9 @@ Commands:
               on with the next instance; abort: stop the rollout there
   pause       stop before the next instance (the current one finishes its turn): --by <name>
   resume      go on after a pause: --by <name>
-  abort       cancel the running rollout: --reason <text>. An instance drained but not yet changed
-              goes back into traffic; a changed one stays drained and is listed as needing attention
+  abort       cancel the running rollout: --reason <text> --by <name> (both recorded in the rollout
+              and its report). An instance drained but not yet changed goes back into traffic; a changed
+              one stays drained and is listed as needing attention
 ${HELP_DEVICE_COMMANDS}
 
 Options:
@@ -143,6 +150,7 @@ export function planCommands(inventory: Inventory, target: string): Record<strin
     plan[i.id] = [
       lbCmd(i.lbServer, 'drain'),
       `wait until ${i.lbServer} has 0 sessions (at most ${inventory.policy.drainDeadline / 1000} s)`,
+      `${cli} backup create --output <backup dir>/<file> --verify --json   (with the running release; checked, its checksum recorded, for a rollback)`,
       install,
       `${cli} doctor --json --non-interactive`,
       i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`,
@@ -156,6 +164,15 @@ export function planCommands(inventory: Inventory, target: string): Record<strin
     ];
   }
   return plan;
+}
+
+/**
+ * The instances a rollout to `target` would leave alone, as far as the preflight can tell: healthy on the
+ * target and in traffic (the rollout checks channels and the log again before it decides).
+ */
+export function leftAlone(inventory: Inventory, report: PreflightReport, target: string): Set<string> {
+  const inTraffic = (admin: string | undefined) => admin === 'ready' || inventory.loadBalancer.type === 'none';
+  return new Set(report.instances.filter((i) => i.healthy && i.version === target && inTraffic(i.lb?.admin)).map((i) => i.instance));
 }
 
 /** Terminal details of `run`: whether stdout is a terminal (status --watch redraws in place) and the poll interval. */
@@ -184,6 +201,7 @@ export async function run(argv: string[], out: (s: string) => void = console.log
       device: { type: 'string' },
       role: { type: 'string' },
       since: { type: 'string' },
+      force: { type: 'boolean' },
     },
   });
   const [command] = positionals;
@@ -212,11 +230,17 @@ export async function run(argv: string[], out: (s: string) => void = console.log
       return withClient(inventory, async (client) => {
         const report = await runPreflight(client, inventory, 'plan');
         const target = values.target ?? inventory.targetVersion ?? '<target>';
-        if (values.json) out(JSON.stringify({ preflight: report, plan: planCommands(inventory, target) }, null, 2));
+        const alone = values.force ? new Set<string>() : leftAlone(inventory, report, target);
+        const plan = planCommands(inventory, target);
+        if (values.json) out(JSON.stringify({ preflight: report, leftAlone: [...alone], plan }, null, 2));
         else {
           out(preflightTable(report));
-          for (const [instance, commands] of Object.entries(planCommands(inventory, target))) {
+          for (const [instance, commands] of Object.entries(plan)) {
             out(`\n${instance}:`);
+            if (alone.has(instance)) {
+              out(`  left alone: already runs ${target}, healthy and in traffic. At start it is verified again (channels, no device token mismatch in the last ${inventory.policy.mismatchWindow / 1000} s) and nothing else runs; start --force redoes it.`);
+              continue;
+            }
             commands.forEach((c, i) => out(`  ${i + 1}. ${c}`));
           }
         }
@@ -244,7 +268,7 @@ export async function run(argv: string[], out: (s: string) => void = console.log
             staticSummary: `Rollout of ${inventory.cluster} to ${target}, started by ${values.by ?? process.env.USER ?? 'unknown'}`,
             staticDetails: `Instances in order: ${inventory.instances.map((i) => i.id).join(', ')} (batch size ${inventory.policy.batchSize}). Approve each from Send a Signal → approveRejoin, or \`npm run starter -- approve\`.`,
             ...(searchAttributes ? { typedSearchAttributes: [{ key: CLUSTER_KEY, value: inventory.cluster }, { key: PHASE_KEY, value: 'Preflight' }] } : {}),
-            args: [{ inventory, targetVersion: target, startedBy: values.by ?? process.env.USER ?? 'unknown', ...(searchAttributes ? { searchAttributes } : {}) }],
+            args: [{ inventory, targetVersion: target, startedBy: values.by ?? process.env.USER ?? 'unknown', ...(searchAttributes ? { searchAttributes } : {}), ...(values.force ? { force: true } : {}) }],
           });
         } catch (err) {
           if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -346,13 +370,24 @@ export async function run(argv: string[], out: (s: string) => void = console.log
         return 0;
       });
     }
-    case 'abort':
+    case 'abort': {
+      if (!values.reason?.trim()) throw new UsageError('abort: say why with --reason <text> (recorded in the rollout and its report, with --by)');
+      const checked = checkAbortRequest({ by: values.by ?? process.env.USER ?? '', reason: values.reason });
+      if (!checked.ok) throw new UsageError(`abort: ${checked.problem.replace(/^(by|reason):/, '--$1:')}`);
       return withClient(inventory, async (client) => {
         const handle = client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
-        await handle.cancel();
-        out(`cancellation of ${handle.workflowId} requested${values.reason ? ` (${values.reason})` : ''}: an instance drained but not yet changed goes back into traffic; a changed one stays drained and is listed as needing attention (status shows it)`);
+        try {
+          // Recorded first (a cancellation carries no reason), then the cancellation itself.
+          await handle.signal(abortReason, checked.value);
+          await handle.cancel();
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) throw new ConfigurationError(`no rollout of cluster ${inventory.cluster} is running (${handle.workflowId})`);
+          throw err;
+        }
+        out(`cancellation of ${handle.workflowId} requested by ${checked.value.by} (${checked.value.reason}): an instance drained but not yet changed goes back into traffic; a changed one stays drained and is listed as needing attention (status shows it)`);
         return 0;
       });
+    }
     // Device commands (diagnose, emergency repair): src/repair-commands.ts.
     case 'repair':
     case 'approve-repair':

@@ -34,6 +34,7 @@ export function waitingFor(i: InstanceProgress, ctx: StatusContext): string {
   }
   if (i.phase === 'Failed' && i.failure) return `a decision after "${i.failure.step}" failed (retry | rollback | skip | abort)`;
   if (i.needsAttention) return `attention: ${i.needsAttention}`;
+  if (i.alreadyOnTarget) return 'nothing: already on target, left alone (start --force redoes it)';
   if (i.decision) return `${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}`;
   const running = i.steps.find((s) => s.status === 'running');
   return running ? `worker: ${running.step}` : '-';

@@ -35,6 +35,10 @@ import {
   rejectRejoinUpdate,
   PAUSE_DESCRIPTION,
   RESUME_DESCRIPTION,
+  ABORT_REASON_DESCRIPTION,
+  abortReason,
+  checkAbortRequest,
+  type AbortRequest,
   DECIDE_FAILURE_DESCRIPTION,
   checkFailureDecision,
   checkPauseRequest,
@@ -62,6 +66,8 @@ export interface ClusterRolloutInput {
   startedBy: string;
   /** Upsert the Openclaw* search attributes (the starter saw them registered). Absent in old histories. */
   searchAttributes?: boolean;
+  /** `start --force`: redo instances that already run the target (default: verify and leave them alone). */
+  force?: boolean;
 }
 
 export interface ClusterRolloutReport {
@@ -181,10 +187,10 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
     const checked = checkFailureDecision(raw);
     if (!checked.ok) return { ok: false, problem: `invalid payload: ${checked.problem}` };
     if (!progress.current.includes(checked.value.instance)) return { ok: false, problem: `${checked.value.instance} is not being rolled out now (current: ${progress.current.join(', ') || 'none'})` };
-    if (rules.approvers.length && !rules.approvers.includes(checked.value.by)) {
-      return { ok: false, problem: `${checked.value.by} is not an allowed approver (policy.approvals.approvers: ${rules.approvers.join(', ')})` };
-    }
-    return checked;
+    // The same rule as the instance's gate: the approver list applies; four-eyes does not (a decision
+    // after a failure lets nothing into traffic by itself).
+    const refused = checkApprover('reject', checked.value.by, rules, input.startedBy);
+    return refused ? { ok: false, problem: refused } : checked;
   };
   setHandler(
     decideFailure,
@@ -229,6 +235,16 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
     log.info(pause ? 'rollout paused' : 'rollout resumed', { by: checked.value.by });
   };
   setHandler(pauseRollout, onPause(true), { description: PAUSE_DESCRIPTION });
+  setHandler(
+    abortReason,
+    (raw: AbortRequest) => {
+      const checked = checkAbortRequest(raw);
+      if (!checked.ok) return void progress.ignored.push({ signal: 'abortReason', payload: raw, reason: `invalid payload: ${checked.problem}`, at: now() });
+      progress.abort = { ...checked.value, at: now() };
+      log.info('abort requested', { by: checked.value.by, reason: checked.value.reason });
+    },
+    { description: ABORT_REASON_DESCRIPTION },
+  );
   setHandler(resumeRollout, onPause(false), { description: RESUME_DESCRIPTION });
 
   setHandler(progressQuery, () => progress, { description: 'Where the rollout stands: phase, current instances, each instance\'s steps.' });
@@ -293,6 +309,7 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
                 taskQueue: inventory.temporal.taskQueue,
                 ...(upsert ? { searchAttributes: true } : {}),
                 startedBy: input.startedBy,
+                ...(input.force ? { force: true } : {}),
               },
             ],
           }).catch((err: unknown) => {
@@ -326,7 +343,7 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
     if (!decisionsOn || !isCancellation(err)) throw err;
     // Cancelled (starter abort): the instance workflows have cleaned up (an untouched instance is back in
     // traffic; a changed one stays drained). Report who needs attention; complete with that report.
-    return stop('aborted', 'cancelled by an operator (abort)');
+    return stop('aborted', progress.abort ? `aborted by ${progress.abort.by}: ${progress.abort.reason}` : 'cancelled by an operator (abort)');
   }
 
   // The runbook's verification checklist across the cluster: each instance as its outcome expects

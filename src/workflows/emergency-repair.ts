@@ -5,7 +5,8 @@
  *   hook (a client that reconnects with the gateway's shared auth then asks to pair again, reason
  *   `role-upgrade`) → wait for that new pairing request (polling with backoff up to
  *   policy.repairDeadline; the Web UI's current details say what to do on the client side) → a human
- *   approves it (signal `approveRepair`, same payload and rules as the rejoin approval), or the
+ *   approves it (signal `approveRepair` or Update `approveRepairUpdate`, through the same approval gate
+ *   as every human decision: allowed approvers, four-eyes against whoever started the repair), or the
  *   inventory says `repair.autoApprove` → `devices approve <requestId>` → hook again (a node host waits
  *   after "pairing required" until restarted) → verify: paired with the inventory's role and scopes,
  *   connected, no refused connect correlating with its client over policy.mismatchWindow.
@@ -14,16 +15,22 @@
  * `<instance workflow id>/repair/<deviceId>`, parent close policy ABANDON), or by hand with the
  * starter's `repair` (id `repair-<cluster>/<instance>/<deviceId>`). Deterministic orchestration only.
  */
-import { ApplicationFailure, condition, log, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Device, Instance, Policy } from '../inventory.js';
 import { instanceQueue } from '../task-queues.js';
 import { longActivities, quickActivities } from './activity-options.js';
-import { checkDecision, type RejoinDecision } from './messages.js';
+import { checkDecision, type DecisionReceipt, type RejoinDecision } from './messages.js';
+import { ApprovalGate } from './lib/approval-gate.js';
+import { StepRecorder } from './lib/step-recorder.js';
 import {
   APPROVE_REPAIR_DESCRIPTION,
+  APPROVE_REPAIR_UPDATE_DESCRIPTION,
   REJECT_REPAIR_DESCRIPTION,
+  REJECT_REPAIR_UPDATE_DESCRIPTION,
   approveRepair,
+  approveRepairUpdate,
   rejectRepair,
+  rejectRepairUpdate,
   repairProgressQuery,
   type RepairPhase,
   type RepairProgress,
@@ -38,6 +45,8 @@ export interface EmergencyRepairInput {
   taskQueue: string;
   /** Why the repair runs (shown in the UI and the report). */
   reason: string;
+  /** Who started it: `repair --by`, or the rollout's starter for a repair a rollout started (four-eyes). */
+  startedBy?: string;
 }
 
 export interface EmergencyRepairResult extends RepairProgress {
@@ -56,54 +65,61 @@ export async function emergencyRepair(input: EmergencyRepairInput): Promise<Emer
   const short = device.deviceId.slice(0, 12);
   const label = `${device.name ?? short} (${device.role}) on ${instance.id}`;
   const now = () => new Date().toISOString();
+  const workflowId = workflowInfo().workflowId;
 
   const progress: RepairProgress = {
     instance: instance.id,
     deviceId: device.deviceId,
     role: device.role,
     reason: input.reason,
+    ...(input.startedBy ? { startedBy: input.startedBy } : {}),
     phase: 'Revoking',
     steps: [],
     ignored: [],
     approvalTimeouts: 0,
   };
-  let pending: (RejoinDecision & { kind: 'approve' | 'reject' }) | undefined;
-  const onDecision = (kind: 'approve' | 'reject') => (raw: RejoinDecision) => {
-    const signal = kind === 'approve' ? 'approveRepair' : 'rejectRepair';
-    const checked = checkDecision(raw);
-    if (!checked.ok) return void progress.ignored.push({ signal, payload: raw, reason: `invalid payload: ${checked.problem}`, at: now() });
-    if (checked.value.instance !== instance.id) {
-      return void progress.ignored.push({ signal, payload: raw, reason: `this workflow repairs ${short}… on ${instance.id}, not on ${checked.value.instance}`, at: now() });
-    }
-    if (progress.phase !== 'AwaitingApproval' || pending) {
-      return void progress.ignored.push({ signal, payload: raw, reason: `the repair is not waiting for approval (phase ${progress.phase})`, at: now() });
-    }
-    pending = { ...checked.value, kind };
+  // The approval rules apply to repairs (patched: histories from before them replay as they ran).
+  const rulesApply = patched('repair-approval-gate-v1');
+  const gate = new ApprovalGate<RejoinDecision & { kind: 'approve' | 'reject' }, 'approve' | 'reject'>({
+    ignored: progress.ignored,
+    now,
+    rules: rulesApply ? policy.approvals : { approvers: [], fourEyes: false },
+    startedBy: input.startedBy,
+    subject: workflowInfo().parent ? 'the rollout that started this repair' : 'this repair',
+    parse: (raw, kind) => {
+      const checked = checkDecision(raw);
+      return checked.ok ? { ok: true, value: { ...checked.value, kind } } : checked;
+    },
+    misaddressed: (d) => (d.instance !== instance.id ? `this workflow repairs ${short}… on ${instance.id}, not on ${d.instance}` : undefined),
+    notWaiting: () => (progress.phase !== 'AwaitingApproval' ? `the repair is not waiting for approval (phase ${progress.phase})` : undefined),
+    who: (d) => ({ name: d.approver, kind: d.kind }),
+  });
+  const onSignal = (kind: 'approve' | 'reject') => (raw: RejoinDecision) => {
+    const refused = gate.offer(kind === 'approve' ? 'approveRepair' : 'rejectRepair', kind, raw);
+    if (refused) log.warn('repair decision refused', { instance: instance.id, deviceId: device.deviceId, reason: refused });
   };
-  setHandler(approveRepair, onDecision('approve'), { description: APPROVE_REPAIR_DESCRIPTION });
-  setHandler(rejectRepair, onDecision('reject'), { description: REJECT_REPAIR_DESCRIPTION });
+  const onUpdate = (kind: 'approve' | 'reject') => (raw: RejoinDecision): DecisionReceipt => {
+    const d = gate.accept(kind, raw);
+    return { instance: d.instance, kind, approver: d.approver, deliveredTo: workflowId };
+  };
+  setHandler(approveRepair, onSignal('approve'), { description: APPROVE_REPAIR_DESCRIPTION });
+  setHandler(rejectRepair, onSignal('reject'), { description: REJECT_REPAIR_DESCRIPTION });
+  setHandler(approveRepairUpdate, onUpdate('approve'), { validator: (raw: RejoinDecision) => gate.validate('approve', raw), description: APPROVE_REPAIR_UPDATE_DESCRIPTION });
+  setHandler(rejectRepairUpdate, onUpdate('reject'), { validator: (raw: RejoinDecision) => gate.validate('reject', raw), description: REJECT_REPAIR_UPDATE_DESCRIPTION });
   setHandler(repairProgressQuery, () => progress, { description: 'Phase, steps, pairing request and decision of this emergency repair.' });
 
-  const stepsText = () => progress.steps.map((s) => `- ${s.step}: ${s.status}${s.detail ? ` (${s.detail})` : ''}`).join('\n');
+  const recorder = new StepRecorder(progress.steps, now);
   const setPhase = (phase: RepairPhase, details?: string) => {
     progress.phase = phase;
-    setCurrentDetails(`## Emergency repair of ${label}: ${phase}\n\nWhy: ${input.reason}\n\n${details ? `${details}\n\n` : ''}${stepsText()}`);
+    setCurrentDetails(`## Emergency repair of ${label}: ${phase}\n\nWhy: ${input.reason}\n\n${details ? `${details}\n\n` : ''}${recorder.text()}`);
   };
   async function step<T>(name: string, run: () => Promise<T>, detail?: (r: T) => string): Promise<T> {
-    const record: RepairProgress['steps'][number] = { step: name, status: 'running', startedAt: now() };
-    progress.steps.push(record);
+    let message = '';
     try {
-      const result = await run();
-      record.status = 'ok';
-      record.detail = detail?.(result);
-      return result;
+      return await recorder.run(name, run, detail, (err) => (message = (err as Error).message));
     } catch (err) {
-      record.status = 'failed';
-      record.detail = (err as Error).message;
-      setPhase('Failed', `Failed at "${name}": ${(err as Error).message}`);
+      setPhase('Failed', `Failed at "${name}": ${message}`);
       throw err;
-    } finally {
-      record.endedAt = now();
     }
   }
   const fail = (message: string): never => {
@@ -172,21 +188,22 @@ export async function emergencyRepair(input: EmergencyRepairInput): Promise<Emer
     approver = 'inventory (repair.autoApprove)';
     progress.decision = { instance: instance.id, approver, kind: 'auto', at: now() };
   } else {
-    setPhase('AwaitingApproval');
-    while (!pending) {
-      setPhase(
-        'AwaitingApproval',
-        `**${label} asks to pair again:** request \`${req.requestId}\`, role ${device.role}, scopes ${req.scopes.join(', ') || 'none'}.\n\n` +
-          `**Approve:** Send a Signal \`approveRepair\` with \`{"instance": "${instance.id}", "approver": "<you>", "comment": "..."}\`, or ` +
-          `\`npm run starter -- approve-repair --instance ${instance.id} --device ${device.deviceId} --approver <you>\`. Reject with \`rejectRepair\` (same payload).` +
-          (progress.approvalTimeouts ? `\n\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${policy.approvalTimeout / 60_000} min._` : ''),
-      );
-      if (!(await condition(() => pending !== undefined, policy.approvalTimeout))) {
+    const decision = await gate.wait(
+      policy.approvalTimeout,
+      () =>
+        setPhase(
+          'AwaitingApproval',
+          `**${label} asks to pair again:** request \`${req.requestId}\`, role ${device.role}, scopes ${req.scopes.join(', ') || 'none'}.\n\n` +
+            `**Approve:** Send a Signal \`approveRepair\` with \`{"instance": "${instance.id}", "approver": "<you>", "comment": "..."}\`, or ` +
+            `\`npm run starter -- approve-repair --instance ${instance.id} --device ${device.deviceId} --approver <you>\`. Reject with \`rejectRepair\` (same payload).` +
+            (input.startedBy && rulesApply && policy.approvals?.fourEyes !== false ? ` Four-eyes: not ${input.startedBy}, who started it.` : '') +
+            (progress.approvalTimeouts ? `\n\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${policy.approvalTimeout / 60_000} min._` : ''),
+        ),
+      () => {
         progress.approvalTimeouts++;
         log.warn('repair approval timed out; asking again', { instance: instance.id, deviceId: device.deviceId, times: progress.approvalTimeouts });
-      }
-    }
-    const decision = pending;
+      },
+    );
     progress.decision = { ...decision, at: now() };
     if (decision.kind === 'reject') {
       setPhase('Rejected', `Rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}. The device stays revoked on ${instance.id}; request ${req.requestId} stays pending.`);

@@ -1,6 +1,8 @@
 /**
  * `instanceRollout`: the runbook's rolling-update steps 1-6 for one gateway, in order:
- * drain (and wait for sessions to reach 0 or the drain deadline) → install the target → doctor →
+ * (an instance already healthy on the target and in traffic is verified and left alone, unless forced)
+ * drain (and wait for sessions to reach 0 or the drain deadline) → a verified backup with the running
+ * release → install the target → doctor →
  * restart (the new version must run) → verify (healthy, channels, version) → rotate the devices of this
  * instance → reconnect hooks → wait for a human's approval → rejoin → verify after rejoin (health,
  * channels, no `device token mismatch` over a window, rotated devices connected again).
@@ -10,15 +12,16 @@
  * the instance stays drained and the operator is asked again. Nothing rejoins without an approval.
  *
  * When a step fails after its retries, the instance stays out of traffic and the workflow waits for an
- * operator decision (`decideFailure`): retry the step, roll back to the version it ran before, skip the
- * instance (left drained, flagged) or abort. When the rollout is cancelled, cleanup runs in a
+ * operator decision (`decideFailure`): retry the step, roll back to the version it ran before (from the
+ * backup when there is one: stop, restore the state from before, reinstall, check the databases, start,
+ * rotate again), skip the instance (left drained, flagged) or abort. Every human decision goes through
+ * the one approval gate (lib/approval-gate.ts). When the rollout is cancelled, cleanup runs in a
  * non-cancellable scope: an instance drained but not yet changed is put back in traffic; a changed one
  * stays drained and is reported as needing attention.
  */
 import {
   ApplicationFailure,
   CancellationScope,
-  condition,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -33,13 +36,12 @@ import type { Instance, LoadBalancerConfig, Policy } from '../inventory.js';
 import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../search-attributes.js';
 import { instanceQueue } from '../task-queues.js';
 import { longActivities, quickActivities } from './activity-options.js';
+import type { BackupRecord } from '../activities/backup.js';
 import {
   APPROVE_DESCRIPTION,
   REJECT_DESCRIPTION,
   DECIDE_FAILURE_DESCRIPTION,
-  approvalRules,
   approveRejoin,
-  checkApprover,
   checkDecision,
   checkFailureDecision,
   decideFailure,
@@ -51,7 +53,11 @@ import {
   type InstanceProgress,
   type RejoinDecision,
 } from './messages.js';
+import { ApprovalGate } from './lib/approval-gate.js';
+import { StepRecorder, failureMessage } from './lib/step-recorder.js';
 import { verifyAfterRejoinWithRepairs } from './repair-after-rejoin.js';
+
+export { failureMessage };
 
 export interface InstanceRolloutInput {
   rolloutId: string;
@@ -66,12 +72,15 @@ export interface InstanceRolloutInput {
   searchAttributes?: boolean;
   /** Who started the rollout (four-eyes: may not approve). Absent in histories from before approval rules. */
   startedBy?: string;
+  /** `start --force`: redo an instance that already runs the target (default: verify it and leave it alone). */
+  force?: boolean;
 }
 
 export interface InstanceRolloutResult extends InstanceProgress {
   /** done: on the target, in traffic. rolled-back: on the version before, in traffic. skipped: left drained
-   *  by decision. rejected: drained by a human's rejection. aborted: stopped by decision, left drained. */
-  outcome: 'done' | 'rejected' | 'rolled-back' | 'skipped' | 'aborted';
+   *  by decision. rejected: drained by a human's rejection. aborted: stopped by decision, left drained.
+   *  already-on-target: healthy on the target and in traffic before anything ran; verified, left alone. */
+  outcome: 'done' | 'rejected' | 'rolled-back' | 'skipped' | 'aborted' | 'already-on-target';
 }
 
 /** Thrown out of a step when the operator decided rollback, skip or abort after its failure. */
@@ -79,16 +88,6 @@ class OperatorDecided extends Error {
   constructor(readonly decision: FailureDecision) {
     super(`${decision.decision} decided by ${decision.by}`);
   }
-}
-
-/**
- * The message an operator needs from a failure: Temporal wraps an activity's own error in an
- * ActivityFailure whose message is only "Activity task failed"; the cause says what went wrong.
- */
-export function failureMessage(err: unknown): string {
-  let e = err as (Error & { cause?: unknown }) | undefined;
-  while (e?.cause instanceof Error && /^(Activity task failed|Child Workflow execution failed)/.test(e.message)) e = e.cause;
-  return e?.message ?? String(err);
 }
 
 /** A check that ran and said no: fails the step (and the workflow) without retrying the same answer. */
@@ -114,60 +113,54 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     ignored: [],
     approvalTimeouts: 0,
   };
-  let pending: (RejoinDecision & { kind: 'approve' | 'reject' }) | undefined;
-  let decided: FailureDecision | undefined;
+  /** What the instance has been through, for cleanup and the report. */
+  const state = { drained: false, changed: false, rejoined: false };
+  const rotations: { deviceId: string; role: 'operator' | 'node'; rotatedAtMs: number }[] = [];
   const now = () => new Date().toISOString();
+  const recorder = new StepRecorder(progress.steps, now);
   // Operator decisions after a failure (patched: histories from before them replay unchanged; there a
   // failed step fails the workflow, as it did then).
   const askOnFailure = patched('failure-decisions-v1');
 
+  // The human gates: the approval to rejoin, and the decision after a failure (lib/approval-gate.ts).
+  const rejoinGate = new ApprovalGate<RejoinDecision & { kind: 'approve' | 'reject' }, 'approve' | 'reject'>({
+    ignored: progress.ignored,
+    now,
+    rules: policy.approvals,
+    startedBy: input.startedBy,
+    parse: (raw, kind) => {
+      const checked = checkDecision(raw);
+      return checked.ok ? { ok: true, value: { ...checked.value, kind } } : checked;
+    },
+    misaddressed: (d) => (d.instance !== instance.id ? `this workflow rolls out ${instance.id}, not ${d.instance}` : undefined),
+    notWaiting: () => (progress.phase !== 'AwaitingApproval' ? `${instance.id} is not waiting for approval (phase ${progress.phase})` : undefined),
+    who: (d) => ({ name: d.approver, kind: d.kind }),
+  });
+  const failureGate = new ApprovalGate<FailureDecision, 'decide'>({
+    ignored: progress.ignored,
+    now,
+    rules: policy.approvals,
+    startedBy: input.startedBy,
+    parse: (raw) => checkFailureDecision(raw),
+    misaddressed: (d) => (d.instance !== instance.id ? `this workflow rolls out ${instance.id}, not ${d.instance}` : undefined),
+    notWaiting: (d) =>
+      !progress.failure
+        ? `${instance.id} is not waiting for a decision (phase ${progress.phase})`
+        : d.decision === 'rollback' && !progress.versionBefore
+          ? `${instance.id} has no recorded version to roll back to (it failed before reading it): retry, skip or abort`
+          : undefined,
+    // A decision after a failure lets nothing into traffic by itself (a retry or rollback meets the rejoin
+    // approval later): the approver list applies, four-eyes does not.
+    who: (d) => ({ name: d.by, kind: 'reject' }),
+  });
   const onDecision = (kind: 'approve' | 'reject') => (raw: RejoinDecision) => {
-    const signal = kind === 'approve' ? 'approveRejoin' : 'rejectRejoin';
-    const checked = checkDecision(raw);
-    if (!checked.ok) {
-      progress.ignored.push({ signal, payload: raw, reason: `invalid payload: ${checked.problem}`, at: now() });
-      return;
-    }
-    if (checked.value.instance !== instance.id) {
-      progress.ignored.push({ signal, payload: raw, reason: `this workflow rolls out ${instance.id}, not ${checked.value.instance}`, at: now() });
-      return;
-    }
-    if (progress.phase !== 'AwaitingApproval' || pending) {
-      progress.ignored.push({ signal, payload: raw, reason: `${instance.id} is not waiting for approval (phase ${progress.phase})`, at: now() });
-      return;
-    }
-    const refused = checkApprover(kind, checked.value.approver, approvalRules(policy.approvals), input.startedBy);
-    if (refused) {
-      progress.ignored.push({ signal, payload: raw, reason: refused, at: now() });
-      log.warn('decision refused', { instance: instance.id, approver: checked.value.approver, reason: refused });
-      return;
-    }
-    pending = { ...checked.value, kind };
+    const refused = rejoinGate.offer(kind === 'approve' ? 'approveRejoin' : 'rejectRejoin', kind, raw);
+    if (refused) log.warn('decision refused', { instance: instance.id, reason: refused });
   };
   setHandler(approveRejoin, onDecision('approve'), { description: APPROVE_DESCRIPTION });
   setHandler(rejectRejoin, onDecision('reject'), { description: REJECT_DESCRIPTION });
   setHandler(instanceProgressQuery, () => progress, { description: 'Phase, steps, versions and decisions of this instance.' });
-  setHandler(
-    decideFailure,
-    (raw: FailureDecision) => {
-      const checked = checkFailureDecision(raw);
-      const problem = !checked.ok
-        ? `invalid payload: ${checked.problem}`
-        : checked.value.instance !== instance.id
-          ? `this workflow rolls out ${instance.id}, not ${checked.value.instance}`
-          : !progress.failure || decided
-            ? `${instance.id} is not waiting for a decision (phase ${progress.phase})`
-            : checked.value.decision === 'rollback' && !progress.versionBefore
-              ? `${instance.id} has no recorded version to roll back to (it failed before reading it): retry, skip or abort`
-              : undefined;
-      if (problem || !checked.ok) {
-        progress.ignored.push({ signal: 'decideFailure', payload: raw, reason: problem ?? 'invalid', at: now() });
-        return;
-      }
-      decided = checked.value;
-    },
-    { description: DECIDE_FAILURE_DESCRIPTION },
-  );
+  setHandler(decideFailure, (raw: FailureDecision) => void failureGate.offer('decideFailure', 'decide', raw), { description: DECIDE_FAILURE_DESCRIPTION });
 
   const parent = workflowInfo().parent;
   /** Keeps the parent's `progress` query live (one signal per phase change or approval timeout). */
@@ -185,7 +178,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
         { key: PHASE_KEY, value: phase },
       ]);
     }
-    setCurrentDetails(`**${instance.id}**: ${phase}\n\n${progress.steps.map((s) => `- ${s.step}: ${s.status}${s.detail ? ` (${s.detail})` : ''}`).join('\n')}`);
+    setCurrentDetails(`**${instance.id}**: ${phase}\n\n${recorder.text()}`);
     await reportToParent();
   };
 
@@ -209,14 +202,10 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
         ].join('\n'),
       );
     ask();
-    while (!decided) {
-      if (!(await condition(() => decided !== undefined, policy.approvalTimeout))) {
-        log.warn(`no decision after failure yet; instance ${state.rejoined ? 'is in traffic' : 'stays out of traffic'}`, { instance: instance.id, step: stepName });
-        ask();
-      }
-    }
-    const d = decided;
-    decided = undefined;
+    const d = await failureGate.wait(policy.approvalTimeout, () => undefined, () => {
+      log.warn(`no decision after failure yet; instance ${state.rejoined ? 'is in traffic' : 'stays out of traffic'}`, { instance: instance.id, step: stepName });
+      ask();
+    });
     progress.decisions = [...(progress.decisions ?? []), { ...d, at: now() }];
     progress.failure = undefined;
     log.info('decision after failure', { instance: instance.id, step: stepName, decision: d.decision, by: d.by });
@@ -231,35 +220,21 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
    */
   async function step<T>(name: string, run: () => Promise<T>, detail?: (r: T) => string): Promise<T> {
     for (;;) {
-      const record: InstanceProgress['steps'][number] = { step: name, status: 'running', startedAt: now() };
-      progress.steps.push(record);
+      let message = '';
       try {
-        const result = await run();
-        record.status = 'ok';
-        record.detail = detail?.(result);
-        return result;
+        return await recorder.run(name, run, detail, (err) => (message = askOnFailure ? failureMessage(err) : (err as Error).message));
       } catch (err) {
-        record.status = 'failed';
         if (isCancellation(err)) throw err;
         if (!askOnFailure) {
-          record.detail = (err as Error).message;
           await setPhase('Failed');
-          setCurrentDetails(`**${instance.id}** failed at step "${name}": ${(err as Error).message}`);
+          setCurrentDetails(`**${instance.id}** failed at step "${name}": ${message}`);
           throw err;
         }
-        record.detail = failureMessage(err);
-        record.endedAt = now();
-        const d = await awaitFailureDecision(name, record.detail);
+        const d = await awaitFailureDecision(name, message);
         if (d.decision !== 'retry') throw new OperatorDecided(d);
-      } finally {
-        record.endedAt ??= now();
       }
     }
   }
-
-  /** What the instance has been through, for cleanup and the report. */
-  const state = { drained: false, changed: false, rejoined: false };
-  const rotations: { deviceId: string; role: 'operator' | 'node'; rotatedAtMs: number }[] = [];
 
   /** Runbook step 1: drain, then wait for sessions to leave (at the deadline the rest are cut by the restart). */
   async function drainAndWait(stepSuffix: string) {
@@ -272,11 +247,14 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     progress.sessions = drained.sessions;
   }
 
-  /** Restart on `version` and check it runs healthy (runbook step 3). */
-  async function restartAndVerify(version: string) {
-    await setPhase('Restarting');
-    const restarted = await step('restart', () => restart.restartGateway(target, version), (r) => `now ${r.after.version}, down ${Math.round(r.downMs / 1000)} s`);
-    progress.versionAfter = restarted.after.version;
+  const runDoctor = (suffix: string) =>
+    step(`doctor${suffix}`, () => quick.runDoctor(target).then((d) => {
+      if (!d.passed) throw checkFailed(`doctor reported errors: ${d.errors.join('; ')}`);
+      return d;
+    }), (d) => `${d.warnings.length} warnings, no errors`);
+
+  /** Runbook step 3's checks: healthy on `version`, channels probe healthy. */
+  async function verifyRunning(version: string) {
     await setPhase('Verifying');
     await step('verify gateway status', () => quick.gatewayStatus(target).then((s) => {
       if (!s.healthy || s.version !== version) throw checkFailed(`gateway ${s.healthy ? 'healthy' : 'not healthy'} on ${s.version}, expected healthy on ${version}`);
@@ -286,6 +264,26 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
       if (!c.healthy) throw checkFailed(`channels probe not healthy: ${c.issues.join('; ') || 'gateway not reachable'}`);
       return c;
     }), (c) => `${c.channels.length} channels, healthy`);
+  }
+
+  /** Restart on `version` and check it runs healthy (runbook step 3). */
+  async function restartAndVerify(version: string) {
+    await setPhase('Restarting');
+    const restarted = await step('restart', () => restart.restartGateway(target, version), (r) => `now ${r.after.version}, down ${Math.round(r.downMs / 1000)} s`);
+    progress.versionAfter = restarted.after.version;
+    await verifyRunning(version);
+  }
+
+  /** Runbook steps 4-5: rotate the instance's devices, then make their clients reconnect. */
+  async function rotateAndReconnect() {
+    await setPhase('RotatingTokens');
+    for (const device of instance.devices) {
+      const r = await step(`rotate ${device.name ?? device.deviceId.slice(0, 12)} (${device.role})`, () => quick.rotateDeviceToken(target, device), (x) => `token ${x.tokenDelivery ?? 'rotated'}`);
+      rotations.push({ deviceId: device.deviceId, role: device.role, rotatedAtMs: r.rotatedAtMs });
+    }
+    for (const device of instance.devices.filter((d) => d.reconnectHook)) {
+      await step(`reconnect hook ${device.name ?? device.deviceId.slice(0, 12)}`, () => quick.runReconnectHook(target, device), (h) => `${h.command}`);
+    }
   }
 
   /** The human gate, then rejoin and the checks after rejoin (runbook step 6). */
@@ -309,15 +307,11 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
         `or \`npm run starter -- approve --instance ${instance.id} --approver <you>\`. Reject with \`rejectRejoin\` (same payload).`,
         progress.approvalTimeouts ? `\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${policy.approvalTimeout / 60_000} min; the instance stays drained._` : '',
       ].join('\n');
-    while (!pending) {
-      setCurrentDetails(approvalSummary());
-      if (!(await condition(() => pending !== undefined, policy.approvalTimeout))) {
-        progress.approvalTimeouts++;
-        await reportToParent();
-        log.warn('approval timed out; instance stays drained, asking again', { instance: instance.id, times: progress.approvalTimeouts });
-      }
-    }
-    const decision = pending;
+    const decision = await rejoinGate.wait(policy.approvalTimeout, () => setCurrentDetails(approvalSummary()), async () => {
+      progress.approvalTimeouts++;
+      await reportToParent();
+      log.warn('approval timed out; instance stays drained, asking again', { instance: instance.id, times: progress.approvalTimeouts });
+    });
     progress.decision = { ...decision, at: now() };
     if (decision.kind === 'reject') {
       await setPhase('Rejected');
@@ -336,7 +330,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     // ---- emergency repair (issue #4), behind patched('emergency-repair'): histories recorded before it
     // replay the original checks below. Still-failing rotated devices get an emergencyRepair child.
     if (patched('emergency-repair')) {
-      const repairs = await verifyAfterRejoinWithRepairs({ cluster: input.cluster, instance, policy, taskQueue: input.taskQueue, rotations, step, quick, deviceWait });
+      const repairs = await verifyAfterRejoinWithRepairs({ cluster: input.cluster, instance, policy, taskQueue: input.taskQueue, rotations, step, quick, deviceWait, startedBy: input.startedBy });
       await setPhase('Done');
       log.info('instance rolled out', { instance: instance.id, version: progress.versionAfter, outcome, workflowId: workflowInfo().workflowId, repaired: repairs.length });
       return { ...progress, outcome };
@@ -371,60 +365,131 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     return { ...progress, outcome };
   }
 
+  /**
+   * An instance that already runs the target, healthy, is checked the way a finished one would be: in
+   * traffic, channels healthy, no `device token mismatch` in the last mismatchWindow. Why not, or undefined
+   * when it is finished and must be left alone (no drain, install, restart or rotation).
+   */
+  async function whyNotFinished(): Promise<string | undefined> {
+    const [lb, channels, mismatches] = await Promise.all([
+      lbActs.lbState(input.loadBalancer, instance.lbServer),
+      quick.probeChannels(target),
+      quick.countTokenMismatches(target, { sinceMs: Date.now() - policy.mismatchWindow }),
+    ]);
+    const problems = [
+      // A command adapter cannot tell (unknown): roll it out again rather than leave it drained.
+      ...(lb.admin === 'ready' || input.loadBalancer.type === 'none' ? [] : [`${instance.lbServer} is ${lb.admin === 'unknown' ? 'not known to be in traffic (the load balancer cannot tell)' : `${lb.admin} in the load balancer, not in traffic`}`]),
+      ...(channels.healthy ? [] : ['channels probe not healthy']),
+      ...(mismatches.count ? [`${mismatches.count} device token mismatch refusals in the last ${policy.mismatchWindow / 1000} s`] : []),
+    ];
+    return problems.length ? problems.join('; ') : undefined;
+  }
+
   /** Runbook steps 1-6 towards the target. */
   async function rollForward(): Promise<InstanceRolloutResult> {
-    // 1. Drain and wait for sessions to leave (at the deadline the rest are cut by the restart).
-    await setPhase('Draining');
-    const before = await step('read version before', () => quick.gatewayStatus(target), (s) => `${s.version}`);
-    progress.versionBefore = before.version;
+    // Patched: histories from before it drained first and had no backup step.
+    const safetyNet = patched('already-on-target-and-backup-v1');
+    let before: { version: string | null; healthy: boolean };
+    if (safetyNet) {
+      await setPhase('Verifying');
+      before = await step('read version before', () => quick.gatewayStatus(target), (s) => `${s.version}`);
+      progress.versionBefore = before.version;
+      if (before.healthy && before.version === targetVersion && !input.force) {
+        const why = await step('check whether already on target', whyNotFinished, (w) => (w ? `not finished, rolling it out again: ${w}` : 'healthy, in traffic, channels ok, no mismatch'));
+        if (!why) {
+          progress.versionAfter = before.version;
+          progress.alreadyOnTarget = true;
+          recorder.note('already on target', 'skipped', `runs ${targetVersion} healthy and in traffic: no drain, install, restart or rotation (start --force redoes it)`);
+          await setPhase('Done');
+          return { ...progress, outcome: 'already-on-target' };
+        }
+      }
+      await setPhase('Draining');
+    } else {
+      // 1. Drain and wait for sessions to leave (at the deadline the rest are cut by the restart).
+      await setPhase('Draining');
+      before = await step('read version before', () => quick.gatewayStatus(target), (s) => `${s.version}`);
+      progress.versionBefore = before.version;
+    }
     state.drained = true; // from here on (even if the drain call's answer is lost) cleanup puts it back
     await drainAndWait('');
+
+    // A verified backup with the release that runs, so a rollback can bring back the state from before.
+    if (safetyNet) {
+      const running = before.version ?? 'the running release';
+      const made = await step(`backup (with ${running})`, () => install.createBackup(target, running), (b) =>
+        'skipped' in b ? `no backup: ${b.skipped}` : `${b.path} (${(b.bytes / 1_048_576).toFixed(1)} MB, sha256 ${b.sha256.slice(0, 12)}…, verified)`,
+      );
+      progress.backup = made;
+    }
 
     // 2. Update and doctor.
     await setPhase('Updating');
     state.changed = true;
     await step(`install ${targetVersion} (${instance.install.type})`, () => install.installVersion(target, targetVersion), (r) => `${Math.round(r.durationMs / 1000)} s`);
-    await step('doctor', () => quick.runDoctor(target).then((d) => {
-      if (!d.passed) throw checkFailed(`doctor reported errors: ${d.errors.join('; ')}`);
-      return d;
-    }), (d) => `${d.warnings.length} warnings, no errors`);
+    await runDoctor('');
 
     // 3. Restart and verify: the target version must be what runs now.
     await restartAndVerify(targetVersion);
 
     // 4-5. Rotate the affected devices, then make their clients reconnect.
-    await setPhase('RotatingTokens');
-    for (const device of instance.devices) {
-      const r = await step(`rotate ${device.name ?? device.deviceId.slice(0, 12)} (${device.role})`, () => quick.rotateDeviceToken(target, device), (x) => `token ${x.tokenDelivery ?? 'rotated'}`);
-      rotations.push({ deviceId: device.deviceId, role: device.role, rotatedAtMs: r.rotatedAtMs });
-    }
-    for (const device of instance.devices.filter((d) => d.reconnectHook)) {
-      await step(`reconnect hook ${device.name ?? device.deviceId.slice(0, 12)}`, () => quick.runReconnectHook(target, device), (h) => `${h.command}`);
-    }
+    await rotateAndReconnect();
     return approveAndRejoin(targetVersion, 'done');
+  }
+
+  /** After a failure past the rejoin the instance is serving again: drain it first, never restart it in traffic. */
+  async function drainIfRejoined() {
+    if (state.rejoined && patched('rollback-after-rejoin-drains')) {
+      // As in rollForward: out of traffic from the drain call on (cleanup then lists it if cancelled).
+      state.rejoined = false;
+      rejoinGate.clear(); // the approval it rejoined with was for the target version: ask again
+      await drainAndWait(' (rollback)');
+    }
   }
 
   /**
    * The operator's rollback: the version it ran before, restarted and verified, then the normal approval.
-   * After a failure past the rejoin the instance is serving again: drain it first (runbook step 1), never
-   * restart a gateway in traffic. Behind patched(): older histories rolled back without this drain.
+   * With a backup from before the update it restores that state (below); without one (older histories, an
+   * instance without local state) it reinstalls only, which works while the new release never started.
    */
   async function rollBack(): Promise<InstanceRolloutResult> {
     const version = progress.versionBefore!;
     await setPhase('RollingBack');
     state.changed = true;
-    if (state.rejoined && patched('rollback-after-rejoin-drains')) {
-      // As in rollForward: out of traffic from the drain call on (cleanup then lists it if cancelled).
-      state.rejoined = false;
-      pending = undefined; // the approval it rejoined with was for the target version: ask again
-      await drainAndWait(' (rollback)');
-    }
+    await drainIfRejoined();
+    if (progress.backup && !('skipped' in progress.backup)) return rollBackFromBackup(version, progress.backup);
     await step(`install ${version} (rollback, ${instance.install.type})`, () => install.installVersion(target, version), (r) => `${Math.round(r.durationMs / 1000)} s`);
-    await step('doctor (rollback)', () => quick.runDoctor(target).then((d) => {
-      if (!d.passed) throw checkFailed(`doctor reported errors: ${d.errors.join('; ')}`);
-      return d;
-    }), (d) => `${d.warnings.length} warnings, no errors`);
+    await runDoctor(' (rollback)');
     await restartAndVerify(version);
+    return approveAndRejoin(version, 'rolled-back');
+  }
+
+  /**
+   * Rollback from the verified backup: the new release may have migrated the state, which the old one
+   * refuses. Check the archive → stop → restore the state from before (the migrated one is moved aside and kept) → reinstall
+   * the old release → its database preflight must say `exact` → doctor → start → verify → rotate again
+   * (the restore brought back the devices' old tokens) → the normal approval before rejoin.
+   */
+  async function rollBackFromBackup(version: string, backup: BackupRecord): Promise<InstanceRolloutResult> {
+    const file = backup.path.split('/').at(-1);
+    // Before anything stops: a missing or changed archive fails here, with the gateway untouched.
+    await step(`check backup ${file}`, () => install.checkBackupArchive(target, backup), () => `present, sha256 matches the one recorded at the backup`);
+    await step('stop gateway (rollback)', () => restart.stopGateway(target), (r) => `${r.command}`);
+    await step(`restore backup ${file}`, () => install.restoreBackup(target, backup), (r) => `state from before restored; the migrated state is kept at ${r.movedAsideTo}`);
+    await step(`install ${version} (rollback, ${instance.install.type})`, () => install.installVersion(target, version), (r) => `${Math.round(r.durationMs / 1000)} s`);
+    await step(`check restored databases with ${version}`, () => quick.checkRestoredDatabases(target).then((r) => {
+      if (!r.allExact) {
+        throw checkFailed(`\`openclaw database preflight\` of ${version} does not open the restored state unchanged: ${r.databases.filter((d) => d.status !== 'exact').map((d) => `${d.path}: ${d.status}`).join('; ')}. The gateway stays stopped; the migrated state is kept beside it.`);
+      }
+      return r;
+    }), (r) => `${r.databases.length} databases exact`);
+    await runDoctor(' (rollback)');
+    await setPhase('Restarting');
+    const started = await step('start gateway (rollback)', () => restart.startGateway(target, version), (r) => `now ${r.version}`);
+    progress.versionAfter = started.version;
+    await verifyRunning(version);
+    rotations.length = 0; // the rotations of the roll-forward were undone by the restore
+    await rotateAndReconnect();
     return approveAndRejoin(version, 'rolled-back');
   }
 

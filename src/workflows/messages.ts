@@ -3,6 +3,7 @@
  * Payloads are one JSON object each, so the Temporal Web UI's "Send a Signal" dialog can send them.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BackupRecord } from '../activities/backup.js';
 import type { ApprovalRules } from '../inventory.js';
 
 /** What an operator sends to approve or reject an instance's return to traffic. */
@@ -47,15 +48,15 @@ export function approvalRules(rules: ApprovalRules | undefined): ApprovalRules {
 
 /**
  * Whether `approver` may take this decision: listed in policy.approvals.approvers (when the list is not
- * empty), and for an approval under four-eyes not the one who started the rollout. Returns the reason
- * when not.
+ * empty), and for an approval under four-eyes not the one who started `subject` (the rollout, or the
+ * repair). Returns the reason when not.
  */
-export function checkApprover(kind: 'approve' | 'reject', approver: string, rules: ApprovalRules, startedBy: string | undefined): string | undefined {
+export function checkApprover(kind: 'approve' | 'reject', approver: string, rules: ApprovalRules, startedBy: string | undefined, subject = 'this rollout'): string | undefined {
   if (rules.approvers.length && !rules.approvers.includes(approver)) {
     return `${approver} is not an allowed approver (policy.approvals.approvers: ${rules.approvers.join(', ')})`;
   }
   if (kind === 'approve' && rules.fourEyes && startedBy !== undefined && approver === startedBy) {
-    return `four-eyes: ${approver} started this rollout and cannot approve it; someone else must (policy.approvals.fourEyes)`;
+    return `four-eyes: ${approver} started ${subject} and cannot approve it; someone else must (policy.approvals.fourEyes)`;
   }
   return undefined;
 }
@@ -112,6 +113,10 @@ export interface InstanceProgress {
   decisions?: (FailureDecision & { at: string })[];
   /** Why this instance needs a human after the rollout (e.g. changed, then cancelled: left drained). */
   needsAttention?: string;
+  /** It ran the target healthy and in traffic before anything ran: verified, and left alone. */
+  alreadyOnTarget?: boolean;
+  /** The verified backup taken before the update (path and checksum only, never its contents), or why none. */
+  backup?: BackupRecord | { skipped: string };
 }
 
 export interface RolloutProgress {
@@ -123,6 +128,8 @@ export interface RolloutProgress {
   paused?: PauseRequest & { at: string };
   /** Who started it (`start --by`); absent in rollouts from before it was recorded. */
   startedBy?: string;
+  /** Who aborted it and why (`abort --by --reason`), recorded before the cancellation. */
+  abort?: AbortRequest & { at: string };
   current: string[];
   instances: InstanceProgress[];
   ignored: IgnoredMessage[];
@@ -207,4 +214,23 @@ export function checkPauseRequest(raw: unknown): { ok: true; value: PauseRequest
   const extra = Object.keys(r).filter((k) => !['by', 'comment'].includes(k));
   if (extra.length) return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only by and comment` };
   return { ok: true, value: { by: r.by.trim(), ...(r.comment ? { comment: r.comment } : {}) } };
+}
+
+/** Why a rollout is aborted, and by whom: sent by `abort` just before it cancels the rollout. */
+export interface AbortRequest {
+  by: string;
+  reason: string;
+}
+export const abortReason = defineSignal<[AbortRequest]>('abortReason');
+export const ABORT_REASON_DESCRIPTION =
+  'Records who aborts the rollout and why (the starter sends it right before it cancels the rollout; sending it alone cancels nothing). Payload: {"by": "alice", "reason": "why"}.';
+
+export function checkAbortRequest(raw: unknown): { ok: true; value: AbortRequest } | { ok: false; problem: string } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, problem: 'expected one JSON object like {"by": "alice", "reason": "..."}' };
+  const r = raw as Record<string, unknown>;
+  if (typeof r.by !== 'string' || r.by.trim() === '') return { ok: false, problem: 'by: expected who aborts, e.g. "alice"' };
+  if (typeof r.reason !== 'string' || r.reason.trim() === '') return { ok: false, problem: 'reason: expected why the rollout is aborted' };
+  const extra = Object.keys(r).filter((k) => !['by', 'reason'].includes(k));
+  if (extra.length) return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only by and reason` };
+  return { ok: true, value: { by: r.by.trim(), reason: r.reason.trim() } };
 }

@@ -22,6 +22,8 @@ export interface RepairAfterRejoinContext {
   taskQueue: string;
   rotations: { deviceId: string; role: 'operator' | 'node'; rotatedAtMs: number }[];
   step: Step;
+  /** The rollout's starter: under four-eyes, not the approver of the repairs it leads to. */
+  startedBy?: string;
   quick: ReturnType<typeof quickActivities>;
   deviceWait: ReturnType<typeof longActivities>;
 }
@@ -74,7 +76,7 @@ export async function verifyAfterRejoinWithRepairs(ctx: RepairAfterRejoinContext
           workflowId: id,
           taskQueue: ctx.taskQueue,
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          args: [{ cluster: ctx.cluster, instance, device, policy, taskQueue: ctx.taskQueue, reason: `rollout ${instanceWorkflowId}: ${why}` }],
+          args: [{ cluster: ctx.cluster, instance, device, policy, taskQueue: ctx.taskQueue, reason: `rollout ${instanceWorkflowId}: ${why}`, ...(ctx.startedBy ? { startedBy: ctx.startedBy } : {}) }],
         }), () => `${id}: ${why}`);
       return step(`emergency repair of ${deviceId.slice(0, 12)}`, async () => {
         const r = await child.result();

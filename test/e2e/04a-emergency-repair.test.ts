@@ -84,7 +84,8 @@ beforeAll(async () => {
   other = info.gateways.find((g) => g.id !== home.id)!;
   // The bed's inventory plus this client under its home, with short repair deadlines.
   const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown> & { policy: Record<string, unknown>; instances: { id: string; devices: unknown[] }[] };
-  raw.policy = { ...raw.policy, repairDeadline: '25s', mismatchWindow: '5s', reconnectDeadline: '60s' };
+  // Approval rules as a real team sets them: a list of approvers, four-eyes (the default).
+  raw.policy = { ...raw.policy, repairDeadline: '25s', mismatchWindow: '5s', reconnectDeadline: '60s', approvals: { approvers: ['alice', 'carol'] } };
   raw.instances.find((i) => i.id === home.id)!.devices.push({ deviceId: client.deviceId, name: CLIENT, role: 'operator', scopes: OPERATOR_SCOPES });
   inventoryPath = join(info.dir, 'cluster-repair.yaml');
   await writeFile(inventoryPath, toYaml(raw));
@@ -140,7 +141,7 @@ describe('cause 1: a client that kept its old token after rotation, repaired end
     expect(table.out).toContain(`cause 1 (old token after rotation) on ${home.id}`);
     expect(table.out).toMatch(/verdict: cause 1/);
 
-    const started = await cli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--role', 'operator', '--by', 'test');
+    const started = await cli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--role', 'operator', '--by', 'carol');
     expect(started.code, started.out).toBe(0);
     const id = repairWorkflowId({ cluster: inventory.cluster }, home.id, client.deviceId);
     expect(started.out).toContain(id);
@@ -169,12 +170,30 @@ describe('cause 1: a client that kept its old token after rotation, repaired end
     // An invalid payload and an approval for another instance are recorded and ignored.
     await handle.signal(approveRepair, { instance: home.id, approver: '' });
     await handle.signal(approveRepair, { instance: other.id, approver: 'bob' });
+    // The approval rules hold for repairs: an outsider and the repair's own starter are refused at once
+    // (the starter's Update) or recorded and ignored (the Web UI's signal); the repair keeps waiting.
+    const outsider = await cli('approve-repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--approver', 'mallory');
+    expect(outsider.code, outsider.out).toBe(1);
+    expect(outsider.out).toContain('mallory is not an allowed approver (policy.approvals.approvers: alice, carol). Nothing was changed.');
+    const self = await cli('approve-repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--approver', 'carol');
+    expect(self.code, self.out).toBe(1);
+    expect(self.out).toContain('four-eyes: carol started this repair and cannot approve it');
+    await handle.signal(approveRepair, { instance: home.id, approver: 'mallory' });
+    const still = await handle.query(repairProgressQuery);
+    expect(still.phase).toBe('AwaitingApproval');
+    expect(still.startedBy).toBe('carol');
+    const stillPending = (await oc.devicesList(gatewayAccess(home), { timeoutMs: 60_000 })).pending.filter((p) => p.deviceId === client.deviceId);
+    expect(stillPending.map((p) => p.requestId)).toContain(waiting.request!.requestId);
     const approved = await cli('approve-repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--approver', 'alice', '--comment', 'client re-provisioned');
     expect(approved.code, approved.out).toBe(0);
     const result = (await handle.result()) as EmergencyRepairResult;
     expect(result.outcome).toBe('repaired');
     expect(result.decision).toMatchObject({ kind: 'approve', approver: 'alice' });
-    expect(result.ignored.map((x) => x.reason)).toEqual([expect.stringContaining('approver'), expect.stringContaining(`not on ${other.id}`)]);
+    expect(result.ignored.map((x) => x.reason)).toEqual([
+      expect.stringContaining('approver'),
+      expect.stringContaining(`not on ${other.id}`),
+      'mallory is not an allowed approver (policy.approvals.approvers: alice, carol)',
+    ]);
     await saveHistories(info, 'repaired', [id]);
 
     // What the operator checks: paired with its role and scopes, connected, the client up.

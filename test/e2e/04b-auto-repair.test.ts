@@ -111,7 +111,8 @@ it('repairs a rotated device that did not come back, by itself, after a human ap
 
   const id = rolloutWorkflowId(CLUSTER);
   const repairId = `${id}/${instance.id}/repair/${identity.deviceId}`;
-  const started = await cli('start', '--inventory', file, '--target', running, '--by', 'auto-repair-test');
+  // The version it runs: --force, or the finished instance would be left alone.
+  const started = await cli('start', '--inventory', file, '--target', running, '--by', 'auto-repair-test', '--force');
   expect(started.code, started.out).toBe(0);
   try {
     await pollUntil('the instance to wait for approval', async () => ((await w.client.workflow.getHandle(id).query(progressQuery)).instances[0]?.phase === 'AwaitingApproval' ? true : undefined), 8 * 60_000);

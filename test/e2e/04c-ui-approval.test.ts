@@ -62,7 +62,7 @@ it('approves a waiting instance with "Send a Signal" in the Web UI; it rejoins H
   const lbServer = () => serverState(info.haproxy.socket, info.haproxy.backend, instance.lbServer);
 
   const lines: string[] = [];
-  expect(await starter(['start', '--inventory', file, '--target', info.fromVersion, '--by', 'ui-test-starter'], (s) => lines.push(s)), lines.join('\n')).toBe(0);
+  expect(await starter(['start', '--inventory', file, '--target', info.fromVersion, '--by', 'ui-test-starter', '--force'], (s) => lines.push(s)), lines.join('\n')).toBe(0);
   try {
     await waitForInstancePhase(w.client, id, instance.id, 'AwaitingApproval', 8 * 60_000);
     expect((await lbServer()).admin).toBe('drain');

@@ -5,17 +5,24 @@
  *      comes back and `decide retry` drains;
  *   2. the worker SIGKILLed (its whole process group) during the drain wait and during the npm install,
  *      a new worker started each time;
- *   3. a restart command that fails (the gateway does not come back on the new release) → the instance
- *      stays drained, the operator is asked; the worker is killed while it waits; `decide rollback`;
- *   4. the Temporal dev server restarted (same SQLite file) during the rollback's install;
- *   5. the worker killed during the restart, during the token rotation, during the approval wait, and
+ *   3. a restart step that fails after the new release started (and migrated the state to its newer
+ *      schema, which the old release refuses) → the instance stays drained, the operator is asked; the
+ *      worker is killed while it waits;
+ *   4. `decide rollback` while the backup taken before the update is missing → the rollback fails at its
+ *      backup check, nothing is stopped or moved, the migrated state is still in place; the archive comes
+ *      back and `decide retry` restores it: stop, restore (the migrated state moved aside, kept),
+ *      reinstall, the old release's database preflight says exact, doctor, start;
+ *   5. the Temporal dev server restarted (same SQLite file) during the rollback's install;
+ *   6. the worker killed during the start, during the token rotation, during the approval wait, and
  *      right after the approval (the rejoin);
  * and asserts the end an operator checks: the rollout completed (partial: rolled back), the instance
- * healthy, in traffic, on the version it ran before, the rotated node host connected, every decision
- * recorded with who sent it, and HAProxy never showing more than one server out of traffic.
+ * healthy, in traffic, on the version it ran before and on its pre-upgrade state, the rotated node host
+ * paired and connected, no device token mismatch, every decision recorded with who sent it, and HAProxy
+ * never showing more than one server out of traffic.
  * Rolled back to the from-release, the bed stays as 05-rollout expects it.
  */
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -108,8 +115,12 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
       instances: [
         {
           ...instance,
-          // The instance's restart, refused while the flag file exists (a gateway that does not come back).
-          restart: ['sh', '-c', 'if [ -e "$0" ]; then echo "injected fault: $0 exists, restart refused" >&2; exit 1; fi; exec "$@"', restartFlag, ...instance.restart!],
+          // The instance's restart, failed while the flag file exists: it restarts (the new release starts
+          // and migrates the state), then reports failure, like a check that fails after the start.
+          restart: ['sh', '-c', 'if [ -e "$0" ]; then "$@"; echo "injected fault: $0 exists, restart reported as failed" >&2; exit 1; fi; exec "$@"', restartFlag, ...instance.restart!],
+          // Stop and start for the rollback from the backup (the restart above is not a plain supervisorctl one).
+          stop: instance.restart!.map((a) => (a === 'restart' ? 'stop' : a)),
+          start: instance.restart!.map((a) => (a === 'restart' ? 'start' : a)),
         },
       ],
       policy: {
@@ -160,24 +171,45 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     await sleep(3000); // npm is running now
     await replaceWorker('during the npm install');
 
-    // 3. The restart command fails: the instance stays drained and the operator is asked.
+    // 3. The restart step fails after the new release started: the instance stays drained and the operator is asked.
     const restartFailure = await instanceWhen(handle, instance.id, 'the restart to fail after its retries', (s) => s.phase === 'Failed', 10 * 60_000);
     expect(restartFailure.failure?.step).toBe('restart');
     expect(restartFailure.failure?.message).toContain('injected fault');
     expect((await showStat(info.haproxy.socket)).find((r) => r.server === instance.lbServer)?.status).toMatch(/DRAIN/);
+    const backup = restartFailure.backup;
+    expect(backup && !('skipped' in backup) ? backup : undefined).toMatchObject({ version: info.fromVersion, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const archive = (backup as { path: string }).path;
+    expect(existsSync(archive)).toBe(true);
+    // The new release runs on the state now (migrated to its schema): reinstalling the old one alone cannot go back.
+    const migrated = await waitUntil('the new release to serve on the migrated state', async () => {
+      const st = await oc.gatewayStatus(instance.gateway, { timeoutMs: 60_000 }).catch(() => undefined);
+      return st?.healthy && st.version === info.targetVersion ? st : undefined;
+    }, 3 * 60_000, 2000);
+    note(`failed after the start; ${migrated.version} serves on the migrated state`);
     await replaceWorker('while the rollout waits for a decision');
     await rm(restartFlag);
+
+    // 4. A rollback whose backup is gone fails before it stops or moves anything; with the archive back, retry restores it.
+    await rename(archive, `${archive}.away`);
     const rollback = await cli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'rollback', '--by', 'alice', '--comment', 'gateway did not come back');
     expect(rollback.code, rollback.out).toBe(0);
+    const missing = await instanceWhen(handle, instance.id, 'the rollback to fail without its backup', (s) => s.phase === 'Failed' && !!s.failure?.step.startsWith('check backup'), 5 * 60_000);
+    expect(missing.failure?.message).toContain(archive);
+    expect(missing.failure?.message).toContain('nothing was stopped or moved');
+    expect(await oc.gatewayStatus(instance.gateway, { timeoutMs: 60_000 })).toMatchObject({ healthy: true, version: info.targetVersion });
+    note('rollback refused: backup missing, migrated state untouched');
+    await rename(`${archive}.away`, archive);
+    const retryRestore = await cli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'retry', '--by', 'alice', '--comment', 'archive is back');
+    expect(retryRestore.code, retryRestore.out).toBe(0);
 
-    // 4. The Temporal server restarts during the rollback's install (its SQLite file keeps everything).
+    // 5. The Temporal server restarts during the rollback's install (its SQLite file keeps everything).
     await activityRunning(child, 'installVersion');
     await new Supervisor(info.dir).ctl('restart', 'temporal');
     note('Temporal dev server restarted');
 
-    // 5. Worker killed during the restart, the rotation, the approval wait, and right after the approval.
-    await activityRunning(child, 'restartGateway', 10 * 60_000);
-    await replaceWorker('during the restart');
+    // 6. Worker killed during the start, the rotation, the approval wait, and right after the approval.
+    await activityRunning(child, 'startGateway', 10 * 60_000);
+    await replaceWorker('during the start');
     // A rotation takes about a second: kill as soon as the instance enters the step (its phase is
     // reported before the rotate activity is scheduled), so the kill lands before or during the call.
     await instanceWhen(handle, instance.id, 'the rotation step', (s) => s.phase === 'RotatingTokens' || s.phase === 'AwaitingApproval', 10 * 60_000);
@@ -194,8 +226,16 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     expect(report.outcome).toBe('partial');
     const slot = report.instances.find((i) => i.instance === instance.id)!;
     expect(slot).toMatchObject({ phase: 'Done', versionBefore: info.fromVersion, versionAfter: info.fromVersion });
-    expect(slot.decisions?.map((d) => [d.decision, d.by])).toEqual([['retry', 'alice'], ['rollback', 'alice']]);
+    expect(slot.decisions?.map((d) => [d.decision, d.by])).toEqual([['retry', 'alice'], ['rollback', 'alice'], ['retry', 'alice']]);
     expect(slot.decision).toMatchObject({ kind: 'approve', approver: 'alice' });
+    const ran = (name: RegExp) => slot.steps.filter((s) => name.test(s.step) && s.status === 'ok');
+    expect(ran(/^restore backup /)).toHaveLength(1);
+    expect(ran(new RegExp(`^check restored databases with ${info.fromVersion.replaceAll('.', '\\.')}$`))[0]?.detail).toMatch(/databases exact/);
+    const movedAside = /kept at (\S+)$/.exec(ran(/^restore backup /)[0]!.detail ?? '')?.[1];
+    expect(movedAside && existsSync(movedAside), `migrated state kept: ${movedAside}`).toBe(true);
+    for (const step of slot.steps.filter((s) => /^(backup|check backup|stop gateway|restore backup|check restored|start gateway)/.test(s.step) && s.status === 'ok')) {
+      note(`${step.step}: ${Math.round((Date.parse(step.endedAt!) - Date.parse(step.startedAt)) / 100) / 10} s`);
+    }
     await saveHistories(info, 'faults', [id, child]);
   } finally {
     await sampler.stop();
@@ -213,6 +253,12 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
   expect(status).toMatchObject({ healthy: true, version: info.fromVersion });
   const back = await waitUntil('node-1 connected to its home gateway', async () => (await oc.devicesList(instance.gateway, { timeoutMs: 60_000 })).paired.find((d) => d.deviceId === device.deviceId)?.connected, 120_000, 2000);
   expect(back).toBe(true);
+  // Its devices are still paired on the restored state, and no client meets a device token mismatch.
+  const paired = (await oc.devicesList(instance.gateway, { timeoutMs: 60_000 })).paired.map((d) => d.deviceId);
+  for (const d of instance.devices) expect(paired, d.name).toContain(d.deviceId);
+  const windowStart = Date.now();
+  await sleep(10_000);
+  expect((await oc.countTokenMismatches(instance.gateway, { sinceMs: windowStart }, { timeoutMs: 60_000 })).count).toBe(0);
   expect(sampler.maxDrained()).toBeLessThanOrEqual(1);
   expect(new Set(sampler.samples.flatMap((s) => s.drained))).toEqual(new Set([instance.lbServer]));
 }, 30 * 60_000);

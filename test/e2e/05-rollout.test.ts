@@ -119,7 +119,7 @@ describe('approval timeout and rejection', () => {
     const first = inventory.instances[0]!.id;
     const second = inventory.instances[1]!.id;
 
-    const started = await cli('start', '--inventory', file, '--target', info.fromVersion, '--by', 'test');
+    const started = await cli('start', '--inventory', file, '--target', info.fromVersion, '--by', 'test', '--force');
     expect(started.code, started.out).toBe(0);
     const id = rolloutWorkflowId(inventory.cluster);
     try {
@@ -267,6 +267,34 @@ describe('full rollout with approvals', () => {
     }
     expect(opClient.connected).toBe(true);
   }, 20 * 60_000); // three real updates; slower when the machine is busy
+});
+
+describe('a rerun right after the full rollout', () => {
+  it('leaves every instance alone: plan says so, none leaves traffic, no token is rotated', async () => {
+    const tokens = (l: Awaited<ReturnType<typeof oc.devicesList>>[]) => l.map((x) => x.paired.map((d) => d.tokens.map((t) => t.rotatedAtMs ?? t.createdAtMs)));
+    const before = await Promise.all(info.gateways.map((g) => oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 })));
+    const plan = await cli('plan', '--inventory', info.inventoryPath, '--target', info.targetVersion);
+    expect(plan.code, plan.out).toBe(0);
+    for (const g of info.gateways) expect(plan.out).toContain(`${g.id}:\n  left alone: already runs ${info.targetVersion}, healthy and in traffic`);
+    const sampler = haproxySampler(info);
+    const id = rolloutWorkflowId(inventory.cluster);
+    try {
+      const started = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion, '--by', 'test', '--wait');
+      expect(started.code, started.out).toBe(0);
+      expect(started.out).toContain('rollout ended: done');
+    } finally {
+      await sampler.stop();
+    }
+    const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
+    for (const i of report.instances) {
+      expect(i, i.instance).toMatchObject({ alreadyOnTarget: true, phase: 'Done', versionBefore: info.targetVersion, versionAfter: info.targetVersion });
+      expect(i.steps.map((s) => s.step)).not.toContain('drain');
+    }
+    expect(sampler.samples.length).toBeGreaterThan(5);
+    expect(sampler.maxDrained()).toBe(0);
+    const after = await Promise.all(info.gateways.map((g) => oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 })));
+    expect(tokens(after)).toEqual(tokens(before));
+  });
 });
 
 describe('secrets', () => {

@@ -15,6 +15,10 @@ export interface FakeInstance {
   /** What was installed and will run after the next restart. */
   installed: string;
   lb: 'ready' | 'drain';
+  /** The release whose schema the state has: a release refuses a state migrated by a newer one (exit 78). */
+  stateOf: string;
+  /** Whether the gateway process runs. */
+  running: boolean;
 }
 
 export class FakeCluster {
@@ -30,14 +34,31 @@ export class FakeCluster {
   readonly restartedInTraffic: string[] = [];
   /** The most servers out of traffic at any moment. */
   maxDrained = 0;
+  /** Backups taken, by path; a path missing here (removed) fails the restore. */
+  readonly backups = new Map<string, { instance: string; stateOf: string }>();
+  /** States moved aside by restores (kept, never deleted): `instance stateOf`. */
+  readonly movedAside: string[] = [];
 
   constructor(ids: string[], version: string) {
-    for (const id of ids) this.instances.set(id, { version, installed: version, lb: 'ready' });
+    for (const id of ids) this.instances.set(id, { version, installed: version, lb: 'ready', stateOf: version, running: true });
   }
 
   /** The next `times` calls of `activity` for `instance` fail. */
   failNext(activity: string, instance: string, message: string, times = 1): void {
     this.failures.push({ activity, instance, times, message });
+  }
+
+  /** Puts `instance` on `version` already (as after an earlier rollout). */
+  onVersion(instance: string, version: string): void {
+    Object.assign(this.instances.get(instance)!, { version, installed: version, stateOf: version });
+  }
+
+  /** Starts the installed release on the state, as a gateway would: it migrates an older state and refuses a newer one. */
+  private boot(s: FakeInstance): void {
+    if (s.stateOf > s.installed) throw ApplicationFailure.nonRetryable(`${s.installed} refuses the state: database schema(s) are newer than this build (exit 78)`, 'CheckFailedError');
+    s.version = s.installed;
+    s.stateOf = s.installed;
+    s.running = true;
   }
 
   /** Servers out of traffic now. */
@@ -94,7 +115,7 @@ export class FakeCluster {
         const s = await this.enter('restartGateway', id(t), expectVersion);
         if (s.lb === 'ready') this.restartedInTraffic.push(id(t));
         const before = status(s);
-        s.version = s.installed;
+        this.boot(s);
         if (expectVersion && s.version !== expectVersion) throw ApplicationFailure.nonRetryable(`runs ${s.version}, expected ${expectVersion}`, 'CheckFailedError');
         return { command: 'restart', before, after: status(s), downMs: 1 };
       },
@@ -110,6 +131,47 @@ export class FakeCluster {
       lbState: async (_lb: unknown, s: string) => {
         const st = await this.enter('lbState', server(s));
         return { admin: st.lb, status: st.lb === 'ready' ? 'UP' : 'DRAIN', sessions: 0 };
+      },
+      confirmRoleRevoked: async (t: { instance: Instance }) => (await this.enter('confirmRoleRevoked', id(t)), { revoked: true }),
+      pairingRequestsSince: async (t: { instance: Instance }, d: { scopes: string[] }) => (await this.enter('pairingRequestsSince', id(t)), { matching: [{ requestId: 'req-00000001', scopes: d.scopes }], other: [] }),
+      checkDeviceRepaired: async (t: { instance: Instance }, d: { scopes: string[] }) => (await this.enter('checkDeviceRepaired', id(t)), { problems: [], samples: [], scopes: d.scopes }),
+      createBackup: async (t: { instance: Instance }, running: string) => {
+        const s = await this.enter('createBackup', id(t), running);
+        const path = `/backups/${id(t)}/openclaw-backup-${id(t)}-${running}-${this.backups.size + 1}.tar.gz`;
+        this.backups.set(path, { instance: id(t), stateOf: s.stateOf });
+        return { path, sha256: 'a'.repeat(64), bytes: 4_194_304, createdAt: new Date().toISOString(), version: running };
+      },
+      checkBackupArchive: async (t: { instance: Instance }, b: { path: string; sha256: string; bytes: number }) => {
+        await this.enter('checkBackupArchive', id(t), b.path);
+        if (!this.backups.has(b.path)) throw ApplicationFailure.nonRetryable(`the backup archive ${b.path} is missing; nothing was stopped or moved: the migrated state is untouched`, 'ConfigurationError');
+        return { path: b.path, sha256: b.sha256, bytes: b.bytes };
+      },
+      stopGateway: async (t: { instance: Instance }) => {
+        const s = await this.enter('stopGateway', id(t));
+        if (s.lb === 'ready') this.restartedInTraffic.push(id(t));
+        s.running = false;
+        return { command: 'stop', durationMs: 1 };
+      },
+      restoreBackup: async (t: { instance: Instance }, b: { path: string }) => {
+        const s = await this.enter('restoreBackup', id(t), b.path);
+        const backup = this.backups.get(b.path);
+        if (!backup) throw ApplicationFailure.nonRetryable(`the backup archive ${b.path} is missing; nothing was moved: the migrated state is untouched`, 'ConfigurationError');
+        if (s.running) throw ApplicationFailure.nonRetryable('the gateway still runs', 'CheckFailedError');
+        this.movedAside.push(`${id(t)} ${s.stateOf}`);
+        s.stateOf = backup.stateOf;
+        return { movedAsideTo: `/state.migrated-${this.movedAside.length}`, restoredFrom: b.path };
+      },
+      checkRestoredDatabases: async (t: { instance: Instance }) => {
+        const s = await this.enter('checkRestoredDatabases', id(t));
+        const status = s.stateOf === s.installed ? 'exact' : s.stateOf > s.installed ? 'incompatible' : 'migration-required';
+        return { databases: [{ path: 'state/openclaw.sqlite', status }], allExact: status === 'exact' };
+      },
+      startGateway: async (t: { instance: Instance }, expectVersion: string) => {
+        const s = await this.enter('startGateway', id(t), expectVersion);
+        if (s.lb === 'ready') this.restartedInTraffic.push(id(t));
+        this.boot(s);
+        if (s.version !== expectVersion) throw ApplicationFailure.nonRetryable(`runs ${s.version}, expected ${expectVersion}`, 'CheckFailedError');
+        return { command: 'start', version: s.version };
       },
       lbWaitDrained: async (_lb: unknown, s: string) => (await this.enter('lbWaitDrained', server(s)), { drained: true, sessions: 0, waitedMs: 1 }),
     };

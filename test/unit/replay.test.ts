@@ -31,6 +31,18 @@ describe('replaying recorded histories', () => {
     expect(files).toEqual(expect.arrayContaining(['rollback-after-rejoin--rollout-ambiguous.json', 'rollback-after-rejoin--rollout-ambiguous_gw-1.json']));
   });
 
+  it('has recorded histories of the safety net: rollback from the backup, a restore without its backup, an instance left alone (test/unit/rollout-decisions.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'rollback-from-backup--rollout-restore.json',
+        'rollback-from-backup--rollout-restore_gw-1.json',
+        'restore-missing-backup--rollout-restore-missing_gw-1.json',
+        'already-on-target--rollout-rerun.json',
+        'already-on-target--rollout-rerun_gw-1.json',
+      ]),
+    );
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string });

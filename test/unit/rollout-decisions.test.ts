@@ -17,6 +17,7 @@ import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/search-attributes.js';
 import { workflowsPath } from '../../src/worker.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import {
+  abortReason,
   approveRejoinUpdate,
   decideFailure,
   decideFailureUpdate,
@@ -45,10 +46,13 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-function inventory(cluster: string, ids: string[], policy: Record<string, unknown> = {}) {
+/** A load balancer the stubs answer for (lbState says ready or drain), like HAProxy's admin state. */
+const SAYS_ADMIN_STATE = { type: 'command', drain: ['lb', 'drain'], ready: ['lb', 'ready'], sessions: ['lb', 'sessions'] };
+
+function inventory(cluster: string, ids: string[], policy: Record<string, unknown> = {}, loadBalancer: Record<string, unknown> = { type: 'none' }) {
   return Inventory.parse({
     cluster,
-    loadBalancer: { type: 'none' },
+    loadBalancer,
     temporal: { taskQueue: `q-${cluster}` },
     instances: ids.map((id) => ({
       id,
@@ -62,8 +66,8 @@ function inventory(cluster: string, ids: string[], policy: Record<string, unknow
 }
 
 /** Starts a rollout of a fake cluster with a worker on its own queue; returns handles and a stop(). */
-async function rollout(cluster: string, ids: string[], policy: Record<string, unknown> = {}, prepare?: (fake: FakeCluster) => void) {
-  const inv = inventory(cluster, ids, policy);
+async function rollout(cluster: string, ids: string[], policy: Record<string, unknown> = {}, prepare?: (fake: FakeCluster) => void, opts: { force?: boolean; loadBalancer?: Record<string, unknown> } = {}) {
+  const inv = inventory(cluster, ids, policy, opts.loadBalancer);
   const fake = new FakeCluster(ids, FROM);
   prepare?.(fake);
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: inv.temporal.taskQueue, workflowBundle: bundle, activities: fake.activities() });
@@ -71,7 +75,7 @@ async function rollout(cluster: string, ids: string[], policy: Record<string, un
   const handle = await env.client.workflow.start('clusterRollout', {
     taskQueue: inv.temporal.taskQueue,
     workflowId: `rollout-${cluster}`,
-    args: [{ inventory: inv, targetVersion: TARGET, startedBy: 'carol', searchAttributes: true }],
+    args: [{ inventory: inv, targetVersion: TARGET, startedBy: 'carol', searchAttributes: true, ...(opts.force ? { force: true } : {}) }],
   });
   return {
     fake,
@@ -143,7 +147,7 @@ describe('a step that fails after its retries', () => {
     }
   });
 
-  it('rollback reinstalls the version it ran before, verifies it, and rejoins only after approval', async () => {
+  it('rollback restores the backup, reinstalls the version it ran before, verifies it, and rejoins only after approval', async () => {
     const r = await rollout('rollback', ['gw-1', 'gw-2'], {}, (f) => f.failNext('restartGateway', 'gw-1', 'gateway did not come back'));
     try {
       await inPhase(r.handle, 'gw-1', 'Failed');
@@ -154,7 +158,7 @@ describe('a step that fails after its retries', () => {
       await approve(r.handle, 'gw-2');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('partial');
-      expect(r.fake.calls).toEqual(expect.arrayContaining([`installVersion gw-1 ${FROM}`, `restartGateway gw-1 ${FROM}`]));
+      expect(r.fake.calls).toEqual(expect.arrayContaining([`installVersion gw-1 ${FROM}`, `startGateway gw-1 ${FROM}`]));
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'ready' });
       expect(r.fake.instances.get('gw-2')).toMatchObject({ version: TARGET, lb: 'ready' });
       expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ versionBefore: FROM, versionAfter: FROM, decision: { kind: 'approve', approver: 'alice' } });
@@ -225,7 +229,7 @@ describe('refused connects after rejoin', () => {
       await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
       const after = r.fake.calls.slice(failedAt);
       expect(after.indexOf('lbDrain gw-1')).toBeGreaterThanOrEqual(0);
-      expect(after.indexOf('lbDrain gw-1')).toBeLessThan(after.indexOf(`restartGateway gw-1 ${FROM}`));
+      expect(after.indexOf('lbDrain gw-1')).toBeLessThan(after.indexOf('stopGateway gw-1'));
       expect(r.fake.restartedInTraffic).toEqual([]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'drain' });
       // The approval it first rejoined with was for the target version: the rolled-back one needs its own.
@@ -242,6 +246,110 @@ describe('refused connects after rejoin', () => {
       await saveHistories('rollback-after-rejoin', ['rollout-ambiguous', 'rollout-ambiguous/gw-1']);
     } finally {
       await r.stop();
+    }
+  });
+});
+
+describe('rollback from the verified backup', () => {
+  it('after the new release started and migrated the state: stop, restore, reinstall, exact databases, start, rotate again, approval', async () => {
+    const r = await rollout('restore', ['gw-1', 'gw-2'], {}, (f) => f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'));
+    try {
+      const p = await inPhase(r.handle, 'gw-1', 'Failed');
+      const slot = p.instances.find((i) => i.instance === 'gw-1')!;
+      expect(slot.backup).toMatchObject({ version: FROM, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), path: expect.stringContaining('gw-1') });
+      const order = r.fake.calls.filter((c) => c.includes('gw-1')).map((c) => c.split(' ')[0]);
+      expect(order.indexOf('createBackup')).toBeGreaterThan(order.indexOf('lbWaitDrained'));
+      expect(order.indexOf('createBackup')).toBeLessThan(order.indexOf('installVersion'));
+      // The new release ran on the state: the old one would refuse it now.
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, stateOf: TARGET, lb: 'drain' });
+
+      const failedAt = r.fake.calls.length;
+      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }] });
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      const rollback = r.fake.calls.slice(failedAt).filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]);
+      expect(rollback).toEqual(['checkBackupArchive', 'stopGateway', 'restoreBackup', 'installVersion', 'checkRestoredDatabases', 'runDoctor', 'startGateway', 'gatewayStatus', 'probeChannels', 'rotateDeviceToken']);
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, stateOf: FROM, lb: 'drain', running: true });
+      expect(r.fake.movedAside).toEqual([`gw-1 ${TARGET}`]); // kept, never deleted
+      expect(r.fake.restartedInTraffic).toEqual([]);
+      await approve(r.handle, 'gw-1');
+      await approve(r.handle, 'gw-2');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('partial');
+      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ outcome: 'rolled-back', versionAfter: FROM });
+      expect(report.instances.find((i) => i.instance === 'gw-1')?.steps.map((s) => s.step)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^restore backup openclaw-backup-gw-1-/), `check restored databases with ${FROM}`, 'start gateway (rollback)']),
+      );
+      expect(r.fake.instances.get('gw-2')).toMatchObject({ version: TARGET, lb: 'ready' });
+      await saveHistories('rollback-from-backup', ['rollout-restore', 'rollout-restore/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('whose backup is gone fails before it stops or moves anything, and waits for a decision', async () => {
+    const r = await rollout('restore-missing', ['gw-1', 'gw-2'], {}, (f) => f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'));
+    try {
+      await inPhase(r.handle, 'gw-1', 'Failed');
+      r.fake.backups.clear();
+      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }] });
+      const p = await waitFor(r.handle, 'the rollback to fail', (x) => x.instances.find((i) => i.instance === 'gw-1')?.failure?.step.startsWith('check backup') === true);
+      expect(p.instances.find((i) => i.instance === 'gw-1')?.failure?.message).toContain('is missing; nothing was stopped or moved: the migrated state is untouched');
+      expect(r.fake.movedAside).toEqual([]);
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ stateOf: TARGET, version: TARGET, running: true, lb: 'drain' });
+      expect(r.fake.calls.filter((c) => /^(stopGateway|restoreBackup) /.test(c))).toEqual([]);
+      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'abort', by: 'alice' }] });
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('aborted');
+      expect(r.fake.drained()).toEqual(['gw-1']);
+      await saveHistories('restore-missing-backup', ['rollout-restore-missing', 'rollout-restore-missing/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
+describe('reruns', () => {
+  it('leave an instance that already runs the target, healthy and in traffic, alone', async () => {
+    const r = await rollout('rerun', ['gw-1', 'gw-2'], {}, (f) => f.onVersion('gw-1', TARGET), { loadBalancer: SAYS_ADMIN_STATE });
+    try {
+      await approve(r.handle, 'gw-2');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('done');
+      const gw1 = report.instances.find((i) => i.instance === 'gw-1')!;
+      expect(gw1).toMatchObject({ outcome: 'already-on-target', alreadyOnTarget: true, phase: 'Done', versionBefore: TARGET, versionAfter: TARGET });
+      expect(gw1.steps.map((s) => [s.step, s.status])).toEqual([['read version before', 'ok'], ['check whether already on target', 'ok'], ['already on target', 'skipped']]);
+      expect(r.fake.calls.filter((c) => /^(lbDrain|createBackup|installVersion|restartGateway|rotateDeviceToken|runReconnectHook) gw-1/.test(c))).toEqual([]);
+      expect(r.fake.calls).toContain('installVersion gw-2 2026.9.6');
+      await saveHistories('already-on-target', ['rollout-rerun', 'rollout-rerun/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('roll out again an instance on the target that was left drained, and --force redoes a finished one', async () => {
+    const r = await rollout('rerun-drained', ['gw-1', 'gw-2'], {}, (f) => {
+      f.onVersion('gw-1', TARGET);
+      f.instances.get('gw-1')!.lb = 'drain';
+      f.onVersion('gw-2', TARGET);
+    }, { loadBalancer: SAYS_ADMIN_STATE, force: false });
+    try {
+      await approve(r.handle, 'gw-1');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ outcome: 'done' });
+      expect(report.instances.find((i) => i.instance === 'gw-1')?.steps[1]?.detail).toContain('gw-1 is drain in the load balancer, not in traffic');
+      expect(report.instances.find((i) => i.instance === 'gw-2')).toMatchObject({ outcome: 'already-on-target' });
+      expect(r.fake.instances.get('gw-1')?.lb).toBe('ready');
+    } finally {
+      await r.stop();
+    }
+    const forced = await rollout('rerun-forced', ['gw-1'], {}, (f) => f.onVersion('gw-1', TARGET), { loadBalancer: SAYS_ADMIN_STATE, force: true });
+    try {
+      await approve(forced.handle, 'gw-1');
+      const report = (await forced.handle.result()) as ClusterRolloutReport;
+      expect(report.instances[0]).toMatchObject({ outcome: 'done' });
+      expect(forced.fake.calls).toEqual(expect.arrayContaining(['lbDrain gw-1', `installVersion gw-1 ${TARGET}`, 'rotateDeviceToken gw-1 device-of-gw-1']));
+    } finally {
+      await forced.stop();
     }
   });
 });
@@ -290,9 +398,14 @@ describe('cancellation (starter abort)', () => {
     try {
       await inPhase(r.handle, 'gw-1', 'Updating');
       await waitFor(r.handle, 'the install to start', () => r.fake.calls.includes(`installVersion gw-1 ${TARGET}`));
+      // What `abort --by bob --reason ...` sends: the reason first (recorded), then the cancellation.
+      await r.handle.signal(abortReason, { by: 'bob', reason: '' });
+      await r.handle.signal(abortReason, { by: 'bob', reason: 'the maintenance window closed' });
       await r.handle.cancel();
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('aborted');
+      expect(report.stoppedBecause).toBe('aborted by bob: the maintenance window closed');
+      expect(report.ignored.map((i) => [i.signal, i.reason])).toEqual([['abortReason', 'invalid payload: reason: expected why the rollout is aborted']]);
       expect(r.fake.drained()).toEqual(['gw-1']);
       expect(report.needsAttention).toEqual([{ instance: 'gw-1', why: expect.stringContaining('cancelled after changes') }]);
       expect(r.fake.calls.filter((c) => c.startsWith('lbReady gw-1'))).toEqual([]);

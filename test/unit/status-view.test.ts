@@ -44,6 +44,10 @@ describe('progressTable', () => {
     expect(row('gw-1')).toMatch(/Done .* 0 .*verify after rejoin: ok\s+approved by alice$/);
     expect(row('gw-3')).toMatch(/Draining\s+\? → \?\s+draining\s+-\s+worker: wait for sessions to drain$/);
   });
+  it('says when an instance was left alone because it already ran the target', () => {
+    const alone = slot({ phase: 'Done', versionBefore: '2026.9.6', versionAfter: '2026.9.6', alreadyOnTarget: true, steps: [{ step: 'already on target', status: 'skipped', startedAt: 't' }] });
+    expect(waitingFor(alone, {})).toBe('nothing: already on target, left alone (start --force redoes it)');
+  });
   it('without an approver list anyone may approve; without four-eyes the starter too', () => {
     expect(waitingFor(progress.instances[1]!, { approvals: { approvers: [], fourEyes: false }, startedBy: 'carol' })).toBe('approval by any operator');
   });
