@@ -626,7 +626,8 @@ export function parseBackupManifest(text: string): BackupManifest {
   const m = parseJson('backup manifest.json', { stdout: text, stderr: '', exitCode: 0 }, BackupManifestJson, 'a schema-version-1 backup manifest with archiveRoot and assets');
   for (const a of m.assets) {
     if (!a.archivePath.startsWith(`${m.archiveRoot}/`) || a.archivePath.split('/').includes('..') || !a.sourcePath.startsWith('/')) {
-      throw new UnexpectedOutputError('backup manifest.json', `assets inside ${m.archiveRoot}/ with absolute source paths`, quote(JSON.stringify(a), 500));
+      // The archive root is output too: quoted (and so redacted) like the rest, never spliced in raw.
+      throw new UnexpectedOutputError('backup manifest.json', `assets inside the archive root ${quote(m.archiveRoot, 200)}/ with absolute source paths`, quote(JSON.stringify(a), 500));
     }
   }
   return {

@@ -12,6 +12,10 @@ import {
   parseChannelsStatus,
   parseDevicesApprove,
   parseDevicesList,
+  parseBackupCreate,
+  parseBackupManifest,
+  parseBackupRestore,
+  parseDatabasePreflight,
   parseDevicesRevoke,
   parseDevicesRotate,
   parseDoctor,
@@ -231,6 +235,16 @@ const SUBJECTS: Subject[] = [
   { name: 'parseDoctor', fixtures: ['doctor.warnings.json'], stderrs: [], run: (o) => parseDoctor(o) },
   { name: 'parseUpdate', fixtures: ['update.dry-run.json', 'update-status.package.json'], stderrs: [], run: (o) => parseUpdate(o) },
   { name: 'parseRestart', fixtures: ['gateway-restart.in-process.json'], stderrs: [], run: (o) => parseRestart(o) },
+  // Rollback from a backup: the archive's creation, its manifest, its restore, and the database preflight.
+  { name: 'parseBackupCreate', fixtures: ['backup-create.json', 'backup-create.exists.json', 'backup-create.dry-run.json'], stderrs: [fixture('backup-create.inside-state.stderr.txt')], run: (o, rng) => parseBackupCreate(o, { dryRun: rng.bool(0.3) }) },
+  { name: 'parseBackupManifest', fixtures: ['backup-manifest.json'], stderrs: [], run: (o) => parseBackupManifest(o.stdout) },
+  { name: 'parseBackupRestore', fixtures: ['backup-restore.json', 'backup-restore.missing-archive.json', 'backup-restore.non-empty-target.json'], stderrs: [], run: (o) => parseBackupRestore(o) },
+  {
+    name: 'parseDatabasePreflight',
+    fixtures: ['database-preflight.exact.json', 'database-preflight.incompatible.json', 'database-preflight.migration-required.json', 'database-preflight.sidecars.json', 'database-preflight-agent.not-agent.json'],
+    stderrs: [],
+    run: (o) => parseDatabasePreflight(o),
+  },
   {
     name: 'parseLogs + countMismatches',
     fixtures: ['logs.mismatch.ndjson', 'logs.startup.ndjson'],
