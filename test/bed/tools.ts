@@ -20,6 +20,8 @@ export const versions = readVersions() as {
   TEMPORAL_SERVER_VERSION: string;
   OPENCLAW_FROM_VERSION: string;
   OPENCLAW_TARGET_VERSION: string;
+  /** The older release of the jump path (installed by `setup.sh --with-tls-server`, i.e. for the tests). */
+  OPENCLAW_JUMP_FROM_VERSION: string;
 };
 
 function firstExisting(what: string, candidates: (string | undefined)[], fix: string): string {
@@ -70,7 +72,9 @@ export function openclawTemplate(version: string): string {
   return firstExisting(
     `openclaw ${version}`,
     [join(toolsDir, 'openclaw', version, 'lib/node_modules/openclaw/package.json')],
-    'Run `bash scripts/setup.sh` (installs the pinned openclaw releases into .tools/openclaw).',
+    version === versions.OPENCLAW_JUMP_FROM_VERSION
+      ? 'Run `bash scripts/setup.sh --with-tls-server` (the tests\' setup also installs the jump path\'s older release into .tools/openclaw).'
+      : 'Run `bash scripts/setup.sh` (installs the pinned openclaw releases into .tools/openclaw).',
   ).replace(/\/lib\/node_modules\/openclaw\/package\.json$/, '');
 }
 
