@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { ConfigurationError, TransientError } from '../errors.js';
 import { quote } from '../redact.js';
 import { childEnvironment } from './child-env.js';
+import { npmErrorSentence, outputTail } from './npm-errors.js';
 
 export interface HostCommand {
   /** How the message names it, e.g. "restart command" or "reconnect hook". */
@@ -19,6 +20,8 @@ export interface HostCommand {
   field: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The package it installs, so an npm error can name it ("no version 2026.99.9 of openclaw"). */
+  installs?: { pkg: string; version: string };
 }
 
 /** Runs it; resolves with its duration, throws TransientError (failed, timed out, cancelled) or ConfigurationError (cannot run). */
@@ -37,18 +40,29 @@ export async function runHostCommand(cmd: HostCommand): Promise<{ command: strin
     maxBuffer: 50_000_000,
   });
   if (r.isCanceled) throw new TransientError(`${cmd.what} \`${command}\` was cancelled.`);
-  if (r.timedOut) throw new TransientError(`${cmd.what} \`${command}\` did not finish within ${cmd.timeoutMs / 1000} s and was killed. Run it by hand:\n  ${command}`);
+  if (r.timedOut) {
+    throw new TransientError(`${cmd.what} \`${command}\` did not finish within ${cmd.timeoutMs / 1000} s and was killed. Its last output:\n${outputTail(str(r.stderr), str(r.stdout))}\nRun it by hand:\n  ${command}`);
+  }
   if (r.exitCode === undefined) {
     throw new ConfigurationError(`cannot run "${file}" on this host: ${quote(describeCause(r.cause, r.message ?? ''), 300)}. Fix ${cmd.field} in the inventory.`);
   }
   if (r.exitCode !== 0) {
-    throw new TransientError(
-      `${cmd.what} \`${command}\` exited with code ${r.exitCode}; expected ${cmd.expected}.\n` +
-        `It said:\n${quote(r.stderr || r.stdout, 1500)}\nRun it by hand:\n  ${command}`,
-    );
+    throw new TransientError(failureMessage(cmd, command, r.exitCode, str(r.stderr), str(r.stdout)));
   }
   return { command, durationMs: Date.now() - started };
 }
+
+/** The failure message of a command that exited with `exitCode`: what was expected, npm's code in words, what it said, how to rerun it. */
+export function failureMessage(cmd: Pick<HostCommand, 'what' | 'expected' | 'installs'>, command: string, exitCode: number, stderr: string, stdout: string): string {
+  const sentence = npmErrorSentence(stderr, stdout, cmd.installs);
+  return (
+    `${cmd.what} \`${command}\` exited with code ${exitCode}; expected ${cmd.expected}.\n` +
+    (sentence ? `${sentence}\n` : '') +
+    `It said:\n${outputTail(stderr, stdout)}\nRun it by hand:\n  ${command}`
+  );
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 /** A readable reason from execa's `cause` (an Error, or whatever the child threw). */
 function describeCause(cause: unknown, fallback: string): string {

@@ -7,8 +7,9 @@
 import { execa } from 'execa';
 import { ConfigurationError, TransientError } from '../errors.js';
 import type { GatewayAccess } from '../inventory.js';
-import { quote, redact } from '../redact.js';
+import { redact } from '../redact.js';
 import { childEnvironment } from './child-env.js';
+import { outputTail } from './npm-errors.js';
 import { resolveSecret } from './secrets.js';
 
 export interface CliRun {
@@ -112,13 +113,11 @@ export async function runCli(access: GatewayAccess, run: CliRun): Promise<CliRes
 
 /** A plain-words failure for a call that exited with an unexpected code. */
 export function describeFailure(result: CliResult, expected: string): string {
-  const detail = quote(result.stderr || result.stdout, 1500);
   return (
     `\`${result.byHand}\` exited with code ${result.exitCode} after ${seconds(result.durationMs)}; expected ${expected}.\n` +
-    (detail ? `It said:\n${indent(detail)}\n` : 'It printed nothing.\n') +
+    `It said:\n${outputTail(result.stderr, result.stdout)}\n` +
     `Run it by hand:\n  ${result.byHand}`
   );
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const indent = (s: string) => s.replace(/^/gm, '  ');

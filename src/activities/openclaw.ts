@@ -9,6 +9,7 @@ import { quote } from '../redact.js';
 import { describeFailure, runCli, type CliResult } from './openclaw-cli.js';
 import * as parse from './openclaw-parse.js';
 import { runHostCommand } from './host-command.js';
+import { outputTail } from './npm-errors.js';
 
 export interface CallContext {
   timeoutMs: number;
@@ -159,7 +160,7 @@ export async function installVersion(access: GatewayAccess, install: InstallSpec
       const reasons = parse.updateFailureReasons(r);
       throw new TransientError(
         `\`openclaw update\` exited with code ${r.exitCode} after ${(r.durationMs / 1000).toFixed(1)} s; expected it to install ${version}.\n` +
-          (reasons.length ? `It said:\n${reasons.map((x) => `  - ${x}`).join('\n')}\n` : '') +
+          (reasons.length ? `It said:\n${reasons.map((x) => `  - ${x}`).join('\n')}\n` : `It said:\n${outputTail(r.stderr, r.stdout)}\n`) +
           'If doctor reports a database in use, stop the gateway before updating a source checkout.\n' +
           `Run it by hand:\n  ${r.byHand}`,
       );
@@ -174,7 +175,7 @@ export async function installVersion(access: GatewayAccess, install: InstallSpec
   const heartbeat = ctx.heartbeat ? setInterval(() => ctx.heartbeat?.({ step: 'install', elapsedMs: Date.now() - started }), 5000) : undefined;
   try {
     const field = install.type === 'global' ? 'install.npm' : 'install.command';
-    const ran = await runHostCommand({ what: 'install', argv, env: access.env, expected: `it to install openclaw ${version}`, field, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    const ran = await runHostCommand({ what: 'install', argv, env: access.env, expected: `it to install openclaw ${version}`, installs: { pkg: 'openclaw', version }, field, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
     return { kind: install.type, command: ran.command, durationMs: Date.now() - started };
   } finally {
     if (heartbeat) clearInterval(heartbeat);
