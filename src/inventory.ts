@@ -7,6 +7,7 @@
  * activity resolves on the host where the gateway lives, so no secret enters workflow history.
  */
 import { z } from 'zod';
+import { WARNABLE_CHECKS } from './preflight-rules.js';
 
 const slug = (what: string) =>
   z
@@ -212,8 +213,28 @@ const Instance = z
 const LoadBalancer = z.discriminatedUnion(
   'type',
   [
-    z.object({ type: z.literal('haproxy'), socket: z.string().min(1), backend: z.string().min(1) }).strict(),
-    z.object({ type: z.literal('command'), drain: Argv, ready: Argv, sessions: Argv }).strict(),
+    z
+      .object({
+        type: z.literal('haproxy'),
+        socket: z.string().min(1),
+        backend: z.string().min(1),
+        /**
+         * haproxy.cfg as the central worker can read it (optional). The runtime API tells the balance
+         * algorithm and stick tables; the file adds hash-type and cookie persistence to the sticky-routing check.
+         */
+        config: z.string().regex(/^\//, { message: 'loadBalancer.config must be the absolute path of haproxy.cfg (as the central worker reads it)' }).optional(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('command'),
+        drain: Argv,
+        ready: Argv,
+        sessions: Argv,
+        /** Optional: exits 0 when routing is sticky per client device (runbook rule 1), else says why. Run by the preflight. */
+        stickyCheck: namedArgv('loadBalancer.stickyCheck', '["/usr/local/bin/lb-sticky-check"]').optional(),
+      })
+      .strict(),
     z.object({ type: z.literal('none') }).strict(),
   ],
   { error: 'loadBalancer.type must be "haproxy", "command" or "none"' },
@@ -253,6 +274,16 @@ const Policy = z
       })
       .strict()
       .default({ approvers: [], fourEyes: true }),
+    /** The checks `plan` and `start` run before anything changes. */
+    preflight: z
+      .object({
+        /** Checks whose failure only warns instead of refusing the rollout (default: none; every failed check refuses). */
+        warn: z
+          .array(z.enum(WARNABLE_CHECKS as [string, ...string[]], { error: (issue) => `policy.preflight.warn: "${String(issue.input)}" is not a check that may only warn (known: ${WARNABLE_CHECKS.join(', ')}; host-worker always refuses)` }))
+          .default([]),
+      })
+      .strict()
+      .default({ warn: [] }),
     retries: z
       .object({
         maxAttempts: z.number().int().min(1).max(100).default(5),

@@ -118,6 +118,7 @@ const EXPECTED = {
     repairDeadline: 600_000,
     stepTimeouts: { cli: 120_000, update: 900_000, restart: 300_000, heartbeat: 60_000 },
     approvals: { approvers: [], fourEyes: true },
+    preflight: { warn: [] },
     retries: { maxAttempts: 5, initialInterval: 500, maximumInterval: 60_000 },
   },
 };
