@@ -145,6 +145,23 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
       seen('lbWaitDrained');
       return { drained: true, sessions: 0, waitedMs: 0 };
     },
+    // The checks before anything changes: all pass.
+    async preflightTarget(_t, version) {
+      seen('preflightTarget');
+      return [{ check: 'target-exists', status: 'ok', found: `noop registry has openclaw ${version}` }, { check: 'node-engine', status: 'skipped', found: 'noop' }];
+    },
+    async preflightHost() {
+      seen('preflightHost');
+      return [{ check: 'host-commands', status: 'ok', found: 'noop' }, { check: 'disk-space', status: 'ok', found: 'noop' }];
+    },
+    async preflightRouting() {
+      seen('preflightRouting');
+      return { check: 'sticky-routing', status: 'ok', found: 'noop' };
+    },
+    async installedVersion(t) {
+      seen('installedVersion');
+      return versions.get(`${t.instance.id}:installed`) ?? versions.get(t.instance.id) ?? fromVersion;
+    },
   };
   return {
     activities,

@@ -222,3 +222,18 @@ export function parseServersState(output: string, backend: string): ServersState
     return { backend: fields[beName] ?? '', server: fields[srvName] ?? '', admin, adminBits, operationalState };
   });
 }
+
+/**
+ * The backend-total row of `show stat` for `backend`: its balance algorithm (`algo`, e.g. `roundrobin`,
+ * `leastconn`, `source`, `hdr`) and cookie name (`cookie`, set when cookie persistence is on), or
+ * undefined when there is no such backend.
+ */
+export function parseBackendBalance(output: string, backend: string): { algo: string; cookie: string } | undefined {
+  const trimmed = output.trimStart();
+  if (!trimmed.startsWith('# pxname,svname,')) throw unexpected('show stat', 'the CSV of `show stat` (a header line starting with "# pxname,svname,")', output);
+  const [header, ...records] = parseCsv(trimmed.slice(2));
+  const col = new Map((header ?? []).map((name, i) => [name, i] as const));
+  const row = records.find((r) => r[col.get('pxname') ?? 0] === backend && r[col.get('svname') ?? 1] === 'BACKEND');
+  if (!row) return undefined;
+  return { algo: row[col.get('algo') ?? -1] ?? '', cookie: row[col.get('cookie') ?? -1] ?? '' };
+}

@@ -13,6 +13,7 @@ import { waitForSessionsToDrain } from './haproxy.js';
 import { createLoadBalancer } from './load-balancer.js';
 import * as oc from './openclaw.js';
 import * as ds from './device-state.js';
+import * as pc from './preflight-checks.js';
 import type { MismatchQuery } from './openclaw-parse.js';
 
 /** What every gateway activity gets: the instance (from the inventory) and the rollout policy. */
@@ -153,8 +154,29 @@ export const loadBalancerActivities = {
   },
 };
 
+/** The checks `plan` and `start` run before anything changes (preflight-checks.ts); read-only. */
+export const preflightActivities = {
+  /** target-exists + node-engine: the registry (through the instance's npm) or `openclaw update --dry-run` knows `version`, and its engines.node accepts the instance's Node. */
+  async preflightTarget(t: InstanceTarget, version: string) {
+    return asActivity(() => pc.checkTarget(t.instance, version, cli(t)));
+  },
+  /** host-commands + disk-space, on the instance's host. */
+  async preflightHost(t: InstanceTarget) {
+    return asActivity(async () => [await pc.checkHostCommands(t.instance), await pc.checkDiskSpace(t.instance, cli(t))]);
+  },
+  /** sticky-routing (runbook rule 1), on the central worker. */
+  async preflightRouting(lb: LoadBalancerConfig) {
+    const ctx = Context.current();
+    return asActivity(() => pc.checkStickyRouting(lb, { timeoutMs: 30_000, signal: ctx.cancellationSignal }));
+  },
+  /** The openclaw version installed for the instance (not necessarily running), or null when none is. */
+  async installedVersion(t: InstanceTarget): Promise<string | null> {
+    return asActivity(() => pc.installedVersion(t.instance, cli(t)));
+  },
+};
+
 /** All activities a worker serves. */
 export function createActivities() {
-  return { ...gatewayActivities, ...deviceStateActivities, ...loadBalancerActivities, ...backupActivities };
+  return { ...gatewayActivities, ...deviceStateActivities, ...loadBalancerActivities, ...backupActivities, ...preflightActivities };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -174,6 +174,12 @@ export class FakeCluster {
         return { command: 'start', version: s.version };
       },
       lbWaitDrained: async (_lb: unknown, s: string) => (await this.enter('lbWaitDrained', server(s)), { drained: true, sessions: 0, waitedMs: 1 }),
+      // The checks before anything changes pass and are not recorded in `calls` (tests list what changes things).
+      preflightTarget: async (_t: { instance: Instance }, version: string) => ([{ check: 'target-exists', status: 'ok', found: `fake registry has ${version}` }, { check: 'node-engine', status: 'skipped', found: 'fake' }]),
+      preflightHost: async () => ([{ check: 'host-commands', status: 'ok', found: 'fake' }, { check: 'disk-space', status: 'ok', found: 'fake' }]),
+      preflightRouting: async () => ({ check: 'sticky-routing', status: 'ok', found: 'fake' }),
+      /** What is installed (a failed install changes nothing unless the fake's installVersion ran). */
+      installedVersion: async (t: { instance: Instance }) => (await this.enter('installedVersion', id(t))).installed,
     };
     return acts as unknown as Activities;
   }
