@@ -29,6 +29,7 @@ import {
   type RolloutProgress,
 } from './workflows/messages.js';
 import { HELP_DEVICE_COMMANDS, runDeviceCommand } from './repair-commands.js';
+import { checksTable, checkWorkers, problemLines, problemsCell, runChecks, warningLines, withWorkerChecks, workersOnlyReport } from './preflight-commands.js';
 
 const HELP = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
 each instance returns to traffic (runbook "Cluster update and reload").
@@ -38,11 +39,18 @@ Usage: npm run starter -- <command> --inventory <cluster.yaml> [options]
 Commands:
   validate    check the inventory file and print what it describes; touches nothing
   preflight   runbook "Before you start" on every instance, read-only: gateway healthy (runtime
-              running, RPC probe ok), listed devices paired, load balancer knows the server
-              (needs a running worker: npm run worker -- --inventory <file>)
-  plan        preflight, then print per instance the exact commands a rollout would run, or that it
-              would be left alone (already on the target); changes nothing
-  start       start the rollout of the cluster (one at a time per cluster); prints its id and UI link
+              running, RPC probe ok), listed devices paired, load balancer knows the server, and the
+              checks below (the target ones with --target) (needs a running worker: npm run worker)
+  plan        preflight and the checks before anything changes, then print per instance the exact
+              commands a rollout would run, or that it would be left alone (already on the target);
+              changes nothing. Checks: target-exists (the registry, asked through the instance's npm,
+              or \`openclaw update --dry-run\` has the version), node-engine (its engines.node accepts
+              the instance's Node), sticky-routing (runbook rule 1), instance-local-state (rule 2),
+              host-worker (a worker polls each host's queue), host-commands (restart/stop/start,
+              hooks, npm exist and are executable), disk-space (install and backup fit).
+              policy.preflight.warn lists checks that only warn
+  start       run the same checks, refuse (exit 1, nothing started or changed) when one fails, else
+              start the rollout of the cluster (one at a time per cluster); prints its id and UI link
               --target <version> (default: the inventory's targetVersion)  --by <name>
               An instance that already runs the target, healthy, in traffic, channels ok and with no
               device token mismatch in the last policy.mismatchWindow is verified and left alone
@@ -95,7 +103,7 @@ function preflightTable(report: PreflightReport): string {
     i.healthy ? 'healthy' : 'NOT HEALTHY',
     i.version ?? '-',
     i.lb ? `${i.lb.status}, ${i.lb.sessions} sessions` : '-',
-    i.problems.length ? i.problems.join('; ') : 'ok',
+    problemsCell(i.problems, [...(i.checks ?? []), ...(report.cluster ?? [])]),
   ]);
   return formatTable(['instance', 'gateway', 'version', 'load balancer', 'problems'], rows);
 }
@@ -123,14 +131,15 @@ async function withClient(inventory: Inventory, fn: (client: Client) => Promise<
   }
 }
 
-/** Runs the read-only clusterPreflight workflow (needs a worker) and returns its report. */
-async function runPreflight(client: Client, inventory: Inventory, purpose: 'preflight' | 'plan'): Promise<PreflightReport> {
-  return (await client.workflow.execute('clusterPreflight', {
-    taskQueue: inventory.temporal.taskQueue,
-    workflowId: `${inventory.cluster}/${purpose}/${Date.now()}`,
-    args: [{ inventory }],
-    workflowExecutionTimeout: '10m',
-  })) as PreflightReport;
+/**
+ * The checks before anything changes: workers first (without the central one nothing runs; without a
+ * host's, its instances' steps would wait), then the read-only preflight workflow with the target.
+ */
+async function runPreflight(client: Client, inventory: Inventory, inventoryFile: string, purpose: 'preflight' | 'plan' | 'start', target: string | undefined): Promise<PreflightReport> {
+  const workers = await checkWorkers(client, inventory, inventoryFile);
+  if (workers.central.status === 'failed') throw new ConfigurationError(`${purpose}: ${workers.central.found} Nothing can run without it: ${workers.central.fix}`);
+  if ([...workers.perInstance.values()].some((c) => c.status === 'failed')) return workersOnlyReport(inventory, workers);
+  return withWorkerChecks(await runChecks(client, inventory, purpose, target), workers);
 }
 
 /** The exact commands a rollout runs per instance (what `plan` prints). */
@@ -222,19 +231,29 @@ export async function run(argv: string[], out: (s: string) => void = console.log
     }
     case 'preflight':
       return withClient(inventory, async (client) => {
-        const report = await runPreflight(client, inventory, 'preflight');
-        out(values.json ? JSON.stringify(report, null, 2) : preflightTable(report));
+        const report = await runPreflight(client, inventory, values.inventory!, 'preflight', values.target);
+        if (values.json) out(JSON.stringify(report, null, 2));
+        else {
+          out(preflightTable(report));
+          out(`\nchecks before anything changes${values.target ? ` (target ${values.target})` : ''}:`);
+          out(checksTable(report, inventory));
+        }
         return report.ok ? 0 : 1;
       });
     case 'plan':
       return withClient(inventory, async (client) => {
-        const report = await runPreflight(client, inventory, 'plan');
         const target = values.target ?? inventory.targetVersion ?? '<target>';
+        const report = await runPreflight(client, inventory, values.inventory!, 'plan', target === '<target>' ? undefined : target);
         const alone = values.force ? new Set<string>() : leftAlone(inventory, report, target);
         const plan = planCommands(inventory, target);
         if (values.json) out(JSON.stringify({ preflight: report, leftAlone: [...alone], plan }, null, 2));
         else {
           out(preflightTable(report));
+          out(`\nchecks before anything changes (target ${target}):`);
+          out(checksTable(report, inventory));
+          const warnings = warningLines(report);
+          if (warnings.length) out(`\nwarnings (policy.preflight.warn: start goes on with them):\n${warnings.map((w) => `  - ${w}`).join('\n')}`);
+          if (!report.ok) out(`\nstart would refuse:\n${problemLines(report).map((p) => `  - ${p}`).join('\n')}`);
           for (const [instance, commands] of Object.entries(plan)) {
             out(`\n${instance}:`);
             if (alone.has(instance)) {
@@ -258,6 +277,15 @@ export async function run(argv: string[], out: (s: string) => void = console.log
           for (const c of registerCommands(missing, inventory.temporal.namespace)) out(`  ${c}`);
         }
         const searchAttributes = missing.length === 0;
+        // The checks before anything changes: a failed one refuses here, before any drain.
+        const report = await runPreflight(client, inventory, values.inventory!, 'start', target);
+        if (!report.ok) {
+          out(`start refused: the checks before anything changes failed for the rollout of ${inventory.cluster} to ${target}; nothing was started or changed.`);
+          for (const p of problemLines(report)) out(`  - ${p}`);
+          out(`See every check with: npm run starter -- plan --inventory ${values.inventory} --target ${target}`);
+          return 1;
+        }
+        for (const w of warningLines(report)) out(`warning (policy.preflight.warn): ${w}`);
         try {
           await client.workflow.start('clusterRollout', {
             taskQueue: inventory.temporal.taskQueue,

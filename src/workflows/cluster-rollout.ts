@@ -251,7 +251,7 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
 
   showPhase();
   setCurrentDetails(`Preflight of **${inventory.cluster}** (${inventory.instances.length} instances) before rolling out **${targetVersion}**.`);
-  const preflight = await executeChild(clusterPreflight, { workflowId: `${rolloutId}/preflight`, args: [{ inventory }] });
+  const preflight = await executeChild(clusterPreflight, { workflowId: `${rolloutId}/preflight`, args: [{ inventory, targetVersion }] });
   if (!preflight.ok) {
     progress.phase = 'Failed';
     showPhase();
