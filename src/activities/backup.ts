@@ -14,6 +14,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { CheckFailedError, ConfigurationError, RolloutError, TransientError } from '../errors.js';
+import { deriveServiceCommand } from '../service-commands.js';
 import type { GatewayAccess, Instance } from '../inventory.js';
 import { quote } from '../redact.js';
 import { describeFailure, runCli } from './openclaw-cli.js';
@@ -168,22 +169,11 @@ export async function answersHttp(httpUrl: string, signal?: AbortSignal): Promis
 // ---------------------------------------------------------------------------------------------------
 // Stop and start
 
-/**
- * The instance's stop or start command: `instance.stop`/`start`, else the restart command with its
- * `restart` verb replaced, when that is `supervisorctl ... restart <program>` or
- * `systemctl ... restart <unit>` (the same argv, so `-c <conf>` and the like are kept).
- */
+/** The instance's stop or start command (src/service-commands.ts), or a ConfigurationError naming the field. */
 export function serviceCommand(instance: Instance, action: 'stop' | 'start'): string[] {
-  const explicit = instance[action];
-  if (explicit) return explicit;
+  const derived = deriveServiceCommand(instance, action);
+  if (derived) return derived;
   const restart = instance.restart;
-  if (restart) {
-    const tool = basename(restart[0]!);
-    const at = restart.indexOf('restart');
-    if ((tool === 'supervisorctl' || tool === 'systemctl') && at > 0 && at < restart.length - 1) {
-      return [...restart.slice(0, at), action, ...restart.slice(at + 1)];
-    }
-  }
   throw new ConfigurationError(
     `instance "${instance.id}" has no ${action} command, and it cannot be derived from its restart command ` +
       `(${restart ? `\`${restart.join(' ')}\` is not \`supervisorctl restart <program>\` or \`systemctl restart <unit>\`` : 'none is set'}). ` +
