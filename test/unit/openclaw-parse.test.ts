@@ -514,12 +514,12 @@ describe('gateway status in remote mode (--url)', () => {
 });
 
 describe('doctor right after an install under a running gateway', () => {
-  it('reads the JSON line after the human "Doctor warnings" box and keeps the box as a warning', () => {
+  it('reads the JSON line after the human "Doctor warnings" box and keeps the box (it asks for doctor --fix: a migration)', () => {
     const text = readFileSync(new URL('../fixtures/openclaw/doctor.migration-notice.txt', import.meta.url), 'utf8');
     const report = parseDoctor({ stdout: text, stderr: '', exitCode: 0 });
     expect(report.passed).toBe(true);
-    expect(report.warnings[0]).toContain('uses schema version 21; stop active agents and run openclaw doctor --fix');
-    expect(report.warnings.length).toBe(1 + (JSON.parse(text.trim().split('\n').at(-1)!) as { findings: unknown[] }).findings.length);
+    expect(report.migrations[0]).toContain('uses schema version 21; stop active agents and run openclaw doctor --fix');
+    expect(report.warnings.length).toBe((JSON.parse(text.trim().split('\n').at(-1)!) as { findings: unknown[] }).findings.length);
   });
 });
 
