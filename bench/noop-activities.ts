@@ -87,7 +87,7 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     },
     async runDoctor() {
       seen('runDoctor');
-      return { passed: true, errors: [], warnings: [] };
+      return { passed: true, errors: [], migrations: [], blockingMigrations: [], warnings: [], migrationPending: false, stateTooNew: false };
     },
     async restartGateway(t, expectVersion) {
       seen('restartGateway');
@@ -128,6 +128,19 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     async checkRestoredDatabases() {
       seen('checkRestoredDatabases');
       return { databases: [], allExact: true };
+    },
+    // Upgrades that skip releases: the fix step after the install, and plan's view of the jump.
+    async runDoctorFix() {
+      seen('runDoctorFix');
+      return { fixed: [], errors: [], warnings: [], requiredBefore: [], migrationPendingBefore: false, changes: [], command: 'openclaw doctor --fix --non-interactive', durationMs: 0 };
+    },
+    async releaseSchemaVersions(_t, version) {
+      seen('releaseSchemaVersions');
+      return { version, schemaVersions: null };
+    },
+    async planReleaseJump(_t, fromVersion, toVersion) {
+      seen('planReleaseJump');
+      return { from: fromVersion, to: toVersion, direction: 'upgrade', crossed: [], schemaChanges: [], migrations: 'unknown', rollbackNeedsBackup: true, summary: `${fromVersion} → ${toVersion}` };
     },
     async lbDrain(_lb, server) {
       seen('lbDrain');

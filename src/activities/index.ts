@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import type { Device, Instance, LoadBalancerConfig, Policy } from '../inventory.js';
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import { backupActivities } from './backup-activities.js';
+import { upgradeActivities } from './upgrade-activities.js';
 import { waitForSessionsToDrain } from './haproxy.js';
 import { createLoadBalancer } from './load-balancer.js';
 import * as oc from './openclaw.js';
@@ -177,6 +178,6 @@ export const preflightActivities = {
 
 /** All activities a worker serves. */
 export function createActivities() {
-  return { ...gatewayActivities, ...deviceStateActivities, ...loadBalancerActivities, ...backupActivities, ...preflightActivities };
+  return { ...gatewayActivities, ...deviceStateActivities, ...loadBalancerActivities, ...backupActivities, ...preflightActivities, ...upgradeActivities };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -110,7 +110,7 @@ export class FakeCluster {
         s.installed = version;
         return { kind: 'global', command: `npm i -g openclaw@${version}`, durationMs: 1 };
       },
-      runDoctor: async (t: { instance: Instance }) => (await this.enter('runDoctor', id(t)), { passed: true, errors: [], warnings: [] }),
+      runDoctor: async (t: { instance: Instance }) => (await this.enter('runDoctor', id(t)), { passed: true, errors: [], migrations: [], blockingMigrations: [], warnings: [], migrationPending: false, stateTooNew: false }),
       restartGateway: async (t: { instance: Instance }, expectVersion?: string) => {
         const s = await this.enter('restartGateway', id(t), expectVersion);
         if (s.lb === 'ready') this.restartedInTraffic.push(id(t));
@@ -161,6 +161,17 @@ export class FakeCluster {
         s.stateOf = backup.stateOf;
         return { movedAsideTo: `/state.migrated-${this.movedAside.length}`, restoredFrom: b.path };
       },
+      // The new release's doctor --fix (gateway stopped): migrates a state older than the install, refuses a newer one.
+      runDoctorFix: async (t: { instance: Instance }) => {
+        const s = await this.enter('runDoctorFix', id(t));
+        if (s.running) throw ApplicationFailure.nonRetryable(`refusing to run \`openclaw doctor --fix\` on instance ${id(t)}: the gateway still answers. Nothing was changed.`, 'CheckFailedError');
+        if (s.stateOf > s.installed) throw ApplicationFailure.nonRetryable(`the installed release ${s.installed} refuses the state of ${s.stateOf}; restore the backup (decide rollback)`, 'CheckFailedError');
+        const fixed = s.stateOf < s.installed ? [`core/doctor/fake: state of ${s.stateOf} has a legacy schema; run openclaw doctor --fix to migrate it.`] : [];
+        s.stateOf = s.installed;
+        return { fixed, errors: [], warnings: [], requiredBefore: fixed, migrationPendingBefore: fixed.length > 0, changes: fixed.length ? ['Migrated the fake state'] : [], command: 'openclaw doctor --fix --non-interactive', durationMs: 1 };
+      },
+      releaseSchemaVersions: async (t: { instance: Instance }, version: string) => (await this.enter('releaseSchemaVersions', id(t), version), { version, schemaVersions: null }),
+      planReleaseJump: async (t: { instance: Instance }, from: string, to: string) => (await this.enter('planReleaseJump', id(t)), { from, to, direction: 'upgrade', crossed: [], schemaChanges: [], migrations: 'unknown', rollbackNeedsBackup: true, summary: `${from} → ${to}` }),
       checkRestoredDatabases: async (t: { instance: Instance }) => {
         const s = await this.enter('checkRestoredDatabases', id(t));
         const status = s.stateOf === s.installed ? 'exact' : s.stateOf > s.installed ? 'incompatible' : 'migration-required';
