@@ -4,7 +4,7 @@
  * is `supervisorctl shutdown`, which stops every child: nothing is left behind.
  */
 import { execa } from 'execa';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { childEnvironment } from '../../src/activities/child-env.js';
 
@@ -53,29 +53,30 @@ export class Supervisor {
       '[supervisorctl]',
       `serverurl=unix://${this.socketPath}`,
     ];
-    for (const p of programs) {
-      const env = Object.entries(p.environment)
-        .map(([k, v]) => `${k}=${q(esc(v))}`)
-        .join(',');
-      lines.push(
-        `[program:${p.name}]`,
-        `command=${esc(p.command.map(q).join(' '))}`,
-        `directory=${p.directory}`,
-        `environment=${env}`,
-        `autostart=${p.autostart === false ? 'false' : 'true'}`,
-        'autorestart=true',
-        `startsecs=${p.startSecs ?? 2}`,
-        'startretries=5',
-        `stopsignal=${p.stopSignal ?? 'TERM'}`,
-        'stopwaitsecs=20',
-        'stopasgroup=true',
-        'killasgroup=true',
-        'redirect_stderr=true',
-        `stdout_logfile=${p.logFile}`,
-        'stdout_logfile_maxbytes=0',
-      );
-    }
+    for (const p of programs) lines.push(...programSection(p));
     await writeFile(this.confPath, lines.join('\n') + '\n');
+  }
+
+  /**
+   * Adds one program to the running supervisord: appends its section to the config, then
+   * `supervisorctl reread` + `add` (which starts it unless autostart is false).
+   */
+  async addProgram(p: Program): Promise<void> {
+    const conf = await readFile(this.confPath, 'utf8');
+    if (conf.includes(`[program:${p.name}]`)) throw new Error(`supervisor: program ${p.name} is already configured in ${this.confPath}`);
+    await writeFile(this.confPath, conf + programSection(p).join('\n') + '\n');
+    await this.ctl('reread');
+    await this.ctl('add', p.name);
+  }
+
+  /** Stops and removes one program added by addProgram, and takes its section out of the config. Idempotent. */
+  async removeProgram(name: string): Promise<void> {
+    await this.ctl('stop', name).catch(() => undefined);
+    await this.ctl('remove', name).catch(() => undefined);
+    const conf = await readFile(this.confPath, 'utf8');
+    const kept = conf.split(/(?=^\[)/m).filter((section) => !section.startsWith(`[program:${name}]`));
+    await writeFile(this.confPath, kept.join(''));
+    await this.ctl('reread');
   }
 
   async start(): Promise<void> {
@@ -95,4 +96,28 @@ export class Supervisor {
   async shutdown(): Promise<void> {
     await execa(this.ctlArgv()[0]!, this.ctlArgv('shutdown').slice(1), { reject: false, timeout: 120_000 });
   }
+}
+
+/** One `[program:x]` section of supervisord.conf. */
+function programSection(p: Program): string[] {
+  const env = Object.entries(p.environment)
+    .map(([k, v]) => `${k}=${q(esc(v))}`)
+    .join(',');
+  return [
+    `[program:${p.name}]`,
+    `command=${esc(p.command.map(q).join(' '))}`,
+    `directory=${p.directory}`,
+    `environment=${env}`,
+    `autostart=${p.autostart === false ? 'false' : 'true'}`,
+    'autorestart=true',
+    `startsecs=${p.startSecs ?? 2}`,
+    'startretries=5',
+    `stopsignal=${p.stopSignal ?? 'TERM'}`,
+    'stopwaitsecs=20',
+    'stopasgroup=true',
+    'killasgroup=true',
+    'redirect_stderr=true',
+    `stdout_logfile=${p.logFile}`,
+    'stdout_logfile_maxbytes=0',
+  ];
 }
