@@ -100,13 +100,13 @@ export function withWorkerChecks(report: PreflightReport, workers: WorkerCheck):
   return { ...report, instances, ok: report.ok && instances.every((i) => i.problems.length === 0) };
 }
 
-/** A report for instances whose host worker is missing: the preflight workflow would wait for them, so it does not run. */
+/** A report for instances whose host worker is missing: the preflight workflow would wait for them, so it does not run (the other checks run once every host has its worker). */
 export function workersOnlyReport(inventory: Inventory, workers: WorkerCheck): PreflightReport {
   return {
     ok: false,
     instances: inventory.instances.map((i) => {
       const w = workers.perInstance.get(i.id)!;
-      return { instance: i.id, healthy: false, version: null, lb: null, missingDevices: [], problems: w.status === 'failed' ? [describeCheck(w)] : [], checks: [w] };
+      return { instance: i.id, healthy: false, version: null, lb: null, missingDevices: [], problems: w.status === 'failed' ? [describeCheck(w)] : [], checks: [w], unchecked: true };
     }),
   };
 }

@@ -100,10 +100,10 @@ export async function connectClient(inventory: Inventory): Promise<{ client: Cli
 function preflightTable(report: PreflightReport): string {
   const rows = report.instances.map((i) => [
     i.instance,
-    i.healthy ? 'healthy' : 'NOT HEALTHY',
+    i.unchecked ? 'not asked' : i.healthy ? 'healthy' : 'NOT HEALTHY',
     i.version ?? '-',
     i.lb ? `${i.lb.status}, ${i.lb.sessions} sessions` : '-',
-    problemsCell(i.problems, [...(i.checks ?? []), ...(report.cluster ?? [])]),
+    i.unchecked && !i.problems.length ? 'not checked: a host worker is missing (below)' : problemsCell(i.problems, [...(i.checks ?? []), ...(report.cluster ?? [])]),
   ]);
   return formatTable(['instance', 'gateway', 'version', 'load balancer', 'problems'], rows);
 }

@@ -9,11 +9,22 @@
  * pairing state is instance-local (rule 2), the host has the commands and the disk room. A failed check
  * is a problem (the rollout refuses), or a warning when `policy.preflight.warn` lists it.
  */
-import { patched } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
 import type { Inventory } from '../inventory.js';
 import { applyPolicy, describeCheck, instanceLocalState, type CheckResult } from '../preflight-rules.js';
 import { instanceQueue } from '../task-queues.js';
-import { quickActivities } from './activity-options.js';
+import { quickActivities, retryPolicy } from './activity-options.js';
+
+/**
+ * With the checks on, how long an instance's activities may wait for its host's worker to take them: a
+ * worker that stopped recently still looks alive to `describe task queue` for about a minute, and the
+ * rollout's usual 10 minutes would keep `plan` and `start` waiting that long.
+ */
+export const HOST_WORKER_WAIT_MS = 30_000;
+
+/** The activity waited in its queue: no worker polls it (or every one is busy). */
+const noWorkerTook = (e: unknown) => e instanceof ActivityFailure && e.cause instanceof TimeoutFailure && e.cause.timeoutType === 'SCHEDULE_TO_START';
 
 export interface PreflightInput {
   inventory: Inventory;
@@ -34,6 +45,8 @@ export interface InstancePreflight {
   checks?: CheckResult[];
   /** Failed checks that policy.preflight.warn turns into warnings: reported, not refused. */
   warnings?: string[];
+  /** The gateway was not asked (a host worker is missing, so the preflight did not run). */
+  unchecked?: boolean;
 }
 
 export interface PreflightReport {
@@ -53,12 +66,21 @@ export async function clusterPreflight(input: PreflightInput): Promise<Preflight
   const localState = instanceLocalState(inventory.instances);
   const instances = await Promise.all(
     inventory.instances.map(async (instance): Promise<InstancePreflight> => {
-      const acts = quickActivities(inventory.policy, instanceQueue(inventory.temporal.taskQueue, instance));
+      const queue = instanceQueue(inventory.temporal.taskQueue, instance);
+      const acts = checksOn
+        ? proxyActivities<Activities>({ taskQueue: queue, startToCloseTimeout: inventory.policy.stepTimeouts.cli + 10_000, scheduleToStartTimeout: HOST_WORKER_WAIT_MS, retry: retryPolicy(inventory.policy) })
+        : quickActivities(inventory.policy, queue);
       const target = { instance, policy: inventory.policy };
       const problems: string[] = [];
+      let noWorker = false;
+      const failed = (label: string) => (e: Error) => {
+        if (checksOn && noWorkerTook(e)) noWorker = true;
+        else problems.push(`${label}: ${e.message}`);
+        return null;
+      };
       const [status, devices, lb] = await Promise.all([
-        acts.gatewayStatus(target).catch((e: Error) => (problems.push(`gateway status: ${e.message}`), null)),
-        acts.listDevices(target).catch((e: Error) => (problems.push(`devices list: ${e.message}`), null)),
+        acts.gatewayStatus(target).catch(failed('gateway status')),
+        acts.listDevices(target).catch(failed('devices list')),
         central.lbState(inventory.loadBalancer, instance.lbServer).catch((e: Error) => (problems.push(`load balancer: ${e.message}`), null)),
       ]);
       if (status && !status.healthy) problems.push(`gateway not healthy (runtime ${status.runtimeRunning ? 'running' : 'not running'}, RPC probe ${status.rpcOk ? 'ok' : 'failed'})`);
@@ -67,7 +89,18 @@ export async function clusterPreflight(input: PreflightInput): Promise<Preflight
       for (const id of missingDevices) problems.push(`device ${id} is not in \`openclaw devices list\` on ${instance.id}`);
       let checks: CheckResult[] | undefined;
       const warnings: string[] = [];
-      if (checksOn) {
+      if (checksOn && noWorker) {
+        // Nothing else can be asked on that host: say what is missing, once.
+        const where = instance.host ? `host ${instance.host}` : 'the central worker';
+        const c: CheckResult = {
+          check: 'host-worker',
+          status: 'failed',
+          found: `no worker took ${instance.id}'s commands from task queue ${queue} within ${HOST_WORKER_WAIT_MS / 1000} s: ${where}'s worker is stopped (or every slot is busy).`,
+          fix: instance.host ? `on ${instance.host}, start: npm run worker -- --inventory <your inventory> --host ${instance.host}` : 'start: npm run worker -- --inventory <your inventory>',
+        };
+        checks = [c];
+        problems.unshift(describeCheck(c));
+      } else if (checksOn) {
         const [targetChecks, hostChecks] = await Promise.all([
           targetVersion !== undefined ? acts.preflightTarget(target, targetVersion).catch((e: Error) => [couldNotCheck('target-exists')(e)]) : Promise.resolve([]),
           acts.preflightHost(target).catch((e: Error) => [couldNotCheck('host-commands')(e)]),
