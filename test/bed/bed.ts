@@ -321,10 +321,13 @@ backend gateways
   default-server check inter 1s fall 2 rise 2
 ${gateways.map((g) => `  server ${g.lbServer} 127.0.0.1:${g.port}`).join('\n')}
 
-# Empty until extra-gateway.ts adds a server with the runtime API (\`add server\`).
+# Empty until extra-gateway.ts adds a server with the runtime API (\`add server\`); routed like the
+# cluster's backend (sticky per client by the path's hash, consistent hashing: dynamic servers allowed).
 backend ${EXTRA_BACKEND}
+  http-request set-header X-Route %[path]
   http-request set-path /
-  balance roundrobin
+  balance hdr(X-Route)
+  hash-type consistent
   option httpchk GET /readyz
 `;
 }
