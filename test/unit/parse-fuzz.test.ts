@@ -232,7 +232,7 @@ const SUBJECTS: Subject[] = [
     run: (o, rng) => parseDevicesApprove(o, rng.pick(['0fd1fa01-4a30-45d7-bb64-e2617f9644f6', 'nosuchrequest', ''])),
   },
   { name: 'parseChannelsStatus', fixtures: ['channels-status.ok.json', 'channels-status.down.json'], stderrs: [], run: (o) => parseChannelsStatus(o) },
-  { name: 'parseDoctor', fixtures: ['doctor.warnings.json'], stderrs: [], run: (o) => parseDoctor(o) },
+  { name: 'parseDoctor', fixtures: ['doctor.warnings.json', 'doctor.jump-from-2026.8.2.json', 'doctor.state-too-new.json'], stderrs: [fixture('doctor.jump-from-2026.8.2.stderr.txt')], run: (o) => parseDoctor(o) },
   { name: 'parseUpdate', fixtures: ['update.dry-run.json', 'update-status.package.json'], stderrs: [], run: (o) => parseUpdate(o) },
   { name: 'parseRestart', fixtures: ['gateway-restart.in-process.json'], stderrs: [], run: (o) => parseRestart(o) },
   // Rollback from a backup: the archive's creation, its manifest, its restore, and the database preflight.
