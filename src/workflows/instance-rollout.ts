@@ -34,6 +34,7 @@ import {
 } from '@temporalio/workflow';
 import type { Instance, LoadBalancerConfig, Policy } from '../inventory.js';
 import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../search-attributes.js';
+import { canStopAndStart } from '../service-commands.js';
 import { instanceQueue } from '../task-queues.js';
 import { longActivities, quickActivities } from './activity-options.js';
 import type { BackupRecord } from '../activities/backup.js';
@@ -113,8 +114,19 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     ignored: [],
     approvalTimeouts: 0,
   };
-  /** What the instance has been through, for cleanup and the report. */
-  const state = { drained: false, changed: false, rejoined: false };
+  /**
+   * What the instance has been through, for cleanup and the report. `ran`: a release was started, or
+   * doctor --fix migrated the state (an install alone is undone by nothing but is checkable);
+   * `stopped`: the gateway was stopped by the update and not started again yet; `inFlight`: the step
+   * running now (after a cancellation: the step that was cut off, whose effect nobody knows).
+   */
+  const state: { drained: boolean; changed: boolean; rejoined: boolean; ran: boolean; stopped: boolean; inFlight?: string } = {
+    drained: false,
+    changed: false,
+    rejoined: false,
+    ran: false,
+    stopped: false,
+  };
   const rotations: { deviceId: string; role: 'operator' | 'node'; rotatedAtMs: number }[] = [];
   const now = () => new Date().toISOString();
   const recorder = new StepRecorder(progress.steps, now);
@@ -222,9 +234,13 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     for (;;) {
       let message = '';
       try {
-        return await recorder.run(name, run, detail, (err) => (message = askOnFailure ? failureMessage(err) : (err as Error).message));
+        state.inFlight = name;
+        const result = await recorder.run(name, run, detail, (err) => (message = askOnFailure ? failureMessage(err) : (err as Error).message));
+        state.inFlight = undefined;
+        return result;
       } catch (err) {
-        if (isCancellation(err)) throw err;
+        if (isCancellation(err)) throw err; // inFlight stays: the step was cut off, its effect unknown
+        state.inFlight = undefined;
         if (!askOnFailure) {
           await setPhase('Failed');
           setCurrentDetails(`**${instance.id}** failed at step "${name}": ${message}`);
@@ -249,7 +265,8 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
 
   const runDoctor = (suffix: string) =>
     step(`doctor${suffix}`, () => quick.runDoctor(target).then((d) => {
-      if (!d.passed) throw checkFailed(`doctor reported errors: ${d.errors.join('; ')}`);
+      // A migration doctor asks for is an error here too (the documented update runs doctor --fix for it).
+      if (!d.passed) throw checkFailed(`doctor reported errors: ${[...d.errors, ...(d.blockingMigrations ?? [])].join('; ')}`);
       return d;
     }), (d) => `${d.warnings.length} warnings, no errors`);
 
@@ -269,6 +286,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
   /** Restart on `version` and check it runs healthy (runbook step 3). */
   async function restartAndVerify(version: string) {
     await setPhase('Restarting');
+    state.ran = true;
     const restarted = await step('restart', () => restart.restartGateway(target, version), (r) => `now ${r.after.version}, down ${Math.round(r.downMs / 1000)} s`);
     progress.versionAfter = restarted.after.version;
     await verifyRunning(version);
@@ -423,18 +441,63 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
       progress.backup = made;
     }
 
-    // 2. Update and doctor.
-    await setPhase('Updating');
-    state.changed = true;
-    await step(`install ${targetVersion} (${instance.install.type})`, () => install.installVersion(target, targetVersion), (r) => `${Math.round(r.durationMs / 1000)} s`);
-    await runDoctor('');
-
-    // 3. Restart and verify: the target version must be what runs now.
-    await restartAndVerify(targetVersion);
+    // 2-3. Update and doctor, restart and verify: the target version must be what runs now.
+    if (safetyNet && instance.install.type === 'global' && canStopAndStart(instance) && patched('documented-update-sequence-v1')) {
+      await updateAsDocumented();
+    } else {
+      await setPhase('Updating');
+      state.changed = true;
+      await step(`install ${targetVersion} (${instance.install.type})`, () => install.installVersion(target, targetVersion), (r) => `${Math.round(r.durationMs / 1000)} s`);
+      await runDoctor('');
+      await restartAndVerify(targetVersion);
+    }
 
     // 4-5. Rotate the affected devices, then make their clients reconnect.
     await rotateAndReconnect();
     return approveAndRejoin(targetVersion, 'done');
+  }
+
+  /**
+   * OpenClaw's documented update of an npm install (docs/install/updating/update-methods.md): doctor
+   * with the running release (refuse early, nothing changed yet) → stop → install → the new release's
+   * `doctor --fix` (the migrations it requires, e.g. a jump over several releases) → start → verify,
+   * doctor again read-only. The instance is drained and backed up before.
+   */
+  async function updateAsDocumented() {
+    await runDoctor(' (running release, before the update)');
+    await setPhase('Updating');
+    state.changed = true;
+    state.stopped = true;
+    await step('stop gateway', () => restart.stopGateway(target), (r) => `${r.command}`);
+    await step(`install ${targetVersion} (${instance.install.type})`, () => install.installVersion(target, targetVersion), (r) => `${Math.round(r.durationMs / 1000)} s`);
+    state.ran = true;
+    await step(`doctor --fix with ${targetVersion} (migrations)`, () => install.runDoctorFix(target), (r) =>
+      `${r.fixed.length ? `applied: ${r.fixed.join('; ')}` : r.migrationPendingBefore ? 'applied the pending state migration' : 'nothing to migrate'}${r.warnings.length ? `; ${r.warnings.length} warnings: ${r.warnings.join('; ')}` : ''}`,
+    );
+    await setPhase('Restarting');
+    const started = await step('start gateway', () => restart.startGateway(target, targetVersion), (r) => `now ${r.version}`);
+    state.stopped = false;
+    progress.versionAfter = started.version;
+    await verifyRunning(targetVersion);
+    await runDoctor(' (after the start)');
+  }
+
+  /**
+   * After a failed update, skipped or aborted: when nothing ran (no release started, no migration) and
+   * the installed version is still the one from before (checked, not assumed), the instance is put back
+   * as it was: started again if the update had stopped it, and returned to traffic. Returns whether it
+   * did; otherwise the instance stays out of traffic for a human. Patched: older histories left it out.
+   */
+  async function backAsBefore(): Promise<boolean> {
+    // An install cut off by a cancellation may have left a half-swapped tree: never trust it.
+    const cutOff = state.inFlight?.startsWith('install') === true;
+    if (!state.drained || state.rejoined || state.ran || cutOff || !progress.versionBefore || !patched('unchanged-back-in-traffic-v1')) return false;
+    if (state.changed && (await quick.installedVersion(target)) !== progress.versionBefore) return false;
+    if (state.stopped) await restart.startGateway(target, progress.versionBefore);
+    await lbActs.lbReady(input.loadBalancer, instance.lbServer);
+    state.stopped = false;
+    recorder.note('put back in traffic', 'ok', `unchanged: ${progress.versionBefore} still installed and running`);
+    return true;
   }
 
   /** After a failure past the rejoin the instance is serving again: drain it first, never restart it in traffic. */
@@ -485,6 +548,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     }), (r) => `${r.databases.length} databases exact`);
     await runDoctor(' (rollback)');
     await setPhase('Restarting');
+    state.ran = true;
     const started = await step('start gateway (rollback)', () => restart.startGateway(target, version), (r) => `now ${r.version}`);
     progress.versionAfter = started.version;
     await verifyRunning(version);
@@ -496,7 +560,10 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
   /** Ends the instance by the operator's skip or abort, flagged: out of traffic, or in it if it had rejoined. */
   async function leaveDrained(d: FailureDecision): Promise<InstanceRolloutResult> {
     const outcome = d.decision === 'skip' ? 'skipped' : 'aborted';
-    progress.needsAttention = `${d.decision} by ${d.by}${d.comment ? ` (${d.comment})` : ''}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}`;
+    const who = `${d.decision} by ${d.by}${d.comment ? ` (${d.comment})` : ''}`;
+    progress.needsAttention = (await backAsBefore())
+      ? `${who}: back in traffic, not updated (still ${progress.versionBefore}; the failed update changed nothing, checked)`
+      : `${who}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}`;
     await setPhase(d.decision === 'skip' ? 'Skipped' : 'Aborted');
     setCurrentDetails(`**${instance.id}**: ${progress.needsAttention}.`);
     return { ...progress, outcome };
@@ -520,7 +587,7 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
       if (state.drained && !state.changed) {
         await lbActs.lbReady(input.loadBalancer, instance.lbServer);
         progress.steps.push({ step: 'put back in traffic (cancelled before any change)', status: 'ok', startedAt: now(), endedAt: now() });
-      } else if (state.changed && !state.rejoined) {
+      } else if (state.changed && !state.rejoined && !(await backAsBefore().catch(() => false))) {
         progress.needsAttention = `cancelled after changes (${progress.steps.at(-1)?.step ?? 'unknown step'}): left out of traffic on ${progress.versionAfter ?? 'a partly updated install'}; check it, then return it with your load balancer`;
       }
       await setPhase('Cancelled');

@@ -43,6 +43,10 @@ describe('replaying recorded histories', () => {
     );
   });
 
+  it('has recorded histories of the documented update (stop, install, doctor --fix, start) and of an unchanged instance put back after a skip', () => {
+    expect(files).toEqual(expect.arrayContaining(['documented-update--rollout-jump_gw-1.json', 'skipped-unchanged--rollout-jump-skip_gw-1.json']));
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string });

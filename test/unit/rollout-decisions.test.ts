@@ -49,7 +49,7 @@ afterAll(async () => {
 /** A load balancer the stubs answer for (lbState says ready or drain), like HAProxy's admin state. */
 const SAYS_ADMIN_STATE = { type: 'command', drain: ['lb', 'drain'], ready: ['lb', 'ready'], sessions: ['lb', 'sessions'] };
 
-function inventory(cluster: string, ids: string[], policy: Record<string, unknown> = {}, loadBalancer: Record<string, unknown> = { type: 'none' }) {
+function inventory(cluster: string, ids: string[], policy: Record<string, unknown> = {}, loadBalancer: Record<string, unknown> = { type: 'none' }, perInstance: Record<string, unknown> = {}) {
   return Inventory.parse({
     cluster,
     loadBalancer,
@@ -60,14 +60,21 @@ function inventory(cluster: string, ids: string[], policy: Record<string, unknow
       lbServer: id,
       install: { type: 'global' },
       devices: id === ids[0] ? [{ deviceId: `device-of-${id}`, role: 'operator', scopes: ['operator.read'] }] : [],
+      ...perInstance,
     })),
     policy: { retries: { maxAttempts: 1, initialInterval: '10ms' }, mismatchWindow: '0ms', drainDeadline: '1s', ...policy },
   });
 }
 
 /** Starts a rollout of a fake cluster with a worker on its own queue; returns handles and a stop(). */
-async function rollout(cluster: string, ids: string[], policy: Record<string, unknown> = {}, prepare?: (fake: FakeCluster) => void, opts: { force?: boolean; loadBalancer?: Record<string, unknown> } = {}) {
-  const inv = inventory(cluster, ids, policy, opts.loadBalancer);
+async function rollout(
+  cluster: string,
+  ids: string[],
+  policy: Record<string, unknown> = {},
+  prepare?: (fake: FakeCluster) => void,
+  opts: { force?: boolean; loadBalancer?: Record<string, unknown>; instance?: Record<string, unknown> } = {},
+) {
+  const inv = inventory(cluster, ids, policy, opts.loadBalancer, opts.instance);
   const fake = new FakeCluster(ids, FROM);
   prepare?.(fake);
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: inv.temporal.taskQueue, workflowBundle: bundle, activities: fake.activities() });
@@ -177,13 +184,16 @@ describe('a step that fails after its retries', () => {
       await inPhase(r.handle, 'gw-1', 'Failed');
       await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'skip', by: 'alice', comment: 'investigate later' }] });
       await inPhase(r.handle, 'gw-2', 'Failed');
-      expect(r.fake.drained().sort()).toEqual(['gw-1', 'gw-2']); // the skipped one stays out, by decision
+      // The failed install changed nothing (checked): gw-1 is back in traffic; gw-2 was changed and stays out.
+      expect(r.fake.drained()).toEqual(['gw-2']);
+      expect(r.fake.calls).toContain('installedVersion gw-1');
       await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-2', decision: 'skip', by: 'bob' }] });
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('aborted');
       expect(report.stoppedBecause).toBe('failure budget exceeded: 2 instances failed (policy.maxFailedInstances 1)');
       expect(report.needsAttention?.map((n) => n.instance)).toEqual(['gw-1', 'gw-2']);
-      expect(report.needsAttention?.[0]?.why).toContain('skip by alice (investigate later): left out of traffic');
+      expect(report.needsAttention?.[0]?.why).toBe(`skip by alice (investigate later): back in traffic, not updated (still ${FROM}; the failed update changed nothing, checked)`);
+      expect(report.needsAttention?.[1]?.why).toContain('skip by bob: left out of traffic after changes');
       expect(r.fake.calls.filter((c) => /^(lbDrain|installVersion) gw-3/.test(c))).toEqual([]);
       expect(r.fake.instances.get('gw-3')).toMatchObject({ version: FROM, lb: 'ready' });
       await saveHistories('skipped-budget', ['rollout-skip', 'rollout-skip/gw-1', 'rollout-skip/gw-2']);
@@ -302,6 +312,47 @@ describe('rollback from the verified backup', () => {
       expect(report.outcome).toBe('aborted');
       expect(r.fake.drained()).toEqual(['gw-1']);
       await saveHistories('restore-missing-backup', ['rollout-restore-missing', 'rollout-restore-missing/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
+describe('the documented update sequence (stop, install, doctor --fix, start)', () => {
+  const SUPERVISED = { instance: { restart: ['supervisorctl', 'restart', 'gw'] } };
+
+  it('jumps releases: the new release migrates the state with doctor --fix while the gateway is stopped', async () => {
+    const r = await rollout('jump', ['gw-1'], {}, (f) => Object.assign(f.instances.get('gw-1')!, { stateOf: '2026.8.2', version: '2026.8.2', installed: '2026.8.2' }), SUPERVISED);
+    try {
+      await approve(r.handle, 'gw-1');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('done');
+      const order = r.fake.calls.filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]);
+      const update = order.slice(order.indexOf('createBackup') + 1, order.indexOf('rotateDeviceToken'));
+      expect(update).toEqual(['runDoctor', 'stopGateway', 'installVersion', 'runDoctorFix', 'startGateway', 'gatewayStatus', 'probeChannels', 'runDoctor']);
+      expect(r.fake.restartedInTraffic).toEqual([]);
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, stateOf: TARGET, lb: 'ready', running: true });
+      const fix = report.instances[0]!.steps.find((x) => x.step === `doctor --fix with ${TARGET} (migrations)`);
+      expect(fix).toMatchObject({ status: 'ok', detail: expect.stringContaining('legacy schema; run openclaw doctor --fix') });
+      await saveHistories('documented-update', ['rollout-jump', 'rollout-jump/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('a failed install that changed nothing, then skip: the gateway is started again on its release and back in traffic', async () => {
+    const r = await rollout('jump-skip', ['gw-1', 'gw-2'], { maxFailedInstances: 1 }, (f) => f.failNext('installVersion', 'gw-1', 'npm says ETARGET: no such version'), SUPERVISED);
+    try {
+      await inPhase(r.handle, 'gw-1', 'Failed');
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ running: false, lb: 'drain' });
+      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'skip', by: 'alice' }] });
+      await approve(r.handle, 'gw-2');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('partial');
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, running: true, lb: 'ready' });
+      expect(r.fake.calls).toEqual(expect.arrayContaining(['installedVersion gw-1', `startGateway gw-1 ${FROM}`, 'lbReady gw-1']));
+      expect(report.needsAttention).toEqual([{ instance: 'gw-1', why: expect.stringContaining('back in traffic, not updated') }]);
+      await saveHistories('skipped-unchanged', ['rollout-jump-skip', 'rollout-jump-skip/gw-1']);
     } finally {
       await r.stop();
     }
