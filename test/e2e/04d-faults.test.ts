@@ -5,9 +5,9 @@
  *      comes back and `decide retry` drains;
  *   2. the worker SIGKILLed (its whole process group) during the drain wait and during the npm install,
  *      a new worker started each time;
- *   3. a restart step that fails after the new release started (and migrated the state to its newer
- *      schema, which the old release refuses) → the instance stays drained, the operator is asked; the
- *      worker is killed while it waits;
+ *   3. a check that fails after the new release started (its doctor --fix migrated the state to a newer
+ *      schema, which the old release refuses): the channels probe says the gateway is unreachable →
+ *      the instance stays drained, the operator is asked; the worker is killed while it waits;
  *   4. `decide rollback` while the backup taken before the update is missing → the rollback fails at its
  *      backup check, nothing is stopped or moved, the migrated state is still in place; the archive comes
  *      back and `decide retry` restores it: stop, restore (the migrated state moved aside, kept),
@@ -40,6 +40,7 @@ import { bed, deviceNamed } from '../bed/context.js';
 import { haproxySampler } from '../bed/haproxy-sampler.js';
 import { saveHistories } from '../bed/histories.js';
 import { Supervisor } from '../bed/supervisor.js';
+import { projectRoot } from '../bed/tools.js';
 import { pollUntil } from '../bed/wait.js';
 import { WorkerProcess } from '../bed/worker-process.js';
 
@@ -101,7 +102,8 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
   const faults = join(info.dir, 'faults');
   await rm(faults, { recursive: true, force: true });
   await mkdir(faults, { recursive: true });
-  const restartFlag = join(faults, `refuse-restart-${instance.id}`);
+  const probeFlag = join(faults, `channels-down-${instance.id}`);
+  const downProbe = join(projectRoot, 'test/fixtures/openclaw/channels-status.down.json');
   const socketLink = join(faults, 'haproxy-admin.sock');
   await symlink(info.haproxy.socket, socketLink);
   const file = join(info.dir, 'cluster-faults.yaml');
@@ -115,16 +117,18 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
       instances: [
         {
           ...instance,
-          // The instance's restart, failed while the flag file exists: it restarts (the new release starts
-          // and migrates the state), then reports failure, like a check that fails after the start.
-          restart: ['sh', '-c', 'if [ -e "$0" ]; then "$@"; echo "injected fault: $0 exists, restart reported as failed" >&2; exit 1; fi; exec "$@"', restartFlag, ...instance.restart!],
-          // Stop and start for the rollback from the backup (the restart above is not a plain supervisorctl one).
-          stop: instance.restart!.map((a) => (a === 'restart' ? 'stop' : a)),
-          start: instance.restart!.map((a) => (a === 'restart' ? 'start' : a)),
+          // The instance's CLI, whose channels probe answers "gateway not reachable" (a captured answer)
+          // while the flag file exists: a check that fails after the new release started.
+          gateway: {
+            ...instance.gateway,
+            cli: ['sh', '-c', 'f=$0; d=$1; shift; if [ -e "$f" ] && [ "$3" = channels ]; then cat "$d"; echo "injected fault: $f exists" >&2; exit 0; fi; exec "$@"', probeFlag, downProbe, ...instance.gateway.cli],
+          },
         },
       ],
       policy: {
         ...inventory.policy,
+        // The CLI above is a shell wrapper, so the preflight cannot tell its Node: that check only warns.
+        preflight: { warn: ['node-engine'] },
         drainDeadline: '20s',
         mismatchWindow: '3s',
         reconnectDeadline: '90s',
@@ -147,7 +151,6 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
   };
   const handle = client.workflow.getHandle(id);
   try {
-    await writeFile(restartFlag, 'the test refuses restarts of this instance for now\n');
     const started = await cli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'faults-test');
     expect(started.code, started.out).toBe(0);
 
@@ -168,14 +171,15 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     await activityRunning(child, 'lbWaitDrained');
     await replaceWorker('during the drain wait');
     await activityRunning(child, 'installVersion');
+    await writeFile(probeFlag, 'the channels probe of this instance says "not reachable" for now\n');
     await sleep(3000); // npm is running now
     await replaceWorker('during the npm install');
 
-    // 3. The restart step fails after the new release started: the instance stays drained and the operator is asked.
-    const restartFailure = await instanceWhen(handle, instance.id, 'the restart to fail after its retries', (s) => s.phase === 'Failed', 10 * 60_000);
-    expect(restartFailure.failure?.step).toBe('restart');
-    expect(restartFailure.failure?.message).toContain('injected fault');
-    // Drained (admin state): its status may read DOWN while the injected restarts run.
+    // 3. A check fails after the new release started: the instance stays drained and the operator is asked.
+    const restartFailure = await instanceWhen(handle, instance.id, 'the check after the start to fail', (s) => s.phase === 'Failed', 10 * 60_000);
+    expect(restartFailure.failure?.step).toBe('verify channels probe');
+    expect(restartFailure.failure?.message).toContain('channels probe not healthy');
+    expect(restartFailure.steps.filter((x) => x.status === 'ok').map((x) => x.step)).toEqual(expect.arrayContaining(['stop gateway', `doctor --fix with ${info.targetVersion} (migrations)`, 'start gateway']));
     expect((await createLoadBalancer(inventory.loadBalancer).state(instance.lbServer)).admin).toBe('drain');
     const backup = restartFailure.backup;
     expect(backup && !('skipped' in backup) ? backup : undefined).toMatchObject({ version: info.fromVersion, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -188,7 +192,7 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     }, 3 * 60_000, 2000);
     note(`failed after the start; ${migrated.version} serves on the migrated state`);
     await replaceWorker('while the rollout waits for a decision');
-    await rm(restartFlag);
+    await rm(probeFlag);
 
     // 4. A rollback whose backup is gone fails before it stops or moves anything; with the archive back, retry restores it.
     await rename(archive, `${archive}.away`);
@@ -242,7 +246,7 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     await sampler.stop();
     await tolerant(() => handle.terminate('test cleanup'));
     await worker.stop();
-    await rm(restartFlag, { force: true });
+    await rm(probeFlag, { force: true });
     // Whatever happened above, leave the server in traffic for the next test (an operator would check it first).
     await createLoadBalancer(inventory.loadBalancer).ready(instance.lbServer);
   }
