@@ -26,6 +26,24 @@ export async function sharedToken(info: BedInfo): Promise<string> {
 /** The LB URL of a client's route (HAProxy hashes the path to pick its home gateway). */
 export const routeUrl = (info: BedInfo, route: string) => `${info.haproxy.wsUrl}/${route}`;
 
+/**
+ * A new test client paired straight to gateway `gw` (not through HAProxy): its first connect with the
+ * shared token asks to pair, `devices approve` accepts it, and a second connect is let in (then closed).
+ */
+export async function pairStraightTo(info: BedInfo, gw: BedGateway, name: string, platform: string = process.platform): Promise<DeviceIdentity> {
+  const identity = DeviceIdentity.generate(join(info.dir, 'clients', `${name}.identity.json`));
+  await identity.save();
+  const auth = { token: await sharedToken(info) };
+  const connect = () => connectOnce({ url: gw.wsUrl, identity, role: 'operator', scopes: OPERATOR_SCOPES, platform, auth });
+  const first = await connect();
+  if (first.kind !== 'closed' || !first.requestId) throw new Error(`expected ${name}'s first connect to ask for pairing, got ${first.kind}`);
+  await oc.devicesApprove(gatewayAccess(gw), first.requestId, { timeoutMs: 60_000 });
+  const hello = await connect();
+  if (hello.kind !== 'hello') throw new Error(`${name} was not let in after approval (${hello.kind})`);
+  await hello.socket.close();
+  return identity;
+}
+
 /** Finds the gateway holding pending request(s) matching `match`, polling all gateways. */
 export async function findPending(
   info: BedInfo,

@@ -18,13 +18,13 @@ import { rolloutWorkflowId, run as starter } from '../../src/starter.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { progressQuery } from '../../src/workflows/messages.js';
 import { repairProgressQuery, type RepairProgress } from '../../src/workflows/repair-messages.js';
-import type { BedGateway, BedInfo } from '../bed/bed.js';
+import type { BedInfo } from '../bed/bed.js';
 import { pollUntil } from '../bed/wait.js';
 import { saveHistories } from '../bed/histories.js';
 import { findSecrets, heldSecrets, readHistoryText } from '../bed/secret-scan.js';
-import { gatewayAccess, OPERATOR_SCOPES, sharedToken } from '../bed/clients.js';
+import { OPERATOR_SCOPES, pairStraightTo, sharedToken } from '../bed/clients.js';
 import { bed, runActivity, startWorker } from '../bed/context.js';
-import { DeviceIdentity, HeldConnection, connectOnce } from '../bed/ws-client.js';
+import { HeldConnection, connectOnce } from '../bed/ws-client.js';
 
 const CLUSTER = 'bed-auto-repair';
 let info: BedInfo;
@@ -47,31 +47,13 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   return { code, out: lines.join('\n') };
 }
 
-/**
- * A new test client paired straight to gateway `gw` (not through HAProxy): its first connect with the
- * shared token asks to pair, `devices approve` accepts it, and a second connect is let in (then closed).
- */
-async function pairStraightTo(gw: BedGateway, name: string, platform = process.platform): Promise<DeviceIdentity> {
-  const identity = DeviceIdentity.generate(join(info.dir, 'clients', `${name}.identity.json`));
-  await identity.save();
-  const auth = { token: await sharedToken(info) };
-  const connect = () => connectOnce({ url: gw.wsUrl, identity, role: 'operator', scopes: OPERATOR_SCOPES, platform, auth });
-  const first = await connect();
-  if (first.kind !== 'closed' || !first.requestId) throw new Error(`expected ${name}'s first connect to ask for pairing, got ${first.kind}`);
-  await oc.devicesApprove(gatewayAccess(gw), first.requestId, { timeoutMs: 60_000 });
-  const hello = await connect();
-  if (hello.kind !== 'hello') throw new Error(`${name} was not let in after approval (${hello.kind})`);
-  await hello.socket.close();
-  return identity;
-}
-
 // The evidence the rollout revokes on: a refused connect counts for a rotated device only while no
 // other paired device has the same client software and platform (src/refusal-attribution.ts).
 it('counts a refused connect for a rotated device only while no other paired device shares its client', async () => {
   const instance = inventory.instances.find((i) => i.devices.length === 0)!;
   const gw = info.gateways.find((g) => g.id === instance.id)!;
   const platform = 'freebsd'; // no other client of the bed says it runs there
-  const x = await pairStraightTo(gw, 'attribution-x', platform);
+  const x = await pairStraightTo(info, gw, 'attribution-x', platform);
   const device: Device = { deviceId: x.deviceId, name: 'attribution-x', role: 'operator', scopes: OPERATOR_SCOPES };
   const target = { instance: { ...instance, devices: [device] }, policy: inventory.policy };
   const t0 = Date.now();
@@ -86,7 +68,7 @@ it('counts a refused connect for a rotated device only while no other paired dev
   expect(alone).toMatchObject({ perDevice: { [x.deviceId]: alone.total }, unattributed: 0, ambiguous: 0 });
 
   // A second device of the same client software on the same platform: the same lines are nobody's now.
-  await pairStraightTo(gw, 'attribution-y', platform);
+  await pairStraightTo(info, gw, 'attribution-y', platform);
   const shared = await runActivity(deviceStateActivities.refusalsByDevice, target, [x.deviceId], t0);
   expect(shared).toMatchObject({ perDevice: {}, unattributed: 0, ambiguous: alone.total, total: alone.total });
 }, 5 * 60_000);
@@ -97,7 +79,7 @@ it('repairs a rotated device that did not come back, by itself, after a human ap
   if (!instance) throw new Error('every bed gateway is home to a paired client; this test needs one that is not');
   const gw = info.gateways.find((g) => g.id === instance.id)!;
   const token = await sharedToken(info);
-  const identity = await pairStraightTo(gw, 'auto-repair'); // the client then stays away: it will miss its rotation
+  const identity = await pairStraightTo(info, gw, 'auto-repair'); // the client then stays away: it will miss its rotation
   const connect = () => connectOnce({ url: gw.wsUrl, identity, role: 'operator', scopes: OPERATOR_SCOPES, auth: { token } });
 
   const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown> & { instances: { id: string; devices: unknown[] }[]; policy: Record<string, unknown> };
