@@ -85,7 +85,7 @@ export async function runChecks(client: Client, inventory: Inventory, purpose: s
   return (await client.workflow.execute('clusterPreflight', {
     taskQueue: inventory.temporal.taskQueue,
     workflowId: `${inventory.cluster}/${purpose}/${Date.now()}`,
-    args: [{ inventory, ...(targetVersion ? { targetVersion } : { checks: true }) }],
+    args: [{ inventory, ...(targetVersion ? { targetVersion } : { checks: true }), ...(purpose === 'plan' ? { releaseJump: true } : {}) }],
     workflowExecutionTimeout: '10m',
   })) as PreflightReport;
 }

@@ -29,6 +29,7 @@ import {
   type RolloutProgress,
 } from './workflows/messages.js';
 import { HELP_DEVICE_COMMANDS, runDeviceCommand } from './repair-commands.js';
+import { canStopAndStart, deriveServiceCommand } from './service-commands.js';
 import { checksTable, checkWorkers, problemLines, problemsCell, runChecks, warningLines, withWorkerChecks, workersOnlyReport } from './preflight-commands.js';
 
 const HELP = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
@@ -156,13 +157,22 @@ export function planCommands(inventory: Inventory, target: string): Record<strin
         : i.install.type === 'source'
           ? `${cli} update --yes --json --no-restart --tag ${i.install.tag ?? target}`
           : i.install.command.map((a) => a.replaceAll('{version}', target)).join(' ');
+    const doctor = `${cli} doctor --json --non-interactive`;
+    // OpenClaw's documented update where the gateway can be stopped and started (see instance-rollout.ts).
+    const update = i.install.type === 'global' && canStopAndStart(i)
+      ? [
+          `${doctor}   (the running release: refuse early)`,
+          deriveServiceCommand(i, 'stop')!.join(' '),
+          install,
+          `${cli} doctor --fix --non-interactive   (the new release: the migrations it requires)`,
+          deriveServiceCommand(i, 'start')!.join(' '),
+        ]
+      : [install, doctor, i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`];
     plan[i.id] = [
       lbCmd(i.lbServer, 'drain'),
       `wait until ${i.lbServer} has 0 sessions (at most ${inventory.policy.drainDeadline / 1000} s)`,
       `${cli} backup create --output <backup dir>/<file> --verify --json   (with the running release; checked, its checksum recorded, for a rollback)`,
-      install,
-      `${cli} doctor --json --non-interactive`,
-      i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`,
+      ...update,
       `${cli} gateway status --json --require-rpc   (must be healthy on ${target})`,
       `${cli} channels status --probe --json`,
       ...i.devices.map((d) => `${cli} devices rotate --device ${d.deviceId} --role ${d.role}${d.scopes.map((sc) => ` --scope ${sc}`).join('')} --json`),
@@ -260,6 +270,8 @@ export async function run(argv: string[], out: (s: string) => void = console.log
               out(`  left alone: already runs ${target}, healthy and in traffic. At start it is verified again (channels, no device token mismatch in the last ${inventory.policy.mismatchWindow / 1000} s) and nothing else runs; start --force redoes it.`);
               continue;
             }
+            const jump = report.instances.find((i) => i.instance === instance)?.jump;
+            if (jump) out(`  ${jump}`);
             commands.forEach((c, i) => out(`  ${i + 1}. ${c}`));
           }
         }

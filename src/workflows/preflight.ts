@@ -32,6 +32,8 @@ export interface PreflightInput {
   targetVersion?: string;
   /** Run the checks before anything changes also without a target (the `preflight` command). */
   checks?: boolean;
+  /** `plan`: also say per instance which releases the update crosses and whether migrations run. */
+  releaseJump?: boolean;
 }
 
 export interface InstancePreflight {
@@ -47,6 +49,8 @@ export interface InstancePreflight {
   warnings?: string[];
   /** The gateway was not asked (a host worker is missing, so the preflight did not run). */
   unchecked?: boolean;
+  /** `plan`: the releases the update crosses, the schema migrations, whether a rollback needs the backup. */
+  jump?: string;
 }
 
 export interface PreflightReport {
@@ -88,6 +92,7 @@ export async function clusterPreflight(input: PreflightInput): Promise<Preflight
       const missingDevices = devices ? instance.devices.filter((d) => !paired.has(d.deviceId)).map((d) => d.deviceId) : [];
       for (const id of missingDevices) problems.push(`device ${id} is not in \`openclaw devices list\` on ${instance.id}`);
       let checks: CheckResult[] | undefined;
+      let jump: string | undefined;
       const warnings: string[] = [];
       if (checksOn && noWorker) {
         // Nothing else can be asked on that host: say what is missing, once.
@@ -106,6 +111,12 @@ export async function clusterPreflight(input: PreflightInput): Promise<Preflight
           acts.preflightHost(target).catch((e: Error) => [couldNotCheck('host-commands')(e)]),
         ]);
         checks = applyPolicy([...targetChecks, localState.get(instance.id)!, ...hostChecks], warn);
+        if (input.releaseJump && targetVersion !== undefined && status?.version && status.version !== targetVersion && patched('plan-release-jump-v1')) {
+          jump = await acts.planReleaseJump(target, status.version, targetVersion).then(
+            (j) => j.summary,
+            (e: Error) => `cannot tell which releases ${status.version} → ${targetVersion} crosses: ${e.message}`,
+          );
+        }
         for (const c of checks) {
           if (c.status === 'failed') problems.push(describeCheck(c));
           if (c.status === 'warning') warnings.push(describeCheck(c));
@@ -119,6 +130,7 @@ export async function clusterPreflight(input: PreflightInput): Promise<Preflight
         missingDevices,
         problems,
         ...(checks ? { checks, warnings } : {}),
+        ...(jump ? { jump } : {}),
       };
     }),
   );

@@ -101,6 +101,10 @@ describe('plan', () => {
       expect(r.out).toContain(`set server gateways/${g.lbServer} state drain`);
     }
     expect(r.out).toContain(`openclaw@${info.targetVersion}`);
+    // The documented update (the bed's supervisor can stop and start each gateway) and what the jump migrates.
+    expect(r.out).toContain('doctor --fix --non-interactive   (the new release: the migrations it requires)');
+    expect(r.out).toContain(`${info.fromVersion} → ${info.targetVersion}`);
+    expect(r.out).toMatch(/Migrations will run \(.*state schema 17 → 18.*\): .*a rollback then needs the backup taken before the update/);
     const rows = await showStat(info.haproxy.socket);
     for (const g of info.gateways) expect(rows.find((x) => x.server === g.lbServer)?.status).toBe('UP');
     const after = await Promise.all(info.gateways.map((g) => oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 })));

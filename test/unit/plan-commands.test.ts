@@ -1,0 +1,31 @@
+/** What `plan` prints per instance: the documented update where the gateway can be stopped and started. */
+import { describe, expect, it } from 'vitest';
+import { Inventory } from '../../src/inventory.js';
+import { planCommands } from '../../src/starter.js';
+
+const inventory = (instance: Record<string, unknown>) =>
+  Inventory.parse({
+    cluster: 'c',
+    loadBalancer: { type: 'haproxy', socket: '/run/haproxy.sock', backend: 'gw' },
+    instances: [{ id: 'gw-1', gateway: { stateDir: '/s', configPath: '/c.json' }, lbServer: 'gw1', install: { type: 'global' }, ...instance }],
+  });
+
+describe('planCommands', () => {
+  it('stops, installs, runs doctor --fix and starts when a supervisor restart shows how to stop and start', () => {
+    const [cmds] = Object.values(planCommands(inventory({ restart: ['supervisorctl', '-c', '/etc/s.conf', 'restart', 'gw-1'] }), '2026.9.6'));
+    const at = (text: string) => cmds!.findIndex((c) => c.includes(text));
+    expect(cmds).toContain('supervisorctl -c /etc/s.conf stop gw-1');
+    expect(cmds).toContain('supervisorctl -c /etc/s.conf start gw-1');
+    expect(at('backup create')).toBeLessThan(at('stop gw-1'));
+    expect(at('stop gw-1')).toBeLessThan(at('openclaw@2026.9.6'));
+    expect(at('openclaw@2026.9.6')).toBeLessThan(at('doctor --fix'));
+    expect(at('doctor --fix')).toBeLessThan(at('start gw-1'));
+    expect(cmds!.some((c) => c.includes('restart gw-1'))).toBe(false);
+  });
+
+  it('keeps install, doctor, restart when the gateway can only be restarted', () => {
+    const [cmds] = Object.values(planCommands(inventory({}), '2026.9.6'));
+    expect(cmds).toContain('openclaw gateway restart --json');
+    expect(cmds!.some((c) => c.includes('doctor --fix'))).toBe(false);
+  });
+});
