@@ -531,7 +531,8 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
    * Rollback from the verified backup: the new release may have migrated the state, which the old one
    * refuses. Check the archive → stop → restore the state from before (the migrated one is moved aside and kept) → reinstall
    * the old release → its database preflight must say `exact` → doctor → start → verify → rotate again
-   * (the restore brought back the devices' old tokens) → the normal approval before rejoin.
+   * if the roll-forward had rotated (the restore brought back the devices' old tokens) → the normal
+   * approval before rejoin.
    */
   async function rollBackFromBackup(version: string, backup: BackupRecord): Promise<InstanceRolloutResult> {
     const file = backup.path.split('/').at(-1);
@@ -552,8 +553,12 @@ export async function instanceRollout(input: InstanceRolloutInput): Promise<Inst
     const started = await step('start gateway (rollback)', () => restart.startGateway(target, version), (r) => `now ${r.version}`);
     progress.versionAfter = started.version;
     await verifyRunning(version);
-    rotations.length = 0; // the rotations of the roll-forward were undone by the restore
-    await rotateAndReconnect();
+    // The restore brought back the tokens from before the backup: rotate again only if the roll-forward
+    // rotated since (a rotation kicks the clients off). Patched: older histories always rotated.
+    const rotatedSinceBackup = rotations.length > 0;
+    rotations.length = 0;
+    if (rotatedSinceBackup || !patched('rotate-after-restore-only-if-rotated-v1')) await rotateAndReconnect();
+    else recorder.note('rotate devices (rollback)', 'skipped', 'no rotation since the backup: the restored tokens are the ones the clients hold');
     return approveAndRejoin(version, 'rolled-back');
   }
 

@@ -240,6 +240,8 @@ describe('refused connects after rejoin', () => {
       const after = r.fake.calls.slice(failedAt);
       expect(after.indexOf('lbDrain gw-1')).toBeGreaterThanOrEqual(0);
       expect(after.indexOf('lbDrain gw-1')).toBeLessThan(after.indexOf('stopGateway gw-1'));
+      // It had rotated before the rejoin: the restore brought the old tokens back, so it rotates again.
+      expect(after.indexOf('rotateDeviceToken gw-1 device-of-gw-1')).toBeGreaterThan(after.indexOf('restoreBackup gw-1'));
       expect(r.fake.restartedInTraffic).toEqual([]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'drain' });
       // The approval it first rejoined with was for the target version: the rolled-back one needs its own.
@@ -261,7 +263,7 @@ describe('refused connects after rejoin', () => {
 });
 
 describe('rollback from the verified backup', () => {
-  it('after the new release started and migrated the state: stop, restore, reinstall, exact databases, start, rotate again, approval', async () => {
+  it('after the new release started and migrated the state: stop, restore, reinstall, exact databases, start, approval (no rotation to redo)', async () => {
     const r = await rollout('restore', ['gw-1', 'gw-2'], {}, (f) => f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'));
     try {
       const p = await inPhase(r.handle, 'gw-1', 'Failed');
@@ -277,7 +279,8 @@ describe('rollback from the verified backup', () => {
       await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }] });
       await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
       const rollback = r.fake.calls.slice(failedAt).filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]);
-      expect(rollback).toEqual(['checkBackupArchive', 'stopGateway', 'restoreBackup', 'installVersion', 'checkRestoredDatabases', 'runDoctor', 'startGateway', 'gatewayStatus', 'probeChannels', 'rotateDeviceToken']);
+      // No rotation since the backup (the failure came before it): the restored tokens are current, none is rotated.
+      expect(rollback).toEqual(['checkBackupArchive', 'stopGateway', 'restoreBackup', 'installVersion', 'checkRestoredDatabases', 'runDoctor', 'startGateway', 'gatewayStatus', 'probeChannels']);
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, stateOf: FROM, lb: 'drain', running: true });
       expect(r.fake.movedAside).toEqual([`gw-1 ${TARGET}`]); // kept, never deleted
       expect(r.fake.restartedInTraffic).toEqual([]);
@@ -287,10 +290,10 @@ describe('rollback from the verified backup', () => {
       expect(report.outcome).toBe('partial');
       expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ outcome: 'rolled-back', versionAfter: FROM });
       expect(report.instances.find((i) => i.instance === 'gw-1')?.steps.map((s) => s.step)).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^restore backup openclaw-backup-gw-1-/), `check restored databases with ${FROM}`, 'start gateway (rollback)']),
+        expect.arrayContaining([expect.stringMatching(/^restore backup openclaw-backup-gw-1-/), `check restored databases with ${FROM}`, 'start gateway (rollback)', 'rotate devices (rollback)']),
       );
       expect(r.fake.instances.get('gw-2')).toMatchObject({ version: TARGET, lb: 'ready' });
-      await saveHistories('rollback-from-backup', ['rollout-restore', 'rollout-restore/gw-1']);
+      await saveHistories('rollback-from-backup-unrotated', ['rollout-restore', 'rollout-restore/gw-1']);
     } finally {
       await r.stop();
     }
