@@ -47,6 +47,11 @@ describe('replaying recorded histories', () => {
     expect(files).toEqual(expect.arrayContaining(['documented-update--rollout-jump_gw-1.json', 'skipped-unchanged--rollout-jump-skip_gw-1.json']));
   });
 
+  it('has recorded histories of the real bed with the safety net: the documented update rollout, the rollback from a backup with faults, a repair through the approval gate', () => {
+    expect(files).toEqual(expect.arrayContaining(['approved-documented--rollout-bed.json', 'approved-documented--rollout-bed_gw-1.json', 'faults-backup--rollout-bed-faults_gw-1.json']));
+    expect(files.some((f) => /^repaired-gate--repair-bed_gw-\d_[0-9a-f]{64}\.json$/.test(f))).toBe(true);
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string });
