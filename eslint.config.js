@@ -14,7 +14,7 @@ const nodeBuiltins = [
 ].sort();
 
 /** Probe file names the unit tests lint with `lintText` (they never exist on disk). */
-export const LINT_PROBE_FILES = ['src/workflows/__lint_probe__.ts', 'src/activities/__lint_probe__.ts'];
+export const LINT_PROBE_FILES = ['src/workflows/__lint_probe__.ts', 'src/activities/__lint_probe__.ts', 'src/shared/__lint_probe__.ts'];
 
 export default defineConfig(
   globalIgnores(['node_modules/', '.tools/', '.bed/', '.bench/', '.temporal/', 'scratch/', 'test-artifacts/']),
@@ -77,7 +77,8 @@ export default defineConfig(
 
   {
     name: 'openclaw-rollout/workflow-determinism',
-    files: ['src/workflows/**/*.ts', 'bench/workflows.ts', 'bench/floor-workflow.ts'],
+    // src/shared/ is imported by workflows too, so it is held to the same rule.
+    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts', 'bench/workflows.ts', 'bench/floor-workflow.ts'],
     rules: {
       // The typescript-eslint variant so `import type { X } from 'node:...'` (erased at compile time)
       // stays allowed; any value import of a Node built-in or of execa is an error.
@@ -88,6 +89,8 @@ export default defineConfig(
             ...nodeBuiltins.map((name) => ({ name, message: WORKFLOW_IMPORT_MESSAGE, allowTypeImports: true })),
             { name: 'execa', message: WORKFLOW_IMPORT_MESSAGE, allowTypeImports: true },
           ],
+          // Activities run on the host: workflow code reaches them only through proxyActivities (types only).
+          patterns: [{ group: ['**/activities/**', '**/activities'], message: WORKFLOW_IMPORT_MESSAGE, allowTypeImports: true }],
         },
       ],
       // With verbatimModuleSyntax, `import { type X } from 'm'` still emits `import 'm'` at runtime.

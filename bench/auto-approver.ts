@@ -6,8 +6,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { sleep } from '../test/bed/bed.js';
-import { instanceWorkflowId } from '../src/workflows/cluster-rollout.js';
-import { approveRejoin, instanceProgressQuery } from '../src/workflows/messages.js';
+import { instanceWorkflowId } from '../src/shared/ids.js';
+import { approveRejoin, instanceProgressQuery } from '../src/shared/messages/rollout.js';
 import type { ActivityFeed } from './activity-feed.js';
 
 export const APPROVER_NOTIFY = ['runReconnectHook', 'lbReady'];

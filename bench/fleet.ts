@@ -4,7 +4,7 @@
  * node host, so the rotation and hook steps run. Nothing in it is ever executed: the no-op activities
  * answer in its place.
  */
-import { Inventory, type Inventory as InventoryType } from '../src/inventory.js';
+import { Inventory, type Inventory as InventoryType } from '../src/shared/inventory.js';
 
 export const FROM_VERSION = '2026.9.5';
 export const TARGET_VERSION = '2026.9.6';

@@ -5,7 +5,7 @@
  * and kill → the instance's rejoin activity started (the rollout progressing again). Repeated once per
  * instance of a small fleet; the rollout is terminated afterwards (the no-op state died with the worker).
  */
-import { rolloutWorkflowId } from '../src/starter.js';
+import { rolloutWorkflowId } from '../src/shared/ids.js';
 import { ActivityFeed } from './activity-feed.js';
 import { APPROVER_NOTIFY, AutoApprover } from './auto-approver.js';
 import type { BenchContext } from './context.js';

@@ -4,7 +4,7 @@
  * Measures wall time (start → result; the worker is already polling), activities run, approval
  * latencies, the worker's peak memory, and the sizes of the histories.
  */
-import { rolloutWorkflowId } from '../src/starter.js';
+import { rolloutWorkflowId } from '../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../src/workflows/cluster-rollout.js';
 import { ActivityFeed } from './activity-feed.js';
 import { APPROVER_NOTIFY, AutoApprover } from './auto-approver.js';

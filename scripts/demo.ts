@@ -5,9 +5,10 @@
  * with the device connected again and no mismatch in the logs.
  */
 import * as oc from '../src/activities/openclaw.js';
-import { connectClient, rolloutWorkflowId, run as starter } from '../src/starter.js';
+import { connectClient, run as starter } from '../src/starter.js';
+import { rolloutWorkflowId } from '../src/shared/ids.js';
 import { createWorker } from '../src/worker.js';
-import { progressQuery } from '../src/workflows/messages.js';
+import { progressQuery } from '../src/shared/messages/rollout.js';
 import { loadInventory } from '../src/inventory-file.js';
 import { randomBytes } from 'node:crypto';
 import { KEY_FILE_ENV, KEYS_ENV } from '../src/codec/keys.js';

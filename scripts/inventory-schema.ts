@@ -1,13 +1,13 @@
 /**
  * Writes docs/inventory.schema.json, the JSON Schema of the inventory generated from the zod schema
- * (src/inventory.ts), so editors can complete and check cluster files
+ * (src/shared/inventory.ts), so editors can complete and check cluster files
  * (`# yaml-language-server: $schema=./docs/inventory.schema.json`, or `"$schema"` in JSON).
  * test/unit/inventory-schema.test.ts fails when the committed file is stale: rerun `npm run schema`.
  */
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { Inventory } from '../src/inventory.js';
+import { Inventory } from '../src/shared/inventory.js';
 
 export const schemaPath = fileURLToPath(new URL('../docs/inventory.schema.json', import.meta.url));
 

@@ -5,14 +5,14 @@
  *   2. the client was routed to an instance whose pairing store lacks the device (sticky routing);
  *   3. the client's role or scopes changed and its token no longer satisfies them.
  * The gateway's refusal lines carry no device id: they are attributed to the device by correlation
- * with its client id, mode and platform (src/refusal-attribution.ts), and the output says so.
+ * with its client id, mode and platform (src/shared/refusal-attribution.ts), and the output says so.
  * Pure: no I/O, so the verdict is unit-tested on facts.
  */
 import type { DeviceFacts, PairedFacts } from './activities/device-state.js';
 import type { RefusalLine } from './activities/openclaw-parse.js';
-import { ConfigurationError } from './errors.js';
-import type { Device, Instance } from './inventory.js';
-import { describeSignature, matchesSignature, sameSignature, type ClientSignature } from './refusal-attribution.js';
+import { ConfigurationError } from './shared/errors.js';
+import type { Device, Instance } from './shared/inventory.js';
+import { describeSignature, matchesSignature, sameSignature, type ClientSignature } from './shared/refusal-attribution.js';
 import { formatTable } from './text-table.js';
 import type { InstanceDeviceFacts } from './workflows/device-diagnosis.js';
 

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ConfigurationError, ValidationError } from './errors.js';
-import { Inventory, formatIssues } from './inventory.js';
+import { ConfigurationError, ValidationError } from './shared/errors.js';
+import { Inventory, formatIssues } from './shared/inventory.js';
 
 /** Parses inventory text (YAML is a superset of JSON, so one parser serves both). */
 export function parseInventory(text: string, source = 'inventory'): Inventory {

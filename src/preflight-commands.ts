@@ -5,10 +5,11 @@
  */
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import type { Inventory } from './inventory.js';
-import { describeCheck, type CheckResult } from './preflight-rules.js';
+import type { Inventory } from './shared/inventory.js';
+import { describeCheck, type CheckResult } from './shared/preflight-rules.js';
 import { formatTable } from './text-table.js';
-import { centralQueue, instanceQueue } from './task-queues.js';
+import { checkWorkflowId } from './shared/ids.js';
+import { centralQueue, instanceQueue } from './shared/task-queues.js';
 import type { PreflightReport } from './workflows/preflight.js';
 
 const { TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;
@@ -84,7 +85,7 @@ export async function checkWorkers(client: Client, inventory: Inventory, invento
 export async function runChecks(client: Client, inventory: Inventory, purpose: string, targetVersion: string | undefined): Promise<PreflightReport> {
   return (await client.workflow.execute('clusterPreflight', {
     taskQueue: inventory.temporal.taskQueue,
-    workflowId: `${inventory.cluster}/${purpose}/${Date.now()}`,
+    workflowId: checkWorkflowId(inventory.cluster, purpose, Date.now()),
     args: [{ inventory, ...(targetVersion ? { targetVersion } : { checks: true }), ...(purpose === 'plan' ? { releaseJump: true } : {}) }],
     workflowExecutionTimeout: '10m',
   })) as PreflightReport;

@@ -2,16 +2,17 @@
  * The operator CLI. Subcommands (see --help): validate an inventory, run the read-only preflight.
  * Exit codes: 0 ok, 1 the check found problems or a call failed, 2 bad usage or invalid input.
  */
+import { rolloutWorkflowId } from './shared/ids.js';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ConfigurationError, RolloutError, ValidationError } from './errors.js';
-import type { Inventory } from './inventory.js';
+import { ConfigurationError, RolloutError, ValidationError } from './shared/errors.js';
+import type { Inventory } from './shared/inventory.js';
 import { loadInventory } from './inventory-file.js';
 import { connectionError, resolveConnection } from './temporal-connection.js';
 import { formatTable } from './text-table.js';
 import { progressTable, watchWriter } from './status-view.js';
-import { CLUSTER_KEY, PHASE_KEY, ROLLOUT_SEARCH_ATTRIBUTES, registerCommands } from './search-attributes.js';
+import { CLUSTER_KEY, PHASE_KEY, ROLLOUT_SEARCH_ATTRIBUTES, registerCommands } from './shared/search-attributes.js';
 import type { PreflightReport } from './workflows/preflight.js';
 import type { ClusterRolloutReport } from './workflows/cluster-rollout.js';
 import {
@@ -27,9 +28,9 @@ import {
   rejectRejoinUpdate,
   resumeRollout,
   type RolloutProgress,
-} from './workflows/messages.js';
+} from './shared/messages/rollout.js';
 import { HELP_DEVICE_COMMANDS, runDeviceCommand } from './repair-commands.js';
-import { canStopAndStart, deriveServiceCommand } from './service-commands.js';
+import { canStopAndStart, deriveServiceCommand } from './shared/service-commands.js';
 import { checksTable, checkWorkers, problemLines, problemsCell, runChecks, warningLines, withWorkerChecks, workersOnlyReport } from './preflight-commands.js';
 
 const HELP = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
@@ -110,7 +111,6 @@ function preflightTable(report: PreflightReport): string {
 }
 
 /** One rollout per cluster: the workflow id derives from the cluster name. */
-export const rolloutWorkflowId = (cluster: string) => `rollout-${cluster}`;
 
 function uiLink(inventory: Inventory, workflowId: string): string | undefined {
   const base = process.env.TEMPORAL_UI_URL ?? inventory.temporal.uiUrl;

@@ -8,8 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { ConnectionOptions } from '@temporalio/client';
-import { ConfigurationError } from './errors.js';
-import type { TemporalConnectionConfig } from './inventory.js';
+import { ConfigurationError } from './shared/errors.js';
+import type { TemporalConnectionConfig } from './shared/inventory.js';
+import { centralQueue } from './shared/task-queues.js';
 import { resolveSecret } from './activities/secrets.js';
 import { loadPayloadProtection, type PayloadProtection } from './codec/data-converter.js';
 import { explainTlsProbe, probeTls } from './tls-probe.js';
@@ -61,7 +62,7 @@ export async function resolveConnection(config: TemporalConnectionConfig, env = 
   return {
     address,
     namespace,
-    taskQueue: env.TEMPORAL_TASK_QUEUE || config.taskQueue,
+    taskQueue: centralQueue({ temporal: config }, env),
     options,
     tls: options.tls ? { caFile: tlsConfig.caFile, certFile: tlsConfig.certFile, serverName: tlsConfig.serverName } : undefined,
     payloads: await loadPayloadProtection(env),

@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
-import { RolloutError } from './errors.js';
+import { RolloutError } from './shared/errors.js';
 import { loadInventory } from './inventory-file.js';
 import { connectionError, resolveConnection } from './temporal-connection.js';
-import { hostQueue } from './task-queues.js';
+import { hostQueue } from './shared/task-queues.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 

@@ -5,7 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { RolloutError } from '../errors.js';
+import { RolloutError } from '../shared/errors.js';
 import { redact } from '../redact.js';
 import type { CallContext } from './openclaw.js';
 

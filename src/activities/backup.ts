@@ -13,9 +13,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { CheckFailedError, ConfigurationError, RolloutError, TransientError } from '../errors.js';
-import { deriveServiceCommand } from '../service-commands.js';
-import type { GatewayAccess, Instance } from '../inventory.js';
+import { CheckFailedError, ConfigurationError, RolloutError, TransientError } from '../shared/errors.js';
+import { deriveServiceCommand } from '../shared/service-commands.js';
+import type { GatewayAccess, Instance } from '../shared/inventory.js';
 import { quote } from '../redact.js';
 import { describeFailure, runCli } from './openclaw-cli.js';
 import * as parse from './openclaw-parse.js';
@@ -169,7 +169,7 @@ export async function answersHttp(httpUrl: string, signal?: AbortSignal): Promis
 // ---------------------------------------------------------------------------------------------------
 // Stop and start
 
-/** The instance's stop or start command (src/service-commands.ts), or a ConfigurationError naming the field. */
+/** The instance's stop or start command (src/shared/service-commands.ts), or a ConfigurationError naming the field. */
 export function serviceCommand(instance: Instance, action: 'stop' | 'start'): string[] {
   const derived = deriveServiceCommand(instance, action);
   if (derived) return derived;

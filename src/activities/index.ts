@@ -6,7 +6,7 @@
  * secrets are resolved here, on the host.
  */
 import { Context } from '@temporalio/activity';
-import type { Device, Instance, LoadBalancerConfig, Policy } from '../inventory.js';
+import type { Device, Instance, LoadBalancerConfig, Policy } from '../shared/inventory.js';
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import { backupActivities } from './backup-activities.js';
 import { upgradeActivities } from './upgrade-activities.js';

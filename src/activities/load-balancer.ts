@@ -5,12 +5,12 @@
  */
 import { execa } from 'execa';
 import { childEnvironment } from './child-env.js';
-import { ConfigurationError, TransientError, UnexpectedOutputError } from '../errors.js';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../shared/errors.js';
 import { truncateForMessage } from './haproxy-stat.js';
-import type { LoadBalancerConfig } from '../inventory.js';
+import type { LoadBalancerConfig } from '../shared/inventory.js';
 import { currentSessions, serverState, setServerState, type ServerAdminState } from './haproxy.js';
 
-/** Which load balancer fronts the gateways: the inventory's `loadBalancer` (src/inventory.ts). */
+/** Which load balancer fronts the gateways: the inventory's `loadBalancer` (src/shared/inventory.ts). */
 export type { LoadBalancerConfig };
 
 /** A server as the load balancer sees it. */

@@ -5,8 +5,8 @@
  * to run by hand). It never interprets output: that is openclaw-parse.ts's job.
  */
 import { execa } from 'execa';
-import { ConfigurationError, TransientError } from '../errors.js';
-import type { GatewayAccess } from '../inventory.js';
+import { ConfigurationError, TransientError } from '../shared/errors.js';
+import type { GatewayAccess } from '../shared/inventory.js';
 import { redact } from '../redact.js';
 import { childEnvironment } from './child-env.js';
 import { outputTail } from './npm-errors.js';

@@ -6,7 +6,7 @@
  * be reached. Never a guess: exit codes are not trusted (several say 0 when the gateway is down).
  */
 import { z } from 'zod';
-import { ConfigurationError, TransientError, UnexpectedOutputError } from '../errors.js';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../shared/errors.js';
 import { quote } from '../redact.js';
 
 /** What a parser gets: the command's output as captured. */
@@ -554,7 +554,7 @@ export function countMismatches(records: LogRecord[], q: MismatchQuery): { count
 /**
  * One refused connect as the gateway logs it (`gateway/ws` WARN `unauthorized conn=... reason=...`).
  * The line names the client software, role, scope count, platform and peer, but NOT the device id:
- * attributing it to a device is a correlation (src/refusal-attribution.ts), never an identification.
+ * attributing it to a device is a correlation (src/shared/refusal-attribution.ts), never an identification.
  */
 export interface RefusalLine {
   time: string;

@@ -3,8 +3,8 @@
  * (openclaw-parse.ts). Plain async functions: the Temporal activity wrappers (activities/index.ts) add
  * the cancellation signal and heartbeats. Exit codes are never trusted alone: the JSON decides.
  */
-import { ConfigurationError, CheckFailedError, TransientError, UnexpectedOutputError } from '../errors.js';
-import type { Device, GatewayAccess, InstallSpec } from '../inventory.js';
+import { ConfigurationError, CheckFailedError, TransientError, UnexpectedOutputError } from '../shared/errors.js';
+import type { Device, GatewayAccess, InstallSpec } from '../shared/inventory.js';
 import { quote } from '../redact.js';
 import { describeFailure, runCli, type CliResult } from './openclaw-cli.js';
 import * as parse from './openclaw-parse.js';

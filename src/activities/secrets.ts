@@ -3,8 +3,8 @@
  * with the redactor at once, so it cannot leak through any message, result or log line afterwards.
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError } from '../errors.js';
-import type { SecretRef } from '../inventory.js';
+import { ConfigurationError } from '../shared/errors.js';
+import type { SecretRef } from '../shared/inventory.js';
 import { registerSecret } from '../redact.js';
 
 /** Returns the secret named by `ref`. `field` names the inventory field for error messages. */

@@ -10,8 +10,8 @@
  * CallContext like openclaw.ts. The Temporal wrappers are in index.ts.
  */
 import { z } from 'zod';
-import { CheckFailedError, ConfigurationError, TransientError, UnexpectedOutputError } from '../errors.js';
-import type { Instance, InstallSpec } from '../inventory.js';
+import { CheckFailedError, ConfigurationError, TransientError, UnexpectedOutputError } from '../shared/errors.js';
+import type { Instance, InstallSpec } from '../shared/inventory.js';
 import { quote } from '../redact.js';
 import { answersHttp, gatewayHttpUrl, serviceCommand } from './backup.js';
 import { runCli } from './openclaw-cli.js';

@@ -12,7 +12,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 // Default import: Node's ESM loader cannot see the named exports of this CommonJS package.
 import proto from '@temporalio/proto';
-import { PayloadCodecError } from '../errors.js';
+import { PayloadCodecError } from '../shared/errors.js';
 import type { CodecKeyring } from './keys.js';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';

@@ -7,7 +7,7 @@
  * Errors name the variable or file line and the fix, never the key material.
  */
 import { readFile } from 'node:fs/promises';
-import { PayloadCodecError } from '../errors.js';
+import { PayloadCodecError } from '../shared/errors.js';
 
 export const KEYS_ENV = 'OPENCLAW_ROLLOUT_CODEC_KEYS';
 export const KEY_FILE_ENV = 'OPENCLAW_ROLLOUT_CODEC_KEY_FILE';

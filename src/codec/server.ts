@@ -15,7 +15,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { RolloutError } from '../errors.js';
+import { RolloutError } from '../shared/errors.js';
 import { AesGcmPayloadCodec } from './aes-gcm-codec.js';
 import { KEYS_ENV, KEY_FILE_ENV, loadKeyring } from './keys.js';
 

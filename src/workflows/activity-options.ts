@@ -4,8 +4,8 @@
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { NON_RETRYABLE_ERROR_TYPES } from '../errors.js';
-import type { Policy } from '../inventory.js';
+import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors.js';
+import type { Policy } from '../shared/inventory.js';
 
 export function retryPolicy(policy: Policy): ActivityOptions['retry'] {
   return {

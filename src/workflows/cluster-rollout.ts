@@ -19,8 +19,9 @@ import {
   patched,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../search-attributes.js';
-import type { Inventory } from '../inventory.js';
+import { instanceWorkflowId } from '../shared/ids.js';
+import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../shared/search-attributes.js';
+import type { Inventory } from '../shared/inventory.js';
 import { failureMessage, instanceRollout, type InstanceRolloutResult } from './instance-rollout.js';
 import {
   APPROVE_DESCRIPTION,
@@ -56,7 +57,7 @@ import {
   type InstanceProgress,
   type RejoinDecision,
   type RolloutProgress,
-} from './messages.js';
+} from '../shared/messages/rollout.js';
 import { clusterPreflight, type PreflightReport } from './preflight.js';
 
 export interface ClusterRolloutInput {
@@ -88,7 +89,6 @@ export interface ClusterRolloutReport {
 }
 
 /** The child workflow id of an instance in a rollout. */
-export const instanceWorkflowId = (rolloutId: string, instanceId: string) => `${rolloutId}/${instanceId}`;
 
 /** Instances in rollout order: the canary first, then inventory order. */
 export function rolloutOrder(inventory: Inventory): string[] {

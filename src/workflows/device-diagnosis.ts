@@ -3,9 +3,9 @@
  * requests, refused connects since `sinceMs`), gathered on each instance's own task queue (its gateway
  * may live on another host). Read-only; the verdict is drawn from these facts by src/diagnose.ts.
  */
-import type { Instance, Policy } from '../inventory.js';
+import type { Instance, Policy } from '../shared/inventory.js';
 import type { DeviceFacts } from '../activities/device-state.js';
-import { instanceQueue } from '../task-queues.js';
+import { instanceQueue } from '../shared/task-queues.js';
 import { quickActivities } from './activity-options.js';
 
 export interface DeviceDiagnosisInput {

@@ -16,10 +16,10 @@
  * starter's `repair` (id `repair-<cluster>/<instance>/<deviceId>`). Deterministic orchestration only.
  */
 import { ApplicationFailure, log, patched, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Device, Instance, Policy } from '../inventory.js';
-import { instanceQueue } from '../task-queues.js';
+import type { Device, Instance, Policy } from '../shared/inventory.js';
+import { instanceQueue } from '../shared/task-queues.js';
 import { longActivities, quickActivities } from './activity-options.js';
-import { checkDecision, type DecisionReceipt, type RejoinDecision } from './messages.js';
+import { checkDecision, type DecisionReceipt, type RejoinDecision } from '../shared/messages/rollout.js';
 import { ApprovalGate } from './lib/approval-gate.js';
 import { StepRecorder } from './lib/step-recorder.js';
 import {
@@ -34,7 +34,7 @@ import {
   repairProgressQuery,
   type RepairPhase,
   type RepairProgress,
-} from './repair-messages.js';
+} from '../shared/messages/repair.js';
 
 export interface EmergencyRepairInput {
   cluster: string;

@@ -32,10 +32,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Instance, LoadBalancerConfig, Policy } from '../inventory.js';
-import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../search-attributes.js';
-import { canStopAndStart } from '../service-commands.js';
-import { instanceQueue } from '../task-queues.js';
+import type { Instance, LoadBalancerConfig, Policy } from '../shared/inventory.js';
+import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../shared/search-attributes.js';
+import { canStopAndStart } from '../shared/service-commands.js';
+import { instanceQueue } from '../shared/task-queues.js';
 import { longActivities, quickActivities } from './activity-options.js';
 import type { BackupRecord } from '../activities/backup.js';
 import {
@@ -53,7 +53,7 @@ import {
   type InstancePhase,
   type InstanceProgress,
   type RejoinDecision,
-} from './messages.js';
+} from '../shared/messages/rollout.js';
 import { ApprovalGate } from './lib/approval-gate.js';
 import { StepRecorder, failureMessage } from './lib/step-recorder.js';
 import { verifyAfterRejoinWithRepairs } from './repair-after-rejoin.js';

@@ -11,9 +11,9 @@
  */
 import { ActivityFailure, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { Inventory } from '../inventory.js';
-import { applyPolicy, describeCheck, instanceLocalState, type CheckResult } from '../preflight-rules.js';
-import { instanceQueue } from '../task-queues.js';
+import type { Inventory } from '../shared/inventory.js';
+import { applyPolicy, describeCheck, instanceLocalState, type CheckResult } from '../shared/preflight-rules.js';
+import { instanceQueue } from '../shared/task-queues.js';
 import { quickActivities, retryPolicy } from './activity-options.js';
 
 /**

@@ -8,10 +8,10 @@
  * Refusals that correlate with no rotated device still fail the check, as before.
  */
 import { ApplicationFailure, ParentClosePolicy, sleep, startChild, workflowInfo } from '@temporalio/workflow';
-import type { Device, Instance, Policy } from '../inventory.js';
+import type { Device, Instance, Policy } from '../shared/inventory.js';
 import type { longActivities, quickActivities } from './activity-options.js';
 import { emergencyRepair, type EmergencyRepairResult } from './emergency-repair.js';
-import { repairWorkflowId } from './repair-messages.js';
+import { repairWorkflowId } from '../shared/ids.js';
 
 type Step = <T>(name: string, run: () => Promise<T>, detail?: (r: T) => string) => Promise<T>;
 

@@ -15,7 +15,7 @@ import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { showStat } from '../../src/activities/haproxy.js';
-import type { InventoryInput } from '../../src/inventory.js';
+import type { InventoryInput } from '../../src/shared/inventory.js';
 import { bedCodecServer } from './codec.js';
 import { freePort, freePortRange } from './ports.js';
 import { Supervisor, type Program } from './supervisor.js';

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { join } from 'node:path';
 import { createActivities } from '../../src/activities/index.js';
 import { loadPayloadProtection } from '../../src/codec/data-converter.js';
-import type { Inventory } from '../../src/inventory.js';
+import type { Inventory } from '../../src/shared/inventory.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import { defaultBedDir, readBedInfo, type BedInfo } from './bed.js';
 
@@ -58,7 +58,7 @@ export async function startWorker(
 
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DeviceIdentity } from './ws-client.js';
-import type { Device, Instance } from '../../src/inventory.js';
+import type { Device, Instance } from '../../src/shared/inventory.js';
 
 /** Runs one real activity (the Temporal wrapper, with its context, heartbeats and error mapping). */
 export function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {

@@ -15,7 +15,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { runtimeCommand, showStat } from '../../src/activities/haproxy.js';
-import type { InventoryInput } from '../../src/inventory.js';
+import type { InventoryInput } from '../../src/shared/inventory.js';
 import {
   EXTRA_BACKEND,
   EXTRA_ROUTE_PREFIX,

@@ -18,7 +18,7 @@ import { execa } from 'execa';
 import * as bk from '../../src/activities/backup.js';
 import * as oc from '../../src/activities/openclaw.js';
 import { childEnvironment } from '../../src/activities/child-env.js';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/shared/errors.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import { readBedInfo } from './bed.js';
 

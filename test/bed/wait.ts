@@ -3,7 +3,7 @@
  * what was awaited, and wait for an instance of a rollout to reach a phase (failing fast if it fails).
  */
 import type { Client } from '@temporalio/client';
-import { progressQuery, type RolloutProgress } from '../../src/workflows/messages.js';
+import { progressQuery, type RolloutProgress } from '../../src/shared/messages/rollout.js';
 import { sleep } from './bed.js';
 
 /**

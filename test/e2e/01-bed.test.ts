@@ -16,8 +16,8 @@ import type { BedInfo } from '../bed/bed.js';
 import { gatewayAccess } from '../bed/clients.js';
 import { bed, runActivity, startWorker } from '../bed/context.js';
 import { projectRoot } from '../bed/tools.js';
-import { hostQueue as hostQueueName } from '../../src/task-queues.js';
-import type { Inventory } from '../../src/inventory.js';
+import { hostQueue as hostQueueName } from '../../src/shared/task-queues.js';
+import type { Inventory } from '../../src/shared/inventory.js';
 
 let info: BedInfo;
 let inventory: Inventory;

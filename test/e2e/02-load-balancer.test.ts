@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { loadBalancerActivities, gatewayActivities } from '../../src/activities/index.js';
-import type { Inventory } from '../../src/inventory.js';
+import type { Inventory } from '../../src/shared/inventory.js';
 import type { BedInfo } from '../bed/bed.js';
 import { routeUrl } from '../bed/clients.js';
 import { bed, clientIdentity, deviceNamed, runActivity } from '../bed/context.js';

@@ -7,7 +7,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayActivities } from '../../src/activities/index.js';
-import type { Inventory } from '../../src/inventory.js';
+import type { Inventory } from '../../src/shared/inventory.js';
 import type { BedInfo, BedGateway } from '../bed/bed.js';
 import { pairTestClient, routeUrl, sharedToken } from '../bed/clients.js';
 import { bed, clientIdentity, deviceNamed, runActivity } from '../bed/context.js';

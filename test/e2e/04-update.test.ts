@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayActivities } from '../../src/activities/index.js';
 import { startupVersion } from '../../src/activities/openclaw.js';
-import type { Instance, Inventory } from '../../src/inventory.js';
+import type { Instance, Inventory } from '../../src/shared/inventory.js';
 import type { BedInfo, BedGateway } from '../bed/bed.js';
 import { resetGateway } from '../bed/bed.js';
 import { bed, runActivity } from '../bed/context.js';

@@ -13,11 +13,12 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deviceStateActivities, gatewayActivities } from '../../src/activities/index.js';
 import * as oc from '../../src/activities/openclaw.js';
-import type { Device, Inventory } from '../../src/inventory.js';
-import { rolloutWorkflowId, run as starter } from '../../src/starter.js';
+import type { Device, Inventory } from '../../src/shared/inventory.js';
+import { run as starter } from '../../src/starter.js';
+import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
-import { progressQuery } from '../../src/workflows/messages.js';
-import { repairProgressQuery, type RepairProgress } from '../../src/workflows/repair-messages.js';
+import { progressQuery } from '../../src/shared/messages/rollout.js';
+import { repairProgressQuery, type RepairProgress } from '../../src/shared/messages/repair.js';
 import type { BedInfo } from '../bed/bed.js';
 import { pollUntil } from '../bed/wait.js';
 import { saveHistories } from '../bed/histories.js';
@@ -48,7 +49,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
 }
 
 // The evidence the rollout revokes on: a refused connect counts for a rotated device only while no
-// other paired device has the same client software and platform (src/refusal-attribution.ts).
+// other paired device has the same client software and platform (src/shared/refusal-attribution.ts).
 it('counts a refused connect for a rotated device only while no other paired device shares its client', async () => {
   const instance = inventory.instances.find((i) => i.devices.length === 0)!;
   const gw = info.gateways.find((g) => g.id === instance.id)!;

@@ -8,7 +8,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/activities/index.js';
-import type { Instance } from '../../src/inventory.js';
+import type { Instance } from '../../src/shared/inventory.js';
 
 export interface FakeInstance {
   version: string;

@@ -1,7 +1,7 @@
 /** The approval rules of policy.approvals: allowed approvers and four-eyes, as the workflows apply them. */
 import { describe, expect, it } from 'vitest';
-import { Inventory } from '../../src/inventory.js';
-import { approvalRules, checkApprover, checkDecision } from '../../src/workflows/messages.js';
+import { Inventory } from '../../src/shared/inventory.js';
+import { approvalRules, checkApprover, checkDecision } from '../../src/shared/messages/rollout.js';
 
 const open = { approvers: [], fourEyes: false };
 const fourEyes = { approvers: [], fourEyes: true };

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveName, archivePattern, backupDirFor, checkBackupArchive, createBackup, pruneBackups, restoreBackup, serviceCommand, sha256File } from '../../src/activities/backup.js';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/shared/errors.js';
 import { parseInventory } from '../../src/inventory-file.js';
-import type { Instance } from '../../src/inventory.js';
+import type { Instance } from '../../src/shared/inventory.js';
 
 const instanceWith = (extra: Record<string, unknown>, gateway: Record<string, unknown> = { stateDir: '/srv/gw1/state', configPath: '/srv/gw1/openclaw.json' }): Instance =>
   parseInventory(JSON.stringify({ cluster: 'c', loadBalancer: { type: 'none' }, instances: [{ id: 'gw-1', gateway, lbServer: 'gw1', install: { type: 'global' }, ...extra }] })).instances[0]!;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../src/codec/aes-gcm-codec.js';
 import { loadPayloadProtection, NO_KEY_WARNING } from '../../src/codec/data-converter.js';
 import { KEY_FILE_ENV, KEYS_ENV, loadKeyring, parseKeys } from '../../src/codec/keys.js';
-import { PayloadCodecError } from '../../src/errors.js';
+import { PayloadCodecError } from '../../src/shared/errors.js';
 
 const key = () => randomBytes(32).toString('base64');
 const SECRET = 'planted-secret-7f3a9c';

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parseLogs, refusedConnects, type RefusalLine } from '../../src/activities/openclaw-parse.js';
 import type { DeviceFacts } from '../../src/activities/device-state.js';
 import { diagnose } from '../../src/diagnose.js';
-import { ConfigurationError } from '../../src/errors.js';
-import { Inventory } from '../../src/inventory.js';
-import { matchesSignature } from '../../src/refusal-attribution.js';
+import { ConfigurationError } from '../../src/shared/errors.js';
+import { Inventory } from '../../src/shared/inventory.js';
+import { matchesSignature } from '../../src/shared/refusal-attribution.js';
 
 const logs = (name: string) => parseLogs({ stdout: readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8'), stderr: '', exitCode: 0 }).records;
 const rawCount = (name: string, re: RegExp) =>

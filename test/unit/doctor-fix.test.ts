@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDoctor, parseDoctorFix, type Captured } from '../../src/activities/openclaw-parse.js';
 import { runDoctorFix } from '../../src/activities/upgrade.js';
-import { CheckFailedError, TransientError } from '../../src/errors.js';
+import { CheckFailedError, TransientError } from '../../src/shared/errors.js';
 import { parseInventory } from '../../src/inventory-file.js';
-import type { Instance } from '../../src/inventory.js';
+import type { Instance } from '../../src/shared/inventory.js';
 
 const FIXTURES = new URL('../fixtures/openclaw/', import.meta.url);
 const fixture = (name: string): string => readFileSync(new URL(name, FIXTURES), 'utf8');

@@ -14,7 +14,7 @@ import {
   waitForSessionsToDrain,
 } from '../../src/activities/haproxy.js';
 import { createLoadBalancer, type LoadBalancer } from '../../src/activities/load-balancer.js';
-import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/errors.js';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 import {
   connectThrough,
   freePort,

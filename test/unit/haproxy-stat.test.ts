@@ -9,7 +9,7 @@ import {
   parseShowStat,
   truncateForMessage,
 } from '../../src/activities/haproxy-stat.js';
-import { ConfigurationError, UnexpectedOutputError } from '../../src/errors.js';
+import { ConfigurationError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/haproxy/${name}`, import.meta.url), 'utf8');
 

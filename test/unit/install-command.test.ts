@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installVersion } from '../../src/activities/openclaw.js';
-import { ConfigurationError, TransientError } from '../../src/errors.js';
-import type { GatewayAccess } from '../../src/inventory.js';
+import { ConfigurationError, TransientError } from '../../src/shared/errors.js';
+import type { GatewayAccess } from '../../src/shared/inventory.js';
 
 let dir: string;
 let recorder: string;

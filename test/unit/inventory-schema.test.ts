@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { inventoryJsonSchema, schemaPath } from '../../scripts/inventory-schema.js';
 
 describe('docs/inventory.schema.json', () => {
-  it('is up to date with src/inventory.ts (run `npm run schema` after changing the inventory)', async () => {
+  it('is up to date with src/shared/inventory.ts (run `npm run schema` after changing the inventory)', async () => {
     expect(await readFile(schemaPath, 'utf8')).toBe(inventoryJsonSchema());
   });
 

@@ -5,8 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, ValidationError } from '../../src/errors.js';
-import { Inventory } from '../../src/inventory.js';
+import { ConfigurationError, ValidationError } from '../../src/shared/errors.js';
+import { Inventory } from '../../src/shared/inventory.js';
 import { loadInventory, parseInventory } from '../../src/inventory-file.js';
 
 const DEVICE_ID = '15ee914571e4de8df8dc6322e1f5bcd6a8bb6e748a8ddc9ffa017b4c7c60a905';

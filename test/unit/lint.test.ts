@@ -1,5 +1,5 @@
 // The lint rules that protect workflow code actually fire: eslint.config.js bans Node built-ins and
-// execa in src/workflows/ (workflow code must be deterministic and is bundled for Temporal's sandbox)
+// execa in src/workflows/ and src/shared/ (both end up in the workflow bundle), and value imports of activities there, (workflow code must be deterministic and is bundled for Temporal's sandbox)
 // and reports floating promises. The snippets are linted in memory (`lintText`) under probe file names
 // that eslint.config.js lets the TypeScript project service type-check without a file on disk.
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKFLOW_PROBE = join(projectRoot, 'src/workflows/__lint_probe__.ts');
 const ACTIVITY_PROBE = join(projectRoot, 'src/activities/__lint_probe__.ts');
+const SHARED_PROBE = join(projectRoot, 'src/shared/__lint_probe__.ts');
 const DETERMINISM = 'workflow code must be deterministic: do I/O in an activity (src/activities/)';
 
 let eslint: ESLint;
@@ -104,5 +105,30 @@ describe('eslint: workflow determinism and promise rules', () => {
     );
     expect(rule(messages, '@typescript-eslint/no-restricted-imports')).toEqual([]);
     expect(rule(messages, '@typescript-eslint/no-floating-promises').map((m) => m.line)).toEqual([4]);
+  });
+
+  it('bans Node built-ins and value imports of activities in src/shared/, and allows type imports of activities', async () => {
+    const messages = await lint(
+      [
+        "import { createHash } from 'node:crypto';",
+        "import { gatewayActivities } from '../activities/openclaw.js';",
+        "import type { Activities } from '../activities/index.js';",
+        '',
+        'export const probe = (a?: Activities): unknown => [createHash, gatewayActivities, a];',
+        '',
+      ].join('\n'),
+      SHARED_PROBE,
+    );
+    const imports = rule(messages, '@typescript-eslint/no-restricted-imports');
+    expect(imports.map((m) => m.line)).toEqual([1, 2]);
+    for (const m of imports) expect(m.message).toContain(DETERMINISM);
+  });
+
+  it('bans a value import of an activity module in src/workflows/', async () => {
+    const messages = await lint(
+      ["import { gatewayActivities } from '../activities/openclaw.js';", '', 'export const probe = (): unknown => gatewayActivities;', ''].join('\n'),
+      WORKFLOW_PROBE,
+    );
+    expect(rule(messages, '@typescript-eslint/no-restricted-imports').map((m) => m.line)).toEqual([1]);
   });
 });

@@ -25,7 +25,7 @@ import {
   type Captured,
   type PairedDevice,
 } from '../../src/activities/openclaw-parse.js';
-import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/errors.js';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');
 

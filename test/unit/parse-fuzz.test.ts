@@ -25,7 +25,7 @@ import {
   parseUpdate,
   type Captured,
 } from '../../src/activities/openclaw-parse.js';
-import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/errors.js';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
 const SEED = 0x0c1a_2026;
 const CASES_PER_PARSER = 300;

@@ -1,6 +1,6 @@
 /** What `plan` prints per instance: the documented update where the gateway can be stopped and started. */
 import { describe, expect, it } from 'vitest';
-import { Inventory } from '../../src/inventory.js';
+import { Inventory } from '../../src/shared/inventory.js';
 import { planCommands } from '../../src/starter.js';
 
 const inventory = (instance: Record<string, unknown>) =>

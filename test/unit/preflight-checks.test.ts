@@ -20,10 +20,10 @@ import {
   haproxyBackendConfig,
   installedVersion,
 } from '../../src/activities/preflight-checks.js';
-import { TransientError } from '../../src/errors.js';
-import { Inventory, type Instance } from '../../src/inventory.js';
+import { TransientError } from '../../src/shared/errors.js';
+import { Inventory, type Instance } from '../../src/shared/inventory.js';
 import { parseInventory } from '../../src/inventory-file.js';
-import { applyPolicy, instanceLocalState, RUNBOOK_RULE } from '../../src/preflight-rules.js';
+import { applyPolicy, instanceLocalState, RUNBOOK_RULE } from '../../src/shared/preflight-rules.js';
 import { problemsCell } from '../../src/preflight-commands.js';
 import { startEchoServer, startHaproxy, type EchoServer, type HaproxyProcess } from '../helpers/haproxy-process.js';
 

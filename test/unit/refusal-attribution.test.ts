@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLogs, refusedConnects } from '../../src/activities/openclaw-parse.js';
-import { attributeRefusals } from '../../src/refusal-attribution.js';
+import { attributeRefusals } from '../../src/shared/refusal-attribution.js';
 
 const captured = refusedConnects(
   parseLogs({ stdout: readFileSync(new URL('../fixtures/openclaw/logs.refusals.ndjson', import.meta.url), 'utf8'), stderr: '', exitCode: 0 }).records,

@@ -12,8 +12,8 @@ import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Inventory } from '../../src/inventory.js';
-import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/search-attributes.js';
+import { Inventory } from '../../src/shared/inventory.js';
+import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
 import { workflowsPath } from '../../src/worker.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import {
@@ -26,7 +26,7 @@ import {
   resumeRollout,
   type InstancePhase,
   type RolloutProgress,
-} from '../../src/workflows/messages.js';
+} from '../../src/shared/messages/rollout.js';
 import { historiesDir } from '../bed/histories.js';
 import { temporalBin } from '../bed/tools.js';
 import { FakeCluster } from '../helpers/fake-cluster.js';

@@ -1,7 +1,7 @@
 /** `status` rendering: the columns an operator reads, and the --watch writer on a terminal and in a log. */
 import { describe, expect, it } from 'vitest';
 import { progressTable, waitingFor, watchWriter } from '../../src/status-view.js';
-import type { InstanceProgress, RolloutProgress } from '../../src/workflows/messages.js';
+import type { InstanceProgress, RolloutProgress } from '../../src/shared/messages/rollout.js';
 
 const slot = (over: Partial<InstanceProgress>): InstanceProgress => ({
   instance: 'gw-1',

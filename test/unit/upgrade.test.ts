@@ -14,7 +14,7 @@ import {
   type ReleaseInfo,
 } from '../../src/activities/upgrade.js';
 import type { Captured } from '../../src/activities/openclaw-parse.js';
-import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/errors.js';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');
 const captured = (base: string): Captured => ({

@@ -14,8 +14,8 @@
  * Workflow-safe: no I/O besides `condition`.
  */
 import { condition } from '@temporalio/workflow';
-import type { ApprovalRules } from '../../inventory.js';
-import { approvalRules, checkApprover, type IgnoredMessage } from '../messages.js';
+import type { ApprovalRules } from '../../shared/inventory.js';
+import { approvalRules, checkApprover, type IgnoredMessage } from '../../shared/messages/rollout.js';
 
 /** What the gate needs to know about a decision of type D. */
 export interface GateSpec<D, K extends string> {

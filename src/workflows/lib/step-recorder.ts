@@ -4,7 +4,7 @@
  * Web UI's current details and the report read it. What happens after a failure is the caller's: the
  * instance rollout asks the operator, the emergency repair fails.
  */
-import type { StepRecord } from '../messages.js';
+import type { StepRecord } from '../../shared/messages/rollout.js';
 
 /**
  * The message an operator needs from a failure: Temporal wraps an activity's own error in an

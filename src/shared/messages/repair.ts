@@ -4,7 +4,7 @@
  * (messages.ts checkDecision): `{"instance": "gw-2", "approver": "alice", "comment": "..."}`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DecisionReceipt, IgnoredMessage, RejoinDecision, StepRecord } from './messages.js';
+import type { DecisionReceipt, IgnoredMessage, RejoinDecision, StepRecord } from './rollout.js';
 
 export const approveRepair = defineSignal<[RejoinDecision]>('approveRepair');
 export const rejectRepair = defineSignal<[RejoinDecision]>('rejectRepair');
@@ -52,7 +52,3 @@ export interface RepairProgress {
 }
 
 export const repairProgressQuery = defineQuery<RepairProgress>('repairProgress');
-
-/** The id of an emergency repair: under its instance rollout when it started one, else per cluster. */
-export const repairWorkflowId = (parentOrCluster: { instanceWorkflowId: string } | { cluster: string }, instance: string, deviceId: string) =>
-  'instanceWorkflowId' in parentOrCluster ? `${parentOrCluster.instanceWorkflowId}/repair/${deviceId}` : `repair-${parentOrCluster.cluster}/${instance}/${deviceId}`;
