@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BackupRecord } from '../../activities/backup.js';
 import type { ApprovalRules } from '../inventory.js';
+import type { StepId } from '../steps.js';
 
 /** What an operator sends to approve or reject an instance's return to traffic. */
 export interface RejoinDecision {
@@ -63,6 +64,9 @@ export function checkApprover(kind: 'approve' | 'reject', approver: string, rule
 
 /** One step of an instance rollout, as shown in progress and the report. */
 export interface StepRecord {
+  /** What the step is, for code (absent in progress recorded before step ids). */
+  id?: StepId;
+  /** What the step did, for people (its parameters included). */
   step: string;
   status: 'running' | 'ok' | 'failed' | 'skipped';
   startedAt: string;
