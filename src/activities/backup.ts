@@ -21,26 +21,9 @@ import { describeFailure, runCli } from './openclaw-cli.js';
 import * as parse from './openclaw-parse.js';
 import { gatewayStatus, type CallContext } from './openclaw.js';
 import { runHostCommand } from './host-command.js';
+import type { BackupRecord } from '../shared/facts.js';
 
-export interface BackupRecord {
-  /** Absolute path of the archive on the gateway's host. */
-  path: string;
-  /** Hex sha256 of the archive file. */
-  sha256: string;
-  bytes: number;
-  /** ISO time. */
-  createdAt: string;
-  /** The release that made it (= the one running). */
-  version: string;
-  /** The state dir the archive holds (from its manifest), where a restore puts it back. */
-  stateDir?: string;
-  /** The config file the archive holds (from its manifest), when it is outside the state dir. */
-  configPath?: string;
-  /** Older archives of this instance deleted to keep `backup.keep`. */
-  pruned?: string[];
-  /** How long `openclaw backup create --verify` took. */
-  durationMs?: number;
-}
+export type { BackupRecord };
 
 export interface StopResult {
   command: string;

@@ -37,7 +37,7 @@ import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../shared/search-attribute
 import { canStopAndStart } from '../shared/service-commands.js';
 import { instanceQueue } from '../shared/task-queues.js';
 import { longActivities, quickActivities } from './activity-options.js';
-import type { BackupRecord } from '../activities/backup.js';
+import type { BackupRecord } from '../shared/facts.js';
 import {
   APPROVE_DESCRIPTION,
   REJECT_DESCRIPTION,

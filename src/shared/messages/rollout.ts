@@ -3,7 +3,7 @@
  * Payloads are one JSON object each, so the Temporal Web UI's "Send a Signal" dialog can send them.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { BackupRecord } from '../../activities/backup.js';
+import type { BackupRecord } from '../facts.js';
 import type { ApprovalRules } from '../inventory.js';
 import type { StepId } from '../steps.js';
 
