@@ -3,12 +3,20 @@
  * callers (and Temporal's retry policy, by error type name) can tell "fix your setup" from "try again".
  *
  * Workflow-safe: no Node built-ins, so workflow code may import the class names.
+ *
+ * Two families: the classes below are thrown by activities and host code (Temporal retries an activity
+ * unless its class says `retryable = false`); the workflow failures at the end are raised by workflow
+ * code itself, where nothing retries them: a human decides.
  */
+import { ApplicationFailure } from '@temporalio/common';
 
 /** Base class: an error openclaw-rollout raised on purpose, with a plain-words message. */
 export abstract class RolloutError extends Error {
-  /** Whether retrying the same call may succeed. Temporal activity retries honour this. */
-  abstract readonly retryable: boolean;
+  /** Whether retrying the same call may succeed (the class's `retryable`). Temporal activity retries honour this. */
+  static readonly retryable: boolean;
+  get retryable(): boolean {
+    return (this.constructor as typeof RolloutError).retryable;
+  }
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -21,7 +29,7 @@ export abstract class RolloutError extends Error {
  * the operator must change the inventory or the host, then start again.
  */
 export class ConfigurationError extends RolloutError {
-  readonly retryable = false;
+  static override readonly retryable = false;
 }
 
 /**
@@ -43,7 +51,7 @@ export class ValidationError extends ConfigurationError {
  * what ran, how it ended, what was expected and the command to run by hand.
  */
 export class TransientError extends RolloutError {
-  readonly retryable = true;
+  static override readonly retryable = true;
 }
 
 /**
@@ -52,7 +60,7 @@ export class TransientError extends RolloutError {
  * seen, with anything token-shaped redacted.
  */
 export class UnexpectedOutputError extends RolloutError {
-  readonly retryable = false;
+  static override readonly retryable = false;
   constructor(
     readonly command: string,
     readonly expected: string,
@@ -68,7 +76,7 @@ export class UnexpectedOutputError extends RolloutError {
  * never came back. Retryable (the state may still converge); the workflow decides what to do next.
  */
 export class CheckFailedError extends RolloutError {
-  readonly retryable = true;
+  static override readonly retryable = true;
 }
 
 /**
@@ -80,5 +88,40 @@ export class CheckFailedError extends RolloutError {
  */
 export class PayloadCodecError extends ConfigurationError {}
 
-/** Names of the error types that Temporal must not retry (for `nonRetryableErrorTypes`). */
-export const NON_RETRYABLE_ERROR_TYPES = ['ConfigurationError', 'ValidationError', 'UnexpectedOutputError'];
+/** Every error class above: the one list the retry policy is derived from. */
+const ERROR_CLASSES = [ConfigurationError, ValidationError, TransientError, UnexpectedOutputError, CheckFailedError, PayloadCodecError];
+
+/** Names of the error types that Temporal must not retry (for `nonRetryableErrorTypes`), from the classes. */
+export const NON_RETRYABLE_ERROR_TYPES: string[] = ERROR_CLASSES.filter((c) => !c.retryable).map((c) => c.name);
+
+/**
+ * The failures workflow code raises (the `type` of its ApplicationFailure). None is retried: a workflow
+ * that raises one stops at a point where a human decides. The type names are what the Web UI and
+ * `temporal workflow describe` show, and recorded histories hold them: they do not change.
+ */
+export const WorkflowFailureType = {
+  /**
+   * A check inside a workflow ran and said no: the gateway not healthy or on the wrong version, a
+   * channels probe failing, refused connects after rejoin, restored databases that are not exact. The
+   * instance's step fails; the operator decides (retry, rollback, skip, abort). Unlike the activity
+   * class of the same name it is final for that attempt: asking again gives the same answer until
+   * something changes, which is the operator's `retry`.
+   */
+  CheckFailed: 'CheckFailedError',
+  /**
+   * An instance child failed and the rollout stops there (histories from before failure decisions, or
+   * the child ended in a way the rollout cannot go past). The instance stays out of traffic.
+   */
+  InstanceFailed: 'InstanceFailed',
+  /**
+   * An emergency repair cannot finish: the role is still live after the revoke, no new pairing request
+   * came within policy.repairDeadline, or the device did not come back after approval. The failure's
+   * details carry the repair's progress; the device stays revoked on its gateway.
+   */
+  RepairFailed: 'RepairFailedError',
+} as const;
+
+export type WorkflowFailureType = (typeof WorkflowFailureType)[keyof typeof WorkflowFailureType];
+
+/** A workflow's own failure of `type` (never retried), with optional details for whoever reads it. */
+export const workflowFailure = (type: WorkflowFailureType, message: string, ...details: unknown[]) => ApplicationFailure.nonRetryable(message, type, ...details);

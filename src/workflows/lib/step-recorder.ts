@@ -5,6 +5,7 @@
  * instance rollout asks the operator, the emergency repair fails.
  */
 import type { StepRecord } from '../../shared/messages/rollout.js';
+import type { StepId } from '../../shared/steps.js';
 
 /**
  * The message an operator needs from a failure: Temporal wraps an activity's own error in an
@@ -23,11 +24,12 @@ export class StepRecorder {
   ) {}
 
   /**
-   * Runs `run` as the step `name`: recorded as running, then ok (with `detail` of the result) or failed
-   * (with the failure's message, `describe(err)`). The failure is rethrown for the caller to handle.
+   * Runs `run` as the step `id`, shown as `label`: recorded as running, then ok (with `detail` of the
+   * result) or failed (with the failure's message, `describe(err)`). The failure is rethrown for the
+   * caller to handle.
    */
-  async run<T>(name: string, run: () => Promise<T>, detail?: (r: T) => string, describe: (err: unknown) => string = failureMessage): Promise<T> {
-    const record: StepRecord = { step: name, status: 'running', startedAt: this.now() };
+  async run<T>(id: StepId, label: string, run: () => Promise<T>, detail?: (r: T) => string, describe: (err: unknown) => string = failureMessage): Promise<T> {
+    const record: StepRecord = { id, step: label, status: 'running', startedAt: this.now() };
     this.steps.push(record);
     try {
       const result = await run();
@@ -44,9 +46,9 @@ export class StepRecorder {
   }
 
   /** Records a step that was decided without running anything (e.g. left alone, already on target). */
-  note(name: string, status: StepRecord['status'], detail?: string): void {
+  note(id: StepId, label: string, status: StepRecord['status'], detail?: string): void {
     const at = this.now();
-    this.steps.push({ step: name, status, startedAt: at, endedAt: at, ...(detail ? { detail } : {}) });
+    this.steps.push({ id, step: label, status, startedAt: at, endedAt: at, ...(detail ? { detail } : {}) });
   }
 
   /** The steps as a markdown list, for the Web UI's current details. */

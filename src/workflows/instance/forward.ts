@@ -1,0 +1,130 @@
+/**
+ * The way forward, runbook steps 1-6 towards the target: read the running version (an instance already
+ * healthy on the target and in traffic is verified and left alone) → drain → a verified backup with the
+ * running release → update (the documented sequence where the gateway can be stopped and started, else
+ * install + doctor + restart) → verify → rotate devices and reconnect hooks → approval → rejoin.
+ */
+import { patched } from '@temporalio/workflow';
+import { canStopAndStart } from '../../shared/service-commands.js';
+import { approveAndRejoin } from './rejoin.js';
+import type { InstanceRun } from './run.js';
+import { drainAndWait, restartAndVerify, rotateAndReconnect, runDoctor, verifyRunning } from './steps.js';
+import type { InstanceRolloutResult } from './types.js';
+
+export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult> {
+  const { instance, targetVersion } = r;
+  // Patched: histories from before it drained first and had no backup step.
+  const safetyNet = patched('already-on-target-and-backup-v1');
+  const before = safetyNet ? await readVersionFirst(r) : await drainFirstThenReadVersion(r);
+  if (before === 'already-on-target') return { ...r.progress, outcome: 'already-on-target' };
+  r.state.drained = true; // from here on (even if the drain call's answer is lost) cleanup puts it back
+  await drainAndWait(r, '');
+  if (safetyNet) await backUp(r, before.version ?? 'the running release');
+
+  // 2-3. Update and doctor, restart and verify: the target version must be what runs now.
+  if (safetyNet && instance.install.type === 'global' && canStopAndStart(instance) && patched('documented-update-sequence-v1')) {
+    await updateAsDocumented(r);
+  } else {
+    await r.setPhase('Updating');
+    r.state.changed = true;
+    await installTarget(r);
+    await runDoctor(r, '');
+    await restartAndVerify(r, targetVersion);
+  }
+  // 4-5. Rotate the affected devices, then make their clients reconnect.
+  await rotateAndReconnect(r);
+  return approveAndRejoin(r, targetVersion, 'done');
+}
+
+type Before = { version: string | null; healthy: boolean };
+
+/** The running version, read before anything changes; an instance already finished is left alone. */
+async function readVersionFirst(r: InstanceRun): Promise<Before | 'already-on-target'> {
+  const { progress, targetVersion } = r;
+  await r.setPhase('Verifying');
+  const before = await r.step('read-version', 'read version before', () => r.quick.gatewayStatus(r.target), (s) => `${s.version}`);
+  progress.versionBefore = before.version;
+  if (before.healthy && before.version === targetVersion && !r.input.force) {
+    const why = await r.step('check-on-target', 'check whether already on target', () => whyNotFinished(r), (w) =>
+      w ? `not finished, rolling it out again: ${w}` : 'healthy, in traffic, channels ok, no mismatch',
+    );
+    if (!why) {
+      progress.versionAfter = before.version;
+      progress.alreadyOnTarget = true;
+      r.recorder.note('already-on-target', 'already on target', 'skipped', `runs ${targetVersion} healthy and in traffic: no drain, install, restart or rotation (start --force redoes it)`);
+      await r.setPhase('Done');
+      return 'already-on-target';
+    }
+  }
+  await r.setPhase('Draining');
+  return before;
+}
+
+/** How histories from before the safety net ran: the phase was Draining while the version was read. */
+async function drainFirstThenReadVersion(r: InstanceRun): Promise<Before> {
+  await r.setPhase('Draining');
+  const before = await r.step('read-version', 'read version before', () => r.quick.gatewayStatus(r.target), (s) => `${s.version}`);
+  r.progress.versionBefore = before.version;
+  return before;
+}
+
+/**
+ * An instance that already runs the target, healthy, is checked the way a finished one would be: in
+ * traffic, channels healthy, no `device token mismatch` in the last mismatchWindow. Why not, or undefined
+ * when it is finished and must be left alone (no drain, install, restart or rotation).
+ */
+async function whyNotFinished(r: InstanceRun): Promise<string | undefined> {
+  const { input, instance, policy } = r;
+  const [lb, channels, mismatches] = await Promise.all([
+    r.lb.lbState(input.loadBalancer, instance.lbServer),
+    r.quick.probeChannels(r.target),
+    r.quick.countTokenMismatches(r.target, { sinceMs: Date.now() - policy.mismatchWindow }),
+  ]);
+  const inTraffic = lb.admin === 'ready' || input.loadBalancer.type === 'none';
+  // A command adapter cannot tell (unknown): roll it out again rather than leave it drained.
+  const lbProblem = lb.admin === 'unknown' ? 'not known to be in traffic (the load balancer cannot tell)' : `${lb.admin} in the load balancer, not in traffic`;
+  const problems = [
+    ...(inTraffic ? [] : [`${instance.lbServer} is ${lbProblem}`]),
+    ...(channels.healthy ? [] : ['channels probe not healthy']),
+    ...(mismatches.count ? [`${mismatches.count} device token mismatch refusals in the last ${policy.mismatchWindow / 1000} s`] : []),
+  ];
+  return problems.length ? problems.join('; ') : undefined;
+}
+
+/** A verified backup with the release that runs, so a rollback can bring back the state from before. */
+async function backUp(r: InstanceRun, running: string): Promise<void> {
+  r.progress.backup = await r.step('backup', `backup (with ${running})`, () => r.install.createBackup(r.target, running), (b) =>
+    'skipped' in b ? `no backup: ${b.skipped}` : `${b.path} (${(b.bytes / 1_048_576).toFixed(1)} MB, sha256 ${b.sha256.slice(0, 12)}…, verified)`,
+  );
+}
+
+/** Installs the target release (`npm i -g`, or `openclaw update` for a source checkout). */
+export function installTarget(r: InstanceRun, version = r.targetVersion, labelNote = '') {
+  return r.step('install', `install ${version} (${labelNote}${r.instance.install.type})`, () => r.install.installVersion(r.target, version), (x) => `${Math.round(x.durationMs / 1000)} s`);
+}
+
+/**
+ * OpenClaw's documented update of an npm install (docs/install/updating/update-methods.md): doctor
+ * with the running release (refuse early, nothing changed yet) → stop → install → the new release's
+ * `doctor --fix` (the migrations it requires, e.g. a jump over several releases) → start → verify,
+ * doctor again read-only. The instance is drained and backed up before.
+ */
+async function updateAsDocumented(r: InstanceRun): Promise<void> {
+  const { state, targetVersion } = r;
+  await runDoctor(r, ' (running release, before the update)');
+  await r.setPhase('Updating');
+  state.changed = true;
+  state.stopped = true;
+  await r.step('stop', 'stop gateway', () => r.restart.stopGateway(r.target), (x) => `${x.command}`);
+  await installTarget(r);
+  state.ran = true;
+  await r.step('doctor-fix', `doctor --fix with ${targetVersion} (migrations)`, () => r.install.runDoctorFix(r.target), (x) =>
+    `${x.fixed.length ? `applied: ${x.fixed.join('; ')}` : x.migrationPendingBefore ? 'applied the pending state migration' : 'nothing to migrate'}${x.warnings.length ? `; ${x.warnings.length} warnings: ${x.warnings.join('; ')}` : ''}`,
+  );
+  await r.setPhase('Restarting');
+  const started = await r.step('start', 'start gateway', () => r.restart.startGateway(r.target, targetVersion), (x) => `now ${x.version}`);
+  state.stopped = false;
+  r.progress.versionAfter = started.version;
+  await verifyRunning(r, targetVersion);
+  await runDoctor(r, ' (after the start)');
+}

@@ -1,0 +1,142 @@
+/**
+ * One instance rollout's working context: its activities, progress, state and human gates, with the
+ * three things every part does — set the phase (search attribute, current details, the parent's
+ * progress), run a recorded step (asking the operator when it fails), and wait for a failure decision.
+ * The parts of the runbook (forward.ts, rejoin.ts, rollback.ts, way-back.ts) are functions of it.
+ */
+import { getExternalWorkflowHandle, isCancellation, log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
+import { instanceProgressSignal, type FailureDecision, type InstancePhase, type InstanceProgress } from '../../shared/messages/rollout.js';
+import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../../shared/search-attributes.js';
+import type { StepId } from '../../shared/steps.js';
+import { instanceQueue } from '../../shared/task-queues.js';
+import { longActivities, quickActivities } from '../activity-options.js';
+import { StepRecorder, failureMessage } from '../lib/step-recorder.js';
+import { failureQuestion } from './details.js';
+import { failureGate, rejoinGate, setGateHandlers, type FailureGate, type RejoinGate } from './gates.js';
+import { OperatorDecided, type InstanceRolloutInput, type InstanceState, type Rotation } from './types.js';
+
+/** A check that ran and said no: fails the step without retrying the same answer (the operator decides). */
+export const checkFailed = (message: string) => workflowFailure(WorkflowFailureType.CheckFailed, message);
+
+export class InstanceRun {
+  readonly instance;
+  readonly policy;
+  readonly targetVersion;
+  /** Short CLI calls on the instance's host; load-balancer calls on the central queue. */
+  readonly quick;
+  readonly lb;
+  /** Calls that wait: the drain, installs, restarts, a device coming back. */
+  readonly drainWait;
+  readonly install;
+  readonly restart;
+  readonly deviceWait;
+  /** What the host-bound activities need: the instance and the policy. */
+  readonly target;
+  readonly progress: InstanceProgress;
+  readonly state: InstanceState = { drained: false, changed: false, rejoined: false, ran: false, stopped: false };
+  readonly rotations: Rotation[] = [];
+  readonly recorder: StepRecorder;
+  /** Operator decisions after a failure (patched: in older histories a failed step fails the workflow). */
+  readonly askOnFailure: boolean;
+  readonly rejoinGate: RejoinGate;
+  readonly failureGate: FailureGate;
+  private readonly upsertPhase: boolean;
+  readonly now = () => new Date().toISOString();
+
+  constructor(readonly input: InstanceRolloutInput) {
+    const { instance, policy } = input;
+    this.instance = instance;
+    this.policy = policy;
+    this.targetVersion = input.targetVersion;
+    const hostQueue = instanceQueue(input.taskQueue, instance);
+    this.quick = quickActivities(policy, hostQueue);
+    this.lb = quickActivities(policy, input.taskQueue);
+    this.drainWait = longActivities(policy, input.taskQueue, policy.drainDeadline + 60_000);
+    this.install = longActivities(policy, hostQueue, policy.stepTimeouts.update + 60_000);
+    this.restart = longActivities(policy, hostQueue, policy.stepTimeouts.restart + 60_000);
+    this.deviceWait = longActivities(policy, hostQueue, policy.reconnectDeadline + 60_000);
+    this.target = { instance, policy };
+    this.progress = { instance: instance.id, phase: 'Pending', versionBefore: null, versionAfter: null, steps: [], ignored: [], approvalTimeouts: 0 };
+    this.recorder = new StepRecorder(this.progress.steps, this.now);
+    // The order of the patched() calls below is part of the recorded histories: keep it.
+    this.askOnFailure = patched('failure-decisions-v1');
+    const gateContext = { instanceId: instance.id, progress: this.progress, rules: policy.approvals, startedBy: input.startedBy, now: this.now };
+    this.rejoinGate = rejoinGate(gateContext);
+    this.failureGate = failureGate(gateContext);
+    setGateHandlers(instance.id, this.progress, this.rejoinGate, this.failureGate);
+    // Phases become the OpenclawPhase search attribute (patched: histories from before it replay unchanged).
+    this.upsertPhase = input.searchAttributes === true && patched('search-attributes-v1');
+  }
+
+  /** Keeps the parent's `progress` query live (one signal per phase change or approval timeout). */
+  async reportToParent(): Promise<void> {
+    const parent = workflowInfo().parent;
+    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(instanceProgressSignal, this.progress);
+  }
+
+  async setPhase(phase: InstancePhase): Promise<void> {
+    this.progress.phase = phase;
+    if (this.upsertPhase) {
+      upsertSearchAttributes([
+        { key: CLUSTER_KEY, value: this.input.cluster },
+        { key: INSTANCE_KEY, value: this.instance.id },
+        { key: PHASE_KEY, value: phase },
+      ]);
+    }
+    setCurrentDetails(`**${this.instance.id}**: ${phase}\n\n${this.recorder.text()}`);
+    await this.reportToParent();
+  }
+
+  /**
+   * One recorded step. When it fails after its retries: with decisions on, the operator decides (retry
+   * runs it again here; rollback, skip and abort leave through OperatorDecided); otherwise it fails the
+   * workflow. Cancellation always passes through.
+   */
+  async step<T>(id: StepId, label: string, run: () => Promise<T>, detail?: (r: T) => string): Promise<T> {
+    for (;;) {
+      let message = '';
+      try {
+        this.state.inFlight = label;
+        const result = await this.recorder.run(id, label, run, detail, (err) => (message = this.askOnFailure ? failureMessage(err) : (err as Error).message));
+        this.state.inFlight = undefined;
+        return result;
+      } catch (err) {
+        if (isCancellation(err)) throw err; // inFlight stays: the step was cut off, its effect unknown
+        this.state.inFlight = undefined;
+        if (!this.askOnFailure) {
+          await this.setPhase('Failed');
+          setCurrentDetails(`**${this.instance.id}** failed at step "${label}": ${message}`);
+          throw err;
+        }
+        const d = await this.awaitFailureDecision(label, message);
+        if (d.decision !== 'retry') throw new OperatorDecided(d);
+      }
+    }
+  }
+
+  /** Waits (re-asking every approvalTimeout) for the operator's decision about the failure in progress. */
+  private async awaitFailureDecision(stepName: string, message: string): Promise<FailureDecision> {
+    const { progress, state, instance } = this;
+    const failedPhase = progress.phase;
+    progress.failure = { step: stepName, message, at: this.now() };
+    await this.setPhase('Failed');
+    const ask = () =>
+      setCurrentDetails(
+        failureQuestion({ instance: instance.id, stepName, message, rejoined: state.rejoined, failedPhase, versionBefore: progress.versionBefore, targetVersion: this.targetVersion }),
+      );
+    ask();
+    const d = await this.failureGate.wait(this.policy.approvalTimeout, () => undefined, () => {
+      log.warn(`no decision after failure yet; instance ${state.rejoined ? 'is in traffic' : 'stays out of traffic'}`, { instance: instance.id, step: stepName });
+      ask();
+    });
+    progress.decisions = [...(progress.decisions ?? []), { ...d, at: this.now() }];
+    progress.failure = undefined;
+    log.info('decision after failure', { instance: instance.id, step: stepName, decision: d.decision, by: d.by });
+    if (d.decision === 'retry') await this.setPhase(failedPhase);
+    return d;
+  }
+}
+
+/** The label of a device in step names: its inventory name, or the start of its id. */
+export const deviceLabel = (device: { name?: string; deviceId: string }) => device.name ?? device.deviceId.slice(0, 12);

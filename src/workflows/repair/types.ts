@@ -1,0 +1,20 @@
+/** The emergency repair's input and result. */
+import type { Device, Instance, Policy } from '../../shared/inventory.js';
+import type { RepairProgress } from '../../shared/messages/repair.js';
+
+export interface EmergencyRepairInput {
+  cluster: string;
+  instance: Instance;
+  device: Device;
+  policy: Policy;
+  /** The central task queue; the instance's commands go to its host's queue. */
+  taskQueue: string;
+  /** Why the repair runs (shown in the UI and the report). */
+  reason: string;
+  /** Who started it: `repair --by`, or the rollout's starter for a repair a rollout started (four-eyes). */
+  startedBy?: string;
+}
+
+export interface EmergencyRepairResult extends RepairProgress {
+  outcome: 'repaired' | 'rejected';
+}
