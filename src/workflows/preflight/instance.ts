@@ -1,0 +1,118 @@
+/**
+ * The preflight of one instance: gateway status, devices list and the load balancer's view, and with
+ * the checks on, the checks before anything changes (target, host, instance-local state) and, for
+ * `plan`, the release jump. Read-only.
+ */
+import { ActivityFailure, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { Instance, Inventory } from '../../shared/inventory.js';
+import { applyPolicy, describeCheck, type CheckResult } from '../../shared/preflight-rules.js';
+import { instanceQueue } from '../../shared/task-queues.js';
+import { quickActivities, retryPolicy } from '../activity-options.js';
+import type { InstancePreflight, PreflightInput } from './types.js';
+
+/**
+ * With the checks on, how long an instance's activities may wait for its host's worker to take them: a
+ * worker that stopped recently still looks alive to `describe task queue` for about a minute, and the
+ * rollout's usual 10 minutes would keep `plan` and `start` waiting that long.
+ */
+export const HOST_WORKER_WAIT_MS = 30_000;
+
+/** The activity waited in its queue: no worker polls it (or every one is busy). */
+const noWorkerTook = (e: unknown) => e instanceof ActivityFailure && e.cause instanceof TimeoutFailure && e.cause.timeoutType === 'SCHEDULE_TO_START';
+
+/** A check whose activity failed: failed, with what to look at. */
+export const couldNotCheck = (check: CheckResult['check']) => (e: Error): CheckResult => ({
+  check,
+  status: 'failed',
+  found: `could not check: ${e.message}`,
+  fix: 'look at the worker that ran it (its host queue) and run plan again.',
+});
+
+/** What every instance's preflight shares. */
+export interface PreflightContext {
+  input: PreflightInput;
+  inventory: Inventory;
+  checksOn: boolean;
+  central: ReturnType<typeof quickActivities>;
+  localState: Map<string, CheckResult>;
+}
+
+export async function preflightInstance(c: PreflightContext, instance: Instance): Promise<InstancePreflight> {
+  const { inventory, checksOn, central } = c;
+  const queue = instanceQueue(inventory.temporal.taskQueue, instance);
+  const acts = checksOn
+    ? proxyActivities<Activities>({ taskQueue: queue, startToCloseTimeout: inventory.policy.stepTimeouts.cli + 10_000, scheduleToStartTimeout: HOST_WORKER_WAIT_MS, retry: retryPolicy(inventory.policy) })
+    : quickActivities(inventory.policy, queue);
+  const target = { instance, policy: inventory.policy };
+  const problems: string[] = [];
+  let noWorker = false;
+  const failed = (label: string) => (e: Error) => {
+    if (checksOn && noWorkerTook(e)) noWorker = true;
+    else problems.push(`${label}: ${e.message}`);
+    return null;
+  };
+  const [status, devices, lb] = await Promise.all([
+    acts.gatewayStatus(target).catch(failed('gateway status')),
+    acts.listDevices(target).catch(failed('devices list')),
+    central.lbState(inventory.loadBalancer, instance.lbServer).catch((e: Error) => (problems.push(`load balancer: ${e.message}`), null)),
+  ]);
+  if (status && !status.healthy) problems.push(`gateway not healthy (runtime ${status.runtimeRunning ? 'running' : 'not running'}, RPC probe ${status.rpcOk ? 'ok' : 'failed'})`);
+  const paired = new Set(devices?.paired.map((d) => d.deviceId) ?? []);
+  const missingDevices = devices ? instance.devices.filter((d) => !paired.has(d.deviceId)).map((d) => d.deviceId) : [];
+  for (const id of missingDevices) problems.push(`device ${id} is not in \`openclaw devices list\` on ${instance.id}`);
+  const found = !checksOn ? undefined : noWorker ? hostWorkerMissing(instance, queue) : await checksBeforeChange(c, acts, target, status?.version ?? null);
+  const warnings: string[] = [];
+  if (found && noWorker) problems.unshift(describeCheck(found.checks[0]!));
+  else if (found) {
+    for (const x of found.checks) {
+      if (x.status === 'failed') problems.push(describeCheck(x));
+      if (x.status === 'warning') warnings.push(describeCheck(x));
+    }
+  }
+  return {
+    instance: instance.id,
+    healthy: status?.healthy ?? false,
+    version: status?.version ?? null,
+    lb: lb ? { status: lb.status, sessions: lb.sessions, admin: lb.admin } : null,
+    missingDevices,
+    problems,
+    ...(found ? { checks: found.checks, warnings } : {}),
+    ...(found?.jump ? { jump: found.jump } : {}),
+  };
+}
+
+/** Nothing else can be asked on that host: say what is missing, once. */
+function hostWorkerMissing(instance: Instance, queue: string): { checks: CheckResult[]; jump?: string } {
+  const where = instance.host ? `host ${instance.host}` : 'the central worker';
+  const c: CheckResult = {
+    check: 'host-worker',
+    status: 'failed',
+    found: `no worker took ${instance.id}'s commands from task queue ${queue} within ${HOST_WORKER_WAIT_MS / 1000} s: ${where}'s worker is stopped (or every slot is busy).`,
+    fix: instance.host ? `on ${instance.host}, start: npm run worker -- --inventory <your inventory> --host ${instance.host}` : 'start: npm run worker -- --inventory <your inventory>',
+  };
+  return { checks: [c] };
+}
+
+/** The checks before anything changes, with policy.preflight.warn applied; for `plan`, the release jump. */
+async function checksBeforeChange(
+  c: PreflightContext,
+  acts: ReturnType<typeof quickActivities>,
+  target: { instance: Instance; policy: Inventory['policy'] },
+  runningVersion: string | null,
+): Promise<{ checks: CheckResult[]; jump?: string }> {
+  const { targetVersion } = c.input;
+  const [targetChecks, hostChecks] = await Promise.all([
+    targetVersion !== undefined ? acts.preflightTarget(target, targetVersion).catch((e: Error) => [couldNotCheck('target-exists')(e)]) : Promise.resolve([]),
+    acts.preflightHost(target).catch((e: Error) => [couldNotCheck('host-commands')(e)]),
+  ]);
+  const checks = applyPolicy([...targetChecks, c.localState.get(target.instance.id)!, ...hostChecks], c.inventory.policy.preflight?.warn ?? []);
+  if (c.input.releaseJump && targetVersion !== undefined && runningVersion && runningVersion !== targetVersion && patched('plan-release-jump-v1')) {
+    const jump = await acts.planReleaseJump(target, runningVersion, targetVersion).then(
+      (j) => j.summary,
+      (e: Error) => `cannot tell which releases ${runningVersion} → ${targetVersion} crosses: ${e.message}`,
+    );
+    return { checks, jump };
+  }
+  return { checks };
+}

@@ -1,0 +1,37 @@
+/** The preflight's input and report. */
+import type { Inventory } from '../../shared/inventory.js';
+import type { CheckResult } from '../../shared/preflight-rules.js';
+
+export interface PreflightInput {
+  inventory: Inventory;
+  /** The version a rollout would install: also checks that it exists and suits each instance. */
+  targetVersion?: string;
+  /** Run the checks before anything changes also without a target (the `preflight` command). */
+  checks?: boolean;
+  /** `plan`: also say per instance which releases the update crosses and whether migrations run. */
+  releaseJump?: boolean;
+}
+
+export interface InstancePreflight {
+  instance: string;
+  healthy: boolean;
+  version: string | null;
+  lb: { status: string; sessions: number; admin: string } | null;
+  missingDevices: string[];
+  problems: string[];
+  /** The checks before anything changes (when asked for), each ok / failed / warning / skipped. */
+  checks?: CheckResult[];
+  /** Failed checks that policy.preflight.warn turns into warnings: reported, not refused. */
+  warnings?: string[];
+  /** The gateway was not asked (a host worker is missing, so the preflight did not run). */
+  unchecked?: boolean;
+  /** `plan`: the releases the update crosses, the schema migrations, whether a rollback needs the backup. */
+  jump?: string;
+}
+
+export interface PreflightReport {
+  ok: boolean;
+  instances: InstancePreflight[];
+  /** Checks of the whole cluster (sticky-routing), when asked for. */
+  cluster?: CheckResult[];
+}

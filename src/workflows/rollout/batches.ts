@@ -1,0 +1,88 @@
+/**
+ * The instances in batches (policy.batchSize; the canary first), each instance an `instanceRollout`
+ * child. Between batches: a pause holds, a rejection or an abort stops the rollout, and so does a
+ * failure budget (policy.maxFailedInstances) that is exceeded.
+ */
+import { condition, executeChild, isCancellation, ParentClosePolicy, setCurrentDetails } from '@temporalio/workflow';
+import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
+import { instanceWorkflowId } from '../../shared/ids.js';
+import { failureMessage, instanceRollout, type InstanceRolloutResult } from '../instance-rollout.js';
+import type { PreflightReport } from '../preflight.js';
+import type { RolloutRun } from './run.js';
+import { rolloutOrder, type ClusterRolloutReport } from './types.js';
+
+/** The report when the rollout stopped early, or undefined when every batch went through. */
+export async function rollOutInBatches(r: RolloutRun, preflight: PreflightReport): Promise<ClusterRolloutReport | undefined> {
+  const { progress } = r;
+  const order = rolloutOrder(r.inventory);
+  const size = r.inventory.policy.batchSize;
+  const budget = r.inventory.policy.maxFailedInstances ?? 1;
+  for (let start = 0; start < order.length; start += size) {
+    const batch = order.slice(start, start + size);
+    if (r.decisionsOn && progress.paused) await holdWhilePaused(r, batch);
+    progress.current = batch;
+    r.showPhase();
+    setCurrentDetails(`Rolling out **${batch.join(', ')}** (${start + batch.length}/${order.length}). Query \`progress\`, or open the child workflow(s) ${batch.map((id) => `\`${instanceWorkflowId(r.rolloutId, id)}\``).join(', ')}.`);
+    const results = await Promise.all(batch.map((id) => rollOutInstance(r, id)));
+    for (const x of results) progress.instances[progress.instances.findIndex((p) => p.instance === x.instance)] = x;
+    const rejected = results.filter((x) => x.outcome === 'rejected');
+    if (rejected.length) return stopRejected(r, preflight, rejected);
+    const aborted = results.filter((x) => x.outcome === 'aborted');
+    if (aborted.length) return r.stop(preflight, aborted.map((x) => `${x.instance}: ${x.needsAttention}`).join('; '));
+    const failed = progress.instances.filter((i) => i.phase === 'Skipped' || i.decisions?.some((d) => d.decision === 'rollback')).length;
+    if (r.decisionsOn && failed > budget && start + size < order.length) {
+      return r.stop(preflight, `failure budget exceeded: ${failed} instances failed (policy.maxFailedInstances ${budget})`);
+    }
+  }
+  return undefined;
+}
+
+async function holdWhilePaused(r: RolloutRun, batch: string[]): Promise<void> {
+  const { progress } = r;
+  progress.phase = 'Paused';
+  r.showPhase();
+  const paused = progress.paused!;
+  setCurrentDetails(`Paused by ${paused.by}${paused.comment ? ` (${paused.comment})` : ''} before **${batch.join(', ')}**. Resume with the \`resumeRollout\` signal or \`npm run starter -- resume\`.`);
+  await condition(() => !progress.paused);
+  progress.phase = 'RollingOut';
+}
+
+/** One instance's child workflow; its failure (histories from before decisions) fails the rollout. */
+function rollOutInstance(r: RolloutRun, id: string): Promise<InstanceRolloutResult> {
+  const { inventory, input, progress } = r;
+  return executeChild(instanceRollout, {
+    workflowId: instanceWorkflowId(r.rolloutId, id),
+    parentClosePolicy: ParentClosePolicy.TERMINATE,
+    args: [
+      {
+        rolloutId: r.rolloutId,
+        cluster: inventory.cluster,
+        targetVersion: r.targetVersion,
+        instance: inventory.instances.find((i) => i.id === id)!,
+        policy: inventory.policy,
+        loadBalancer: inventory.loadBalancer,
+        taskQueue: inventory.temporal.taskQueue,
+        ...(r.upsert ? { searchAttributes: true } : {}),
+        startedBy: input.startedBy,
+        ...(input.force ? { force: true } : {}),
+      },
+    ],
+  }).catch((err: unknown) => {
+    if (r.decisionsOn && isCancellation(err)) throw err;
+    const slot = progress.instances.find((p) => p.instance === id)!;
+    slot.phase = 'Failed';
+    progress.phase = 'Failed';
+    r.showPhase();
+    throw workflowFailure(WorkflowFailureType.InstanceFailed, `instance ${id} failed; it stays out of traffic: ${r.decisionsOn ? failureMessage(err) : (err as Error).message}`);
+  });
+}
+
+function stopRejected(r: RolloutRun, preflight: PreflightReport, rejected: InstanceRolloutResult[]): ClusterRolloutReport {
+  const { progress } = r;
+  progress.phase = 'Rejected';
+  progress.current = [];
+  r.showPhase();
+  const text = rejected.map((x) => `${x.instance} rejected by ${x.decision?.approver}${x.decision?.comment ? ` (${x.decision.comment})` : ''}`).join('; ');
+  setCurrentDetails(`Rollout stopped: ${text}. The rejected instance stays drained on ${rejected[0]!.versionAfter}; the instances not yet rolled out were not touched.`);
+  return r.report(preflight, 'rejected');
+}

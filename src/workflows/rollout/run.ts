@@ -1,0 +1,88 @@
+/**
+ * One cluster rollout's working context: its progress (what the `progress` query answers) and the
+ * search attributes that show its phase, plus the report it ends with.
+ */
+import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Inventory } from '../../shared/inventory.js';
+import type { RolloutProgress } from '../../shared/messages/rollout.js';
+import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../../shared/search-attributes.js';
+import type { PreflightReport } from '../preflight.js';
+import type { ClusterRolloutInput, ClusterRolloutReport } from './types.js';
+
+export class RolloutRun {
+  readonly inventory: Inventory;
+  readonly targetVersion: string;
+  readonly rolloutId = workflowInfo().workflowId;
+  readonly progress: RolloutProgress;
+  /** Phase and current instances become search attributes (patched: older histories replay unchanged). */
+  readonly upsert: boolean;
+  /** Failure decisions, pause, budget and safe cancellation (patched after the preflight: see clusterRollout). */
+  decisionsOn = false;
+  private shownPhase = '';
+  readonly now = () => new Date().toISOString();
+
+  constructor(readonly input: ClusterRolloutInput) {
+    const { inventory, targetVersion } = input;
+    this.inventory = inventory;
+    this.targetVersion = targetVersion;
+    this.progress = {
+      rolloutId: this.rolloutId,
+      cluster: inventory.cluster,
+      targetVersion,
+      startedBy: input.startedBy,
+      phase: 'Preflight',
+      current: [],
+      instances: inventory.instances.map((i) => ({ instance: i.id, phase: 'Pending', versionBefore: null, versionAfter: null, steps: [], ignored: [], approvalTimeouts: 0 })),
+      ignored: [],
+    };
+    this.upsert = input.searchAttributes === true && patched('search-attributes-v1');
+  }
+
+  /** Upserts the search attributes when they changed. AwaitingApproval (or Failed) is shown while a current instance waits for a human. */
+  showPhase(): void {
+    if (!this.upsert) return;
+    const { progress } = this;
+    const current = progress.instances.filter((i) => progress.current.includes(i.instance));
+    const failed = current.filter((i) => i.phase === 'Failed');
+    const approving = current.filter((i) => i.phase === 'AwaitingApproval');
+    // An instance waiting for a decision after a failure shows as Failed; one waiting for approval as AwaitingApproval.
+    const waiting = failed.length ? failed : approving;
+    const phase = progress.phase === 'RollingOut' && waiting.length ? (failed.length ? 'Failed' : 'AwaitingApproval') : progress.phase;
+    const instances = (waiting.length ? waiting.map((i) => i.instance) : progress.current).join(',');
+    if (`${phase}|${instances}` === this.shownPhase) return;
+    this.shownPhase = `${phase}|${instances}`;
+    upsertSearchAttributes([
+      { key: CLUSTER_KEY, value: this.inventory.cluster },
+      { key: PHASE_KEY, value: phase },
+      { key: INSTANCE_KEY, value: instances },
+    ]);
+  }
+
+  report(preflight: PreflightReport, outcome: ClusterRolloutReport['outcome'], extra: Partial<ClusterRolloutReport> = {}): ClusterRolloutReport {
+    const { progress } = this;
+    const needsAttention = progress.instances.filter((i) => i.needsAttention).map((i) => ({ instance: i.instance, why: i.needsAttention! }));
+    return {
+      rolloutId: this.rolloutId,
+      cluster: this.inventory.cluster,
+      targetVersion: this.targetVersion,
+      outcome,
+      preflight,
+      instances: progress.instances,
+      ignored: progress.ignored,
+      ...(this.decisionsOn ? { needsAttention } : {}),
+      ...extra,
+    };
+  }
+
+  /** Ends the rollout early (aborted): what was not touched and what needs attention, in the Web UI. */
+  stop(preflight: PreflightReport, why: string): ClusterRolloutReport {
+    const { progress } = this;
+    progress.phase = 'Aborted';
+    progress.current = [];
+    this.showPhase();
+    const rest = progress.instances.filter((i) => i.phase === 'Pending').map((i) => i.instance);
+    const attention = progress.instances.filter((i) => i.needsAttention).map((i) => `- ${i.instance}: ${i.needsAttention}`);
+    setCurrentDetails(`Rollout stopped: ${why}.${rest.length ? ` Not touched: ${rest.join(', ')}.` : ''}${attention.length ? `\n\n**Needs attention:**\n${attention.join('\n')}` : ''}`);
+    return this.report(preflight, 'aborted', { stoppedBecause: why });
+  }
+}

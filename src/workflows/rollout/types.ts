@@ -1,0 +1,39 @@
+/** The cluster rollout's input and report, and the order it takes the instances in. */
+import type { Inventory } from '../../shared/inventory.js';
+import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
+import type { PreflightReport } from '../preflight.js';
+
+export interface ClusterRolloutInput {
+  inventory: Inventory;
+  targetVersion: string;
+  /** Who started it (recorded in the report). */
+  startedBy: string;
+  /** Upsert the Openclaw* search attributes (the starter saw them registered). Absent in old histories. */
+  searchAttributes?: boolean;
+  /** `start --force`: redo instances that already run the target (default: verify and leave them alone). */
+  force?: boolean;
+}
+
+export interface ClusterRolloutReport {
+  rolloutId: string;
+  cluster: string;
+  targetVersion: string;
+  /** done: all on the target. partial: the rest done, some rolled back or skipped by decision (see
+   *  needsAttention). rejected / aborted: stopped early. preflight-failed: nothing changed. */
+  outcome: 'done' | 'partial' | 'rejected' | 'aborted' | 'preflight-failed';
+  preflight: PreflightReport;
+  instances: InstanceProgress[];
+  finalCheck?: PreflightReport;
+  ignored: RolloutProgress['ignored'];
+  /** Instances a human must look at after this rollout, and why. */
+  needsAttention?: { instance: string; why: string }[];
+  /** Why the rollout stopped early (aborted). */
+  stoppedBecause?: string;
+}
+
+/** Instances in rollout order: the canary first, then inventory order. */
+export function rolloutOrder(inventory: Inventory): string[] {
+  const ids = inventory.instances.map((i) => i.id);
+  const canary = inventory.policy.canary;
+  return canary ? [canary, ...ids.filter((id) => id !== canary)] : ids;
+}
