@@ -1,0 +1,59 @@
+/** The rollout policy: batches, deadlines, retries, approvals, the checks that only warn. */
+import { z } from 'zod';
+import { Duration } from './fields.js';
+import { WARNABLE_CHECKS } from '../preflight-rules.js';
+
+export const Policy = z
+  .object({
+    batchSize: z.number().int().min(1).default(1),
+    /** The rollout stops by itself once more instances than this failed (skipped or rolled back after a failure). */
+    maxFailedInstances: z.number().int().min(0).default(1),
+    canary: z.string().optional(),
+    drainDeadline: Duration.default(300_000),
+    approvalTimeout: Duration.default(86_400_000),
+    /** How long the logs must stay free of `device token mismatch` after rejoin. */
+    mismatchWindow: Duration.default(30_000),
+    /** How long a rotated device may take to come back after its reconnect hook. */
+    reconnectDeadline: Duration.default(120_000),
+    /** How long an emergency repair waits for the device's new pairing request after the revoke. */
+    repairDeadline: Duration.default(600_000),
+    stepTimeouts: z
+      .object({
+        cli: Duration.default(120_000),
+        update: Duration.default(900_000),
+        restart: Duration.default(300_000),
+        /** A long step (drain wait, install, restart, device wait) whose worker stops heartbeating this long is retried elsewhere. */
+        heartbeat: Duration.default(60_000),
+      })
+      .strict()
+      .default({ cli: 120_000, update: 900_000, restart: 300_000, heartbeat: 60_000 }),
+    /** Who may decide on an instance's return to traffic (approve or reject). */
+    approvals: z
+      .object({
+        /** Names allowed to approve or reject; empty: anyone. Decisions from others are recorded and ignored. */
+        approvers: z.array(z.string().trim().min(1, { message: 'an approver name must not be empty' })).default([]),
+        /** Four-eyes: whoever started the rollout (`start --by`) may not approve it (rejecting stays allowed). */
+        fourEyes: z.boolean().default(true),
+      })
+      .strict()
+      .default({ approvers: [], fourEyes: true }),
+    /** The checks `plan` and `start` run before anything changes. */
+    preflight: z
+      .object({
+        /** Checks whose failure only warns instead of refusing the rollout (default: none; every failed check refuses). */
+        warn: z
+          .array(z.enum(WARNABLE_CHECKS as [string, ...string[]], { error: (issue) => `policy.preflight.warn: "${String(issue.input)}" is not a check that may only warn (known: ${WARNABLE_CHECKS.join(', ')}; host-worker always refuses)` }))
+          .default([]),
+      })
+      .strict()
+      .default({ warn: [] }),
+    retries: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(100).default(5),
+        initialInterval: Duration.default(2000),
+        maximumInterval: Duration.default(60_000),
+      })
+      .strict()
+      .default({ maxAttempts: 5, initialInterval: 2000, maximumInterval: 60_000 }),
+  })
+  .strict();
