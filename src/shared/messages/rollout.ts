@@ -106,6 +106,11 @@ export interface InstanceProgress {
   versionBefore: string | null;
   versionAfter: string | null;
   steps: StepRecord[];
+  /**
+   * The human's answer at the rejoin gate (approve or reject). Not to be confused with `decisions`, the
+   * operator's choices after failed steps; both names stay as they are because recorded histories,
+   * reports and the Web UI's query results hold them.
+   */
   decision?: RejoinDecision & { kind: 'approve' | 'reject'; at: string };
   ignored: IgnoredMessage[];
   approvalTimeouts: number;
@@ -113,7 +118,7 @@ export interface InstanceProgress {
   sessions?: number;
   /** The failure waiting for an operator decision (cleared when a retry starts). */
   failure?: { step: string; message: string; at: string };
-  /** Every decision taken after a failure, with who sent it. */
+  /** Every decision taken after a failed step (retry, rollback, skip, abort), with who sent it. Not the rejoin approval (`decision`). */
   decisions?: (FailureDecision & { at: string })[];
   /** Why this instance needs a human after the rollout (e.g. changed, then cancelled: left drained). */
   needsAttention?: string;
@@ -139,6 +144,10 @@ export interface RolloutProgress {
   ignored: IgnoredMessage[];
 }
 
+/**
+ * The rollout's progress. The instance child's query has the same name `progress` (instanceProgressQuery):
+ * in the Web UI each workflow answers its own; the name stays because scripts and the UI use it.
+ */
 export const progressQuery = defineQuery<RolloutProgress>('progress');
 
 /** Sent by each instance child to its parent rollout whenever its phase changes (keeps `progress` live). */
