@@ -15,20 +15,11 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { runtimeCommand } from '../../src/activities/haproxy.js';
 import type { InventoryInput } from '../../src/shared/inventory.js';
-import {
-  EXTRA_BACKEND,
-  EXTRA_ROUTE_PREFIX,
-  bedGateway,
-  bedInstanceEntry,
-  bedInventory,
-  gatewayProgram,
-  httpOk,
-  lbServerUp,
-  waitFor,
-  type BedDevice,
-  type BedGateway,
-  type BedInfo,
-} from './bed.js';
+import type { BedInfo } from './bed.js';
+import { bedGateway, gatewayProgram, type BedGateway } from './bed-gateway.js';
+import { bedInstanceEntry, bedInventory, type BedDevice } from './bed-inventory.js';
+import { EXTRA_BACKEND, EXTRA_ROUTE_PREFIX, lbServerUp } from './haproxy-config.js';
+import { httpOk, waitFor } from './probes.js';
 import { freePortRange } from './ports.js';
 import { Supervisor } from './supervisor.js';
 import { openclawTemplate, versions } from './tools.js';
