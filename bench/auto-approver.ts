@@ -5,7 +5,7 @@
  * approval was sent and when the instance's rejoin (lbReady) started, for the latency figures.
  */
 import type { Client } from '@temporalio/client';
-import { sleep } from '../test/bed/bed.js';
+import { sleep } from '../test/bed/probes.js';
 import { instanceWorkflowId } from '../src/shared/ids.js';
 import { approveRejoin, instanceProgressQuery } from '../src/shared/messages/rollout.js';
 import type { ActivityFeed } from './activity-feed.js';

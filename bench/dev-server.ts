@@ -4,7 +4,7 @@
  */
 import { execa, type ResultPromise } from 'execa';
 import { join } from 'node:path';
-import { tcpOpen, sleep } from '../test/bed/bed.js';
+import { tcpOpen, sleep } from '../test/bed/probes.js';
 import { freePort } from '../test/bed/ports.js';
 import { temporalBin } from '../test/bed/tools.js';
 

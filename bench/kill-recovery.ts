@@ -12,7 +12,7 @@ import type { BenchContext } from './context.js';
 import { simulatedFleet, TARGET_VERSION } from './fleet.js';
 import { summarize, type Summary } from './stats.js';
 import { startBenchWorker, type BenchWorker } from './worker-handle.js';
-import { sleep } from '../test/bed/bed.js';
+import { sleep } from '../test/bed/probes.js';
 
 export interface KillRecoveryResult {
   kills: number;

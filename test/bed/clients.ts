@@ -9,7 +9,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as oc from '../../src/activities/openclaw.js';
-import { writeInventory, sleep, type BedDevice, type BedGateway, type BedInfo } from './bed.js';
+import type { BedInfo } from './bed.js';
+import type { BedGateway } from './bed-gateway.js';
+import { writeInventory, type BedDevice } from './bed-inventory.js';
+import { sleep } from './probes.js';
 import { Supervisor } from './supervisor.js';
 import { DeviceIdentity, connectOnce } from './ws-client.js';
 

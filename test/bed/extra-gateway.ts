@@ -9,28 +9,20 @@
  *   - with an inventory of its own (cluster `bed-<id>`), so a rollout of it is not a rollout of the bed.
  * removeExtraGateway undoes all of it.
  */
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { runtimeCommand, showStat } from '../../src/activities/haproxy.js';
+import { runtimeCommand } from '../../src/activities/haproxy.js';
 import type { InventoryInput } from '../../src/shared/inventory.js';
-import {
-  EXTRA_BACKEND,
-  EXTRA_ROUTE_PREFIX,
-  bedInstanceEntry,
-  gatewayProgram,
-  httpOk,
-  waitFor,
-  writeGatewayConfig,
-  type BedDevice,
-  type BedGateway,
-  type BedInfo,
-} from './bed.js';
+import type { BedInfo } from './bed.js';
+import { bedGateway, gatewayProgram, type BedGateway } from './bed-gateway.js';
+import { bedInstanceEntry, bedInventory, type BedDevice } from './bed-inventory.js';
+import { EXTRA_BACKEND, EXTRA_ROUTE_PREFIX, lbServerUp } from './haproxy-config.js';
+import { httpOk, waitFor } from './probes.js';
 import { freePortRange } from './ports.js';
 import { Supervisor } from './supervisor.js';
-import { node24Bin, openclawTemplate, versions } from './tools.js';
+import { openclawTemplate, versions } from './tools.js';
 
 export interface ExtraGatewayOptions {
   /** Instance id and supervisor program name (default `gw-jump`). */
@@ -74,32 +66,9 @@ export async function startExtraGateway(info: BedInfo, opts: ExtraGatewayOptions
   const sup = new Supervisor(info.dir);
   await removeExtraGateway(info, id).catch(() => undefined); // a leftover of an earlier run
 
-  const gdir = join(info.dir, id);
   const port = await freePortRange(120, info.gateways.map((g) => g.port));
-  const prefix = join(gdir, 'npm-prefix');
-  const stateDir = join(gdir, 'state');
-  const configPath = join(gdir, 'openclaw.json');
-  const logFile = join(gdir, 'gateway.log');
-  await mkdir(stateDir, { recursive: true });
-  await mkdir(join(gdir, 'home'), { recursive: true });
-  await execa('cp', ['-al', template, prefix]);
-  const token = (await readFile(info.sharedTokenFile, 'utf8')).trim();
-  await writeGatewayConfig(configPath, port, token, logFile);
-  const node24 = node24Bin();
-  const gateway: BedGateway = {
-    id,
-    lbServer,
-    port,
-    httpUrl: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}`,
-    dir: gdir,
-    stateDir,
-    configPath,
-    prefix,
-    logFile,
-    cli: [node24, join(prefix, 'lib/node_modules/openclaw/openclaw.mjs')],
-    env: { PATH: `${join(node24, '..')}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`, HOME: join(gdir, 'home'), TMPDIR: join(gdir, 'home') },
-  };
+  const sharedToken = (await readFile(info.sharedTokenFile, 'utf8')).trim();
+  const gateway = await bedGateway({ bedDir: info.dir, id, lbServer, port, template, sharedToken });
   await writeFile(descriptionFile(info, id), JSON.stringify({ gateway, version, inLoadBalancer: inLb }, null, 2));
 
   log(`starting extra gateway ${id} on openclaw ${version} (:${port})`);
@@ -116,7 +85,7 @@ export async function startExtraGateway(info: BedInfo, opts: ExtraGatewayOptions
     await expectEmpty(info, `add server ${srv} 127.0.0.1:${port} check inter 1s fall 2 rise 2`);
     await expectEmpty(info, `enable health ${srv}`);
     await expectEmpty(info, `enable server ${srv}`);
-    await waitFor(`HAProxy to see ${srv} UP`, async () => (await showStat(info.haproxy.socket).catch(() => [])).some((r) => r.backend === EXTRA_BACKEND && r.server === lbServer && r.status === 'UP'), 60_000);
+    await waitFor(`HAProxy to see ${srv} UP`, () => lbServerUp(info.haproxy.socket, lbServer, EXTRA_BACKEND), 60_000);
     lbUpMs = Date.now() - upFrom;
   }
   log(`extra gateway ${id} ready in ${(readyMs / 1000).toFixed(1)} s${inLb ? `, UP in HAProxy ${(lbUpMs / 1000).toFixed(1)} s later` : ''}`);
@@ -136,15 +105,7 @@ export async function startExtraGateway(info: BedInfo, opts: ExtraGatewayOptions
  * with `devices` paired on it; returns its path (`<bed>/<id>/cluster.yaml` unless given).
  */
 export async function writeExtraInventory(info: BedInfo, extra: ExtraGateway, devices: BedDevice[] = [], path = join(extra.gateway.dir, 'cluster.yaml')): Promise<string> {
-  const sup = new Supervisor(info.dir);
-  const inventory: InventoryInput = {
-    cluster: `bed-${extra.gateway.id}`,
-    targetVersion: info.targetVersion,
-    temporal: { address: info.temporal.address, namespace: info.temporal.namespace, taskQueue: 'openclaw-rollout', uiUrl: info.temporal.uiUrl },
-    loadBalancer: { type: 'haproxy', socket: info.haproxy.socket, backend: extra.backend ?? EXTRA_BACKEND },
-    instances: [bedInstanceEntry(sup, extra.gateway, devices)],
-    policy: { drainDeadline: '20s', mismatchWindow: '10s', reconnectDeadline: '60s' },
-  };
+  const inventory = bedInventory(info, { cluster: `bed-${extra.gateway.id}`, backend: extra.backend ?? EXTRA_BACKEND, gateways: [extra.gateway], devices });
   await writeFile(path, `# Generated by the test bed (test/bed/extra-gateway.ts): one extra gateway on its own.\n${toYaml(inventory)}`);
   return path;
 }

@@ -9,7 +9,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadPayloadProtection } from '../../src/codec/data-converter.js';
 import { workflowsPath } from '../../src/worker.js';
-import { defaultBedDir, httpOk, readBedInfo, startBed, stopBed } from './bed.js';
+import { defaultBedDir, readBedInfo, startBed, stopBed } from './bed.js';
+import { httpOk } from './probes.js';
 import { pairBedClients } from './clients.js';
 
 export default async function setup(): Promise<() => Promise<void>> {

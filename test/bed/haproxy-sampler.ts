@@ -1,6 +1,7 @@
 /** Samples HAProxy's view every 500 ms: which servers are out of traffic (DRAIN or MAINT) at each moment. */
 import { showStat } from '../../src/activities/haproxy.js';
-import { sleep, type BedInfo } from './bed.js';
+import type { BedInfo } from './bed.js';
+import { sleep } from './probes.js';
 
 export interface HaproxySample {
   at: number;

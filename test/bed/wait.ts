@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { progressQuery, type RolloutProgress } from '../../src/shared/messages/rollout.js';
-import { sleep } from './bed.js';
+import { sleep } from './probes.js';
 
 /**
  * Calls `probe` every `pollMs` until it returns a value other than undefined/false, and returns that

@@ -6,7 +6,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sleep } from './bed.js';
+import { sleep } from './probes.js';
 import { node24Bin, projectRoot } from './tools.js';
 
 export class WorkerProcess {

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayActivities } from '../../src/activities/index.js';
 import { startupVersion } from '../../src/activities/openclaw.js';
 import type { Instance, Inventory } from '../../src/shared/inventory.js';
-import type { BedInfo, BedGateway } from '../bed/bed.js';
-import { resetGateway } from '../bed/bed.js';
+import type { BedInfo } from '../bed/bed.js';
+import { resetGateway, type BedGateway } from '../bed/bed-gateway.js';
 import { bed, runActivity } from '../bed/context.js';
 
 let info: BedInfo;

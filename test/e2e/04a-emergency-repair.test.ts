@@ -22,15 +22,17 @@ import * as oc from '../../src/activities/openclaw.js';
 import type { Diagnosis } from '../../src/diagnose.js';
 import type { Inventory } from '../../src/shared/inventory.js';
 import { loadInventory } from '../../src/inventory-file.js';
-import { run as starter } from '../../src/starter.js';
 import { approveRepair, repairProgressQuery, type RepairPhase } from '../../src/shared/messages/repair.js';
 import { repairWorkflowId } from '../../src/shared/ids.js';
 import type { EmergencyRepairResult } from '../../src/workflows/emergency-repair.js';
-import { sleep, type BedGateway, type BedInfo } from '../bed/bed.js';
+import type { BedInfo } from '../bed/bed.js';
+import type { BedGateway } from '../bed/bed-gateway.js';
+import { sleep } from '../bed/probes.js';
 import { gatewayAccess, OPERATOR_SCOPES, pairTestClient, routeUrl, sharedToken } from '../bed/clients.js';
 import { bed, runActivity, startWorker } from '../bed/context.js';
 import { saveHistories } from '../bed/histories.js';
 import { HeldConnection, connectOnce, type DeviceIdentity } from '../bed/ws-client.js';
+import { starterCli } from '../bed/starter.js';
 
 let info: BedInfo;
 let inventory: Inventory;
@@ -42,21 +44,11 @@ let other: BedGateway;
 const held: HeldConnection[] = [];
 const CLIENT = 'op-repair-e2e';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  try {
-    const code = await starter(args, (s) => lines.push(s));
-    return { code, out: lines.join('\n') };
-  } catch (err) {
-    return { code: 2, out: `${lines.join('\n')}\nerror: ${(err as Error).message}` };
-  }
-}
-
 const target = (id: string) => ({ instance: inventory.instances.find((i) => i.id === id)!, policy: inventory.policy });
 const since = (t0: number) => `${Math.ceil((Date.now() - t0) / 1000) + 1}s`;
 
 async function diagnoseJson(deviceId: string, t0: number): Promise<{ code: number; d: Diagnosis }> {
-  const r = await cli('diagnose', '--inventory', inventoryPath, '--device', deviceId, '--since', since(t0), '--json');
+  const r = await starterCli('diagnose', '--inventory', inventoryPath, '--device', deviceId, '--since', since(t0), '--json');
   expect([0, 1], r.out).toContain(r.code);
   return { code: r.code, d: JSON.parse(r.out) as Diagnosis };
 }
@@ -101,16 +93,16 @@ afterAll(async () => {
 describe('bad input changes nothing', () => {
   it('names the flag and the fix for an unknown instance, an unknown device and a wrong role', async () => {
     const before = await pairedOn(home, client.deviceId);
-    const a = await cli('repair', '--inventory', inventoryPath, '--instance', 'gw-9', '--device', client.deviceId);
+    const a = await starterCli('repair', '--inventory', inventoryPath, '--instance', 'gw-9', '--device', client.deviceId);
     expect(a.code).toBe(2);
     expect(a.out).toContain('--instance: unknown instance "gw-9"');
-    const b = await cli('repair', '--inventory', inventoryPath, '--instance', other.id, '--device', client.deviceId);
+    const b = await starterCli('repair', '--inventory', inventoryPath, '--instance', other.id, '--device', client.deviceId);
     expect(b.code).toBe(2);
     expect(b.out).toContain(`use --instance ${home.id}`);
-    const c = await cli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--role', 'node');
+    const c = await starterCli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--role', 'node');
     expect(c.code).toBe(2);
     expect(c.out).toContain('--role node does not match');
-    const d = await cli('diagnose', '--inventory', inventoryPath, '--device', 'f'.repeat(64));
+    const d = await starterCli('diagnose', '--inventory', inventoryPath, '--device', 'f'.repeat(64));
     expect(d.code).toBe(2);
     expect(d.out).toContain('--device: no instance of this cluster knows device');
     // Nothing changed: the device keeps its live operator token.
@@ -138,16 +130,16 @@ describe('cause 1: a client that kept its old token after rotation, repaired end
     expect(diag.d.attribution).toContain('correlation');
     expect(diag.d.rows.find((r) => r.instance === home.id)).toMatchObject({ known: true, roles: ['operator'], connected: false });
     expect(diag.d.rows.find((r) => r.instance === home.id)!.refusalsCorrelated).toBeGreaterThanOrEqual(1);
-    const table = await cli('diagnose', '--inventory', inventoryPath, '--device', client.deviceId, '--since', since(t0));
+    const table = await starterCli('diagnose', '--inventory', inventoryPath, '--device', client.deviceId, '--since', since(t0));
     expect(table.out).toContain(`cause 1 (old token after rotation) on ${home.id}`);
     expect(table.out).toMatch(/verdict: cause 1/);
 
-    const started = await cli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--role', 'operator', '--by', 'carol');
+    const started = await starterCli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--role', 'operator', '--by', 'carol');
     expect(started.code, started.out).toBe(0);
     const id = repairWorkflowId({ cluster: inventory.cluster }, home.id, client.deviceId);
     expect(started.out).toContain(id);
     expect(started.out).toContain('reconnect its client');
-    const again = await cli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId);
+    const again = await starterCli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId);
     expect(again.code).toBe(2);
     expect(again.out).toContain(`already running: ${id}`);
 
@@ -173,10 +165,10 @@ describe('cause 1: a client that kept its old token after rotation, repaired end
     await handle.signal(approveRepair, { instance: other.id, approver: 'bob' });
     // The approval rules hold for repairs: an outsider and the repair's own starter are refused at once
     // (the starter's Update) or recorded and ignored (the Web UI's signal); the repair keeps waiting.
-    const outsider = await cli('approve-repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--approver', 'mallory');
+    const outsider = await starterCli('approve-repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--approver', 'mallory');
     expect(outsider.code, outsider.out).toBe(1);
     expect(outsider.out).toContain('mallory is not an allowed approver (policy.approvals.approvers: alice, carol). Nothing was changed.');
-    const self = await cli('approve-repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--approver', 'carol');
+    const self = await starterCli('approve-repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--approver', 'carol');
     expect(self.code, self.out).toBe(1);
     expect(self.out).toContain('four-eyes: carol started this repair and cannot approve it');
     await handle.signal(approveRepair, { instance: home.id, approver: 'mallory' });
@@ -185,7 +177,7 @@ describe('cause 1: a client that kept its old token after rotation, repaired end
     expect(still.startedBy).toBe('carol');
     const stillPending = (await oc.devicesList(gatewayAccess(home), { timeoutMs: 60_000 })).pending.filter((p) => p.deviceId === client.deviceId);
     expect(stillPending.map((p) => p.requestId)).toContain(waiting.request!.requestId);
-    const approved = await cli('approve-repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--approver', 'alice', '--comment', 'client re-provisioned');
+    const approved = await starterCli('approve-repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--approver', 'alice', '--comment', 'client re-provisioned');
     expect(approved.code, approved.out).toBe(0);
     const result = (await handle.result()) as EmergencyRepairResult;
     expect(result.outcome).toBe('repaired');
@@ -240,7 +232,7 @@ describe('a repair whose device never asks to pair again', () => {
   it('ends at its deadline with a clear report, the instance still serving others', async () => {
     for (const h of held) await h.stop();
     const id = repairWorkflowId({ cluster: inventory.cluster }, home.id, client.deviceId);
-    const started = await cli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--wait');
+    const started = await starterCli('repair', '--inventory', inventoryPath, '--instance', home.id, '--device', client.deviceId, '--wait');
     expect(started.code, started.out).toBe(1);
     expect(started.out).toContain('sent no new pairing request within 25 s');
     expect(started.out).toContain(`${home.id} keeps serving its other clients`);

@@ -14,7 +14,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deviceStateActivities, gatewayActivities } from '../../src/activities/index.js';
 import * as oc from '../../src/activities/openclaw.js';
 import type { Device, Inventory } from '../../src/shared/inventory.js';
-import { run as starter } from '../../src/starter.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { progressQuery } from '../../src/shared/messages/rollout.js';
@@ -26,6 +25,7 @@ import { findSecrets, heldSecrets, readHistoryText } from '../bed/secret-scan.js
 import { OPERATOR_SCOPES, pairStraightTo, sharedToken } from '../bed/clients.js';
 import { bed, runActivity, startWorker } from '../bed/context.js';
 import { HeldConnection, connectOnce } from '../bed/ws-client.js';
+import { starterCli } from '../bed/starter.js';
 
 const CLUSTER = 'bed-auto-repair';
 let info: BedInfo;
@@ -41,12 +41,6 @@ afterAll(async () => {
   await held?.stop();
   await w?.stop();
 });
-
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await starter(args, (s) => lines.push(s)).catch((err: Error) => (lines.push(err.message), 2));
-  return { code, out: lines.join('\n') };
-}
 
 // The evidence the rollout revokes on: a refused connect counts for a rotated device only while no
 // other paired device has the same client software and platform (src/shared/refusal-attribution.ts).
@@ -95,11 +89,11 @@ it('repairs a rotated device that did not come back, by itself, after a human ap
   const id = rolloutWorkflowId(CLUSTER);
   const repairId = `${id}/${instance.id}/repair/${identity.deviceId}`;
   // The version it runs: --force, or the finished instance would be left alone.
-  const started = await cli('start', '--inventory', file, '--target', running, '--by', 'auto-repair-test', '--force');
+  const started = await starterCli('start', '--inventory', file, '--target', running, '--by', 'auto-repair-test', '--force');
   expect(started.code, started.out).toBe(0);
   try {
     await pollUntil('the instance to wait for approval', async () => ((await w.client.workflow.getHandle(id).query(progressQuery)).instances[0]?.phase === 'AwaitingApproval' ? true : undefined), 8 * 60_000);
-    expect((await cli('approve', '--inventory', file, '--instance', instance.id, '--approver', 'alice')).code).toBe(0);
+    expect((await starterCli('approve', '--inventory', file, '--instance', instance.id, '--approver', 'alice')).code).toBe(0);
 
     // Not back within reconnectDeadline → the rollout starts the repair, which revokes and waits for the client.
     const waiting = await pollUntil<RepairProgress>('the automatic repair to wait for a new pairing request', async () => {
@@ -116,7 +110,7 @@ it('repairs a rotated device that did not come back, by itself, after a human ap
     const again = await connect();
     expect(again.kind === 'closed' && again.errorCode).toBe('PAIRING_REQUIRED');
     await pollUntil('the repair to ask for approval', async () => ((await w.client.workflow.getHandle(repairId).query(repairProgressQuery)).phase === 'AwaitingApproval' ? true : undefined), 3 * 60_000);
-    const approved = await cli('approve-repair', '--inventory', file, '--instance', instance.id, '--device', identity.deviceId, '--approver', 'alice', '--comment', 'reconnected it');
+    const approved = await starterCli('approve-repair', '--inventory', file, '--instance', instance.id, '--device', identity.deviceId, '--approver', 'alice', '--comment', 'reconnected it');
     expect(approved.code, approved.out).toBe(0);
     // The client comes back for good once approved.
     await pollUntil('the repair to approve the request', async () => (['Verifying', 'Repaired'].includes((await w.client.workflow.getHandle(repairId).query(repairProgressQuery)).phase) ? true : undefined), 3 * 60_000);

@@ -32,11 +32,11 @@ import { showStat } from '../../src/activities/haproxy.js';
 import { createLoadBalancer } from '../../src/activities/load-balancer.js';
 import * as oc from '../../src/activities/openclaw.js';
 import type { Inventory } from '../../src/shared/inventory.js';
-import { run as starter } from '../../src/starter.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { progressQuery, type InstancePhase, type RolloutProgress } from '../../src/shared/messages/rollout.js';
-import { sleep, type BedInfo } from '../bed/bed.js';
+import type { BedInfo } from '../bed/bed.js';
+import { sleep } from '../bed/probes.js';
 import { bed, deviceNamed } from '../bed/context.js';
 import { haproxySampler } from '../bed/haproxy-sampler.js';
 import { saveHistories } from '../bed/histories.js';
@@ -44,6 +44,7 @@ import { Supervisor } from '../bed/supervisor.js';
 import { projectRoot } from '../bed/tools.js';
 import { pollUntil } from '../bed/wait.js';
 import { WorkerProcess } from '../bed/worker-process.js';
+import { starterCli } from '../bed/starter.js';
 
 let info: BedInfo;
 let inventory: Inventory;
@@ -61,12 +62,6 @@ afterAll(async () => {
   await connection?.close();
   console.log(`fault test timeline:\n${log.join('\n')}`);
 });
-
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await starter(args, (s) => lines.push(s)).catch((err: Error) => (lines.push(err.message), 2));
-  return { code, out: lines.join('\n') };
-}
 
 /** Retries a call while the Temporal server is away (it is restarted in this test). */
 async function tolerant<T>(fn: () => Promise<T>): Promise<T | undefined> {
@@ -152,7 +147,7 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
   };
   const handle = client.workflow.getHandle(id);
   try {
-    const started = await cli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'faults-test');
+    const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'faults-test');
     expect(started.code, started.out).toBe(0);
 
     // 1. The load balancer's admin socket disappears before the drain.
@@ -165,7 +160,7 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     expect(lbFailure.steps.filter((s) => s.step === 'drain').at(-1)?.status).toBe('failed');
     await symlink(info.haproxy.socket, socketLink);
     note('socket back; deciding retry');
-    const retry = await cli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'retry', '--by', 'alice', '--comment', 'socket is back');
+    const retry = await starterCli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'retry', '--by', 'alice', '--comment', 'socket is back');
     expect(retry.code, retry.out).toBe(0);
 
     // 2. Worker killed during the drain wait (node-1 holds a session: the wait lasts up to 20 s) and the install.
@@ -197,7 +192,7 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
 
     // 4. A rollback whose backup is gone fails before it stops or moves anything; with the archive back, retry restores it.
     await rename(archive, `${archive}.away`);
-    const rollback = await cli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'rollback', '--by', 'alice', '--comment', 'gateway did not come back');
+    const rollback = await starterCli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'rollback', '--by', 'alice', '--comment', 'gateway did not come back');
     expect(rollback.code, rollback.out).toBe(0);
     const missing = await instanceWhen(handle, instance.id, 'the rollback to fail without its backup', (s) => s.phase === 'Failed' && !!s.failure?.step.startsWith('check backup'), 5 * 60_000);
     expect(missing.failure?.message).toContain(archive);
@@ -205,7 +200,7 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     expect(await oc.gatewayStatus(instance.gateway, { timeoutMs: 60_000 })).toMatchObject({ healthy: true, version: info.targetVersion });
     note('rollback refused: backup missing, migrated state untouched');
     await rename(`${archive}.away`, archive);
-    const retryRestore = await cli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'retry', '--by', 'alice', '--comment', 'archive is back');
+    const retryRestore = await starterCli('decide', '--inventory', file, '--instance', instance.id, '--decision', 'retry', '--by', 'alice', '--comment', 'archive is back');
     expect(retryRestore.code, retryRestore.out).toBe(0);
 
     // 5. The Temporal server restarts during the rollback's install (its SQLite file keeps everything).
@@ -222,7 +217,7 @@ it('survives worker kills, a Temporal restart, a load-balancer outage and a fail
     await replaceWorker('as the token rotation starts');
     await inPhase(handle, instance.id, 'AwaitingApproval', 10 * 60_000);
     await replaceWorker('during the approval wait');
-    const approved = await cli('approve', '--inventory', file, '--instance', instance.id, '--approver', 'alice', '--comment', 'rolled back, checked');
+    const approved = await starterCli('approve', '--inventory', file, '--instance', instance.id, '--approver', 'alice', '--comment', 'rolled back, checked');
     expect(approved.code, approved.out).toBe(0);
     await replaceWorker('right after the approval (rejoin)');
 

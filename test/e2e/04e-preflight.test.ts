@@ -20,27 +20,17 @@ import { gatewayActivities, preflightActivities } from '../../src/activities/ind
 import type { Inventory } from '../../src/shared/inventory.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import { checkWorkers } from '../../src/preflight-commands.js';
-import { run as starter } from '../../src/starter.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { BedInfo } from '../bed/bed.js';
 import { bed, runActivity, startWorker } from '../bed/context.js';
 import { haproxySampler } from '../bed/haproxy-sampler.js';
+import { starterCli } from '../bed/starter.js';
 import { startHaproxy, type HaproxyProcess } from '../helpers/haproxy-process.js';
 import { readFile } from 'node:fs/promises';
 
 let info: BedInfo;
 let inventory: Inventory;
 let w: Awaited<ReturnType<typeof startWorker>>;
-
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  try {
-    const code = await starter(args, (s) => lines.push(s));
-    return { code, out: lines.join('\n') };
-  } catch (err) {
-    return { code: 2, out: `${lines.join('\n')}\nerror: ${(err as Error).message}` };
-  }
-}
 
 /** Writes a copy of the bed's inventory, changed by `edit`, and returns its path. */
 async function inventoryCopy(name: string, edit: (raw: Record<string, unknown> & { loadBalancer: Record<string, unknown>; instances: Record<string, unknown>[] }) => void): Promise<string> {
@@ -64,7 +54,7 @@ afterAll(async () => {
 describe('plan on the bed', () => {
   it('passes every check and prints them with the commands', async () => {
     const t0 = Date.now();
-    const r = await cli('plan', '--inventory', info.inventoryPath, '--target', info.targetVersion);
+    const r = await starterCli('plan', '--inventory', info.inventoryPath, '--target', info.targetVersion);
     console.log(`plan on the bed (${((Date.now() - t0) / 1000).toFixed(1)} s):\n${r.out}`);
     await writeFile(join(info.dir, 'plan-output.txt'), r.out);
     expect(r.code, r.out).toBe(0);
@@ -83,7 +73,7 @@ describe('start refuses before the first drain', () => {
   it('an unknown target: refused, naming the version and what the registry answered; every server stays in traffic', async () => {
     const sampler = haproxySampler(info);
     const t0 = Date.now();
-    const r = await cli('start', '--inventory', info.inventoryPath, '--target', '2026.99.9', '--by', 'e2e');
+    const r = await starterCli('start', '--inventory', info.inventoryPath, '--target', '2026.99.9', '--by', 'e2e');
     const took = Date.now() - t0;
     await new Promise((res) => setTimeout(res, 1500));
     await sampler.stop();
@@ -120,7 +110,7 @@ describe('start refuses before the first drain', () => {
     // Just stopped, it still looks alive to `describe task queue` (its last poll is recent): the
     // preflight's own 30 s wait for a worker to take gw-2's commands catches it.
     const sampler = haproxySampler(info);
-    const r = await cli('start', '--inventory', path, '--target', info.targetVersion, '--by', 'e2e');
+    const r = await starterCli('start', '--inventory', path, '--target', info.targetVersion, '--by', 'e2e');
     await sampler.stop();
     console.log(`start with gw-host-e2e's worker stopped (refused ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after it stopped, exit ${r.code}):\n${r.out}`);
     expect(r.code, r.out).toBe(1);
@@ -132,7 +122,7 @@ describe('start refuses before the first drain', () => {
       raw.instances[2]!.host = 'gw-host-never';
     });
     const t0 = Date.now();
-    const p = await cli('plan', '--inventory', never, '--target', info.targetVersion);
+    const p = await starterCli('plan', '--inventory', never, '--target', info.targetVersion);
     console.log(`plan with gw-host-never's worker never started (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${p.code}):\n${p.out.split('\n\ngw-1:')[0]}`);
     expect(p.code).toBe(1);
     expect(p.out).toMatch(/gw-3\s+host-worker\s+FAILED\s+no worker polls host gw-host-never's task queue openclaw-rollout@gw-host-never/);
@@ -160,7 +150,7 @@ describe('sticky routing (runbook rule 1)', () => {
     const path = await inventoryCopy('cluster-roundrobin.yaml', (raw) => {
       raw.loadBalancer = { type: 'haproxy', socket: hap.adminSocket, backend: 'spread' };
     });
-    const r = await cli('plan', '--inventory', path, '--target', info.targetVersion);
+    const r = await starterCli('plan', '--inventory', path, '--target', info.targetVersion);
     console.log(`plan with a roundrobin backend (exit ${r.code}):\n${r.out}`);
     expect(r.code, r.out).toBe(1);
     expect(r.out).toMatch(/\(bed\)\s+sticky-routing\s+FAILED\s+backend spread balances with "roundrobin", no stick table, no cookie persistence/);
@@ -173,7 +163,7 @@ describe('sticky routing (runbook rule 1)', () => {
       raw.loadBalancer = { type: 'haproxy', socket: hap.adminSocket, backend: 'spread' };
       (raw.policy as Record<string, unknown>).preflight = { warn: ['sticky-routing'] };
     });
-    const r2 = await cli('plan', '--inventory', warned, '--target', info.targetVersion);
+    const r2 = await starterCli('plan', '--inventory', warned, '--target', info.targetVersion);
     expect(r2.code, r2.out).toBe(0);
     expect(r2.out).toMatch(/\(bed\)\s+sticky-routing\s+warning/);
     expect(r2.out).toContain('warnings (policy.preflight.warn: start goes on with them):');

@@ -19,11 +19,11 @@ import { createLoadBalancer } from '../../src/activities/load-balancer.js';
 import * as oc from '../../src/activities/openclaw.js';
 import type { Inventory } from '../../src/shared/inventory.js';
 import { loadInventory } from '../../src/inventory-file.js';
-import { run as starter } from '../../src/starter.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { progressQuery, type RolloutProgress } from '../../src/shared/messages/rollout.js';
-import { sleep, type BedInfo } from '../bed/bed.js';
+import type { BedInfo } from '../bed/bed.js';
+import { sleep } from '../bed/probes.js';
 import { OPERATOR_SCOPES, gatewayAccess, pairStraightTo, sharedToken } from '../bed/clients.js';
 import { bed, startWorker } from '../bed/context.js';
 import { removeExtraGateway, startExtraGateway, writeExtraInventory, type ExtraGateway } from '../bed/extra-gateway.js';
@@ -31,6 +31,7 @@ import { saveHistories } from '../bed/histories.js';
 import { projectRoot, versions } from '../bed/tools.js';
 import { pollUntil } from '../bed/wait.js';
 import { HeldConnection, type DeviceIdentity } from '../bed/ws-client.js';
+import { starterCli } from '../bed/starter.js';
 
 const JUMP_FROM = versions.OPENCLAW_JUMP_FROM_VERSION;
 let info: BedInfo;
@@ -41,12 +42,6 @@ let client: DeviceIdentity;
 let held: HeldConnection | undefined;
 let w: Awaited<ReturnType<typeof startWorker>>;
 const probeFlag = () => join(extra.gateway.dir, 'channels-down');
-
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await starter(args, (s) => lines.push(s)).catch((err: Error) => (lines.push(err.message), 2));
-  return { code, out: lines.join('\n') };
-}
 
 beforeAll(async () => {
   ({ info } = await bed());
@@ -86,7 +81,7 @@ const runningVersion = async () => (await oc.gatewayStatus(gatewayAccess(extra.g
 
 it(`rolls back a ${JUMP_FROM} → target jump that failed after the migration, from the backup`, async () => {
   const instance = extra.gateway.id;
-  const started = await cli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
+  const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
   expect(started.code, started.out).toBe(0);
   await pollUntil('the install to start', async () => {
     const d = await w.client.workflow.getHandle(`${rolloutWorkflowId(inventory.cluster)}/${instance}`).describe();
@@ -101,14 +96,14 @@ it(`rolls back a ${JUMP_FROM} → target jump that failed after the migration, f
   expect(await runningVersion()).toBe(info.targetVersion); // migrated: the old release would refuse this state
 
   await rm(probeFlag());
-  const rollback = await cli('decide', '--inventory', file, '--instance', instance, '--decision', 'rollback', '--by', 'alice');
+  const rollback = await starterCli('decide', '--inventory', file, '--instance', instance, '--decision', 'rollback', '--by', 'alice');
   expect(rollback.code, rollback.out).toBe(0);
   const waiting = await slotWhen('the rolled-back instance to wait for approval', (s) => s.phase === 'AwaitingApproval');
   expect(waiting.steps.filter((s) => s.status === 'ok').map((s) => s.step)).toEqual(
     expect.arrayContaining([expect.stringMatching(/^restore backup /), `check restored databases with ${JUMP_FROM}`, 'start gateway (rollback)']),
   );
   expect(await runningVersion()).toBe(JUMP_FROM);
-  const approved = await cli('approve', '--inventory', file, '--instance', instance, '--approver', 'alice', '--comment', 'back on the jump release');
+  const approved = await starterCli('approve', '--inventory', file, '--instance', instance, '--approver', 'alice', '--comment', 'back on the jump release');
   expect(approved.code, approved.out).toBe(0);
   const report = (await w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster)).result()) as ClusterRolloutReport;
   expect(report.outcome).toBe('partial');
@@ -119,10 +114,10 @@ it(`rolls back a ${JUMP_FROM} → target jump that failed after the migration, f
 
 it(`completes the ${JUMP_FROM} → target jump with the migrations doctor asks for, the client back, no mismatch`, async () => {
   const instance = extra.gateway.id;
-  const started = await cli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
+  const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
   expect(started.code, started.out).toBe(0);
   await slotWhen('the instance to wait for approval', (s) => s.phase === 'AwaitingApproval');
-  const approved = await cli('approve', '--inventory', file, '--instance', instance, '--approver', 'alice');
+  const approved = await starterCli('approve', '--inventory', file, '--instance', instance, '--approver', 'alice');
   expect(approved.code, approved.out).toBe(0);
   const report = (await w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster)).result()) as ClusterRolloutReport;
   expect(report.outcome).toBe('done');

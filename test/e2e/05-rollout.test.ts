@@ -21,7 +21,8 @@ import { run as starter } from '../../src/starter.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import { progressQuery } from '../../src/shared/messages/rollout.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
-import { sleep, type BedInfo } from '../bed/bed.js';
+import type { BedInfo } from '../bed/bed.js';
+import { sleep } from '../bed/probes.js';
 import { waitForInstancePhase } from '../bed/wait.js';
 import { gatewayAccess, routeUrl, sharedToken } from '../bed/clients.js';
 import { bed, clientIdentity, deviceNamed, startWorker } from '../bed/context.js';
@@ -29,6 +30,7 @@ import { HeldConnection } from '../bed/ws-client.js';
 import { saveHistories } from '../bed/histories.js';
 import { haproxySampler } from '../bed/haproxy-sampler.js';
 import { findSecrets, heldSecrets, historyText, readHistoryText, type HeldSecret } from '../bed/secret-scan.js';
+import { starterCli, type StarterResult } from '../bed/starter.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { approveRejoin } from '../../src/shared/messages/rollout.js';
 
@@ -41,17 +43,11 @@ const workerLogs: string[] = [];
 /** Everything the starter printed in this file. */
 const starterOutput: string[] = [];
 
-/** Runs the starter in-process and returns its exit code and output. */
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  try {
-    const code = await starter(args, (s) => lines.push(s));
-    starterOutput.push(...lines);
-    return { code, out: lines.join('\n') };
-  } catch (err) {
-    starterOutput.push(...lines, (err as Error).message);
-    return { code: 2, out: `${lines.join('\n')}\nerror: ${(err as Error).message}` };
-  }
+/** Runs the starter in-process; its output is kept for the secret scan. */
+async function cli(...args: string[]): Promise<StarterResult> {
+  const r = await starterCli(...args);
+  starterOutput.push(r.out);
+  return r;
 }
 
 /** Workflow ids with a search attribute query (what `temporal workflow list --query` shows). */

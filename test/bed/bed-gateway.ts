@@ -1,0 +1,112 @@
+/**
+ * One gateway of the bed: its layout on disk (own npm prefix, state dir, config with the shared
+ * token, log file), the supervisor program that runs it, and putting it back on a release.
+ */
+import { execa } from 'execa';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { BedInfo } from './bed.js';
+import { lbServerUp } from './haproxy-config.js';
+import { httpOk, waitFor } from './probes.js';
+import { Supervisor, type Program } from './supervisor.js';
+import { node24Bin, openclawTemplate } from './tools.js';
+
+export interface BedGateway {
+  id: string;
+  lbServer: string;
+  port: number;
+  httpUrl: string;
+  wsUrl: string;
+  dir: string;
+  stateDir: string;
+  configPath: string;
+  prefix: string;
+  logFile: string;
+  /** argv of this gateway's openclaw CLI (Node 24 + the instance's own install). */
+  cli: string[];
+  env: Record<string, string>;
+}
+
+/** PATH of every program of the bed: the project's Node 24 first, then the system's. */
+export function bedPath(): string {
+  return `${dirname(node24Bin())}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`;
+}
+
+/**
+ * Lays out one bed gateway in <bedDir>/<id>: state and home dirs, its own npm prefix (a copy of the
+ * release's template) and its config with the shared token. Returns its description; it is not started.
+ */
+export async function bedGateway(p: { bedDir: string; id: string; lbServer: string; port: number; template: string; sharedToken: string }): Promise<BedGateway> {
+  const gdir = join(p.bedDir, p.id);
+  const prefix = join(gdir, 'npm-prefix');
+  const stateDir = join(gdir, 'state');
+  const configPath = join(gdir, 'openclaw.json');
+  const logFile = join(gdir, 'gateway.log');
+  await mkdir(stateDir, { recursive: true });
+  await mkdir(join(gdir, 'home'), { recursive: true });
+  // Hard links: instant and ~0 bytes. Safe because npm never edits an installed file in place (an
+  // update extracts new files and swaps directories), so updating one prefix leaves the others alone.
+  await execa('cp', ['-al', p.template, prefix]);
+  await writeGatewayConfig(configPath, p.port, p.sharedToken, logFile);
+  return {
+    id: p.id,
+    lbServer: p.lbServer,
+    port: p.port,
+    httpUrl: `http://127.0.0.1:${p.port}`,
+    wsUrl: `ws://127.0.0.1:${p.port}`,
+    dir: gdir,
+    stateDir,
+    configPath,
+    prefix,
+    logFile,
+    cli: [node24Bin(), join(prefix, 'lib/node_modules/openclaw/openclaw.mjs')],
+    env: { PATH: bedPath(), HOME: join(gdir, 'home'), TMPDIR: join(gdir, 'home') },
+  };
+}
+
+/** A bed gateway's config: loopback, the shared token, no silent local pairing, its own log file. */
+export async function writeGatewayConfig(configPath: string, port: number, sharedToken: string, logFile: string): Promise<void> {
+  const config = {
+    gateway: {
+      mode: 'local',
+      port,
+      bind: 'loopback',
+      auth: { mode: 'token', token: sharedToken },
+      nodes: { pairing: { autoApproveLocal: false } },
+    },
+    logging: { file: logFile },
+  };
+  await writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+  await chmod(configPath, 0o600);
+}
+
+/** The supervisor program that runs one bed gateway (`openclaw gateway run` from its own prefix). */
+export function gatewayProgram(g: BedGateway): Program {
+  return {
+    name: g.id,
+    command: [...g.cli, 'gateway', 'run'],
+    directory: g.dir,
+    environment: { ...g.env, OPENCLAW_STATE_DIR: g.stateDir, OPENCLAW_CONFIG_PATH: g.configPath, NO_COLOR: '1' },
+    logFile: join(g.dir, 'stdout.log'),
+    startSecs: 5,
+  };
+}
+
+/**
+ * Puts one gateway back on `version` with a fresh state dir (same config, port and token). A downgrade
+ * in place is refused by OpenClaw once a newer release migrated the state databases ("schema(s) are
+ * newer than this build"), so the state goes too: use it only for a gateway without paired clients.
+ */
+export async function resetGateway(info: BedInfo, id: string, version = info.fromVersion): Promise<void> {
+  const g = info.gateways.find((x) => x.id === id);
+  if (!g) throw new Error(`bed has no gateway ${id}`);
+  const sup = new Supervisor(info.dir);
+  await sup.ctl('stop', id);
+  await rm(g.prefix, { recursive: true, force: true });
+  await execa('cp', ['-al', openclawTemplate(version), g.prefix]);
+  await rm(g.stateDir, { recursive: true, force: true });
+  await mkdir(g.stateDir, { recursive: true });
+  await sup.ctl('start', id);
+  await waitFor(`${id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000);
+  await waitFor(`HAProxy to see ${g.lbServer} UP`, () => lbServerUp(info.haproxy.socket, g.lbServer), 60_000);
+}
