@@ -9,9 +9,9 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { ConfigurationError, RolloutError, ValidationError } from './shared/errors.js';
 import type { Inventory } from './shared/inventory.js';
 import { loadInventory } from './inventory-file.js';
-import { connectionError, resolveConnection } from './temporal-connection.js';
-import { formatTable } from './text-table.js';
-import { progressTable, watchWriter } from './status-view.js';
+import { connectionError, resolveConnection } from './worker/connection.js';
+import { formatTable } from './cli/views/text-table.js';
+import { progressTable, watchWriter } from './cli/views/status-view.js';
 import { CLUSTER_KEY, PHASE_KEY, ROLLOUT_SEARCH_ATTRIBUTES, registerCommands } from './shared/search-attributes.js';
 import type { PreflightReport } from './workflows/preflight.js';
 import type { ClusterRolloutReport } from './workflows/cluster-rollout.js';
@@ -29,9 +29,9 @@ import {
   resumeRollout,
   type RolloutProgress,
 } from './shared/messages/rollout.js';
-import { HELP_DEVICE_COMMANDS, runDeviceCommand } from './repair-commands.js';
+import { HELP_DEVICE_COMMANDS, runDeviceCommand } from './cli/commands/repair.js';
 import { canStopAndStart, deriveServiceCommand } from './shared/service-commands.js';
-import { checksTable, checkWorkers, problemLines, problemsCell, runChecks, warningLines, withWorkerChecks, workersOnlyReport } from './preflight-commands.js';
+import { checksTable, checkWorkers, problemLines, problemsCell, runChecks, warningLines, withWorkerChecks, workersOnlyReport } from './cli/preflight-checks.js';
 
 const HELP = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
 each instance returns to traffic (runbook "Cluster update and reload").
@@ -428,7 +428,7 @@ export async function run(argv: string[], out: (s: string) => void = console.log
         return 0;
       });
     }
-    // Device commands (diagnose, emergency repair): src/repair-commands.ts.
+    // Device commands (diagnose, emergency repair): src/cli/commands/repair.ts.
     case 'repair':
     case 'approve-repair':
     case 'reject-repair':

@@ -11,7 +11,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities/index.js';
 import { RolloutError } from './shared/errors.js';
 import { loadInventory } from './inventory-file.js';
-import { connectionError, resolveConnection } from './temporal-connection.js';
+import { connectionError, resolveConnection } from './worker/connection.js';
 import { hostQueue } from './shared/task-queues.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));

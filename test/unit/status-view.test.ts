@@ -1,6 +1,6 @@
 /** `status` rendering: the columns an operator reads, and the --watch writer on a terminal and in a log. */
 import { describe, expect, it } from 'vitest';
-import { progressTable, waitingFor, watchWriter } from '../../src/status-view.js';
+import { progressTable, waitingFor, watchWriter } from '../../src/cli/views/status-view.js';
 import type { InstanceProgress, RolloutProgress } from '../../src/shared/messages/rollout.js';
 
 const slot = (over: Partial<InstanceProgress>): InstanceProgress => ({

@@ -5,12 +5,12 @@
  */
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import type { Inventory } from './shared/inventory.js';
-import { describeCheck, type CheckResult } from './shared/preflight-rules.js';
-import { formatTable } from './text-table.js';
-import { checkWorkflowId } from './shared/ids.js';
-import { centralQueue, instanceQueue } from './shared/task-queues.js';
-import type { PreflightReport } from './workflows/preflight.js';
+import type { Inventory } from '../shared/inventory.js';
+import { describeCheck, type CheckResult } from '../shared/preflight-rules.js';
+import { formatTable } from './views/text-table.js';
+import { checkWorkflowId } from '../shared/ids.js';
+import { centralQueue, instanceQueue } from '../shared/task-queues.js';
+import type { PreflightReport } from '../workflows/preflight.js';
 
 const { TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;
 

@@ -3,9 +3,9 @@
  * sessions, last check, waiting for whom), and the `--watch` writer that redraws it in place on a
  * terminal and prints a new plain table only when something changed otherwise (logs, pipes, CI).
  */
-import type { ApprovalRules } from './shared/inventory.js';
+import type { ApprovalRules } from '../../shared/inventory.js';
 import { formatTable } from './text-table.js';
-import type { InstanceProgress, RolloutProgress } from './shared/messages/rollout.js';
+import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
 
 export interface StatusContext {
   /** policy.approvals of the rollout's inventory, to say who may approve. */

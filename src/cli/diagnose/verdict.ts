@@ -8,13 +8,13 @@
  * with its client id, mode and platform (src/shared/refusal-attribution.ts), and the output says so.
  * Pure: no I/O, so the verdict is unit-tested on facts.
  */
-import type { DeviceFacts, PairedFacts } from './activities/device-state.js';
-import type { RefusalLine } from './activities/openclaw-parse.js';
-import { ConfigurationError } from './shared/errors.js';
-import type { Device, Instance } from './shared/inventory.js';
-import { describeSignature, matchesSignature, sameSignature, type ClientSignature } from './shared/refusal-attribution.js';
-import { formatTable } from './text-table.js';
-import type { InstanceDeviceFacts } from './workflows/device-diagnosis.js';
+import type { DeviceFacts, PairedFacts } from '../../activities/device-state.js';
+import type { RefusalLine } from '../../activities/openclaw-parse.js';
+import { ConfigurationError } from '../../shared/errors.js';
+import type { Device, Instance } from '../../shared/inventory.js';
+import { describeSignature, matchesSignature, sameSignature, type ClientSignature } from '../../shared/refusal-attribution.js';
+import { formatTable } from '../views/text-table.js';
+import type { InstanceDeviceFacts } from '../../workflows/device-diagnosis.js';
 
 export const CAUSES = {
   1: 'old token after rotation',

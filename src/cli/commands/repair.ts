@@ -5,14 +5,14 @@
  * Every flag is checked against the inventory before anything runs.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { Duration, type Device, type Instance, type Inventory } from './shared/inventory.js';
-import { ConfigurationError } from './shared/errors.js';
-import { diagnose, formatDiagnosis } from './diagnose.js';
-import { checkDecision } from './shared/messages/rollout.js';
-import { approveRepairUpdate, rejectRepairUpdate } from './shared/messages/repair.js';
-import { repairWorkflowId } from './shared/ids.js';
-import type { EmergencyRepairResult } from './workflows/emergency-repair.js';
-import type { InstanceDeviceFacts } from './workflows/device-diagnosis.js';
+import { Duration, type Device, type Instance, type Inventory } from '../../shared/inventory.js';
+import { ConfigurationError } from '../../shared/errors.js';
+import { diagnose, formatDiagnosis } from '../diagnose/verdict.js';
+import { checkDecision } from '../../shared/messages/rollout.js';
+import { approveRepairUpdate, rejectRepairUpdate } from '../../shared/messages/repair.js';
+import { repairWorkflowId } from '../../shared/ids.js';
+import type { EmergencyRepairResult } from '../../workflows/emergency-repair.js';
+import type { InstanceDeviceFacts } from '../../workflows/device-diagnosis.js';
 
 export type DeviceCommand = 'repair' | 'approve-repair' | 'reject-repair' | 'diagnose';
 
