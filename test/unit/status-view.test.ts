@@ -53,6 +53,36 @@ describe('progressTable', () => {
   });
 });
 
+describe('steps found by id, and by label in progress recorded before step ids', () => {
+  const cells = (i: InstanceProgress) => progressTable({ ...progress, instances: [i] }).split('\n')[2]!;
+
+  it('with ids: the drain wait and the checks are found by id, whatever their labels say', () => {
+    const draining = slot({ phase: 'Draining', steps: [{ id: 'wait-drain', step: 'wait for gw-1 to drain (3 sessions)', status: 'running', startedAt: 't' }] });
+    expect(cells(draining)).toMatch(/\s+draining\s+-\s+worker: wait for gw-1 to drain \(3 sessions\)$/);
+    const checked = slot({
+      phase: 'AwaitingApproval',
+      steps: [
+        { id: 'verify-channels', step: 'channels probe', status: 'ok', startedAt: 't' },
+        // Labelled like a check, but its id says it is not one.
+        { id: 'rotate', step: 'verify-looking rotate label', status: 'ok', startedAt: 't' },
+      ],
+    });
+    expect(cells(checked)).toMatch(/\s+channels probe: ok\s+approval by/);
+  });
+
+  it('without ids (older progress): the labels of before', () => {
+    const draining = slot({ phase: 'Draining', steps: [{ step: 'wait for sessions to drain', status: 'running', startedAt: 't' }] });
+    expect(cells(draining)).toMatch(/\s+draining\s+-\s+worker: wait for sessions to drain$/);
+    const checked = slot({ phase: 'Done', steps: [{ step: 'doctor', status: 'ok', startedAt: 't' }, { step: 'op-1 connected again', status: 'failed', startedAt: 't' }, { step: 'rotate op-1 (operator)', status: 'ok', startedAt: 't' }] });
+    expect(cells(checked)).toMatch(/\s+op-1 connected again: failed\s+-$/);
+  });
+
+  it('a record with an id is never matched by its label', () => {
+    const relabelled = slot({ phase: 'Done', steps: [{ id: 'install', step: 'verify the install', status: 'ok', startedAt: 't' }] });
+    expect(cells(relabelled)).toMatch(/\?\s+-\s+-\s+-$/);
+  });
+});
+
 describe('watchWriter', () => {
   const clock = () => new Date('2026-11-24T10:00:00Z');
   it('on a terminal, redraws in place over the previous table', () => {
