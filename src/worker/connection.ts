@@ -10,7 +10,6 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { ConnectionOptions } from '@temporalio/client';
 import { ConfigurationError } from '../shared/errors.js';
 import type { TemporalConnectionConfig } from '../shared/inventory.js';
-import { centralQueue } from '../shared/task-queues.js';
 import { resolveSecret } from '../activities/secrets.js';
 import { loadPayloadProtection, type PayloadProtection } from '../codec/data-converter.js';
 import { explainTlsProbe, probeTls } from './tls-probe.js';
@@ -18,7 +17,6 @@ import { explainTlsProbe, probeTls } from './tls-probe.js';
 export interface ResolvedConnection {
   address: string;
   namespace: string;
-  taskQueue: string;
   options: ConnectionOptions & NativeConnectionOptions;
   /** Whether TLS is on, and which files configure it (for error messages). */
   tls: { caFile?: string; certFile?: string; serverName?: string } | undefined;
@@ -62,7 +60,6 @@ export async function resolveConnection(config: TemporalConnectionConfig, env = 
   return {
     address,
     namespace,
-    taskQueue: centralQueue({ temporal: config }, env),
     options,
     tls: options.tls ? { caFile: tlsConfig.caFile, certFile: tlsConfig.certFile, serverName: tlsConfig.serverName } : undefined,
     payloads: await loadPayloadProtection(env),
