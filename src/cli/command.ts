@@ -5,24 +5,15 @@
 import type { Inventory } from '../shared/inventory.js';
 import { ConfigurationError } from '../shared/errors.js';
 
-/** Every option a command may take, as node:util parseArgs declares it. */
+const text = { type: 'string' } as const;
+const flag = { type: 'boolean' } as const;
+
+/** Every option a command may take, as node:util parseArgs declares it (grouped by the commands that use them). */
 export const OPTIONS = {
-  inventory: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  target: { type: 'string' },
-  by: { type: 'string' },
-  instance: { type: 'string' },
-  approver: { type: 'string' },
-  comment: { type: 'string' },
-  reason: { type: 'string' },
-  watch: { type: 'boolean' },
-  wait: { type: 'boolean' },
-  decision: { type: 'string' },
-  device: { type: 'string' },
-  role: { type: 'string' },
-  since: { type: 'string' },
-  force: { type: 'boolean' },
+  inventory: text, json: flag, help: { type: 'boolean', short: 'h' },
+  target: text, by: text, force: flag, wait: flag, watch: flag, reason: text,
+  instance: text, approver: text, comment: text, decision: text,
+  device: text, role: text, since: text,
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
