@@ -44,17 +44,15 @@ export async function missingSearchAttributes(client: Client, namespace: string)
 /** The handle of the cluster's rollout (one per cluster: its id derives from the cluster name). */
 export const rolloutHandle = (client: Client, inventory: Inventory) => client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
 
-/** Runs `call`; a workflow that does not exist becomes `noRollout`'s error (exit 1, nothing changed). */
+/** Runs `call` on the cluster's rollout; when there is none, says so (exit 1, nothing changed). */
 export async function onRunningRollout<T>(inventory: Inventory, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw noRollout(inventory);
+    if (err instanceof WorkflowNotFoundError) throw new ConfigurationError(`no rollout of cluster ${inventory.cluster} is running (${rolloutWorkflowId(inventory.cluster)})`);
     throw err;
   }
 }
-
-export const noRollout = (inventory: Inventory) => new ConfigurationError(`no rollout of cluster ${inventory.cluster} is running (${rolloutWorkflowId(inventory.cluster)})`);
 
 /** Runs `start`; a workflow with that id already running becomes a ConfigurationError saying `alreadyRunning`. */
 export async function startOnce<T>(start: () => Promise<T>, alreadyRunning: string): Promise<T> {
