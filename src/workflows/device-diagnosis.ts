@@ -1,7 +1,7 @@
 /**
  * `deviceDiagnosis`: what every instance of the cluster knows about one device (pairing entry, pending
  * requests, refused connects since `sinceMs`), gathered on each instance's own task queue (its gateway
- * may live on another host). Read-only; the verdict is drawn from these facts by src/diagnose.ts.
+ * may live on another host). Read-only; the verdict is drawn from these facts by src/cli/diagnose/verdict.ts.
  */
 import type { Instance, Policy } from '../shared/inventory.js';
 import type { DeviceFacts } from '../activities/device-state.js';

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayActivities } from '../../src/activities/index.js';
 import { showStat } from '../../src/activities/haproxy.js';
 import * as oc from '../../src/activities/openclaw.js';
-import type { Diagnosis } from '../../src/diagnose.js';
+import type { Diagnosis } from '../../src/cli/diagnose/verdict.js';
 import type { Inventory } from '../../src/shared/inventory.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import { approveRepair, repairProgressQuery, type RepairPhase } from '../../src/shared/messages/repair.js';

@@ -19,7 +19,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { gatewayActivities, preflightActivities } from '../../src/activities/index.js';
 import type { Inventory } from '../../src/shared/inventory.js';
 import { loadInventory } from '../../src/inventory-file.js';
-import { checkWorkers } from '../../src/preflight-commands.js';
+import { checkWorkers } from '../../src/cli/preflight-checks.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { BedInfo } from '../bed/bed.js';
 import { bed, runActivity, startWorker } from '../bed/context.js';

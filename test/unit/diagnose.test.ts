@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLogs, refusedConnects, type RefusalLine } from '../../src/activities/openclaw-parse.js';
 import type { DeviceFacts } from '../../src/activities/device-state.js';
-import { diagnose } from '../../src/diagnose.js';
+import { diagnose } from '../../src/cli/diagnose/verdict.js';
 import { ConfigurationError } from '../../src/shared/errors.js';
 import { Inventory } from '../../src/shared/inventory.js';
 import { matchesSignature } from '../../src/shared/refusal-attribution.js';

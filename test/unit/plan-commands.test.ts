@@ -1,7 +1,7 @@
 /** What `plan` prints per instance: the documented update where the gateway can be stopped and started. */
 import { describe, expect, it } from 'vitest';
 import { Inventory } from '../../src/shared/inventory.js';
-import { planCommands } from '../../src/starter.js';
+import { planCommands } from '../../src/cli/views/plan-view.js';
 
 const inventory = (instance: Record<string, unknown>) =>
   Inventory.parse({

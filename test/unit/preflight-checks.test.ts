@@ -24,7 +24,7 @@ import { TransientError } from '../../src/shared/errors.js';
 import { Inventory, type Instance } from '../../src/shared/inventory.js';
 import { parseInventory } from '../../src/inventory-file.js';
 import { applyPolicy, instanceLocalState, RUNBOOK_RULE } from '../../src/shared/preflight-rules.js';
-import { problemsCell } from '../../src/preflight-commands.js';
+import { problemsCell } from '../../src/cli/views/preflight-tables.js';
 import { startEchoServer, startHaproxy, type EchoServer, type HaproxyProcess } from '../helpers/haproxy-process.js';
 
 const fx = (name: string) => readFile(join(import.meta.dirname, '..', 'fixtures', 'npm', name), 'utf8');

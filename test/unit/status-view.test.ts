@@ -1,6 +1,6 @@
 /** `status` rendering: the columns an operator reads, and the --watch writer on a terminal and in a log. */
 import { describe, expect, it } from 'vitest';
-import { progressTable, waitingFor, watchWriter } from '../../src/status-view.js';
+import { progressTable, waitingFor, watchWriter } from '../../src/cli/views/status-view.js';
 import type { InstanceProgress, RolloutProgress } from '../../src/shared/messages/rollout.js';
 
 const slot = (over: Partial<InstanceProgress>): InstanceProgress => ({
@@ -50,6 +50,36 @@ describe('progressTable', () => {
   });
   it('without an approver list anyone may approve; without four-eyes the starter too', () => {
     expect(waitingFor(progress.instances[1]!, { approvals: { approvers: [], fourEyes: false }, startedBy: 'carol' })).toBe('approval by any operator');
+  });
+});
+
+describe('steps found by id, and by label in progress recorded before step ids', () => {
+  const cells = (i: InstanceProgress) => progressTable({ ...progress, instances: [i] }).split('\n')[2]!;
+
+  it('with ids: the drain wait and the checks are found by id, whatever their labels say', () => {
+    const draining = slot({ phase: 'Draining', steps: [{ id: 'wait-drain', step: 'wait for gw-1 to drain (3 sessions)', status: 'running', startedAt: 't' }] });
+    expect(cells(draining)).toMatch(/\s+draining\s+-\s+worker: wait for gw-1 to drain \(3 sessions\)$/);
+    const checked = slot({
+      phase: 'AwaitingApproval',
+      steps: [
+        { id: 'verify-channels', step: 'channels probe', status: 'ok', startedAt: 't' },
+        // Labelled like a check, but its id says it is not one.
+        { id: 'rotate', step: 'verify-looking rotate label', status: 'ok', startedAt: 't' },
+      ],
+    });
+    expect(cells(checked)).toMatch(/\s+channels probe: ok\s+approval by/);
+  });
+
+  it('without ids (older progress): the labels of before', () => {
+    const draining = slot({ phase: 'Draining', steps: [{ step: 'wait for sessions to drain', status: 'running', startedAt: 't' }] });
+    expect(cells(draining)).toMatch(/\s+draining\s+-\s+worker: wait for sessions to drain$/);
+    const checked = slot({ phase: 'Done', steps: [{ step: 'doctor', status: 'ok', startedAt: 't' }, { step: 'op-1 connected again', status: 'failed', startedAt: 't' }, { step: 'rotate op-1 (operator)', status: 'ok', startedAt: 't' }] });
+    expect(cells(checked)).toMatch(/\s+op-1 connected again: failed\s+-$/);
+  });
+
+  it('a record with an id is never matched by its label', () => {
+    const relabelled = slot({ phase: 'Done', steps: [{ id: 'install', step: 'verify the install', status: 'ok', startedAt: 't' }] });
+    expect(cells(relabelled)).toMatch(/\?\s+-\s+-\s+-$/);
   });
 });
 

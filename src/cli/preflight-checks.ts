@@ -1,16 +1,16 @@
 /**
  * The starter's side of the checks before anything changes (issue 20): which task queues have a worker
  * polling (host-worker: the Temporal server knows, no workflow can ask), the read-only preflight workflow
- * with the target, and how `plan`, `start` and `preflight` print the checks and refuse.
+ * with the target (how they are printed: views/preflight-tables.ts).
  */
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import type { Inventory } from './shared/inventory.js';
-import { describeCheck, type CheckResult } from './shared/preflight-rules.js';
-import { formatTable } from './text-table.js';
-import { checkWorkflowId } from './shared/ids.js';
-import { centralQueue, instanceQueue } from './shared/task-queues.js';
-import type { PreflightReport } from './workflows/preflight.js';
+import type { Inventory } from '../shared/inventory.js';
+import { describeCheck, type CheckResult } from '../shared/preflight-rules.js';
+import { ConfigurationError } from '../shared/errors.js';
+import { centralQueue, instanceQueue } from '../shared/task-queues.js';
+import { clusterPreflight } from '../workflows/index.js';
+import { preflightStart, type PreflightReport } from './workflow-starts.js';
 
 const { TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;
 
@@ -41,7 +41,7 @@ export interface WorkerCheck {
  */
 export async function checkWorkers(client: Client, inventory: Inventory, inventoryFile: string): Promise<WorkerCheck> {
   const ns = inventory.temporal.namespace;
-  const central = centralQueue(inventory);
+  const central = centralQueue(inventory, process.env);
   const [wf, act] = await Promise.all([livePollers(client, ns, central, 'workflow'), livePollers(client, ns, central, 'activity')]);
   const centralCheck: CheckResult =
     wf.length && act.length
@@ -83,12 +83,18 @@ export async function checkWorkers(client: Client, inventory: Inventory, invento
 
 /** Runs the read-only clusterPreflight workflow with the checks (needs the central worker) and returns its report. */
 export async function runChecks(client: Client, inventory: Inventory, purpose: string, targetVersion: string | undefined): Promise<PreflightReport> {
-  return (await client.workflow.execute('clusterPreflight', {
-    taskQueue: inventory.temporal.taskQueue,
-    workflowId: checkWorkflowId(inventory.cluster, purpose, Date.now()),
-    args: [{ inventory, ...(targetVersion ? { targetVersion } : { checks: true }), ...(purpose === 'plan' ? { releaseJump: true } : {}) }],
-    workflowExecutionTimeout: '10m',
-  })) as PreflightReport;
+  return client.workflow.execute(clusterPreflight, preflightStart(inventory, purpose, targetVersion, process.env));
+}
+
+/**
+ * The checks before anything changes: workers first (without the central one nothing runs; without a
+ * host's, its instances' steps would wait), then the read-only preflight workflow with the target.
+ */
+export async function runPreflight(client: Client, inventory: Inventory, inventoryFile: string, purpose: 'preflight' | 'plan' | 'start', target: string | undefined): Promise<PreflightReport> {
+  const workers = await checkWorkers(client, inventory, inventoryFile);
+  if (workers.central.status === 'failed') throw new ConfigurationError(`${purpose}: ${workers.central.found} Nothing can run without it: ${workers.central.fix}`);
+  if ([...workers.perInstance.values()].some((c) => c.status === 'failed')) return workersOnlyReport(inventory, workers);
+  return withWorkerChecks(await runChecks(client, inventory, purpose, target), workers);
 }
 
 /** Adds the host-worker results to a report (and its problems), so one report says everything. */
@@ -112,29 +118,3 @@ export function workersOnlyReport(inventory: Inventory, workers: WorkerCheck): P
   };
 }
 
-const SHOWN = { ok: 'ok', failed: 'FAILED', warning: 'warning', skipped: 'skipped' } as const;
-
-/** The checks as a table: instance (or cluster), check, result, what was found (and the fix when it failed). */
-export function checksTable(report: PreflightReport, inventory: Pick<Inventory, 'cluster'>): string {
-  const row = (who: string, c: CheckResult) => [who, c.check, SHOWN[c.status], `${c.found}${c.status === 'failed' || c.status === 'warning' ? `${c.rule ? ` Runbook rule: "${c.rule}"` : ''}${c.fix ? ` Fix: ${c.fix}` : ''}` : ''}`.replace(/\s*\n\s*/g, ' ')];
-  const rows = [...(report.cluster ?? []).map((c) => row(`(${inventory.cluster})`, c)), ...report.instances.flatMap((i) => (i.checks ?? []).map((c) => row(i.instance, c)))];
-  return formatTable(['instance', 'check', 'result', 'what was found'], rows);
-}
-
-/** Every problem, one per line, named by instance (what `start` prints when it refuses). */
-export function problemLines(report: PreflightReport): string[] {
-  return report.instances.flatMap((i) => i.problems.map((p) => `${i.instance}: ${p.replace(/\s*\n\s*/g, ' ')}`));
-}
-
-/** Every warning, one per line. */
-export function warningLines(report: PreflightReport): string[] {
-  return report.instances.flatMap((i) => (i.warnings ?? []).map((p) => `${i.instance}: ${p.replace(/\s*\n\s*/g, ' ')}`));
-}
-
-/** The problems column of the preflight table: the gateway's own problems, and how many checks failed (listed below it). */
-export function problemsCell(problems: string[], checks: CheckResult[] | undefined): string {
-  const failedChecks = new Set((checks ?? []).filter((c) => c.status === 'failed').map((c) => c.check));
-  const own = problems.filter((p) => ![...failedChecks].some((c) => p.startsWith(`${c}:`)) && !/^sticky-routing: as for /.test(p));
-  const n = problems.length - own.length;
-  return [...own, ...(n ? [`${n} failed check${n > 1 ? 's' : ''} (below)`] : [])].join('; ') || 'ok';
-}

@@ -8,17 +8,15 @@
 import { readFile } from 'node:fs/promises';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { ConnectionOptions } from '@temporalio/client';
-import { ConfigurationError } from './shared/errors.js';
-import type { TemporalConnectionConfig } from './shared/inventory.js';
-import { centralQueue } from './shared/task-queues.js';
-import { resolveSecret } from './activities/secrets.js';
-import { loadPayloadProtection, type PayloadProtection } from './codec/data-converter.js';
+import { ConfigurationError } from '../shared/errors.js';
+import type { TemporalConnectionConfig } from '../shared/inventory.js';
+import { resolveSecret } from '../activities/secrets.js';
+import { loadPayloadProtection, type PayloadProtection } from '../codec/data-converter.js';
 import { explainTlsProbe, probeTls } from './tls-probe.js';
 
 export interface ResolvedConnection {
   address: string;
   namespace: string;
-  taskQueue: string;
   options: ConnectionOptions & NativeConnectionOptions;
   /** Whether TLS is on, and which files configure it (for error messages). */
   tls: { caFile?: string; certFile?: string; serverName?: string } | undefined;
@@ -62,7 +60,6 @@ export async function resolveConnection(config: TemporalConnectionConfig, env = 
   return {
     address,
     namespace,
-    taskQueue: centralQueue({ temporal: config }, env),
     options,
     tls: options.tls ? { caFile: tlsConfig.caFile, certFile: tlsConfig.certFile, serverName: tlsConfig.serverName } : undefined,
     payloads: await loadPayloadProtection(env),
@@ -72,7 +69,7 @@ export async function resolveConnection(config: TemporalConnectionConfig, env = 
 /**
  * Turns a failed connect into a ConfigurationError that says what to fix. The SDK only reports "Failed to
  * connect before the deadline" for TLS problems, so one plain TLS handshake with the same settings
- * (src/tls-probe.ts) finds the reason: unknown CA, wrong server name, client certificate required, or,
+ * (src/worker/tls-probe.ts) finds the reason: unknown CA, wrong server name, client certificate required, or,
  * for a client without TLS, a server that speaks TLS.
  */
 export async function connectionError(err: unknown, conn: ResolvedConnection): Promise<ConfigurationError> {

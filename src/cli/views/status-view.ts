@@ -2,10 +2,12 @@
  * What `status` shows: the rollout's progress as a table (instance, phase, version before → after,
  * sessions, last check, waiting for whom), and the `--watch` writer that redraws it in place on a
  * terminal and prints a new plain table only when something changed otherwise (logs, pipes, CI).
+ * Steps are found by their id (src/shared/steps.ts); records without one (older progress) by their label.
  */
-import type { ApprovalRules } from './shared/inventory.js';
+import type { ApprovalRules } from '../../shared/inventory.js';
 import { formatTable } from './text-table.js';
-import type { InstanceProgress, RolloutProgress } from './shared/messages/rollout.js';
+import type { InstanceProgress, RolloutProgress, StepRecord } from '../../shared/messages/rollout.js';
+import { CHECK_STEPS, type StepId } from '../../shared/steps.js';
 
 export interface StatusContext {
   /** policy.approvals of the rollout's inventory, to say who may approve. */
@@ -14,14 +16,26 @@ export interface StatusContext {
   startedBy?: string;
 }
 
+/**
+ * Whether a step record is one of `ids`: by its id, or, for progress recorded before step ids (a rollout
+ * started by older code), by its label.
+ */
+function isStep(record: StepRecord, ids: ReadonlySet<StepId>, legacyLabel: RegExp): boolean {
+  return record.id !== undefined ? ids.has(record.id) : legacyLabel.test(record.step);
+}
+
+const DRAIN_WAIT: ReadonlySet<StepId> = new Set<StepId>(['wait-drain']);
+const LEGACY_DRAIN_WAIT = /^wait for sessions to drain$/;
+const LEGACY_CHECK = /^verify|^doctor|connected again$/;
+
 function sessionsCell(i: InstanceProgress): string {
   if (i.sessions !== undefined && i.sessions !== null) return String(i.sessions);
-  const wait = i.steps.find((s) => s.step === 'wait for sessions to drain');
+  const wait = i.steps.find((s) => isStep(s, DRAIN_WAIT, LEGACY_DRAIN_WAIT));
   return wait?.status === 'running' ? 'draining' : '-';
 }
 
 function lastCheckCell(i: InstanceProgress): string {
-  const check = i.steps.filter((s) => /^verify|^doctor|connected again$/.test(s.step) && s.status !== 'running').at(-1);
+  const check = i.steps.filter((s) => isStep(s, CHECK_STEPS, LEGACY_CHECK) && s.status !== 'running').at(-1);
   return check ? `${check.step}: ${check.status}` : '-';
 }
 

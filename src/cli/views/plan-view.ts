@@ -1,0 +1,85 @@
+/**
+ * What `plan` prints: per instance the exact commands a rollout to the target would run, in order, or
+ * that the instance would be left alone (already on the target, healthy, in traffic). Pure.
+ */
+import type { Instance, Inventory } from '../../shared/inventory.js';
+import { canStopAndStart, deriveServiceCommand } from '../../shared/service-commands.js';
+import type { Out } from '../command.js';
+import type { PreflightReport } from '../workflow-starts.js';
+
+/** The load balancer command that drains a server or puts it back. */
+function lbCommand(inventory: Inventory, server: string, state: 'drain' | 'ready'): string {
+  const lb = inventory.loadBalancer;
+  if (lb.type === 'haproxy') return `HAProxy ${lb.socket}: set server ${lb.backend}/${server} state ${state}`;
+  if (lb.type === 'command') return (state === 'drain' ? lb.drain : lb.ready).join(' ').replaceAll('{server}', server);
+  return '(no load balancer)';
+}
+
+/** The instance's openclaw CLI with its profile. */
+const cliOf = (i: Instance) => [...i.gateway.cli, ...(i.gateway.profile ? ['--profile', i.gateway.profile] : [])].join(' ');
+
+function installCommand(i: Instance, target: string): string {
+  if (i.install.type === 'global') return `${i.install.npm.join(' ')} install -g ${i.install.prefix ? `--prefix ${i.install.prefix} ` : ''}openclaw@${target}`;
+  if (i.install.type === 'source') return `${cliOf(i)} update --yes --json --no-restart --tag ${i.install.tag ?? target}`;
+  return i.install.command.map((a) => a.replaceAll('{version}', target)).join(' ');
+}
+
+/** Install and restart, or OpenClaw's documented update where the gateway can be stopped and started (see instance-rollout.ts). */
+function updateCommands(i: Instance, target: string): string[] {
+  const cli = cliOf(i);
+  const install = installCommand(i, target);
+  const doctor = `${cli} doctor --json --non-interactive`;
+  if (i.install.type !== 'global' || !canStopAndStart(i)) return [install, doctor, i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`];
+  return [
+    `${doctor}   (the running release: refuse early)`,
+    deriveServiceCommand(i, 'stop')!.join(' '),
+    install,
+    `${cli} doctor --fix --non-interactive   (the new release: the migrations it requires)`,
+    deriveServiceCommand(i, 'start')!.join(' '),
+  ];
+}
+
+function instanceCommands(inventory: Inventory, i: Instance, target: string): string[] {
+  const cli = cliOf(i);
+  return [
+    lbCommand(inventory, i.lbServer, 'drain'),
+    `wait until ${i.lbServer} has 0 sessions (at most ${inventory.policy.drainDeadline / 1000} s)`,
+    `${cli} backup create --output <backup dir>/<file> --verify --json   (with the running release; checked, its checksum recorded, for a rollback)`,
+    ...updateCommands(i, target),
+    `${cli} gateway status --json --require-rpc   (must be healthy on ${target})`,
+    `${cli} channels status --probe --json`,
+    ...i.devices.map((d) => `${cli} devices rotate --device ${d.deviceId} --role ${d.role}${d.scopes.map((sc) => ` --scope ${sc}`).join('')} --json`),
+    ...i.devices.filter((d) => d.reconnectHook).map((d) => d.reconnectHook!.join(' ')),
+    'wait for approveRejoin / rejectRejoin',
+    lbCommand(inventory, i.lbServer, 'ready'),
+    `verify: status, channels probe, no device token mismatch in ${cli} logs --json over ${inventory.policy.mismatchWindow / 1000} s, rotated devices connected`,
+  ];
+}
+
+/** The exact commands a rollout runs per instance (what `plan` prints). */
+export function planCommands(inventory: Inventory, target: string): Record<string, string[]> {
+  return Object.fromEntries(inventory.instances.map((i) => [i.id, instanceCommands(inventory, i, target)]));
+}
+
+/**
+ * The instances a rollout to `target` would leave alone, as far as the preflight can tell: healthy on the
+ * target and in traffic (the rollout checks channels and the log again before it decides).
+ */
+export function leftAlone(inventory: Inventory, report: PreflightReport, target: string): Set<string> {
+  const inTraffic = (admin: string | undefined) => admin === 'ready' || inventory.loadBalancer.type === 'none';
+  return new Set(report.instances.filter((i) => i.healthy && i.version === target && inTraffic(i.lb?.admin)).map((i) => i.instance));
+}
+
+/** Prints each instance's numbered commands, or why it is left alone. */
+export function printPlan(out: Out, inventory: Inventory, report: PreflightReport, plan: Record<string, string[]>, alone: Set<string>, target: string): void {
+  for (const [instance, commands] of Object.entries(plan)) {
+    out(`\n${instance}:`);
+    if (alone.has(instance)) {
+      out(`  left alone: already runs ${target}, healthy and in traffic. At start it is verified again (channels, no device token mismatch in the last ${inventory.policy.mismatchWindow / 1000} s) and nothing else runs; start --force redoes it.`);
+      continue;
+    }
+    const jump = report.instances.find((i) => i.instance === instance)?.jump;
+    if (jump) out(`  ${jump}`);
+    commands.forEach((c, i) => out(`  ${i + 1}. ${c}`));
+  }
+}
