@@ -9,7 +9,7 @@
  * Pure: no I/O, so the verdict is unit-tested on facts.
  */
 import type { DeviceFacts, PairedFacts } from './activities/device-state.js';
-import type { RefusalLine } from './activities/openclaw-parse.js';
+import type { RefusalLine } from './activities/openclaw/parse/index.js';
 import { ConfigurationError } from './shared/errors.js';
 import type { Device, Instance } from './shared/inventory.js';
 import { describeSignature, matchesSignature, sameSignature, type ClientSignature } from './shared/refusal-attribution.js';

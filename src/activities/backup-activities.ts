@@ -5,11 +5,11 @@
  * (policy.stepTimeouts.update: they can take as long as an install on a large state); stop and start
  * the restart step's.
  */
-import * as bk from './backup.js';
+import * as bk from './openclaw/backup/index.js';
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import type { InstanceTarget } from './index.js';
 
-export type { BackupRecord, RestoreResult, RestoredDatabases, StartResult, StopResult } from './backup.js';
+export type { BackupRecord, RestoreResult, RestoredDatabases, StartResult, StopResult } from './openclaw/backup/index.js';
 
 export const backupActivities = {
   /**

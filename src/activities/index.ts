@@ -10,12 +10,12 @@ import type { Device, Instance, LoadBalancerConfig, Policy } from '../shared/inv
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import { backupActivities } from './backup-activities.js';
 import { upgradeActivities } from './upgrade-activities.js';
-import { waitForSessionsToDrain } from './haproxy.js';
-import { createLoadBalancer } from './load-balancer.js';
-import * as oc from './openclaw.js';
+import { waitForSessionsToDrain } from './load-balancer/haproxy.js';
+import { createLoadBalancer } from './load-balancer/index.js';
+import * as oc from './openclaw/index.js';
 import * as ds from './device-state.js';
-import * as pc from './preflight-checks.js';
-import type { MismatchQuery } from './openclaw-parse.js';
+import * as pc from './preflight/index.js';
+import type { MismatchQuery } from './openclaw/parse/index.js';
 
 /** What every gateway activity gets: the instance (from the inventory) and the rollout policy. */
 export interface InstanceTarget {

@@ -7,9 +7,9 @@
  */
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import type { InstanceTarget } from './index.js';
-import * as up from './upgrade.js';
+import * as up from './openclaw/upgrade/index.js';
 
-export type { DoctorFixResult, ReleaseInfo, ReleaseJump, SchemaChange } from './upgrade.js';
+export type { DoctorFixResult, ReleaseInfo, ReleaseJump, SchemaChange } from './openclaw/upgrade/index.js';
 
 export const upgradeActivities = {
   /**

@@ -14,7 +14,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { showStat } from '../../src/activities/haproxy.js';
+import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import type { InventoryInput } from '../../src/shared/inventory.js';
 import { bedCodecServer } from './codec.js';
 import { freePort, freePortRange } from './ports.js';

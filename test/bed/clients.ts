@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as oc from '../../src/activities/openclaw.js';
+import * as oc from '../../src/activities/openclaw/index.js';
 import { writeInventory, sleep, type BedDevice, type BedGateway, type BedInfo } from './bed.js';
 import { Supervisor } from './supervisor.js';
 import { DeviceIdentity, connectOnce } from './ws-client.js';

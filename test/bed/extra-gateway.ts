@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { runtimeCommand, showStat } from '../../src/activities/haproxy.js';
+import { runtimeCommand, showStat } from '../../src/activities/load-balancer/haproxy.js';
 import type { InventoryInput } from '../../src/shared/inventory.js';
 import {
   EXTRA_BACKEND,

@@ -12,8 +12,8 @@ import {
   releaseJump,
   releasesBetween,
   type ReleaseInfo,
-} from '../../src/activities/upgrade.js';
-import type { Captured } from '../../src/activities/openclaw-parse.js';
+} from '../../src/activities/openclaw/upgrade/index.js';
+import type { Captured } from '../../src/activities/openclaw/parse/index.js';
 import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');

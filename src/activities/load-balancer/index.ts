@@ -4,10 +4,10 @@
  * or none at all.
  */
 import { execa } from 'execa';
-import { childEnvironment } from './child-env.js';
-import { ConfigurationError, TransientError, UnexpectedOutputError } from '../shared/errors.js';
+import { childEnvironment } from '../host/child-env.js';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../shared/errors.js';
 import { truncateForMessage } from './haproxy-stat.js';
-import type { LoadBalancerConfig } from '../shared/inventory.js';
+import type { LoadBalancerConfig } from '../../shared/inventory.js';
 import { currentSessions, serverState, setServerState, type ServerAdminState } from './haproxy.js';
 
 /** Which load balancer fronts the gateways: the inventory's `loadBalancer` (src/shared/inventory.ts). */

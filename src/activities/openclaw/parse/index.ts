@@ -6,8 +6,8 @@
  * be reached. Never a guess: exit codes are not trusted (several say 0 when the gateway is down).
  */
 import { z } from 'zod';
-import { ConfigurationError, TransientError, UnexpectedOutputError } from '../shared/errors.js';
-import { quote } from '../redact.js';
+import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../../shared/errors.js';
+import { quote } from '../../host/redact.js';
 
 /** What a parser gets: the command's output as captured. */
 export interface Captured {

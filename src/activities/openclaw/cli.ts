@@ -5,12 +5,12 @@
  * to run by hand). It never interprets output: that is openclaw-parse.ts's job.
  */
 import { execa } from 'execa';
-import { ConfigurationError, TransientError } from '../shared/errors.js';
-import type { GatewayAccess } from '../shared/inventory.js';
-import { redact } from '../redact.js';
-import { childEnvironment } from './child-env.js';
-import { outputTail } from './npm-errors.js';
-import { resolveSecret } from './secrets.js';
+import { ConfigurationError, TransientError } from '../../shared/errors.js';
+import type { GatewayAccess } from '../../shared/inventory.js';
+import { redact } from '../host/redact.js';
+import { childEnvironment } from '../host/child-env.js';
+import { outputTail } from '../host/npm-errors.js';
+import { resolveSecret } from '../host/secrets.js';
 
 export interface CliRun {
   /** The argv after the CLI itself, e.g. ['devices', 'list', '--json']. */

@@ -3,13 +3,13 @@
  * (openclaw-parse.ts). Plain async functions: the Temporal activity wrappers (activities/index.ts) add
  * the cancellation signal and heartbeats. Exit codes are never trusted alone: the JSON decides.
  */
-import { ConfigurationError, CheckFailedError, TransientError, UnexpectedOutputError } from '../shared/errors.js';
-import type { Device, GatewayAccess, InstallSpec } from '../shared/inventory.js';
-import { quote } from '../redact.js';
-import { describeFailure, runCli, type CliResult } from './openclaw-cli.js';
-import * as parse from './openclaw-parse.js';
-import { runHostCommand } from './host-command.js';
-import { outputTail } from './npm-errors.js';
+import { ConfigurationError, CheckFailedError, TransientError, UnexpectedOutputError } from '../../shared/errors.js';
+import type { Device, GatewayAccess, InstallSpec } from '../../shared/inventory.js';
+import { quote } from '../host/redact.js';
+import { describeFailure, runCli, type CliResult } from './cli.js';
+import * as parse from './parse/index.js';
+import { runHostCommand } from '../host/exec.js';
+import { outputTail } from '../host/npm-errors.js';
 
 export interface CallContext {
   timeoutMs: number;

@@ -4,8 +4,8 @@
  * words why it failed: exit code, what was expected, what it printed, and the command to run by hand.
  */
 import { execa } from 'execa';
-import { ConfigurationError, TransientError } from '../shared/errors.js';
-import { quote } from '../redact.js';
+import { ConfigurationError, TransientError } from '../../shared/errors.js';
+import { quote } from './redact.js';
 import { childEnvironment } from './child-env.js';
 import { npmErrorSentence, outputTail } from './npm-errors.js';
 

@@ -13,15 +13,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { CheckFailedError, ConfigurationError, RolloutError, TransientError } from '../shared/errors.js';
-import { deriveServiceCommand } from '../shared/service-commands.js';
-import type { GatewayAccess, Instance } from '../shared/inventory.js';
-import { quote } from '../redact.js';
-import { describeFailure, runCli } from './openclaw-cli.js';
-import * as parse from './openclaw-parse.js';
-import { gatewayStatus, type CallContext } from './openclaw.js';
-import { runHostCommand } from './host-command.js';
-import type { BackupRecord } from '../shared/facts.js';
+import { CheckFailedError, ConfigurationError, RolloutError, TransientError } from '../../../shared/errors.js';
+import { deriveServiceCommand } from '../../../shared/service-commands.js';
+import type { GatewayAccess, Instance } from '../../../shared/inventory.js';
+import { quote } from '../../host/redact.js';
+import { describeFailure, runCli } from '../cli.js';
+import * as parse from '../parse/index.js';
+import { gatewayStatus, type CallContext } from '../index.js';
+import { runHostCommand } from '../../host/exec.js';
+import type { BackupRecord } from '../../../shared/facts.js';
 
 export type { BackupRecord };
 

@@ -4,7 +4,7 @@
  * honours an AbortSignal; an abort rejects with the signal's reason.
  */
 import net from 'node:net';
-import { ConfigurationError, TransientError } from '../shared/errors.js';
+import { ConfigurationError, TransientError } from '../../shared/errors.js';
 import {
   parseServersState,
   parseSetServerReply,

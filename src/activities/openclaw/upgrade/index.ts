@@ -10,16 +10,16 @@
  * CallContext like openclaw.ts. The Temporal wrappers are in index.ts.
  */
 import { z } from 'zod';
-import { CheckFailedError, ConfigurationError, TransientError, UnexpectedOutputError } from '../shared/errors.js';
-import type { Instance, InstallSpec } from '../shared/inventory.js';
-import { quote } from '../redact.js';
-import { answersHttp, gatewayHttpUrl, serviceCommand } from './backup.js';
-import { runCli } from './openclaw-cli.js';
-import * as parse from './openclaw-parse.js';
-import type { Captured } from './openclaw-parse.js';
-import type { CallContext } from './openclaw.js';
+import { CheckFailedError, ConfigurationError, TransientError, UnexpectedOutputError } from '../../../shared/errors.js';
+import type { Instance, InstallSpec } from '../../../shared/inventory.js';
+import { quote } from '../../host/redact.js';
+import { answersHttp, gatewayHttpUrl, serviceCommand } from '../backup/index.js';
+import { runCli } from '../cli.js';
+import * as parse from '../parse/index.js';
+import type { Captured } from '../parse/index.js';
+import type { CallContext } from '../index.js';
 import { execa } from 'execa';
-import { childEnvironment } from './child-env.js';
+import { childEnvironment } from '../../host/child-env.js';
 
 /** A release's `openclaw.schemaVersions` (e.g. `{ state: 18, agent: 23 }`); null when it declares none. */
 export type SchemaVersions = Record<string, number>;
