@@ -10,7 +10,7 @@ import type { Device, Instance, LoadBalancerConfig, Policy } from '../shared/inv
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import { backupActivities } from './backup-activities.js';
 import { upgradeActivities } from './upgrade-activities.js';
-import { waitForSessionsToDrain } from './load-balancer/haproxy.js';
+import { waitForZeroSessions } from './load-balancer/drain-wait.js';
 import { createLoadBalancer } from './load-balancer/index.js';
 import * as oc from './openclaw/index.js';
 import * as ds from './device-state.js';
@@ -134,24 +134,13 @@ export const loadBalancerActivities = {
   /** Waits until the server has no sessions left, or the deadline passes (then drained: false). */
   async lbWaitDrained(lb: LoadBalancerConfig, server: string, deadlineMs: number) {
     const ctx = Context.current();
-    return keepAlive(() => asActivity(async () => {
-      if (lb.type === 'haproxy') {
-        return waitForSessionsToDrain(lb.socket, lb.backend, server, {
-          deadlineMs,
-          pollMs: 1000,
-          signal: ctx.cancellationSignal,
-          onProgress: (sessions) => ctx.heartbeat({ sessions }),
-        });
-      }
-      const balancer = createLoadBalancer(lb, { signal: ctx.cancellationSignal });
-      const started = Date.now();
-      for (;;) {
-        const sessions = await balancer.sessions(server);
-        ctx.heartbeat({ sessions });
-        if (sessions === 0 || Date.now() - started >= deadlineMs) return { drained: sessions === 0, sessions, waitedMs: Date.now() - started };
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }));
+    const balancer = createLoadBalancer(lb, { signal: ctx.cancellationSignal });
+    return keepAlive(() => asActivity(() => waitForZeroSessions(() => balancer.sessions(server), {
+      deadlineMs,
+      pollMs: 1000,
+      signal: ctx.cancellationSignal,
+      onProgress: (sessions) => ctx.heartbeat({ sessions }),
+    })));
   },
 };
 

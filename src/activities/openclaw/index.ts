@@ -10,13 +10,9 @@ import { describeFailure, runCli, type CliResult } from './cli.js';
 import * as parse from './parse/index.js';
 import { runHostCommand } from '../host/exec.js';
 import { outputTail } from '../host/npm-errors.js';
+import { pause, type CallContext } from '../call-context.js';
 
-export interface CallContext {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Called while a long wait goes on (activities heartbeat from it). */
-  heartbeat?: (details?: unknown) => void;
-}
+export type { CallContext };
 
 /** Fails with the zx-style message unless the exit code is in `ok`. */
 function expectExit(result: CliResult, ok: number[], expected: string): void {
@@ -233,7 +229,7 @@ export async function restartGateway(
     ctx.heartbeat?.({ step: 'restart', waitedMs: Date.now() - started });
     last = await gatewayStatus(access, statusCtx).catch(() => undefined);
     if (last?.healthy && (!before?.bootId || last.bootId !== before.bootId)) break;
-    await new Promise((r) => setTimeout(r, 2000));
+    await pause(2000, ctx.signal);
   }
   if (!last?.healthy || (before?.bootId && last.bootId === before.bootId)) {
     throw new CheckFailedError(
@@ -278,6 +274,6 @@ export async function waitForDeviceBack(
     }
     ctx.heartbeat?.({ step: 'wait-device', deviceId: device.deviceId, waitedMs: Date.now() - started });
     if (Date.now() - started >= ctx.deadlineMs) return { back: false, waitedMs: Date.now() - started, lastSeenAtMs: seen.lastSeenAtMs, connected: seen.connected };
-    await new Promise((r) => setTimeout(r, ctx.pollMs ?? 2000));
+    await pause(ctx.pollMs ?? 2000, ctx.signal);
   }
 }

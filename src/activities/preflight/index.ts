@@ -5,7 +5,6 @@
  * for the install and the backup (disk-space), routing is sticky per client device (sticky-routing),
  * and which openclaw version is installed (installedVersion). Read-only: nothing here changes anything.
  */
-import { execa } from 'execa';
 import { constants } from 'node:fs';
 import { access, readdir, readFile, lstat, statfs } from 'node:fs/promises';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -15,6 +14,7 @@ import { RUNBOOK_RULE, type CheckResult } from '../../shared/preflight-rules.js'
 import { quote } from '../host/redact.js';
 import { backupDirFor, serviceCommand } from '../openclaw/backup/index.js';
 import { childEnvironment } from '../host/child-env.js';
+import { byHand, execute } from '../host/exec.js';
 import { runtimeCommand } from '../load-balancer/haproxy.js';
 import { parseBackendBalance } from '../load-balancer/haproxy-stat.js';
 import { satisfiesRange } from './node-range.js';
@@ -30,15 +30,13 @@ interface Captured { exitCode: number; stdout: string; stderr: string; command: 
 
 /** Runs argv with the instance's environment and returns what it printed; throws ConfigurationError when it cannot run at all. */
 async function capture(argv: string[], env: Record<string, string>, ctx: CallContext): Promise<Captured> {
-  const [file, ...args] = argv;
-  const r = await execa(file!, args, { env: childEnvironment(env), extendEnv: false, reject: false, stdin: 'ignore', timeout: ctx.timeoutMs, forceKillAfterDelay: 5000, cancelSignal: ctx.signal, maxBuffer: 20_000_000 });
-  const command = argv.join(' ');
-  if (r.isCanceled) throw new ConfigurationError(`\`${command}\` was cancelled.`);
-  if (r.timedOut) return { exitCode: -1, stdout: str(r.stdout), stderr: `${str(r.stderr)}\n(killed after ${ctx.timeoutMs / 1000} s)`, command };
-  if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${file}" on this host: ${quote(r.cause instanceof Error ? r.cause.message : String(r.message), 300)}`);
-  return { exitCode: r.exitCode, stdout: str(r.stdout), stderr: str(r.stderr), command };
+  const r = await execute({ argv, env, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+  const command = byHand(argv);
+  if (r.cancelled) throw new ConfigurationError(`\`${command}\` was cancelled.`);
+  if (r.timedOut) return { exitCode: -1, stdout: r.stdout, stderr: `${r.stderr}\n(killed after ${ctx.timeoutMs / 1000} s)`, command };
+  if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${argv[0]}" on this host: ${quote(r.spawnError?.message ?? r.message, 300)}`);
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, command };
 }
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 // ---------------------------------------------------------------------------------------------------
 // The target release

@@ -19,7 +19,8 @@ import type { GatewayAccess, Instance } from '../../../shared/inventory.js';
 import { quote } from '../../host/redact.js';
 import { describeFailure, runCli } from '../cli.js';
 import * as parse from '../parse/index.js';
-import { gatewayStatus, type CallContext } from '../index.js';
+import { gatewayStatus } from '../index.js';
+import { pause, type CallContext } from '../../call-context.js';
 import { runHostCommand } from '../../host/exec.js';
 import type { BackupRecord } from '../../../shared/facts.js';
 
@@ -64,7 +65,6 @@ export const DEFAULT_DIR_SUFFIX = '.rollout-backups';
 
 const ISO_STAMP = () => new Date().toISOString().replace(/[:.]/g, '-');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The archive name this tool writes, `openclaw-rollout-<instance>@<version>-<UTC stamp>.tar.gz` ('@'
@@ -191,7 +191,7 @@ export async function stopGateway(instance: Instance, ctx: CallContext & { deadl
           `Check what runs on that port (\`ss -ltnp\`) and stop it by hand:\n  ${command}`,
       );
     }
-    await sleep(500);
+    await pause(500, ctx.signal);
   }
   return { command, durationMs: Date.now() - started, ...(upBefore ? {} : { alreadyStopped: true }) };
 }
@@ -233,7 +233,7 @@ export async function startGateway(
     ctx.heartbeat?.({ step: 'start', waitedMs: Date.now() - started });
     last = await gatewayStatus(access, statusCtx).catch(() => undefined);
     if (last?.healthy) break;
-    await sleep(2000);
+    await pause(2000, ctx.signal);
   }
   if (!last?.healthy) {
     throw new CheckFailedError(

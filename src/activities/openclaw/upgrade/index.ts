@@ -18,8 +18,7 @@ import { runCli } from '../cli.js';
 import * as parse from '../parse/index.js';
 import type { Captured } from '../parse/index.js';
 import type { CallContext } from '../index.js';
-import { execa } from 'execa';
-import { childEnvironment } from '../../host/child-env.js';
+import { execute } from '../../host/exec.js';
 
 /** A release's `openclaw.schemaVersions` (e.g. `{ state: 18, agent: 23 }`); null when it declares none. */
 export type SchemaVersions = Record<string, number>;
@@ -230,20 +229,12 @@ function npmArgv(install: InstallSpec): string[] {
 }
 
 async function npmView(instance: Instance, args: string[], ctx: CallContext): Promise<Captured> {
-  const [file, ...rest] = [...npmArgv(instance.install), 'view', ...args];
-  const r = await execa(file!, rest, {
-    env: childEnvironment(instance.gateway.env),
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    timeout: ctx.timeoutMs,
-    forceKillAfterDelay: 5000,
-    cancelSignal: ctx.signal,
-  });
-  if (r.isCanceled) throw new TransientError(`npm view ${args.join(' ')} was cancelled.`);
+  const argv = [...npmArgv(instance.install), 'view', ...args];
+  const r = await execute({ argv, env: instance.gateway.env, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+  if (r.cancelled) throw new TransientError(`npm view ${args.join(' ')} was cancelled.`);
   if (r.timedOut) throw new TransientError(`npm view ${args.join(' ')} did not answer within ${ctx.timeoutMs / 1000} s. Is the registry reachable from this host?`);
-  if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${file}" on this host to ask the registry; fix install.npm of instance ${instance.id}.`);
-  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exitCode };
+  if (r.exitCode === undefined) throw new ConfigurationError(`cannot run "${argv[0]}" on this host to ask the registry; fix install.npm of instance ${instance.id}.`);
+  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
 }
 
 /** A release's declared schema versions, from the registry through the instance's npm. */
