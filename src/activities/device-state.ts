@@ -6,7 +6,9 @@
  */
 import type { Device, GatewayAccess } from '../shared/inventory.js';
 import { attributeRefusals, matchesSignature, type ClientSignature } from '../shared/refusal-attribution.js';
-import { devicesList, refusedConnects, type CallContext } from './openclaw/index.js';
+import type { CallContext } from './call-context.js';
+import { devicesList } from './openclaw/devices.js';
+import { refusedConnects } from './openclaw/logs.js';
 import { tokenFor, type PairedDevice, type PendingRequest, type RefusalLine } from './openclaw/parse/index.js';
 
 /** A device's pairing entry, as much as diagnosis needs (no token values: the CLI never prints them). */

@@ -2,7 +2,7 @@
  * Runs the openclaw CLI for one gateway: builds its environment from the inventory (state dir, config
  * path, profile, url + credentials resolved on this host), applies a timeout and the activity's
  * cancellation signal, and reports failures in plain words (exit code, what was expected, the command
- * to run by hand). It never interprets output: that is openclaw-parse.ts's job.
+ * to run by hand), on host/exec.ts. It never interprets output: that is parse/'s job.
  */
 import { ConfigurationError, TransientError } from '../../shared/errors.js';
 import type { GatewayAccess } from '../../shared/inventory.js';
@@ -94,6 +94,11 @@ export async function runCli(access: GatewayAccess, run: CliRun): Promise<CliRes
     );
   }
   return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? -1, durationMs, byHand };
+}
+
+/** Fails with describeFailure's message unless the exit code is in `ok`. */
+export function expectExit(result: CliResult, ok: number[], expected: string): void {
+  if (!ok.includes(result.exitCode)) throw new TransientError(describeFailure(result, expected));
 }
 
 /** A plain-words failure for a call that exited with an unexpected code. */

@@ -19,7 +19,7 @@ import { runtimeCommand } from '../load-balancer/haproxy.js';
 import { parseBackendBalance } from '../load-balancer/haproxy-stat.js';
 import { satisfiesRange } from './node-range.js';
 import { npmErrorSentence, outputTail } from '../host/npm-errors.js';
-import type { CallContext } from '../openclaw/index.js';
+import type { CallContext } from '../call-context.js';
 import { cliArgv, cliEnvironment, runCli } from '../openclaw/cli.js';
 import * as parse from '../openclaw/parse/index.js';
 

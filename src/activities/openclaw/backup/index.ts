@@ -19,7 +19,7 @@ import type { GatewayAccess, Instance } from '../../../shared/inventory.js';
 import { quote } from '../../host/redact.js';
 import { describeFailure, runCli } from '../cli.js';
 import * as parse from '../parse/index.js';
-import { gatewayStatus } from '../index.js';
+import { gatewayStatus } from '../gateway.js';
 import { pause, type CallContext } from '../../call-context.js';
 import { runHostCommand } from '../../host/exec.js';
 import type { BackupRecord } from '../../../shared/facts.js';

@@ -6,15 +6,12 @@ import { z } from 'zod';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { parseJson, throwIfErrorEnvelope, type Captured } from './json.js';
 
+/** Optional epoch-millisecond fields: the CLI leaves out the time of what did not happen. */
+const epochMs = <K extends string>(...names: K[]) =>
+  Object.fromEntries(names.map((n) => [n, z.number().optional()])) as { [N in K]: z.ZodOptional<z.ZodNumber> };
+
 const TokenJson = z
-  .object({
-    role: z.string(),
-    scopes: z.array(z.string()).default([]),
-    createdAtMs: z.number().optional(),
-    rotatedAtMs: z.number().optional(),
-    revokedAtMs: z.number().optional(),
-    lastUsedAtMs: z.number().optional(),
-  })
+  .object({ role: z.string(), scopes: z.array(z.string()).default([]), ...epochMs('createdAtMs', 'rotatedAtMs', 'revokedAtMs', 'lastUsedAtMs') })
   .loose();
 
 const PairedJson = z

@@ -17,7 +17,7 @@ import { answersHttp, gatewayHttpUrl, serviceCommand } from '../backup/index.js'
 import { runCli } from '../cli.js';
 import * as parse from '../parse/index.js';
 import type { Captured } from '../parse/index.js';
-import type { CallContext } from '../index.js';
+import type { CallContext } from '../../call-context.js';
 import { execute } from '../../host/exec.js';
 
 /** A release's `openclaw.schemaVersions` (e.g. `{ state: 18, agent: 23 }`); null when it declares none. */
