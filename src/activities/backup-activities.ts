@@ -1,5 +1,5 @@
 /**
- * The Temporal activities of "rollback from a verified backup" (backup.ts): thin wrappers that hand
+ * The Temporal activities of "rollback from a verified backup" (openclaw/backup/): thin wrappers that hand
  * the plain functions the activity's cancellation signal, heartbeat and timeout, and turn our typed
  * errors into Temporal failures (activity-wrap.ts). Backup and restore use the install step's timeout
  * (policy.stepTimeouts.update: they can take as long as an install on a large state); stop and start

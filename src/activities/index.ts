@@ -1,6 +1,6 @@
 /**
  * The Temporal activities: one per runbook command, each a thin wrapper that hands the plain function
- * (openclaw.ts, load-balancer.ts) the activity's cancellation signal, a heartbeat and the policy's
+ * (openclaw/, load-balancer/, preflight/) the activity's cancellation signal, a heartbeat and the policy's
  * timeout, and turns our typed errors into Temporal failures (non-retryable for misconfiguration and
  * unreadable output, retryable otherwise). Arguments carry inventory data with secret references only;
  * secrets are resolved here, on the host.
@@ -144,7 +144,7 @@ export const loadBalancerActivities = {
   },
 };
 
-/** The checks `plan` and `start` run before anything changes (preflight-checks.ts); read-only. */
+/** The checks `plan` and `start` run before anything changes (preflight/); read-only. */
 export const preflightActivities = {
   /** target-exists + node-engine: the registry (through the instance's npm) or `openclaw update --dry-run` knows `version`, and its engines.node accepts the instance's Node. */
   async preflightTarget(t: InstanceTarget, version: string) {

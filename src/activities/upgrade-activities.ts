@@ -1,5 +1,5 @@
 /**
- * The Temporal activities of upgrades that may skip releases (upgrade.ts): the new release's
+ * The Temporal activities of upgrades that may skip releases (openclaw/upgrade/): the new release's
  * `openclaw doctor --fix --non-interactive` on the stopped gateway, and what a jump between two
  * releases crosses (schema versions from the registry, for `plan`). Thin wrappers like
  * backup-activities.ts. The fix runs three doctor calls (read-only, fix, read-only) with the install

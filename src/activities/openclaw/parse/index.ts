@@ -1,5 +1,5 @@
 /**
- * One pure parser per openclaw CLI command, each tested on real captured output (test/fixtures/openclaw).
+ * One pure parser per openclaw CLI command (one file each, gathered here), each tested on real captured output (test/fixtures/openclaw).
  * A parser either returns a typed value or throws: UnexpectedOutputError (quoting what was seen, tokens
  * redacted) when the output is not what the pinned CLI prints, ConfigurationError when the CLI says the
  * request itself is wrong (unknown device, unknown request), TransientError when the gateway could not
@@ -16,3 +16,4 @@ export * from './logs.js';
 export * from './backup.js';
 export * from './database-preflight.js';
 export * from './version.js';
+export * from './npm-view.js';
