@@ -43,7 +43,8 @@ export async function checkDiskSpace(instance: Instance, ctx: CallContext): Prom
   const needs = new Map<string, { free: number; need: number; what: string[] }>();
   const add = async (path: string, need: number, what: string) => {
     const { bytes, at } = await freeBytes(path);
-    const fsKey = String((await statfs(at)).type) + ':' + String(bytes); // same fs → same free count at this moment
+    // One entry per filesystem (its device id): needs on the same one add up.
+    const fsKey = String((await lstat(at)).dev);
     const e = needs.get(fsKey) ?? { free: bytes, need: 0, what: [] };
     e.need += need;
     e.what.push(`${what} (${mb(need)} under ${path})`);
