@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createActivities } from '../src/activities/index.js';
-import * as oc from '../src/activities/openclaw.js';
+import * as oc from '../src/activities/openclaw/index.js';
 import { loadInventory } from '../src/inventory-file.js';
 import { rolloutWorkflowId } from '../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../src/workflows/cluster-rollout.js';

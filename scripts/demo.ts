@@ -4,7 +4,7 @@
  * an approval per instance (sent from the CLI after showing where the Web UI would take it), ending
  * with the device connected again and no mismatch in the logs.
  */
-import * as oc from '../src/activities/openclaw.js';
+import * as oc from '../src/activities/openclaw/index.js';
 import { connectClient, run as starter } from '../src/starter.js';
 import { rolloutWorkflowId } from '../src/shared/ids.js';
 import { createWorker } from '../src/worker.js';

@@ -6,8 +6,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { RolloutError } from '../shared/errors.js';
-import { redact } from '../redact.js';
-import type { CallContext } from './openclaw.js';
+import { redact } from './host/redact.js';
+import type { CallContext } from './call-context.js';
 
 /** The plain functions' CallContext for the current activity, with `timeoutMs` per command. */
 export function context(timeoutMs: number): CallContext {

@@ -1,15 +1,15 @@
 /**
- * The Temporal activities of "rollback from a verified backup" (backup.ts): thin wrappers that hand
+ * The Temporal activities of "rollback from a verified backup" (openclaw/backup/): thin wrappers that hand
  * the plain functions the activity's cancellation signal, heartbeat and timeout, and turn our typed
  * errors into Temporal failures (activity-wrap.ts). Backup and restore use the install step's timeout
  * (policy.stepTimeouts.update: they can take as long as an install on a large state); stop and start
  * the restart step's.
  */
-import * as bk from './backup.js';
+import * as bk from './openclaw/backup/index.js';
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import type { InstanceTarget } from './index.js';
 
-export type { BackupRecord, RestoreResult, RestoredDatabases, StartResult, StopResult } from './backup.js';
+export type { BackupRecord, RestoreResult, RestoredDatabases, StartResult, StopResult } from './openclaw/backup/index.js';
 
 export const backupActivities = {
   /**

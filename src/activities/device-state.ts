@@ -2,12 +2,14 @@
  * What one gateway knows about one device, for the emergency repair and `diagnose`: its pairing entry
  * (roles, scopes, tokens, connected), its pending requests, and the refused connects in the log that
  * correlate with its client (the log lines carry no device id: see src/shared/refusal-attribution.ts).
- * Plain async functions over openclaw.ts; the activity wrappers live in activities/index.ts.
+ * Plain async functions over openclaw/devices.ts and openclaw/logs.ts; the activity wrappers live in activities/index.ts.
  */
 import type { Device, GatewayAccess } from '../shared/inventory.js';
 import { attributeRefusals, matchesSignature, type ClientSignature } from '../shared/refusal-attribution.js';
-import { devicesList, refusedConnects, type CallContext } from './openclaw.js';
-import { tokenFor, type PairedDevice, type PendingRequest, type RefusalLine } from './openclaw-parse.js';
+import type { CallContext } from './call-context.js';
+import { devicesList } from './openclaw/devices.js';
+import { refusedConnects } from './openclaw/logs.js';
+import { tokenFor, type PairedDevice, type PendingRequest, type RefusalLine } from './openclaw/parse/index.js';
 
 /** A device's pairing entry, as much as diagnosis needs (no token values: the CLI never prints them). */
 export interface PairedFacts extends ClientSignature {

@@ -1,6 +1,6 @@
 /**
  * The Temporal activities: one per runbook command, each a thin wrapper that hands the plain function
- * (openclaw.ts, load-balancer.ts) the activity's cancellation signal, a heartbeat and the policy's
+ * (openclaw/, load-balancer/, preflight/) the activity's cancellation signal, a heartbeat and the policy's
  * timeout, and turns our typed errors into Temporal failures (non-retryable for misconfiguration and
  * unreadable output, retryable otherwise). Arguments carry inventory data with secret references only;
  * secrets are resolved here, on the host.
@@ -10,12 +10,12 @@ import type { Device, Instance, LoadBalancerConfig, Policy } from '../shared/inv
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import { backupActivities } from './backup-activities.js';
 import { upgradeActivities } from './upgrade-activities.js';
-import { waitForSessionsToDrain } from './haproxy.js';
-import { createLoadBalancer } from './load-balancer.js';
-import * as oc from './openclaw.js';
+import { waitForZeroSessions } from './load-balancer/drain-wait.js';
+import { createLoadBalancer } from './load-balancer/index.js';
+import * as oc from './openclaw/index.js';
 import * as ds from './device-state.js';
-import * as pc from './preflight-checks.js';
-import type { MismatchQuery } from './openclaw-parse.js';
+import * as pc from './preflight/index.js';
+import type { MismatchQuery } from './openclaw/parse/index.js';
 
 /** What every gateway activity gets: the instance (from the inventory) and the rollout policy. */
 export interface InstanceTarget {
@@ -134,28 +134,17 @@ export const loadBalancerActivities = {
   /** Waits until the server has no sessions left, or the deadline passes (then drained: false). */
   async lbWaitDrained(lb: LoadBalancerConfig, server: string, deadlineMs: number) {
     const ctx = Context.current();
-    return keepAlive(() => asActivity(async () => {
-      if (lb.type === 'haproxy') {
-        return waitForSessionsToDrain(lb.socket, lb.backend, server, {
-          deadlineMs,
-          pollMs: 1000,
-          signal: ctx.cancellationSignal,
-          onProgress: (sessions) => ctx.heartbeat({ sessions }),
-        });
-      }
-      const balancer = createLoadBalancer(lb, { signal: ctx.cancellationSignal });
-      const started = Date.now();
-      for (;;) {
-        const sessions = await balancer.sessions(server);
-        ctx.heartbeat({ sessions });
-        if (sessions === 0 || Date.now() - started >= deadlineMs) return { drained: sessions === 0, sessions, waitedMs: Date.now() - started };
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }));
+    const balancer = createLoadBalancer(lb, { signal: ctx.cancellationSignal });
+    return keepAlive(() => asActivity(() => waitForZeroSessions(() => balancer.sessions(server), {
+      deadlineMs,
+      pollMs: 1000,
+      signal: ctx.cancellationSignal,
+      onProgress: (sessions) => ctx.heartbeat({ sessions }),
+    })));
   },
 };
 
-/** The checks `plan` and `start` run before anything changes (preflight-checks.ts); read-only. */
+/** The checks `plan` and `start` run before anything changes (preflight/); read-only. */
 export const preflightActivities = {
   /** target-exists + node-engine: the registry (through the instance's npm) or `openclaw update --dry-run` knows `version`, and its engines.node accepts the instance's Node. */
   async preflightTarget(t: InstanceTarget, version: string) {

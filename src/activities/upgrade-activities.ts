@@ -1,5 +1,5 @@
 /**
- * The Temporal activities of upgrades that may skip releases (upgrade.ts): the new release's
+ * The Temporal activities of upgrades that may skip releases (openclaw/upgrade/): the new release's
  * `openclaw doctor --fix --non-interactive` on the stopped gateway, and what a jump between two
  * releases crosses (schema versions from the registry, for `plan`). Thin wrappers like
  * backup-activities.ts. The fix runs three doctor calls (read-only, fix, read-only) with the install
@@ -7,9 +7,9 @@
  */
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import type { InstanceTarget } from './index.js';
-import * as up from './upgrade.js';
+import * as up from './openclaw/upgrade/index.js';
 
-export type { DoctorFixResult, ReleaseInfo, ReleaseJump, SchemaChange } from './upgrade.js';
+export type { DoctorFixResult, ReleaseInfo, ReleaseJump, SchemaChange } from './openclaw/upgrade/index.js';
 
 export const upgradeActivities = {
   /**

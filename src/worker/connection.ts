@@ -10,7 +10,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { ConnectionOptions } from '@temporalio/client';
 import { ConfigurationError } from '../shared/errors.js';
 import type { TemporalConnectionConfig } from '../shared/inventory.js';
-import { resolveSecret } from '../activities/secrets.js';
+import { resolveSecret } from '../activities/host/secrets.js';
 import { loadPayloadProtection, type PayloadProtection } from '../codec/data-converter.js';
 import { explainTlsProbe, probeTls } from './tls-probe.js';
 

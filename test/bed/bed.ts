@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { showStat } from '../../src/activities/haproxy.js';
+import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import { bedGateway, bedPath, gatewayProgram, type BedGateway } from './bed-gateway.js';
 import { writeInventory } from './bed-inventory.js';
 import { bedCodecServer } from './codec.js';

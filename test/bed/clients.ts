@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as oc from '../../src/activities/openclaw.js';
+import * as oc from '../../src/activities/openclaw/index.js';
 import type { BedInfo } from './bed.js';
 import type { BedGateway } from './bed-gateway.js';
 import { writeInventory, type BedDevice } from './bed-inventory.js';

@@ -15,11 +15,11 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import * as bk from '../../src/activities/backup.js';
-import * as oc from '../../src/activities/openclaw.js';
-import { runDoctorFix } from '../../src/activities/upgrade.js';
+import * as bk from '../../src/activities/openclaw/backup/index.js';
+import * as oc from '../../src/activities/openclaw/index.js';
+import { runDoctorFix } from '../../src/activities/openclaw/upgrade/index.js';
 import { loadInventory } from '../../src/inventory-file.js';
-import { showStat } from '../../src/activities/haproxy.js';
+import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import { defaultBedDir, readBedInfo, startBed, stopBed, type BedInfo } from './bed.js';
 import { removeExtraGateway, startExtraGateway, writeExtraInventory } from './extra-gateway.js';
 import { openclawTemplate, versions } from './tools.js';

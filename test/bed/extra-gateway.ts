@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { runtimeCommand } from '../../src/activities/haproxy.js';
+import { runtimeCommand } from '../../src/activities/load-balancer/haproxy.js';
 import type { InventoryInput } from '../../src/shared/inventory.js';
 import type { BedInfo } from './bed.js';
 import { bedGateway, gatewayProgram, type BedGateway } from './bed-gateway.js';

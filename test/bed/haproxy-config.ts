@@ -2,7 +2,7 @@
  * The bed's HAProxy: its supervisor program, its config (a frontend, the cluster's backend sticky per client path, an empty
  * `extra` backend for extra gateways) and whether it reports a server UP.
  */
-import { showStat } from '../../src/activities/haproxy.js';
+import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import { join } from 'node:path';
 import { bedPath, type BedGateway } from './bed-gateway.js';
 import type { Program } from './supervisor.js';

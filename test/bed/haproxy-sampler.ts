@@ -1,5 +1,5 @@
 /** Samples HAProxy's view every 500 ms: which servers are out of traffic (DRAIN or MAINT) at each moment. */
-import { showStat } from '../../src/activities/haproxy.js';
+import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import type { BedInfo } from './bed.js';
 import { sleep } from './probes.js';
 

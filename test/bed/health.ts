@@ -1,6 +1,6 @@
 /** A one-look health table of the bed: each gateway's status, version, HAProxy state, devices. */
-import * as oc from '../../src/activities/openclaw.js';
-import { showStat } from '../../src/activities/haproxy.js';
+import * as oc from '../../src/activities/openclaw/index.js';
+import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import { formatTable } from '../../src/cli/views/text-table.js';
 import type { BedInfo } from './bed.js';
 import { gatewayAccess } from './clients.js';

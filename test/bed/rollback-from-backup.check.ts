@@ -15,9 +15,9 @@
  */
 import { readFile, rename, stat } from 'node:fs/promises';
 import { execa } from 'execa';
-import * as bk from '../../src/activities/backup.js';
-import * as oc from '../../src/activities/openclaw.js';
-import { childEnvironment } from '../../src/activities/child-env.js';
+import * as bk from '../../src/activities/openclaw/backup/index.js';
+import * as oc from '../../src/activities/openclaw/index.js';
+import { childEnvironment } from '../../src/activities/host/child-env.js';
 import { ConfigurationError } from '../../src/shared/errors.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import { readBedInfo } from './bed.js';

@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { childEnvironment } from '../../src/activities/child-env.js';
+import { childEnvironment } from '../../src/activities/host/child-env.js';
 
 export interface Program {
   name: string;

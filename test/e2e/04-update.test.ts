@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayActivities } from '../../src/activities/index.js';
-import { startupVersion } from '../../src/activities/openclaw.js';
+import { startupVersion } from '../../src/activities/openclaw/index.js';
 import type { Instance, Inventory } from '../../src/shared/inventory.js';
 import type { BedInfo } from '../bed/bed.js';
 import { resetGateway, type BedGateway } from '../bed/bed-gateway.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deviceStateActivities, gatewayActivities } from '../../src/activities/index.js';
-import * as oc from '../../src/activities/openclaw.js';
+import * as oc from '../../src/activities/openclaw/index.js';
 import type { Device, Inventory } from '../../src/shared/inventory.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
@@ -139,7 +139,7 @@ it('repairs a rotated device that did not come back, by itself, after a human ap
     await w.client.workflow.getHandle(repairId).terminate('test cleanup').catch(() => undefined);
     await held?.stop();
     held = undefined;
-    const { createLoadBalancer } = await import('../../src/activities/load-balancer.js');
+    const { createLoadBalancer } = await import('../../src/activities/load-balancer/index.js');
     await createLoadBalancer(inventory.loadBalancer).ready(instance.lbServer);
   }
 }, 20 * 60_000);

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { showStat } from '../../src/activities/haproxy.js';
-import * as oc from '../../src/activities/openclaw.js';
+import { showStat } from '../../src/activities/load-balancer/haproxy.js';
+import * as oc from '../../src/activities/openclaw/index.js';
 import type { Inventory } from '../../src/shared/inventory.js';
 import { run as starter } from '../../src/starter.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
@@ -174,7 +174,7 @@ describe('approval timeout and rejection', () => {
       // (an operator would investigate and return the instance by hand).
       await w.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
     }
-    const { createLoadBalancer } = await import('../../src/activities/load-balancer.js');
+    const { createLoadBalancer } = await import('../../src/activities/load-balancer/index.js');
     await createLoadBalancer(inventory.loadBalancer).ready(inventory.instances[0]!.lbServer);
   });
 });

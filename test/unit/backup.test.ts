@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveName, archivePattern, backupDirFor, checkBackupArchive, createBackup, pruneBackups, restoreBackup, serviceCommand, sha256File } from '../../src/activities/backup.js';
+import { archiveName, archivePattern, backupDirFor, checkBackupArchive, createBackup, pruneBackups, restoreBackup, serviceCommand, sha256File } from '../../src/activities/openclaw/backup/index.js';
 import { ConfigurationError } from '../../src/shared/errors.js';
 import { parseInventory } from '../../src/inventory-file.js';
 import type { Instance } from '../../src/shared/inventory.js';

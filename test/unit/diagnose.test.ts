@@ -2,7 +2,7 @@
 // verdict drawn from them: each of the runbook's three causes, and bad input.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLogs, refusedConnects, type RefusalLine } from '../../src/activities/openclaw-parse.js';
+import { parseLogs, refusedConnects, type RefusalLine } from '../../src/activities/openclaw/parse/index.js';
 import type { DeviceFacts } from '../../src/activities/device-state.js';
 import { diagnose } from '../../src/cli/diagnose/verdict.js';
 import { ConfigurationError } from '../../src/shared/errors.js';

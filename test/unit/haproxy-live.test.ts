@@ -12,8 +12,8 @@ import {
   setServerState,
   showStat,
   waitForSessionsToDrain,
-} from '../../src/activities/haproxy.js';
-import { createLoadBalancer, type LoadBalancer } from '../../src/activities/load-balancer.js';
+} from '../../src/activities/load-balancer/haproxy.js';
+import { createLoadBalancer, type LoadBalancer } from '../../src/activities/load-balancer/index.js';
 import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 import {
   connectThrough,

@@ -8,7 +8,7 @@ import {
   parseSetServerReply,
   parseShowStat,
   truncateForMessage,
-} from '../../src/activities/haproxy-stat.js';
+} from '../../src/activities/load-balancer/haproxy-stat.js';
 import { ConfigurationError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/haproxy/${name}`, import.meta.url), 'utf8');

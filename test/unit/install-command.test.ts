@@ -8,7 +8,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installVersion } from '../../src/activities/openclaw.js';
+import { installVersion } from '../../src/activities/openclaw/index.js';
 import { ConfigurationError, TransientError } from '../../src/shared/errors.js';
 import type { GatewayAccess } from '../../src/shared/inventory.js';
 

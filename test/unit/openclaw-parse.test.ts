@@ -24,7 +24,7 @@ import {
   tokenFor,
   type Captured,
   type PairedDevice,
-} from '../../src/activities/openclaw-parse.js';
+} from '../../src/activities/openclaw/parse/index.js';
 import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');

@@ -24,7 +24,7 @@ import {
   parseRestart,
   parseUpdate,
   type Captured,
-} from '../../src/activities/openclaw-parse.js';
+} from '../../src/activities/openclaw/parse/index.js';
 import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
 const SEED = 0x0c1a_2026;

@@ -8,10 +8,10 @@ import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failureMessage, runHostCommand } from '../../src/activities/host-command.js';
-import { satisfiesRange } from '../../src/activities/node-range.js';
-import { npmErrorCode, npmErrorSentence, outputTail } from '../../src/activities/npm-errors.js';
-import { parseCliVersion, parseNpmView } from '../../src/activities/openclaw-parse.js';
+import { failureMessage, runHostCommand } from '../../src/activities/host/exec.js';
+import { satisfiesRange } from '../../src/activities/preflight/node-range.js';
+import { npmErrorCode, npmErrorSentence, outputTail } from '../../src/activities/host/npm-errors.js';
+import { parseCliVersion, parseNpmView } from '../../src/activities/openclaw/parse/index.js';
 import {
   checkDiskSpace,
   checkHostCommands,
@@ -19,7 +19,7 @@ import {
   checkTarget,
   haproxyBackendConfig,
   installedVersion,
-} from '../../src/activities/preflight-checks.js';
+} from '../../src/activities/preflight/index.js';
 import { TransientError } from '../../src/shared/errors.js';
 import { Inventory, type Instance } from '../../src/shared/inventory.js';
 import { parseInventory } from '../../src/inventory-file.js';

@@ -1,7 +1,7 @@
 // redact() and quote(): secrets and token-shaped strings never reach a message, a log line or an
 // activity result; the public identifiers operators need (device ids, request/connection UUIDs) stay.
 import { describe, expect, it } from 'vitest';
-import { quote, redact, registerSecret } from '../../src/redact.js';
+import { quote, redact, registerSecret } from '../../src/activities/host/redact.js';
 
 // Shaped like what the gateway hands out: a 43-char base64url device token (32 bytes) and a 48-hex token.
 const B64_TOKEN = 'c8k74v2rvw4hNM_cpUkRxUreSycaGNB2HivB1L6EyVA';

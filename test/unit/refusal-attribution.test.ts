@@ -3,7 +3,7 @@
 // must count for nobody. Lines come from a real captured gateway log (test/fixtures/openclaw).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLogs, refusedConnects } from '../../src/activities/openclaw-parse.js';
+import { parseLogs, refusedConnects } from '../../src/activities/openclaw/parse/index.js';
 import { attributeRefusals } from '../../src/shared/refusal-attribution.js';
 
 const captured = refusedConnects(

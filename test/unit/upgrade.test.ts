@@ -1,4 +1,4 @@
-// The jump between two releases (src/activities/upgrade.ts), on the schema versions the registry
+// The jump between two releases (src/activities/openclaw/upgrade/), on the schema versions the registry
 // really answers (test/fixtures/openclaw/npm-view-schema-versions.*, captured with
 // `npm view openclaw@<v> openclaw.schemaVersions --json`, npm 11): 2026.8.2 = state 15 / agent 19,
 // 2026.9.5 = 17 / 21, 2026.9.6 = 18 / 23; releases before 2026.9.1 declare none.
@@ -12,8 +12,8 @@ import {
   releaseJump,
   releasesBetween,
   type ReleaseInfo,
-} from '../../src/activities/upgrade.js';
-import type { Captured } from '../../src/activities/openclaw-parse.js';
+} from '../../src/activities/openclaw/upgrade/index.js';
+import type { Captured } from '../../src/activities/openclaw/parse/index.js';
 import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');

@@ -4,7 +4,7 @@
  * and the command that fixes it. Pure (facts in, findings out).
  */
 import type { DeviceFacts, PairedFacts } from '../../activities/device-state.js';
-import type { RefusalLine } from '../../activities/openclaw-parse.js';
+import type { RefusalLine } from '../../activities/openclaw/parse/index.js';
 import type { Device, Instance } from '../../shared/inventory.js';
 
 export const CAUSES = {

@@ -3,9 +3,9 @@
  * with the redactor at once, so it cannot leak through any message, result or log line afterwards.
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError } from '../shared/errors.js';
-import type { SecretRef } from '../shared/inventory.js';
-import { registerSecret } from '../redact.js';
+import { ConfigurationError } from '../../shared/errors.js';
+import type { SecretRef } from '../../shared/inventory.js';
+import { registerSecret } from './redact.js';
 
 /** Returns the secret named by `ref`. `field` names the inventory field for error messages. */
 export async function resolveSecret(ref: SecretRef, field: string): Promise<string> {

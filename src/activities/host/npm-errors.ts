@@ -4,7 +4,7 @@
  * (ETARGET, E404, EACCES, ENOSPC, ECONNREFUSED, ...). Tested on real npm 11 output
  * (test/fixtures/npm/).
  */
-import { quote } from '../redact.js';
+import { quote } from './redact.js';
 
 /** The last `maxLines` lines of stderr and of stdout (each redacted and labelled), or "(it printed nothing)". */
 export function outputTail(stderr: string | undefined, stdout: string | undefined, maxLines = 15, maxChars = 1500): string {

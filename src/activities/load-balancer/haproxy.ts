@@ -4,7 +4,7 @@
  * honours an AbortSignal; an abort rejects with the signal's reason.
  */
 import net from 'node:net';
-import { ConfigurationError, TransientError } from '../shared/errors.js';
+import { ConfigurationError, TransientError } from '../../shared/errors.js';
 import {
   parseServersState,
   parseSetServerReply,
@@ -14,7 +14,10 @@ import {
   type StatRow,
 } from './haproxy-stat.js';
 
+import { waitForZeroSessions, type DrainWaitOptions, type DrainWaitResult } from './drain-wait.js';
+
 export type { ServerAdminState, StatRow } from './haproxy-stat.js';
+export type { DrainWaitOptions, DrainWaitResult } from './drain-wait.js';
 
 /** Default time limit of one runtime API call. */
 export const DEFAULT_HAPROXY_TIMEOUT_MS = 5_000;
@@ -215,64 +218,13 @@ export async function currentSessions(address: string, backend: string, server: 
   return findRow(await showStat(address, options), backend, server).currentSessions;
 }
 
-/** Options of waitForSessionsToDrain. */
-export interface DrainWaitOptions {
-  /** How long to wait at most, in ms from the call. */
-  deadlineMs: number;
-  /** Pause between two polls, in ms. */
-  pollMs: number;
-  /** Aborts the wait; the promise then rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /** Called after every poll with the open session count (heartbeat to Temporal here). */
-  onProgress?: (sessions: number) => void;
-  /** Time limit of each runtime API call (default 5 s). */
+/** Options of waitForSessionsToDrain: the drain wait's, and the time limit of each runtime API call (default 5 s). */
+export interface HaproxyDrainWaitOptions extends DrainWaitOptions {
   timeoutMs?: number;
 }
 
-/** Outcome of waitForSessionsToDrain. */
-export interface DrainWaitResult {
-  /** Whether the server reached zero sessions before the deadline. */
-  drained: boolean;
-  /** Sessions seen at the last poll. */
-  sessions: number;
-  /** Time spent waiting, in ms. */
-  waitedMs: number;
-}
-
-/**
- * Polls `show stat` until the server has no open sessions. At the deadline it returns `drained: false`
- * with the last count (it does not throw); a failed poll throws (TransientError etc.).
- */
-export async function waitForSessionsToDrain(
-  address: string,
-  backend: string,
-  server: string,
-  options: DrainWaitOptions,
-): Promise<DrainWaitResult> {
-  const { deadlineMs, pollMs, signal, onProgress, timeoutMs } = options;
-  const started = performance.now();
-  for (;;) {
-    const sessions = await currentSessions(address, backend, server, { timeoutMs, signal });
-    onProgress?.(sessions);
-    const waitedMs = Math.round(performance.now() - started);
-    if (sessions === 0) return { drained: true, sessions, waitedMs };
-    if (waitedMs >= deadlineMs) return { drained: false, sessions, waitedMs };
-    await sleep(Math.min(pollMs, deadlineMs - waitedMs), signal);
-  }
-}
-
-/** Waits `ms`; rejects with `signal.reason` if the signal aborts first. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Polls `show stat` until the server has no open sessions (see waitForZeroSessions). */
+export function waitForSessionsToDrain(address: string, backend: string, server: string, options: HaproxyDrainWaitOptions): Promise<DrainWaitResult> {
+  const call = { timeoutMs: options.timeoutMs, signal: options.signal };
+  return waitForZeroSessions(() => currentSessions(address, backend, server, call), options);
 }

@@ -3,7 +3,7 @@
  * `show servers state <backend>` and the reply to `set server <be>/<srv> state ...`.
  * No I/O here; `haproxy.ts` does the talking.
  */
-import { ConfigurationError, UnexpectedOutputError } from '../shared/errors.js';
+import { ConfigurationError, UnexpectedOutputError } from '../../shared/errors.js';
 
 /** The admin states `set server <be>/<srv> state` accepts. */
 export type ServerAdminState = 'ready' | 'drain' | 'maint';

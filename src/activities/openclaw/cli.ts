@@ -2,15 +2,14 @@
  * Runs the openclaw CLI for one gateway: builds its environment from the inventory (state dir, config
  * path, profile, url + credentials resolved on this host), applies a timeout and the activity's
  * cancellation signal, and reports failures in plain words (exit code, what was expected, the command
- * to run by hand). It never interprets output: that is openclaw-parse.ts's job.
+ * to run by hand), on host/exec.ts. It never interprets output: that is parse/'s job.
  */
-import { execa } from 'execa';
-import { ConfigurationError, TransientError } from '../shared/errors.js';
-import type { GatewayAccess } from '../shared/inventory.js';
-import { redact } from '../redact.js';
-import { childEnvironment } from './child-env.js';
-import { outputTail } from './npm-errors.js';
-import { resolveSecret } from './secrets.js';
+import { ConfigurationError, TransientError } from '../../shared/errors.js';
+import type { GatewayAccess } from '../../shared/inventory.js';
+import { redact } from '../host/redact.js';
+import { execute, shellQuote } from '../host/exec.js';
+import { outputTail } from '../host/npm-errors.js';
+import { resolveSecret } from '../host/secrets.js';
 
 export interface CliRun {
   /** The argv after the CLI itself, e.g. ['devices', 'list', '--json']. */
@@ -29,8 +28,6 @@ export interface CliResult {
   /** The command line an operator can paste to run the same call by hand (secrets left out). */
   byHand: string;
 }
-
-const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** The environment for the CLI (state dir, config path, the inventory's env) and how to show it. */
 export function cliEnvironment(access: GatewayAccess): { env: Record<string, string>; shown: string[] } {
@@ -76,21 +73,10 @@ export async function cliArgv(access: GatewayAccess, run: Pick<CliRun, 'args' | 
 export async function runCli(access: GatewayAccess, run: CliRun): Promise<CliResult> {
   const { env, shown: shownEnv } = cliEnvironment(access);
   const { argv, shown } = await cliArgv(access, run);
-  const [file, ...args] = argv;
   const byHand = redact([...shownEnv, ...shown.map(shellQuote)].join(' '));
-  const started = Date.now();
-  const result = await execa(file!, args, {
-    env: childEnvironment(env),
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    timeout: run.timeoutMs,
-    forceKillAfterDelay: 5000,
-    cancelSignal: run.signal,
-    maxBuffer: 20_000_000,
-  });
-  const durationMs = Date.now() - started;
-  if (result.isCanceled) {
+  const result = await execute({ argv, env, timeoutMs: run.timeoutMs, signal: run.signal });
+  const { durationMs } = result;
+  if (result.cancelled) {
     throw new TransientError(`\`${byHand}\` was cancelled after ${seconds(durationMs)} (the activity was cancelled).`);
   }
   if (result.timedOut) {
@@ -99,16 +85,20 @@ export async function runCli(access: GatewayAccess, run: CliRun): Promise<CliRes
         `the gateway may be overloaded or hung. Run it by hand to see where it waits:\n  ${byHand}`,
     );
   }
-  const spawnError = result.failed && result.exitCode === undefined ? (result.cause as NodeJS.ErrnoException | undefined) : undefined;
-  if (spawnError) {
-    const missing = spawnError.code === 'ENOENT';
+  if (result.spawnError) {
+    const missing = result.spawnError.code === 'ENOENT';
     throw new ConfigurationError(
       missing
-        ? `cannot run "${file}": not found on this host. Install openclaw here or set gateway.cli in the inventory to its path.`
-        : `cannot run "${file}": ${redact(String(spawnError.message))}`,
+        ? `cannot run "${argv[0]}": not found on this host. Install openclaw here or set gateway.cli in the inventory to its path.`
+        : `cannot run "${argv[0]}": ${redact(String(result.spawnError.message))}`,
     );
   }
-  return { stdout: result.stdout ?? '', stderr: result.stderr ?? '', exitCode: result.exitCode ?? -1, durationMs, byHand };
+  return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? -1, durationMs, byHand };
+}
+
+/** Fails with describeFailure's message unless the exit code is in `ok`. */
+export function expectExit(result: CliResult, ok: number[], expected: string): void {
+  if (!ok.includes(result.exitCode)) throw new TransientError(describeFailure(result, expected));
 }
 
 /** A plain-words failure for a call that exited with an unexpected code. */

@@ -1,0 +1,20 @@
+/**
+ * The runbook's read-only checks of one gateway: `openclaw channels status --probe` and `openclaw doctor`.
+ */
+import type { GatewayAccess } from '../../shared/inventory.js';
+import type { CallContext } from '../call-context.js';
+import { runCli } from './cli.js';
+import * as parse from './parse/index.js';
+
+/** `openclaw channels status --probe --json` (exit 0 even when down: the JSON decides). */
+export async function channelsProbe(access: GatewayAccess, ctx: CallContext): Promise<parse.ChannelsStatus> {
+  const probeMs = Math.max(1000, Math.min(15_000, ctx.timeoutMs - 5000));
+  const r = await runCli(access, { args: ['channels', 'status', '--probe', '--json', '--timeout', String(probeMs)], ...ctx });
+  return parse.parseChannelsStatus(r);
+}
+
+/** `openclaw doctor --json --non-interactive`: passes unless a finding has severity error. */
+export async function doctor(access: GatewayAccess, ctx: CallContext): Promise<parse.DoctorReport> {
+  const r = await runCli(access, { args: ['doctor', '--json', '--non-interactive'], ...ctx });
+  return parse.parseDoctor(r);
+}

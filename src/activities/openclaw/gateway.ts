@@ -1,0 +1,87 @@
+/**
+ * The gateway's own state: `openclaw gateway status` (healthy = runtime running + RPC ok), its
+ * /startupz version, and a restart that waits for a new healthy boot on the expected version.
+ */
+import { CheckFailedError, TransientError } from '../../shared/errors.js';
+import type { GatewayAccess } from '../../shared/inventory.js';
+import { quote } from '../host/redact.js';
+import { runHostCommand } from '../host/exec.js';
+import { pause, type CallContext } from '../call-context.js';
+import { describeFailure, runCli } from './cli.js';
+import * as parse from './parse/index.js';
+
+/** `openclaw gateway status --json --require-rpc`: healthy means runtime running and RPC probe ok. */
+export async function gatewayStatus(access: GatewayAccess, ctx: CallContext): Promise<parse.GatewayStatus> {
+  const r = await runCli(access, { args: ['gateway', 'status', '--json', '--require-rpc', '--timeout', '10000'], remote: true, ...ctx });
+  // Exit 1 with --require-rpc means "RPC probe failed": the JSON still says what is down.
+  return parse.parseGatewayStatus(r, { remote: access.url !== undefined });
+}
+
+/** The version a gateway's /startupz reports (cheap, no auth), or null while it is not up. */
+export async function startupVersion(httpUrl: string, signal?: AbortSignal): Promise<{ ready: boolean; version: string | null }> {
+  try {
+    const ready = await fetch(`${httpUrl}/readyz`, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(3000)]) : AbortSignal.timeout(3000) });
+    if (!ready.ok) return { ready: false, version: null };
+    const res = await fetch(`${httpUrl}/startupz`, { signal: AbortSignal.timeout(3000) });
+    const body = (await res.json()) as { version?: unknown };
+    return { ready: true, version: typeof body.version === 'string' ? body.version : null };
+  } catch {
+    return { ready: false, version: null };
+  }
+}
+
+export interface RestartOutcome {
+  command: string;
+  before: parse.GatewayStatus;
+  after: parse.GatewayStatus;
+  downMs: number;
+}
+
+/**
+ * Restarts the gateway (the inventory's restart command, else `openclaw gateway restart`), waits until
+ * it answers again with a new boot, and checks the version it reports. An in-process restart that keeps
+ * the old code is a failed step: `expectVersion` must match.
+ */
+export async function restartGateway(
+  access: GatewayAccess,
+  restart: string[] | undefined,
+  expectVersion: string | undefined,
+  ctx: CallContext & { readyDeadlineMs: number },
+): Promise<RestartOutcome> {
+  const statusCtx = { ...ctx, timeoutMs: 60_000 };
+  const before = await gatewayStatus(access, statusCtx).catch(() => undefined);
+  const started = Date.now();
+  let command: string;
+  if (restart) {
+    ({ command } = await runHostCommand({ what: 'restart command', argv: restart, env: access.env, expected: '0 with the gateway restarted', field: `the instance's restart`, timeoutMs: ctx.timeoutMs, signal: ctx.signal }));
+  } else {
+    const r = await runCli(access, { args: ['gateway', 'restart', '--json'], ...ctx });
+    command = r.byHand;
+    const res = parse.parseRestart(r);
+    if (!res.ok) throw new TransientError(describeFailure(r, `{"ok": true} from gateway restart (it said ${res.result ?? 'not ok'}: ${quote(res.message ?? '', 300)})`));
+  }
+  // Wait for a new boot that answers RPC.
+  const deadline = Date.now() + ctx.readyDeadlineMs;
+  let last: parse.GatewayStatus | undefined;
+  while (Date.now() < deadline) {
+    ctx.signal?.throwIfAborted();
+    ctx.heartbeat?.({ step: 'restart', waitedMs: Date.now() - started });
+    last = await gatewayStatus(access, statusCtx).catch(() => undefined);
+    if (last?.healthy && (!before?.bootId || last.bootId !== before.bootId)) break;
+    await pause(2000, ctx.signal);
+  }
+  if (!last?.healthy || (before?.bootId && last.bootId === before.bootId)) {
+    throw new CheckFailedError(
+      `after \`${command}\` the gateway did not come back healthy with a new boot within ${ctx.readyDeadlineMs / 1000} s ` +
+        `(last status: ${last ? `rpc ${last.rpcOk ? 'ok' : 'failed'}, version ${last.version}, boot ${last.bootId}` : 'no answer'}). ` +
+        'Check it with `openclaw gateway status` and its log.',
+    );
+  }
+  if (expectVersion && last.version !== expectVersion) {
+    throw new CheckFailedError(
+      `after \`${command}\` the gateway runs ${last.version}, not ${expectVersion}: the restart did not load the new install ` +
+        '(an in-process `openclaw gateway restart` keeps the old code). Set the instance\'s restart command to one that replaces the process (e.g. `supervisorctl restart <program>` or `systemctl restart <unit>`).',
+    );
+  }
+  return { command, before: before ?? last, after: last, downMs: Date.now() - started };
+}

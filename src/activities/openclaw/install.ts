@@ -1,0 +1,56 @@
+/**
+ * Installing a release the instance's way: global npm, a source checkout's `openclaw update`, or the
+ * inventory's own command (restarting is restartGateway's job).
+ */
+import { ConfigurationError, TransientError } from '../../shared/errors.js';
+import type { GatewayAccess, InstallSpec } from '../../shared/inventory.js';
+import { runHostCommand } from '../host/exec.js';
+import { outputTail } from '../host/npm-errors.js';
+import type { CallContext } from '../call-context.js';
+import { runCli } from './cli.js';
+import * as parse from './parse/index.js';
+
+export interface InstallOutcome {
+  kind: InstallSpec['type'];
+  /** What ran, for the report (secrets left out). */
+  command: string;
+  durationMs: number;
+}
+
+/**
+ * Installs `version` the instance's way: `npm i -g [--prefix P] openclaw@<version>` (global),
+ * `openclaw update --yes --json --no-restart --tag <version>` (source checkout), or the inventory's
+ * command with `{version}` replaced. Restarting is a separate step (restartGateway).
+ */
+export async function installVersion(access: GatewayAccess, install: InstallSpec, version: string, ctx: CallContext): Promise<InstallOutcome> {
+  if (!/^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/.test(version)) {
+    throw new ConfigurationError(`target version "${version}" is not a version or dist-tag (e.g. 2026.9.6)`);
+  }
+  const started = Date.now();
+  if (install.type === 'source') {
+    const r = await runCli(access, { args: ['update', '--yes', '--json', '--no-restart', '--tag', install.tag ?? version], ...ctx });
+    if (r.exitCode !== 0) {
+      const reasons = parse.updateFailureReasons(r);
+      throw new TransientError(
+        `\`openclaw update\` exited with code ${r.exitCode} after ${(r.durationMs / 1000).toFixed(1)} s; expected it to install ${version}.\n` +
+          (reasons.length ? `It said:\n${reasons.map((x) => `  - ${x}`).join('\n')}\n` : `It said:\n${outputTail(r.stderr, r.stdout)}\n`) +
+          'If doctor reports a database in use, stop the gateway before updating a source checkout.\n' +
+          `Run it by hand:\n  ${r.byHand}`,
+      );
+    }
+    parse.parseUpdate(r);
+    return { kind: 'source', command: r.byHand, durationMs: Date.now() - started };
+  }
+  const argv =
+    install.type === 'global'
+      ? [...install.npm, 'install', '-g', ...(install.prefix ? ['--prefix', install.prefix] : []), '--no-audit', '--no-fund', `openclaw@${version}`]
+      : install.command.map((a) => a.replaceAll('{version}', version));
+  const heartbeat = ctx.heartbeat ? setInterval(() => ctx.heartbeat?.({ step: 'install', elapsedMs: Date.now() - started }), 5000) : undefined;
+  try {
+    const field = install.type === 'global' ? 'install.npm' : 'install.command';
+    const ran = await runHostCommand({ what: 'install', argv, env: access.env, expected: `it to install openclaw ${version}`, installs: { pkg: 'openclaw', version }, field, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    return { kind: install.type, command: ran.command, durationMs: Date.now() - started };
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+  }
+}
