@@ -14,7 +14,11 @@ const nodeBuiltins = [
 ].sort();
 
 /** Probe file names the unit tests lint with `lintText` (they never exist on disk). */
-export const LINT_PROBE_FILES = ['src/workflows/__lint_probe__.ts', 'src/activities/__lint_probe__.ts', 'src/shared/__lint_probe__.ts'];
+export const LINT_PROBE_FILES = [
+  'src/workflows/__lint_probe__.ts',
+  'src/activities/__lint_probe__.ts',
+  'src/shared/__lint_probe__.ts',
+];
 
 export default defineConfig(
   globalIgnores(['node_modules/', '.tools/', '.bed/', '.bench/', '.temporal/', 'scratch/', 'test-artifacts/']),
@@ -53,7 +57,10 @@ export default defineConfig(
       '@typescript-eslint/no-non-null-assertion': 'off',
       // `reject(signal.reason)` / `reject(error)` with an `unknown` is how AbortSignal and callback APIs
       // hand errors over; literal non-Error rejections are still reported.
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
       // `async () => 0` stubs that implement a Promise-returning interface are fine.
       '@typescript-eslint/require-await': 'off',
       // Activities are `this`-free methods of an object literal (gatewayActivities.x) that Temporal, the
@@ -90,7 +97,9 @@ export default defineConfig(
             { name: 'execa', message: WORKFLOW_IMPORT_MESSAGE, allowTypeImports: true },
           ],
           // Activities run on the host: workflow code reaches them only through proxyActivities (types only).
-          patterns: [{ group: ['**/activities/**', '**/activities'], message: WORKFLOW_IMPORT_MESSAGE, allowTypeImports: true }],
+          patterns: [
+            { group: ['**/activities/**', '**/activities'], message: WORKFLOW_IMPORT_MESSAGE, allowTypeImports: true },
+          ],
         },
       ],
       // With verbatimModuleSyntax, `import { type X } from 'm'` still emits `import 'm'` at runtime.

@@ -10,9 +10,23 @@ import { join } from 'node:path';
 
 /** The steps of one instance, in the order instanceRollout runs them (one device with a reconnect hook). */
 export const INSTANCE_STEPS = [
-  'read version before', 'drain', 'wait for sessions to drain', 'install', 'doctor', 'restart', 'verify gateway status',
-  'verify channels probe', 'rotate device', 'reconnect hook', 'approval (automatic)', 'rejoin', 'reconnect hook after rejoin',
-  'device connected again', 'gateway status after rejoin', 'channels probe after rejoin', 'count token mismatches',
+  'read version before',
+  'drain',
+  'wait for sessions to drain',
+  'install',
+  'doctor',
+  'restart',
+  'verify gateway status',
+  'verify channels probe',
+  'rotate device',
+  'reconnect hook',
+  'approval (automatic)',
+  'rejoin',
+  'reconnect hook after rejoin',
+  'device connected again',
+  'gateway status after rejoin',
+  'channels probe after rejoin',
+  'count token mismatches',
 ];
 const CHECK_STEPS = ['gateway status', 'devices list', 'load balancer state'];
 
@@ -22,7 +36,8 @@ export async function ansibleVersion(): Promise<string | null> {
 }
 
 function playbook(batchSize: number): string {
-  const tasks = (names: string[]) => names.map((n) => `    - name: ${n}\n      ansible.builtin.command: "true"\n      changed_when: false`).join('\n');
+  const tasks = (names: string[]) =>
+    names.map((n) => `    - name: ${n}\n      ansible.builtin.command: "true"\n      changed_when: false`).join('\n');
   return `- name: preflight
   hosts: gateways
   gather_facts: false
@@ -45,7 +60,11 @@ ${tasks(CHECK_STEPS)}
 /** Commands one host runs: preflight + instance steps + final check. */
 export const ansibleCommandsPerHost = CHECK_STEPS.length * 2 + INSTANCE_STEPS.length;
 
-export async function runAnsible(dir: string, hosts: number, batchSize: number): Promise<{ hosts: number; wallMs: number }> {
+export async function runAnsible(
+  dir: string,
+  hosts: number,
+  batchSize: number,
+): Promise<{ hosts: number; wallMs: number }> {
   await mkdir(dir, { recursive: true });
   const inventory = `[gateways]\n${Array.from({ length: hosts }, (_, i) => `gw-${i + 1} ansible_connection=local ansible_python_interpreter=/usr/bin/python3`).join('\n')}\n`;
   await writeFile(join(dir, 'inventory.ini'), inventory);
@@ -54,14 +73,22 @@ export async function runAnsible(dir: string, hosts: number, batchSize: number):
   const r = await execa('ansible-playbook', ['-i', 'inventory.ini', 'rollout.yml'], {
     cwd: dir,
     reject: false,
-    env: { ANSIBLE_HOME: join(dir, '.ansible'), ANSIBLE_LOCAL_TEMP: join(dir, '.ansible/tmp'), ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0' },
+    env: {
+      ANSIBLE_HOME: join(dir, '.ansible'),
+      ANSIBLE_LOCAL_TEMP: join(dir, '.ansible/tmp'),
+      ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_RETRY_FILES_ENABLED: '0',
+    },
   });
   const wallMs = Date.now() - started;
-  if (r.exitCode !== 0) throw new Error(`ansible-playbook failed (exit ${r.exitCode}): ${r.stdout.slice(-800)} ${r.stderr.slice(-400)}`);
+  if (r.exitCode !== 0)
+    throw new Error(`ansible-playbook failed (exit ${r.exitCode}): ${r.stdout.slice(-800)} ${r.stderr.slice(-400)}`);
   const ok = /ok=(\d+)/g;
   const counts = [...r.stdout.matchAll(ok)].map((m) => Number(m[1]));
   if (counts.length !== hosts || counts.some((c) => c !== ansibleCommandsPerHost)) {
-    throw new Error(`ansible-playbook did not run every task on every host (ok counts: ${counts.join(', ')}, expected ${ansibleCommandsPerHost} on ${hosts} hosts)`);
+    throw new Error(
+      `ansible-playbook did not run every task on every host (ok counts: ${counts.join(', ')}, expected ${ansibleCommandsPerHost} on ${hosts} hosts)`,
+    );
   }
   return { hosts, wallMs };
 }

@@ -26,7 +26,11 @@ export class AutoApprover {
   /** Called instead of approving right away (the kill test decides when to approve). */
   onWaiting?: (instance: string, approve: () => Promise<void>) => void;
 
-  constructor(private client: Client, private rolloutId: string, feed: ActivityFeed) {
+  constructor(
+    private client: Client,
+    private rolloutId: string,
+    feed: ActivityFeed,
+  ) {
     this.unsubscribe = feed.on((e) => {
       const instance = e.workflowId.startsWith(`${rolloutId}/`) ? e.workflowId.slice(rolloutId.length + 1) : undefined;
       if (!instance) return;
@@ -35,7 +39,8 @@ export class AutoApprover {
         this.whenWaiting(instance).catch((err: unknown) => this.failures.push(err as Error));
       }
       const approval = this.approvals.get(instance);
-      if (e.activity === 'lbReady' && approval && approval.rejoinStartedAt === undefined) approval.rejoinStartedAt = e.at;
+      if (e.activity === 'lbReady' && approval && approval.rejoinStartedAt === undefined)
+        approval.rejoinStartedAt = e.at;
     });
   }
 
@@ -49,7 +54,11 @@ export class AutoApprover {
     const approve = async () => {
       const sentAt = Date.now();
       this.approvals.set(instance, { instance, sentAt });
-      await this.client.workflow.getHandle(this.rolloutId).signal(approveRejoin, { instance, approver: 'bench-approver', comment: 'automatic (benchmark; not the starter: four-eyes)' });
+      await this.client.workflow.getHandle(this.rolloutId).signal(approveRejoin, {
+        instance,
+        approver: 'bench-approver',
+        comment: 'automatic (benchmark; not the starter: four-eyes)',
+      });
     };
     if (this.onWaiting) this.onWaiting(instance, approve);
     else await approve();
@@ -57,7 +66,9 @@ export class AutoApprover {
 
   /** Approval → rejoin started, in ms, for every approval whose rejoin was seen. */
   latencies(): number[] {
-    return [...this.approvals.values()].filter((a) => a.rejoinStartedAt !== undefined).map((a) => a.rejoinStartedAt! - a.sentAt);
+    return [...this.approvals.values()]
+      .filter((a) => a.rejoinStartedAt !== undefined)
+      .map((a) => a.rejoinStartedAt! - a.sentAt);
   }
 
   close(): void {

@@ -16,13 +16,26 @@ export interface BenchContext {
   close(): Promise<void>;
 }
 
-const quietLogger = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {}, child() { return this; } };
+const quietLogger = {
+  info() {},
+  warn() {},
+  error: console.error,
+  debug() {},
+  trace() {},
+  log() {},
+  child() {
+    return this;
+  },
+};
 
 export async function openContext(dir: string): Promise<BenchContext> {
   const server = await startDevServer(dir);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
-  const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: quietLogger });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+    logger: quietLogger,
+  });
   const bundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);
   let n = 0;

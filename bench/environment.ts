@@ -12,10 +12,15 @@ export interface Environment {
   versions: Record<string, string>;
 }
 
-const firstLine = async (cmd: string, args: string[]) => (await execa(cmd, args, { reject: false })).stdout.split('\n')[0] ?? '';
+const firstLine = async (cmd: string, args: string[]) =>
+  (await execa(cmd, args, { reject: false })).stdout.split('\n')[0] ?? '';
 
 export async function describeEnvironment(): Promise<Environment> {
-  const sdk = (JSON.parse(readFileSync(join(projectRoot, 'node_modules/@temporalio/worker/package.json'), 'utf8')) as { version: string }).version;
+  const sdk = (
+    JSON.parse(readFileSync(join(projectRoot, 'node_modules/@temporalio/worker/package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
   return {
     date: new Date().toISOString(),
     machine: {

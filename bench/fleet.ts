@@ -9,7 +9,13 @@ import { Inventory, type Inventory as InventoryType } from '../src/shared/invent
 export const FROM_VERSION = '2026.9.5';
 export const TARGET_VERSION = '2026.9.6';
 
-export function simulatedFleet(opts: { instances: number; batchSize: number; cluster: string; address: string; taskQueue: string }): InventoryType {
+export function simulatedFleet(opts: {
+  instances: number;
+  batchSize: number;
+  cluster: string;
+  address: string;
+  taskQueue: string;
+}): InventoryType {
   return Inventory.parse({
     cluster: opts.cluster,
     targetVersion: TARGET_VERSION,
@@ -21,9 +27,22 @@ export function simulatedFleet(opts: { instances: number; batchSize: number; clu
       lbServer: `gw${i + 1}`,
       install: { type: 'global' },
       restart: ['supervisorctl', 'restart', `gw-${i + 1}`],
-      devices: [{ deviceId: `node-device-${String(i + 1).padStart(6, '0')}`, name: `node-${i + 1}`, role: 'node', reconnectHook: ['supervisorctl', 'restart', `node-${i + 1}`] }],
+      devices: [
+        {
+          deviceId: `node-device-${String(i + 1).padStart(6, '0')}`,
+          name: `node-${i + 1}`,
+          role: 'node',
+          reconnectHook: ['supervisorctl', 'restart', `node-${i + 1}`],
+        },
+      ],
     })),
     // The policy's waits are set to their smallest so only the engine's own cost remains.
-    policy: { batchSize: opts.batchSize, drainDeadline: '1s', mismatchWindow: '1ms', reconnectDeadline: '1s', approvalTimeout: '1h' },
+    policy: {
+      batchSize: opts.batchSize,
+      drainDeadline: '1s',
+      mismatchWindow: '1ms',
+      reconnectDeadline: '1s',
+      approvalTimeout: '1h',
+    },
   });
 }

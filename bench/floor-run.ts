@@ -7,7 +7,11 @@ export async function runFloor(ctx: BenchContext, steps: number): Promise<{ step
   const worker = await startBenchWorker({ address: ctx.server.address, taskQueue: name, bundlePath: ctx.bundlePath });
   try {
     const started = Date.now();
-    const done: unknown = await ctx.client.workflow.execute('floorWorkflow', { taskQueue: name, workflowId: name, args: [steps] });
+    const done: unknown = await ctx.client.workflow.execute('floorWorkflow', {
+      taskQueue: name,
+      workflowId: name,
+      args: [steps],
+    });
     const wallMs = Date.now() - started;
     if (done !== steps) throw new Error(`the floor workflow ran ${String(done)} steps, expected ${steps}`);
     const ran = await worker.activityCount();

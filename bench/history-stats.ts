@@ -12,5 +12,9 @@ export interface HistoryStats {
 
 export async function historyStats(client: Client, workflowId: string): Promise<HistoryStats> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return { workflowId, events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length };
+  return {
+    workflowId,
+    events: history.events?.length ?? 0,
+    bytes: temporal.api.history.v1.History.encode(history).finish().length,
+  };
 }

@@ -20,12 +20,28 @@ export interface KillRecoveryResult {
   progressingAgainMs: Summary;
 }
 
-export async function measureKillRecovery(ctx: BenchContext, opts: { kills: number; log: (s: string) => void }): Promise<KillRecoveryResult> {
+export async function measureKillRecovery(
+  ctx: BenchContext,
+  opts: { kills: number; log: (s: string) => void },
+): Promise<KillRecoveryResult> {
   const name = ctx.nextName('kill');
   const feed = new ActivityFeed();
-  const spawn = () => startBenchWorker({ address: ctx.server.address, taskQueue: name, bundlePath: ctx.bundlePath, notify: APPROVER_NOTIFY, onActivity: feed.emit });
+  const spawn = () =>
+    startBenchWorker({
+      address: ctx.server.address,
+      taskQueue: name,
+      bundlePath: ctx.bundlePath,
+      notify: APPROVER_NOTIFY,
+      onActivity: feed.emit,
+    });
   let worker: BenchWorker = await spawn();
-  const inventory = simulatedFleet({ instances: opts.kills, batchSize: 1, cluster: name, address: ctx.server.address, taskQueue: name });
+  const inventory = simulatedFleet({
+    instances: opts.kills,
+    batchSize: 1,
+    cluster: name,
+    address: ctx.server.address,
+    taskQueue: name,
+  });
   const rolloutId = rolloutWorkflowId(inventory.cluster);
   const approver = new AutoApprover(ctx.client, rolloutId, feed);
   const ready: number[] = [];
@@ -42,7 +58,11 @@ export async function measureKillRecovery(ctx: BenchContext, opts: { kills: numb
     };
     run().catch((err: unknown) => failures.push(err as Error));
   };
-  const handle = await ctx.client.workflow.start('clusterRollout', { taskQueue: name, workflowId: rolloutId, args: [{ inventory, targetVersion: TARGET_VERSION, startedBy: 'bench-starter' }] });
+  const handle = await ctx.client.workflow.start('clusterRollout', {
+    taskQueue: name,
+    workflowId: rolloutId,
+    args: [{ inventory, targetVersion: TARGET_VERSION, startedBy: 'bench-starter' }],
+  });
   try {
     const deadline = Date.now() + 10 * 60_000;
     const last = inventory.instances.at(-1)!.id;
@@ -52,8 +72,14 @@ export async function measureKillRecovery(ctx: BenchContext, opts: { kills: numb
       await sleep(100);
     }
     const progressing = [...killedAt].map(([instance, at]) => approver.approvals.get(instance)!.rejoinStartedAt! - at);
-    opts.log(`worker kills: new worker ready after ${ready.join(', ')} ms; progressing again after ${progressing.join(', ')} ms`);
-    return { kills: progressing.length, newWorkerReadyMs: summarize(ready), progressingAgainMs: summarize(progressing) };
+    opts.log(
+      `worker kills: new worker ready after ${ready.join(', ')} ms; progressing again after ${progressing.join(', ')} ms`,
+    );
+    return {
+      kills: progressing.length,
+      newWorkerReadyMs: summarize(ready),
+      progressingAgainMs: summarize(progressing),
+    };
   } finally {
     approver.close();
     await handle.terminate('benchmark done').catch(() => undefined);

@@ -21,11 +21,37 @@ import { measureRealBed } from './real-bed.js';
 import { latencySummary, writeResults, type BenchResults } from './report.js';
 import { measureScale } from './scale.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, 'no-bed': { type: 'boolean' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    smoke: { type: 'boolean' },
+    'no-bed': { type: 'boolean' },
+    out: { type: 'string' },
+  },
+});
 const mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
 const plan = {
-  full: { instances: 10, repetitions: 3, scale: [{ instances: 50, repetitions: 2 }, { instances: 200, repetitions: 1 }, { instances: 500, repetitions: 1 }], kills: 3, bed: true },
-  quick: { instances: 10, repetitions: 1, scale: [{ instances: 50, repetitions: 1 }, { instances: 200, repetitions: 1 }], kills: 2, bed: false },
+  full: {
+    instances: 10,
+    repetitions: 3,
+    scale: [
+      { instances: 50, repetitions: 2 },
+      { instances: 200, repetitions: 1 },
+      { instances: 500, repetitions: 1 },
+    ],
+    kills: 3,
+    bed: true,
+  },
+  quick: {
+    instances: 10,
+    repetitions: 1,
+    scale: [
+      { instances: 50, repetitions: 1 },
+      { instances: 200, repetitions: 1 },
+    ],
+    kills: 2,
+    bed: false,
+  },
   smoke: { instances: 2, repetitions: 1, scale: [{ instances: 3, repetitions: 1 }], kills: 1, bed: false },
 }[mode];
 const outDir = values.out ?? join(projectRoot, 'docs');
@@ -46,7 +72,8 @@ try {
   let realBed = null;
   let realBedError: string | undefined;
   // A failure on the real bed must not throw away the sections already measured.
-  if (plan.bed && !values['no-bed']) realBed = await measureRealBed({ log }).catch((err: unknown) => ((realBedError = (err as Error).message), null));
+  if (plan.bed && !values['no-bed'])
+    realBed = await measureRealBed({ log }).catch((err: unknown) => ((realBedError = (err as Error).message), null));
   results = {
     mode,
     environment,

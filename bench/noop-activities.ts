@@ -8,7 +8,9 @@
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../src/activities/index.js';
 
-type SameShape<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => Promise<R> : never };
+type SameShape<T> = {
+  [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => Promise<R> : never;
+};
 
 export interface ActivityEvent {
   activity: string;
@@ -22,9 +24,18 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
   let count = 0;
   const seen = (activity: string) => {
     count++;
-    if (onActivity) onActivity({ activity, workflowId: Context.current().info.workflowExecution?.workflowId ?? '', at: Date.now() });
+    if (onActivity)
+      onActivity({ activity, workflowId: Context.current().info.workflowExecution?.workflowId ?? '', at: Date.now() });
   };
-  const status = (id: string) => ({ healthy: true, runtimeRunning: true, rpcOk: true, version: versions.get(id) ?? fromVersion, bootId: `boot-${id}-${versions.get(id) ?? fromVersion}`, pid: 1, url: null });
+  const status = (id: string) => ({
+    healthy: true,
+    runtimeRunning: true,
+    rpcOk: true,
+    version: versions.get(id) ?? fromVersion,
+    bootId: `boot-${id}-${versions.get(id) ?? fromVersion}`,
+    pid: 1,
+    url: null,
+  });
 
   const activities: SameShape<Activities> = {
     async gatewayStatus(t) {
@@ -33,7 +44,16 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     },
     async listDevices(t) {
       seen('listDevices');
-      return { pending: [], paired: t.instance.devices.map((d) => ({ deviceId: d.deviceId, roles: [d.role], scopes: d.scopes, connected: true, tokens: [{ role: d.role, scopes: d.scopes }] })) };
+      return {
+        pending: [],
+        paired: t.instance.devices.map((d) => ({
+          deviceId: d.deviceId,
+          roles: [d.role],
+          scopes: d.scopes,
+          connected: true,
+          tokens: [{ role: d.role, scopes: d.scopes }],
+        })),
+      };
     },
     async listPendingRequests() {
       seen('listPendingRequests');
@@ -41,7 +61,13 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     },
     async rotateDeviceToken(_t, device) {
       seen('rotateDeviceToken');
-      return { deviceId: device.deviceId, role: device.role, scopes: device.scopes, rotatedAtMs: Date.now(), tokenDelivery: 'withheld-cross-device' };
+      return {
+        deviceId: device.deviceId,
+        role: device.role,
+        scopes: device.scopes,
+        rotatedAtMs: Date.now(),
+        tokenDelivery: 'withheld-cross-device',
+      };
     },
     async revokeDeviceRole(_t, deviceId, role) {
       seen('revokeDeviceRole');
@@ -58,7 +84,15 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     // The emergency-repair and diagnose activities: a rollout that goes well never calls them.
     async inspectDevice(_t, deviceId) {
       seen('inspectDevice');
-      return { deviceId, paired: null, pending: [], refusals: [], refusalsTotal: 0, pairedSignatures: [], localFallback: false };
+      return {
+        deviceId,
+        paired: null,
+        pending: [],
+        refusals: [],
+        refusalsTotal: 0,
+        pairedSignatures: [],
+        localFallback: false,
+      };
     },
     async confirmRoleRevoked() {
       seen('confirmRoleRevoked');
@@ -70,7 +104,16 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     },
     async checkDeviceRepaired(_t, device) {
       seen('checkDeviceRepaired');
-      return { paired: true, connected: true, roles: [device.role], scopes: device.scopes, refusalsCorrelated: 0, devicesSharingSignature: 1, samples: [], problems: [] };
+      return {
+        paired: true,
+        connected: true,
+        roles: [device.role],
+        scopes: device.scopes,
+        refusalsCorrelated: 0,
+        devicesSharingSignature: 1,
+        samples: [],
+        problems: [],
+      };
     },
     async refusalsByDevice() {
       seen('refusalsByDevice');
@@ -87,7 +130,15 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     },
     async runDoctor() {
       seen('runDoctor');
-      return { passed: true, errors: [], migrations: [], blockingMigrations: [], warnings: [], migrationPending: false, stateTooNew: false };
+      return {
+        passed: true,
+        errors: [],
+        migrations: [],
+        blockingMigrations: [],
+        warnings: [],
+        migrationPending: false,
+        stateTooNew: false,
+      };
     },
     async restartGateway(t, expectVersion) {
       seen('restartGateway');
@@ -106,7 +157,13 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     // Rollback from a backup: a rollout that goes well only takes the backup.
     async createBackup(t, runningVersion) {
       seen('createBackup');
-      return { path: `/noop/${t.instance.id}-${runningVersion}.tar.gz`, sha256: '0'.repeat(64), bytes: 1, createdAt: new Date().toISOString(), version: runningVersion };
+      return {
+        path: `/noop/${t.instance.id}-${runningVersion}.tar.gz`,
+        sha256: '0'.repeat(64),
+        bytes: 1,
+        createdAt: new Date().toISOString(),
+        version: runningVersion,
+      };
     },
     async checkBackupArchive(_t, backup) {
       seen('checkBackupArchive');
@@ -132,7 +189,16 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     // Upgrades that skip releases: the fix step after the install, and plan's view of the jump.
     async runDoctorFix() {
       seen('runDoctorFix');
-      return { fixed: [], errors: [], warnings: [], requiredBefore: [], migrationPendingBefore: false, changes: [], command: 'openclaw doctor --fix --non-interactive', durationMs: 0 };
+      return {
+        fixed: [],
+        errors: [],
+        warnings: [],
+        requiredBefore: [],
+        migrationPendingBefore: false,
+        changes: [],
+        command: 'openclaw doctor --fix --non-interactive',
+        durationMs: 0,
+      };
     },
     async releaseSchemaVersions(_t, version) {
       seen('releaseSchemaVersions');
@@ -140,7 +206,16 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     },
     async planReleaseJump(_t, fromVersion, toVersion) {
       seen('planReleaseJump');
-      return { from: fromVersion, to: toVersion, direction: 'upgrade', crossed: [], schemaChanges: [], migrations: 'unknown', rollbackNeedsBackup: true, summary: `${fromVersion} → ${toVersion}` };
+      return {
+        from: fromVersion,
+        to: toVersion,
+        direction: 'upgrade',
+        crossed: [],
+        schemaChanges: [],
+        migrations: 'unknown',
+        rollbackNeedsBackup: true,
+        summary: `${fromVersion} → ${toVersion}`,
+      };
     },
     async lbDrain(_lb, server) {
       seen('lbDrain');
@@ -152,7 +227,11 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     },
     async lbState(_lb, server) {
       seen('lbState');
-      return { admin: admin.get(server) ?? 'ready', status: admin.get(server) === 'drain' ? 'DRAIN' : 'UP', sessions: 0 };
+      return {
+        admin: admin.get(server) ?? 'ready',
+        status: admin.get(server) === 'drain' ? 'DRAIN' : 'UP',
+        sessions: 0,
+      };
     },
     async lbWaitDrained() {
       seen('lbWaitDrained');
@@ -161,11 +240,17 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
     // The checks before anything changes: all pass.
     async preflightTarget(_t, version) {
       seen('preflightTarget');
-      return [{ check: 'target-exists', status: 'ok', found: `noop registry has openclaw ${version}` }, { check: 'node-engine', status: 'skipped', found: 'noop' }];
+      return [
+        { check: 'target-exists', status: 'ok', found: `noop registry has openclaw ${version}` },
+        { check: 'node-engine', status: 'skipped', found: 'noop' },
+      ];
     },
     async preflightHost() {
       seen('preflightHost');
-      return [{ check: 'host-commands', status: 'ok', found: 'noop' }, { check: 'disk-space', status: 'ok', found: 'noop' }];
+      return [
+        { check: 'host-commands', status: 'ok', found: 'noop' },
+        { check: 'disk-space', status: 'ok', found: 'noop' },
+      ];
     },
     async preflightRouting() {
       seen('preflightRouting');

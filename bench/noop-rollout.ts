@@ -25,10 +25,19 @@ export interface NoopRolloutResult {
   largestOtherHistory: HistoryStats;
 }
 
-export async function runNoopRollout(ctx: BenchContext, opts: { instances: number; batchSize: number }): Promise<NoopRolloutResult> {
+export async function runNoopRollout(
+  ctx: BenchContext,
+  opts: { instances: number; batchSize: number },
+): Promise<NoopRolloutResult> {
   const name = ctx.nextName(`rollout${opts.instances}`);
   const feed = new ActivityFeed();
-  const worker = await startBenchWorker({ address: ctx.server.address, taskQueue: name, bundlePath: ctx.bundlePath, notify: APPROVER_NOTIFY, onActivity: feed.emit });
+  const worker = await startBenchWorker({
+    address: ctx.server.address,
+    taskQueue: name,
+    bundlePath: ctx.bundlePath,
+    notify: APPROVER_NOTIFY,
+    onActivity: feed.emit,
+  });
   try {
     const inventory = simulatedFleet({ ...opts, cluster: name, address: ctx.server.address, taskQueue: name });
     const rolloutId = rolloutWorkflowId(inventory.cluster);
@@ -47,7 +56,11 @@ export async function runNoopRollout(ctx: BenchContext, opts: { instances: numbe
     const workerPeakRssBytes = await worker.peakRssBytes();
     const ids = inventory.instances.map((i) => i.id);
     const others = await Promise.all(
-      [`${rolloutId}/preflight`, `${rolloutId}/final-check`, ...[ids[0]!, ids[Math.floor(ids.length / 2)]!, ids.at(-1)!].map((i) => `${rolloutId}/${i}`)].map((id) => historyStats(ctx.client, id)),
+      [
+        `${rolloutId}/preflight`,
+        `${rolloutId}/final-check`,
+        ...[ids[0]!, ids[Math.floor(ids.length / 2)]!, ids.at(-1)!].map((i) => `${rolloutId}/${i}`),
+      ].map((id) => historyStats(ctx.client, id)),
     );
     return {
       ...opts,

@@ -24,7 +24,10 @@ export interface OverheadResult {
   serialApprovalLatenciesMs: number[];
 }
 
-export async function measureOverhead(ctx: BenchContext, opts: { instances: number; repetitions: number; log: (s: string) => void }): Promise<OverheadResult> {
+export async function measureOverhead(
+  ctx: BenchContext,
+  opts: { instances: number; repetitions: number; log: (s: string) => void },
+): Promise<OverheadResult> {
   const ours: number[] = [];
   const floor: number[] = [];
   const ansible: number[] = [];
@@ -39,7 +42,9 @@ export async function measureOverhead(ctx: BenchContext, opts: { instances: numb
     floor.push(f.wallMs);
     const a = await runAnsible(join(ctx.dir, `ansible-${rep}`), opts.instances, 1);
     ansible.push(a.wallMs);
-    opts.log(`overhead ${rep}/${opts.repetitions}: ours ${r.wallMs} ms (${r.activities} activities), floor ${f.wallMs} ms, ansible ${a.wallMs} ms`);
+    opts.log(
+      `overhead ${rep}/${opts.repetitions}: ours ${r.wallMs} ms (${r.activities} activities), floor ${f.wallMs} ms, ansible ${a.wallMs} ms`,
+    );
   }
   const per = (walls: number[], stepCount: number) => ({
     wallMs: summarize(walls),

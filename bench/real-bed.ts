@@ -68,7 +68,16 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
   try {
     const sup = new Supervisor(info.dir);
     const node = await pairNodeHost(info);
-    await writeInventory(info, [{ instance: node.home.id, deviceId: node.deviceId, role: 'node', scopes: [], name: 'node-1', reconnectHook: sup.ctlArgv('restart', 'node-1') }]);
+    await writeInventory(info, [
+      {
+        instance: node.home.id,
+        deviceId: node.deviceId,
+        role: 'node',
+        scopes: [],
+        name: 'node-1',
+        reconnectHook: sup.ctlArgv('restart', 'node-1'),
+      },
+    ]);
     const inventory = await loadInventory(info.inventoryPath);
     inventory.policy.drainDeadline = 5000;
     inventory.policy.mismatchWindow = 5000;
@@ -85,7 +94,12 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
           try {
             return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
           } finally {
-            raw.push({ activity: name, workflow: Context.current().info.workflowExecution?.workflowId ?? '', start, end: Date.now() });
+            raw.push({
+              activity: name,
+              workflow: Context.current().info.workflowExecution?.workflowId ?? '',
+              start,
+              end: Date.now(),
+            });
           }
         },
       ]),
@@ -108,16 +122,31 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
     try {
       opts.log(`[bed] rolling ${instance.id} from ${info.fromVersion} to ${info.targetVersion}`);
       const started = Date.now();
-      const handle = await client.workflow.start('clusterRollout', { taskQueue: inventory.temporal.taskQueue, workflowId: rolloutId, args: [{ inventory, targetVersion: info.targetVersion, startedBy: 'bench-starter' }] });
+      const handle = await client.workflow.start('clusterRollout', {
+        taskQueue: inventory.temporal.taskQueue,
+        workflowId: rolloutId,
+        args: [{ inventory, targetVersion: info.targetVersion, startedBy: 'bench-starter' }],
+      });
       const child = client.workflow.getHandle(`${rolloutId}/${instance.id}`);
       for (;;) {
-        const phase = await child.query(instanceProgressQuery).then((p) => p.phase).catch(() => 'Pending');
+        const phase = await child
+          .query(instanceProgressQuery)
+          .then((p) => p.phase)
+          .catch(() => 'Pending');
         if (phase === 'AwaitingApproval') break;
-        if (phase === 'Failed') throw new Error(`the bed rollout failed: ${JSON.stringify((await child.query(instanceProgressQuery)).steps.at(-1))}`);
-        if (Date.now() - started > 15 * 60_000) throw new Error('the bed rollout did not reach AwaitingApproval within 15 min');
+        if (phase === 'Failed')
+          throw new Error(
+            `the bed rollout failed: ${JSON.stringify((await child.query(instanceProgressQuery)).steps.at(-1))}`,
+          );
+        if (Date.now() - started > 15 * 60_000)
+          throw new Error('the bed rollout did not reach AwaitingApproval within 15 min');
         await sleep(250);
       }
-      await handle.signal(approveRejoin, { instance: instance.id, approver: 'bench', comment: 'automatic (benchmark)' });
+      await handle.signal(approveRejoin, {
+        instance: instance.id,
+        approver: 'bench',
+        comment: 'automatic (benchmark)',
+      });
       report = (await handle.result()) as ClusterRolloutReport;
       rolloutWallMs = Date.now() - started;
       if (report.outcome !== 'done') throw new Error(`the bed rollout ended ${report.outcome}`);
@@ -128,7 +157,8 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
     const steps: StepRecord[] = report.instances[0]!.steps;
     const t = (iso: string) => Date.parse(iso) - origin;
     const lastBeforeGate = steps.findIndex((s) => s.step === 'rejoin') - 1;
-    if (steps[lastBeforeGate] && report.instances[0]!.decision) approvalWaitMs = Date.parse(report.instances[0]!.decision.at) - Date.parse(steps[lastBeforeGate].endedAt!);
+    if (steps[lastBeforeGate] && report.instances[0]!.decision)
+      approvalWaitMs = Date.parse(report.instances[0]!.decision.at) - Date.parse(steps[lastBeforeGate].endedAt!);
 
     // The unavoidable steps, alone.
     opts.log('[bed] measuring npm install, restart to /readyz and one rotation on their own');
@@ -136,7 +166,12 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
     await execa('cp', ['-al', openclawTemplate(info.fromVersion), scratch]);
     let at = Date.now();
     // The activity's own install function, into a copy of the FROM prefix (same npm, same environment).
-    await oc.installVersion(instance.gateway, { ...instance.install, prefix: scratch } as typeof instance.install, info.targetVersion, { timeoutMs: 15 * 60_000 });
+    await oc.installVersion(
+      instance.gateway,
+      { ...instance.install, prefix: scratch } as typeof instance.install,
+      info.targetVersion,
+      { timeoutMs: 15 * 60_000 },
+    );
     const installMs = Date.now() - at;
     await rm(scratch, { recursive: true, force: true });
     at = Date.now();
@@ -165,7 +200,8 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
     const inSteps = [...phases.values()].reduce((a, b) => a + b, 0);
     const preflight = raw.filter((c) => c.workflow.endsWith('/preflight'));
     const finalCheck = raw.filter((c) => c.workflow.endsWith('/final-check'));
-    const span = (cs: typeof raw) => (cs.length ? Math.max(...cs.map((c) => c.end)) - Math.min(...cs.map((c) => c.start)) : 0);
+    const span = (cs: typeof raw) =>
+      cs.length ? Math.max(...cs.map((c) => c.end)) - Math.min(...cs.map((c) => c.start)) : 0;
     const phaseList = [
       { phase: 'preflight (child workflow)', durationMs: span(preflight) },
       ...[...phases].map(([phase, durationMs]) => ({ phase, durationMs })),
@@ -174,14 +210,22 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
       { phase: 'final check (child workflow)', durationMs: span(finalCheck) },
     ];
     const accounted = span(preflight) + inSteps + approvalWaitMs + inventory.policy.mismatchWindow + span(finalCheck);
-    phaseList.push({ phase: 'engine (between steps, workflow tasks, signals)', durationMs: Math.max(0, rolloutWallMs - accounted) });
+    phaseList.push({
+      phase: 'engine (between steps, workflow tasks, signals)',
+      durationMs: Math.max(0, rolloutWallMs - accounted),
+    });
     return {
       fromVersion: info.fromVersion,
       targetVersion: info.targetVersion,
       rolloutWallMs,
       approvalWaitMs,
       mismatchWindowMs: inventory.policy.mismatchWindow,
-      steps: steps.map((s) => ({ step: s.step, startMs: t(s.startedAt), durationMs: Date.parse(s.endedAt!) - Date.parse(s.startedAt), ...(s.detail ? { detail: s.detail } : {}) })),
+      steps: steps.map((s) => ({
+        step: s.step,
+        startMs: t(s.startedAt),
+        durationMs: Date.parse(s.endedAt!) - Date.parse(s.startedAt),
+        ...(s.detail ? { detail: s.detail } : {}),
+      })),
       phases: phaseList,
       calls,
       unavoidable: { installMs, restartToReadyMs, rotationMs, sumMs },

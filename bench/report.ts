@@ -22,8 +22,10 @@ export interface BenchResults {
   realBedError?: string;
 }
 
-const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
-const sum = (s: Summary, f: (v: number) => string = ms) => (s.n > 1 ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median));
+const ms = (v: number) =>
+  v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
+const sum = (s: Summary, f: (v: number) => string = ms) =>
+  s.n > 1 ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median);
 const mb = (b: number) => `${Math.round(b / 1048576)} MB`;
 
 export function latencySummary(source: string, values: number[]) {
@@ -72,7 +74,10 @@ export function toMarkdown(r: BenchResults): string {
     '',
     '| what | runs | p50 | p95 |',
     '|---|---|---|---|',
-    ...r.latency.approvalToRejoin.map((l) => `| approval signal sent → rejoin activity started, ${l.source} | ${l.n} | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} |`),
+    ...r.latency.approvalToRejoin.map(
+      (l) =>
+        `| approval signal sent → rejoin activity started, ${l.source} | ${l.n} | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} |`,
+    ),
     '',
     'With batch size 25 the 25 approvals of a batch arrive together: each goes through the parent (forwarded to its child by a signal) while the same worker also runs 25 children, so the later ones in a batch wait behind the others.',
     '',
@@ -81,11 +86,19 @@ export function toMarkdown(r: BenchResults): string {
     `| kill → new worker polling | ${r.latency.workerKill.kills} | ${sum(r.latency.workerKill.newWorkerReadyMs)} |`,
     `| kill → rollout progressing again (rejoin activity started) | ${r.latency.workerKill.kills} | ${sum(r.latency.workerKill.progressingAgainMs)} |`,
     '',
-    'After a kill the workflow task that the approval creates goes to the dead worker\'s sticky queue and waits for its schedule-to-start timeout (the SDK\'s `stickyQueueScheduleToStartTimeout`, 10 s by default) before any worker may take it from the normal queue; that, not the new worker\'s start-up, is most of the recovery time. A kill in the middle of an activity is bounded instead by that activity\'s timeouts (start-to-close: policy `stepTimeouts.cli` + 10 s for checks; heartbeat 60 s for install, restart, drain and device waits).',
+    "After a kill the workflow task that the approval creates goes to the dead worker's sticky queue and waits for its schedule-to-start timeout (the SDK's `stickyQueueScheduleToStartTimeout`, 10 s by default) before any worker may take it from the normal queue; that, not the new worker's start-up, is most of the recovery time. A kill in the middle of an activity is bounded instead by that activity's timeouts (start-to-close: policy `stepTimeouts.cli` + 10 s for checks; heartbeat 60 s for install, restart, drain and device waits).",
     '',
   ];
   if (r.realBed) lines.push(...realBedMarkdown(r.realBed));
-  else lines.push('## 4. The real bed', '', r.realBedError ? `Failed in this run: ${r.realBedError}` : 'Not run in this mode (`npm run bench` without flags runs it).', '');
+  else
+    lines.push(
+      '## 4. The real bed',
+      '',
+      r.realBedError
+        ? `Failed in this run: ${r.realBedError}`
+        : 'Not run in this mode (`npm run bench` without flags runs it).',
+      '',
+    );
   return lines.join('\n');
 }
 
@@ -104,7 +117,10 @@ function realBedMarkdown(b: RealBedResult): string[] {
     '',
     '| # | start | activity | workflow | duration | parallel with |',
     '|---|---|---|---|---|---|',
-    ...b.calls.map((c, i) => `| ${i} | ${ms(c.startMs)} | ${c.activity} | ${c.workflow} | ${ms(c.durationMs)} | ${c.parallelWith.join(', ') || '–'} |`),
+    ...b.calls.map(
+      (c, i) =>
+        `| ${i} | ${ms(c.startMs)} | ${c.activity} | ${c.workflow} | ${ms(c.durationMs)} | ${c.parallelWith.join(', ') || '–'} |`,
+    ),
     '',
     'The engine waits on the CLI in sequence during the instance steps (each check gates the next step); the preflight and the final check run their three calls per instance in parallel (gateway status ‖ devices list ‖ load-balancer state), and the verification after rejoin runs gateway status ‖ channels probe ‖ log scan in parallel.',
     '',

@@ -28,14 +28,19 @@ export interface ScalePoint {
   approvalLatenciesMs: number[];
 }
 
-export async function measureScale(ctx: BenchContext, opts: { sizes: { instances: number; repetitions: number }[]; batchSize: number; log: (s: string) => void }): Promise<ScalePoint[]> {
+export async function measureScale(
+  ctx: BenchContext,
+  opts: { sizes: { instances: number; repetitions: number }[]; batchSize: number; log: (s: string) => void },
+): Promise<ScalePoint[]> {
   const points: ScalePoint[] = [];
   for (const size of opts.sizes) {
     const runs: NoopRolloutResult[] = [];
     for (let rep = 1; rep <= size.repetitions; rep++) {
       const r = await runNoopRollout(ctx, { instances: size.instances, batchSize: opts.batchSize });
       runs.push(r);
-      opts.log(`scale ${size.instances} (${rep}/${size.repetitions}): ${r.wallMs} ms, parent history ${r.parentHistory.events} events / ${r.parentHistory.bytes} bytes, worker peak ${Math.round(r.workerPeakRssBytes / 1048576)} MB`);
+      opts.log(
+        `scale ${size.instances} (${rep}/${size.repetitions}): ${r.wallMs} ms, parent history ${r.parentHistory.events} events / ${r.parentHistory.bytes} bytes, worker peak ${Math.round(r.workerPeakRssBytes / 1048576)} MB`,
+      );
     }
     const parentEvents = Math.max(...runs.map((r) => r.parentHistory.events));
     const parentBytes = Math.max(...runs.map((r) => r.parentHistory.bytes));

@@ -22,11 +22,23 @@ export interface BenchWorker {
   kill(): Promise<void>;
 }
 
-export async function startBenchWorker(opts: { address: string; taskQueue: string; bundlePath: string; notify?: string[]; onActivity?: (e: ActivityEvent) => void }): Promise<BenchWorker> {
+export async function startBenchWorker(opts: {
+  address: string;
+  taskQueue: string;
+  bundlePath: string;
+  notify?: string[];
+  onActivity?: (e: ActivityEvent) => void;
+}): Promise<BenchWorker> {
   const started = Date.now();
   const child: ChildProcess = fork(entry, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_ADDRESS: opts.address, BENCH_TASK_QUEUE: opts.taskQueue, BENCH_BUNDLE: opts.bundlePath, BENCH_NOTIFY: (opts.notify ?? []).join(',') },
+    env: {
+      ...process.env,
+      BENCH_ADDRESS: opts.address,
+      BENCH_TASK_QUEUE: opts.taskQueue,
+      BENCH_BUNDLE: opts.bundlePath,
+      BENCH_NOTIFY: (opts.notify ?? []).join(','),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

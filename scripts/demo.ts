@@ -27,26 +27,42 @@ const step = (s: string) => console.log(`\n== ${s}`);
 
 // Payloads are encrypted in the demo: with the operator's keys if set, else a throwaway demo key. The bed
 // then runs the codec server and points the Web UI at it.
-if (!process.env[KEYS_ENV] && !process.env[KEY_FILE_ENV]) process.env[KEYS_ENV] = `demo:${randomBytes(32).toString('base64')}`;
+if (!process.env[KEYS_ENV] && !process.env[KEY_FILE_ENV])
+  process.env[KEYS_ENV] = `demo:${randomBytes(32).toString('base64')}`;
 
 step('starting the local cluster (Temporal dev server + Web UI + codec server, 3 gateways under supervisor, HAProxy)');
 const info = await startBed();
-console.log(`  payloads are AES-GCM encrypted in Temporal; the Web UI decrypts them through the codec server ${info.temporal.codecEndpoint}`);
+console.log(
+  `  payloads are AES-GCM encrypted in Temporal; the Web UI decrypts them through the codec server ${info.temporal.codecEndpoint}`,
+);
 let exitCode = 0;
 try {
   step('pairing client devices through HAProxy (pending request → openclaw devices approve)');
   const devices = await pairBedClients(info);
-  for (const d of devices) console.log(`  ${d.name}: ${d.role} device ${d.deviceId.slice(0, 12)}… paired on ${d.instance}`);
+  for (const d of devices)
+    console.log(`  ${d.name}: ${d.role} device ${d.deviceId.slice(0, 12)}… paired on ${d.instance}`);
   console.log(await bedHealth(info));
 
   step('the failure: client op-1 reaches a gateway whose pairing store does not know its token');
   const op = devices.find((d) => d.name === 'op-1')!;
   const other = info.gateways.find((g) => g.id !== op.instance)!;
   const identity = await clientIdentity(info, 'op-1');
-  const stray = await connectOnce({ url: other.wsUrl, identity, role: 'operator', scopes: op.scopes, auth: { deviceToken: identity.getDeviceToken(routeUrl(info, 'op-1'), 'operator')!.token } });
+  const stray = await connectOnce({
+    url: other.wsUrl,
+    identity,
+    role: 'operator',
+    scopes: op.scopes,
+    auth: { deviceToken: identity.getDeviceToken(routeUrl(info, 'op-1'), 'operator')!.token },
+  });
   if (stray.kind === 'closed') console.log(`  op-1 sees: disconnected (${stray.code}): ${stray.reason}`);
   // From here op-1 behaves like a real client: connected through HAProxy, re-authenticating with shared auth.
-  const client = new HeldConnection({ url: routeUrl(info, 'op-1'), identity, role: 'operator', scopes: op.scopes, sharedToken: await sharedToken(info) });
+  const client = new HeldConnection({
+    url: routeUrl(info, 'op-1'),
+    identity,
+    role: 'operator',
+    scopes: op.scopes,
+    sharedToken: await sharedToken(info),
+  });
   await client.start();
 
   step(`rolling out ${info.targetVersion} (worker + starter)`);
@@ -65,9 +81,21 @@ try {
       const progress = await handle.query(progressQuery);
       for (const i of progress.instances.filter((x) => x.phase === 'AwaitingApproval' && !approved.has(x.instance))) {
         console.log(`\n  ${i.instance} is drained, on ${i.versionAfter}, verified, and waits for approval.`);
-        console.log(`  In the Web UI: ${info.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`${progress.rolloutId}/${i.instance}`)} → Send a Signal → approveRejoin`);
+        console.log(
+          `  In the Web UI: ${info.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`${progress.rolloutId}/${i.instance}`)} → Send a Signal → approveRejoin`,
+        );
         console.log('  The demo approves from the CLI instead:');
-        await starter(['approve', '--inventory', info.inventoryPath, '--instance', i.instance, '--approver', 'demo-approver', '--comment', 'demo approval']);
+        await starter([
+          'approve',
+          '--inventory',
+          info.inventoryPath,
+          '--instance',
+          i.instance,
+          '--approver',
+          'demo-approver',
+          '--comment',
+          'demo approval',
+        ]);
         approved.add(i.instance);
       }
       await sleep(3000);
@@ -92,14 +120,19 @@ try {
   await sleep(10_000);
   const home = info.gateways.find((g) => g.id === op.instance)!;
   const counted = await oc.countTokenMismatches(gatewayAccess(home), { sinceMs: since }, { timeoutMs: 60_000 });
-  console.log(`  op-1 connected: ${client.connected}; device token mismatch on ${home.id} over the last 10 s: ${counted.count}`);
+  console.log(
+    `  op-1 connected: ${client.connected}; device token mismatch on ${home.id} over the last 10 s: ${counted.count}`,
+  );
   await client.stop();
 } finally {
   if (keep) {
-    console.log(`\nbed left running (--keep): ${info.dir}; Web UI ${info.temporal.uiUrl}; stop it with: npm run bed -- down`);
-    console.log(`its payload key: export ${KEY_FILE_ENV}=${info.temporal.codecKeyFile} (for npm run starter / worker against it)`);
-  }
-  else {
+    console.log(
+      `\nbed left running (--keep): ${info.dir}; Web UI ${info.temporal.uiUrl}; stop it with: npm run bed -- down`,
+    );
+    console.log(
+      `its payload key: export ${KEY_FILE_ENV}=${info.temporal.codecKeyFile} (for npm run starter / worker against it)`,
+    );
+  } else {
     step('stopping the local cluster');
     await stopBed(info.dir);
   }

@@ -16,18 +16,39 @@ const args = process.argv.slice(2);
 const inputs = args.length ? args : [fileURLToPath(new URL('../test/fixtures/histories', import.meta.url))];
 const files: string[] = [];
 for (const input of inputs) {
-  if ((await stat(input)).isDirectory()) files.push(...(await readdir(input)).filter((f) => f.endsWith('.json')).sort().map((f) => join(input, f)));
+  if ((await stat(input)).isDirectory())
+    files.push(
+      ...(await readdir(input))
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => join(input, f)),
+    );
   else files.push(input);
 }
 // The workflow id matters (child ids derive from it): it is in the file name, `<label>--<id with / as _>.json`
 // (test/bed/histories.ts writes them so).
-const workflowIdOf = (file: string) => basename(file, '.json').replace(/^.*?--/, '').replaceAll('_', '/');
-const histories = await Promise.all(files.map(async (file) => ({ workflowId: workflowIdOf(file), history: JSON.parse(await readFile(file, 'utf8')) as unknown })));
+const workflowIdOf = (file: string) =>
+  basename(file, '.json')
+    .replace(/^.*?--/, '')
+    .replaceAll('_', '/');
+const histories = await Promise.all(
+  files.map(async (file) => ({
+    workflowId: workflowIdOf(file),
+    history: JSON.parse(await readFile(file, 'utf8')) as unknown,
+  })),
+);
 let failed = 0;
 let index = 0;
 // Results come back in input order.
 for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'replay' }, histories)) {
   if (result.error) failed++;
-  console.log(JSON.stringify({ file: basename(files[index++]!), workflowId: result.workflowId, ok: !result.error, ...(result.error ? { error: result.error.message } : {}) }));
+  console.log(
+    JSON.stringify({
+      file: basename(files[index++]!),
+      workflowId: result.workflowId,
+      ok: !result.error,
+      ...(result.error ? { error: result.error.message } : {}),
+    }),
+  );
 }
 process.exit(failed ? 1 : 0);

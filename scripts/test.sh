@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up everything (scripts/setup.sh) and runs every check: types, lint, unit tests, and the e2e
+# Sets up everything (scripts/setup.sh) and runs every check: types, lint, format, unit tests, and the e2e
 # tests on the real bed (Temporal dev server, OpenClaw gateways under supervisor, HAProxy, clients).
 # Extra arguments go to vitest (e.g. `bash scripts/test.sh test/e2e/devices.test.ts`).
 set -uo pipefail
@@ -10,6 +10,7 @@ mkdir -p test-artifacts
 started=$(date +%s)
 echo "[test] typecheck"; npx tsc -p tsconfig.json --noEmit || exit 1
 echo "[test] lint"; npx eslint . || exit 1
+echo "[test] format (prettier --check; npm run format fixes it)"; npx prettier --check . || exit 1
 echo "[test] vitest (unit + e2e)"
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@"
 status=$?

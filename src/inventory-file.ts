@@ -33,7 +33,9 @@ export async function loadInventory(path: string): Promise<Inventory> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigurationError(
-      code === 'ENOENT' ? `inventory file ${path} does not exist: pass --inventory <path to cluster.yaml>` : `cannot read inventory file ${path}: ${String(err)}`,
+      code === 'ENOENT'
+        ? `inventory file ${path} does not exist: pass --inventory <path to cluster.yaml>`
+        : `cannot read inventory file ${path}: ${String(err)}`,
     );
   }
   return parseInventory(text, `inventory ${path}`);

@@ -26,7 +26,11 @@ export async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof ApplicationFailure) throw err;
     // Anything else is a bug or an environment failure: keep it retryable, but never leak a secret.
     const e = err as Error;
-    throw ApplicationFailure.create({ type: e?.name ?? 'Error', message: redact(String(e?.message ?? err)), nonRetryable: false });
+    throw ApplicationFailure.create({
+      type: e?.name ?? 'Error',
+      message: redact(String(e?.message ?? err)),
+      nonRetryable: false,
+    });
   }
 }
 

@@ -9,7 +9,13 @@ import * as bk from './openclaw/backup/index.js';
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import type { InstanceTarget } from './index.js';
 
-export type { BackupRecord, RestoreResult, RestoredDatabases, StartResult, StopResult } from './openclaw/backup/index.js';
+export type {
+  BackupRecord,
+  RestoreResult,
+  RestoredDatabases,
+  StartResult,
+  StopResult,
+} from './openclaw/backup/index.js';
 
 export const backupActivities = {
   /**
@@ -18,10 +24,15 @@ export const backupActivities = {
    * `{ skipped }` when the instance has no local state (reached by url only): rollback cannot restore then.
    */
   async createBackup(t: InstanceTarget, runningVersion: string): Promise<bk.BackupRecord | { skipped: string }> {
-    return keepAlive(() => asActivity(() => bk.createBackup(t.instance, runningVersion, context(t.policy.stepTimeouts.update))));
+    return keepAlive(() =>
+      asActivity(() => bk.createBackup(t.instance, runningVersion, context(t.policy.stepTimeouts.update))),
+    );
   },
   /** Before anything stops: the archive is there with the recorded sha256 (else a non-retryable ConfigurationError: nothing stopped or moved). */
-  async checkBackupArchive(t: InstanceTarget, backup: bk.BackupRecord): Promise<{ path: string; sha256: string; bytes: number }> {
+  async checkBackupArchive(
+    t: InstanceTarget,
+    backup: bk.BackupRecord,
+  ): Promise<{ path: string; sha256: string; bytes: number }> {
     return keepAlive(() => asActivity(() => bk.checkBackupArchive(t.instance, backup)));
   },
   /** Stops the gateway (`stop`, or derived from a supervisorctl/systemctl `restart`) and waits until /readyz stops answering. Idempotent. */
@@ -31,7 +42,11 @@ export const backupActivities = {
   /** Starts the gateway and waits until `gateway status` is healthy on `expectVersion`. Idempotent. */
   async startGateway(t: InstanceTarget, expectVersion: string): Promise<bk.StartResult> {
     const ctx = context(t.policy.stepTimeouts.restart);
-    return keepAlive(() => asActivity(() => bk.startGateway(t.instance, expectVersion, { ...ctx, readyDeadlineMs: t.policy.stepTimeouts.restart })));
+    return keepAlive(() =>
+      asActivity(() =>
+        bk.startGateway(t.instance, expectVersion, { ...ctx, readyDeadlineMs: t.policy.stepTimeouts.restart }),
+      ),
+    );
   },
   /**
    * Restores the archive (gateway stopped): refuses with nothing moved when it is missing or its
@@ -39,7 +54,9 @@ export const backupActivities = {
    * A retry after a crash finishes the same job.
    */
   async restoreBackup(t: InstanceTarget, backup: bk.BackupRecord): Promise<bk.RestoreResult> {
-    return keepAlive(() => asActivity(() => bk.restoreBackup(t.instance, backup, context(t.policy.stepTimeouts.update))));
+    return keepAlive(() =>
+      asActivity(() => bk.restoreBackup(t.instance, backup, context(t.policy.stepTimeouts.update))),
+    );
   },
   /** The installed release's `database preflight` / `preflight-agent` on copies of the state's databases; allExact when every one is `exact`. */
   async checkRestoredDatabases(t: InstanceTarget): Promise<bk.RestoredDatabases> {

@@ -17,7 +17,13 @@ export interface PairedFacts extends ClientSignature {
   scopes: string[];
   connected: boolean;
   lastSeenAtMs: number | null;
-  tokens: { role: string; scopes: string[]; createdAtMs: number | null; rotatedAtMs: number | null; revokedAtMs: number | null }[];
+  tokens: {
+    role: string;
+    scopes: string[];
+    createdAtMs: number | null;
+    rotatedAtMs: number | null;
+    revokedAtMs: number | null;
+  }[];
 }
 
 export interface DeviceFacts {
@@ -61,13 +67,20 @@ const requestTime = (p: PendingRequest) => p.ts ?? p.createdAtMs ?? null;
 const requestRole = (p: PendingRequest) => p.role ?? p.roles?.[0] ?? null;
 
 /** `devices list` + `logs`: everything this gateway says about `deviceId` since `sinceMs`. */
-export async function inspectDevice(access: GatewayAccess, deviceId: string, sinceMs: number, ctx: CallContext): Promise<DeviceFacts> {
+export async function inspectDevice(
+  access: GatewayAccess,
+  deviceId: string,
+  sinceMs: number,
+  ctx: CallContext,
+): Promise<DeviceFacts> {
   const [list, logs] = await Promise.all([devicesList(access, ctx), refusedConnects(access, { sinceMs }, ctx)]);
   const paired = list.paired.find((d) => d.deviceId === deviceId);
   return {
     deviceId,
     paired: paired ? pairedFacts(paired) : null,
-    pending: list.pending.filter((p) => p.deviceId === deviceId).map((p) => ({ requestId: p.requestId, role: requestRole(p), scopes: p.scopes, ts: requestTime(p) })),
+    pending: list.pending
+      .filter((p) => p.deviceId === deviceId)
+      .map((p) => ({ requestId: p.requestId, role: requestRole(p), scopes: p.scopes, ts: requestTime(p) })),
     refusals: logs.refusals.slice(-200),
     refusalsTotal: logs.refusals.length,
     pairedSignatures: list.paired.map((d) => ({ deviceId: d.deviceId, ...signatureOf(d) })),
@@ -76,7 +89,12 @@ export async function inspectDevice(access: GatewayAccess, deviceId: string, sin
 }
 
 /** After `devices revoke`: whether `devices list` shows no live token of `role` for the device any more. */
-export async function roleRevoked(access: GatewayAccess, deviceId: string, role: string, ctx: CallContext): Promise<{ revoked: boolean; paired: boolean }> {
+export async function roleRevoked(
+  access: GatewayAccess,
+  deviceId: string,
+  role: string,
+  ctx: CallContext,
+): Promise<{ revoked: boolean; paired: boolean }> {
   const list = await devicesList(access, ctx);
   const d = list.paired.find((x) => x.deviceId === deviceId);
   return { revoked: !d || tokenFor(d, role) === undefined, paired: !!d };
@@ -105,7 +123,8 @@ export async function pairingRequestsSince(
   for (const p of list.pending.filter((x) => x.deviceId === device.deviceId)) {
     const ts = requestTime(p);
     const role = requestRole(p);
-    const extra = device.role === 'operator' || device.scopes.length ? p.scopes.filter((s) => !device.scopes.includes(s)) : [];
+    const extra =
+      device.role === 'operator' || device.scopes.length ? p.scopes.filter((s) => !device.scopes.includes(s)) : [];
     const why =
       ts !== null && ts < sinceMs - (ctx.skewMs ?? 5000)
         ? `made before the revoke (${new Date(ts).toISOString()})`
@@ -138,18 +157,32 @@ export interface RepairCheck {
  * The end check of a repair: the device is paired with the inventory's role and scopes, connected, and
  * no refused connect correlating with its client was logged since `sinceMs`.
  */
-export async function checkRepaired(access: GatewayAccess, device: Pick<Device, 'deviceId' | 'role' | 'scopes'>, sinceMs: number, ctx: CallContext): Promise<RepairCheck> {
+export async function checkRepaired(
+  access: GatewayAccess,
+  device: Pick<Device, 'deviceId' | 'role' | 'scopes'>,
+  sinceMs: number,
+  ctx: CallContext,
+): Promise<RepairCheck> {
   const facts = await inspectDevice(access, device.deviceId, sinceMs, ctx);
   const p = facts.paired;
   const problems: string[] = [];
   if (!p) problems.push(`not paired on this gateway (not in \`openclaw devices list\`)`);
   const correlated = p ? facts.refusals.filter((r) => matchesSignature(r, p)) : [];
-  const sharing = p ? facts.pairedSignatures.filter((s) => matchesSignature({ clientId: s.clientId ?? null, clientMode: s.clientMode ?? null, platform: s.platform ?? null }, p)).length : 0;
+  const sharing = p
+    ? facts.pairedSignatures.filter((s) =>
+        matchesSignature(
+          { clientId: s.clientId ?? null, clientMode: s.clientMode ?? null, platform: s.platform ?? null },
+          p,
+        ),
+      ).length
+    : 0;
   if (p) {
-    if (!p.roles.includes(device.role)) problems.push(`paired with role(s) ${p.roles.join(', ') || 'none'}, not ${device.role}`);
+    if (!p.roles.includes(device.role))
+      problems.push(`paired with role(s) ${p.roles.join(', ') || 'none'}, not ${device.role}`);
     const missing = device.scopes.filter((s) => !p.scopes.includes(s));
     if (missing.length) problems.push(`missing scope(s) ${missing.join(', ')} (has ${p.scopes.join(', ') || 'none'})`);
-    if (!p.tokens.some((t) => t.role === device.role && t.revokedAtMs === null)) problems.push(`has no live ${device.role} token`);
+    if (!p.tokens.some((t) => t.role === device.role && t.revokedAtMs === null))
+      problems.push(`has no live ${device.role} token`);
     if (!p.connected) problems.push('not connected');
     if (correlated.length) {
       problems.push(
@@ -165,7 +198,9 @@ export async function checkRepaired(access: GatewayAccess, device: Pick<Device, 
     scopes: p?.scopes ?? [],
     refusalsCorrelated: correlated.length,
     devicesSharingSignature: sharing,
-    samples: correlated.slice(0, 3).map((r) => `${r.time} ${r.reason} role=${r.role ?? '?'} scopes=${r.scopeCount ?? '?'} conn=${r.conn ?? '?'}`),
+    samples: correlated
+      .slice(0, 3)
+      .map((r) => `${r.time} ${r.reason} role=${r.role ?? '?'} scopes=${r.scopeCount ?? '?'} conn=${r.conn ?? '?'}`),
     problems,
   };
 }
@@ -189,7 +224,12 @@ export interface RefusalsByDevice {
  * attributeRefusals; a device unknown here gets none attributed: signatures come from this gateway's
  * pairing store).
  */
-export async function refusalsByDevice(access: GatewayAccess, deviceIds: string[], sinceMs: number, ctx: CallContext): Promise<RefusalsByDevice> {
+export async function refusalsByDevice(
+  access: GatewayAccess,
+  deviceIds: string[],
+  sinceMs: number,
+  ctx: CallContext,
+): Promise<RefusalsByDevice> {
   const [list, logs] = await Promise.all([devicesList(access, ctx), refusedConnects(access, { sinceMs }, ctx)]);
   const paired = list.paired.map((d) => ({ deviceId: d.deviceId, ...signatureOf(d) }));
   const { perDevice, ambiguous, unattributed } = attributeRefusals(logs.refusals, paired, deviceIds);
@@ -198,6 +238,8 @@ export async function refusalsByDevice(access: GatewayAccess, deviceIds: string[
     unattributed,
     ambiguous,
     total: logs.refusals.length,
-    samples: logs.refusals.slice(0, 3).map((r) => `${r.time} ${r.reason} client=${r.clientId ?? '?'} role=${r.role ?? '?'} conn=${r.conn ?? '?'}`),
+    samples: logs.refusals
+      .slice(0, 3)
+      .map((r) => `${r.time} ${r.reason} client=${r.clientId ?? '?'} role=${r.role ?? '?'} conn=${r.conn ?? '?'}`),
   };
 }

@@ -70,7 +70,11 @@ export const gatewayActivities = {
   },
   /** Runbook step 2: install the target version (global npm, source `openclaw update`, or a command). */
   async installVersion(t: InstanceTarget, version: string) {
-    return keepAlive(() => asActivity(() => oc.installVersion(t.instance.gateway, t.instance.install, version, context(t.policy.stepTimeouts.update))));
+    return keepAlive(() =>
+      asActivity(() =>
+        oc.installVersion(t.instance.gateway, t.instance.install, version, context(t.policy.stepTimeouts.update)),
+      ),
+    );
   },
   /** Runbook step 2: `openclaw doctor` (fails on error findings only). */
   async runDoctor(t: InstanceTarget) {
@@ -79,7 +83,14 @@ export const gatewayActivities = {
   /** Runbook step 3: restart and wait for a new healthy boot on `expectVersion`. */
   async restartGateway(t: InstanceTarget, expectVersion?: string) {
     const ctx = context(t.policy.stepTimeouts.restart);
-    return keepAlive(() => asActivity(() => oc.restartGateway(t.instance.gateway, t.instance.restart, expectVersion, { ...ctx, readyDeadlineMs: t.policy.stepTimeouts.restart })));
+    return keepAlive(() =>
+      asActivity(() =>
+        oc.restartGateway(t.instance.gateway, t.instance.restart, expectVersion, {
+          ...ctx,
+          readyDeadlineMs: t.policy.stepTimeouts.restart,
+        }),
+      ),
+    );
   },
   /** Runbook step 5: run the device's reconnect hook (no-op result when it has none). */
   async runReconnectHook(t: InstanceTarget, device: Device) {
@@ -89,7 +100,14 @@ export const gatewayActivities = {
   },
   /** Runbook step 5: wait until the device is connected again after its rotation. */
   async waitForDeviceBack(t: InstanceTarget, device: Pick<Device, 'deviceId' | 'role'>, rotatedAtMs: number) {
-    return keepAlive(() => asActivity(() => oc.waitForDeviceBack(t.instance.gateway, device, rotatedAtMs, { ...cli(t), deadlineMs: t.policy.reconnectDeadline })));
+    return keepAlive(() =>
+      asActivity(() =>
+        oc.waitForDeviceBack(t.instance.gateway, device, rotatedAtMs, {
+          ...cli(t),
+          deadlineMs: t.policy.reconnectDeadline,
+        }),
+      ),
+    );
   },
 };
 
@@ -135,12 +153,16 @@ export const loadBalancerActivities = {
   async lbWaitDrained(lb: LoadBalancerConfig, server: string, deadlineMs: number) {
     const ctx = Context.current();
     const balancer = createLoadBalancer(lb, { signal: ctx.cancellationSignal });
-    return keepAlive(() => asActivity(() => waitForZeroSessions(() => balancer.sessions(server), {
-      deadlineMs,
-      pollMs: 1000,
-      signal: ctx.cancellationSignal,
-      onProgress: (sessions) => ctx.heartbeat({ sessions }),
-    })));
+    return keepAlive(() =>
+      asActivity(() =>
+        waitForZeroSessions(() => balancer.sessions(server), {
+          deadlineMs,
+          pollMs: 1000,
+          signal: ctx.cancellationSignal,
+          onProgress: (sessions) => ctx.heartbeat({ sessions }),
+        }),
+      ),
+    );
   },
 };
 
@@ -152,7 +174,10 @@ export const preflightActivities = {
   },
   /** host-commands + disk-space, on the instance's host. */
   async preflightHost(t: InstanceTarget) {
-    return asActivity(async () => [await pc.checkHostCommands(t.instance), await pc.checkDiskSpace(t.instance, cli(t))]);
+    return asActivity(async () => [
+      await pc.checkHostCommands(t.instance),
+      await pc.checkDiskSpace(t.instance, cli(t)),
+    ]);
   },
   /** sticky-routing (runbook rule 1), on the central worker. */
   async preflightRouting(lb: LoadBalancerConfig) {
@@ -167,6 +192,13 @@ export const preflightActivities = {
 
 /** All activities a worker serves. */
 export function createActivities() {
-  return { ...gatewayActivities, ...deviceStateActivities, ...loadBalancerActivities, ...backupActivities, ...preflightActivities, ...upgradeActivities };
+  return {
+    ...gatewayActivities,
+    ...deviceStateActivities,
+    ...loadBalancerActivities,
+    ...backupActivities,
+    ...preflightActivities,
+    ...upgradeActivities,
+  };
 }
 export type Activities = ReturnType<typeof createActivities>;

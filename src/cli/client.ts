@@ -13,10 +13,15 @@ import { connectionError, resolveConnection } from '../worker/connection.js';
 export async function connectClient(inventory: Inventory): Promise<{ client: Client; connection: Connection }> {
   const conn = await resolveConnection(inventory.temporal);
   if (conn.payloads.warning) console.error(conn.payloads.warning);
-  const connection = await Connection.connect({ ...conn.options, connectTimeout: 10_000 }).catch(async (err: unknown) => {
-    throw await connectionError(err, conn);
-  });
-  return { client: new Client({ connection, namespace: conn.namespace, dataConverter: conn.payloads.dataConverter }), connection };
+  const connection = await Connection.connect({ ...conn.options, connectTimeout: 10_000 }).catch(
+    async (err: unknown) => {
+      throw await connectionError(err, conn);
+    },
+  );
+  return {
+    client: new Client({ connection, namespace: conn.namespace, dataConverter: conn.payloads.dataConverter }),
+    connection,
+  };
 }
 
 /** Connects, runs `fn` with the client, and closes the connection whatever happens. */
@@ -32,7 +37,9 @@ export async function withClient(inventory: Inventory, fn: (client: Client) => P
 /** The workflow's page in the Temporal Web UI (TEMPORAL_UI_URL or temporal.uiUrl), if one is configured. */
 export function uiLink(inventory: Inventory, workflowId: string): string | undefined {
   const base = process.env.TEMPORAL_UI_URL ?? inventory.temporal.uiUrl;
-  return base ? `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(inventory.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
+  return base
+    ? `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(inventory.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`
+    : undefined;
 }
 
 /** Which of the rollout's search attributes the namespace lacks (empty: all registered). */
@@ -42,14 +49,18 @@ export async function missingSearchAttributes(client: Client, namespace: string)
 }
 
 /** The handle of the cluster's rollout (one per cluster: its id derives from the cluster name). */
-export const rolloutHandle = (client: Client, inventory: Inventory) => client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
+export const rolloutHandle = (client: Client, inventory: Inventory) =>
+  client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
 
 /** Runs `call` on the cluster's rollout; when there is none, says so (exit 1, nothing changed). */
 export async function onRunningRollout<T>(inventory: Inventory, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new ConfigurationError(`no rollout of cluster ${inventory.cluster} is running (${rolloutWorkflowId(inventory.cluster)})`);
+    if (err instanceof WorkflowNotFoundError)
+      throw new ConfigurationError(
+        `no rollout of cluster ${inventory.cluster} is running (${rolloutWorkflowId(inventory.cluster)})`,
+      );
     throw err;
   }
 }

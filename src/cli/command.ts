@@ -10,10 +10,22 @@ const flag = { type: 'boolean' } as const;
 
 /** Every option a command may take, as node:util parseArgs declares it (grouped by the commands that use them). */
 export const OPTIONS = {
-  inventory: text, json: flag, help: { type: 'boolean', short: 'h' },
-  target: text, by: text, force: flag, wait: flag, watch: flag, reason: text,
-  instance: text, approver: text, comment: text, decision: text,
-  device: text, role: text, since: text,
+  inventory: text,
+  json: flag,
+  help: { type: 'boolean', short: 'h' },
+  target: text,
+  by: text,
+  force: flag,
+  wait: flag,
+  watch: flag,
+  reason: text,
+  instance: text,
+  approver: text,
+  comment: text,
+  decision: text,
+  device: text,
+  role: text,
+  since: text,
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -75,4 +87,5 @@ export function requireKnownInstance(command: string, inventory: Inventory, inst
 export const instanceIds = (inventory: Inventory) => inventory.instances.map((i) => i.id).join(', ');
 
 /** Who runs the command: --by, else the login name. */
-export const operatorName = (by: string | undefined, env: NodeJS.ProcessEnv = process.env) => by ?? env.USER ?? 'unknown';
+export const operatorName = (by: string | undefined, env: NodeJS.ProcessEnv = process.env) =>
+  by ?? env.USER ?? 'unknown';

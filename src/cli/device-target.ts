@@ -11,14 +11,24 @@ export interface DeviceTarget {
 }
 
 export function resolveDeviceTarget(command: string, inventory: Inventory, values: OptionValues): DeviceTarget {
-  if (!values.instance) throw new UsageError(`${command}: --instance <id> is required (this inventory has ${instanceIds(inventory)})`);
+  if (!values.instance)
+    throw new UsageError(`${command}: --instance <id> is required (this inventory has ${instanceIds(inventory)})`);
   const instance = inventory.instances.find((i) => i.id === values.instance);
-  if (!instance) throw new UsageError(`${command}: --instance: unknown instance "${values.instance}" (this inventory has ${instanceIds(inventory)})`);
-  if (!values.device) throw new UsageError(`${command}: --device <deviceId> is required (the id shown by \`openclaw devices list\`)`);
+  if (!instance)
+    throw new UsageError(
+      `${command}: --instance: unknown instance "${values.instance}" (this inventory has ${instanceIds(inventory)})`,
+    );
+  if (!values.device)
+    throw new UsageError(`${command}: --device <deviceId> is required (the id shown by \`openclaw devices list\`)`);
   const device = instance.devices.find((d) => d.deviceId === values.device);
-  if (!device) throw new UsageError(`${command}: --device: ${instance.id} lists no device "${values.device}" in the inventory${whereInstead(inventory, instance, values.device)}.`);
+  if (!device)
+    throw new UsageError(
+      `${command}: --device: ${instance.id} lists no device "${values.device}" in the inventory${whereInstead(inventory, instance, values.device)}.`,
+    );
   if (values.role !== undefined && values.role !== device.role) {
-    throw new UsageError(`${command}: --role ${values.role} does not match the inventory's role for this device (${device.role}); the repair re-pairs it with the inventory's role and scopes, so change the inventory first if the role changed.`);
+    throw new UsageError(
+      `${command}: --role ${values.role} does not match the inventory's role for this device (${device.role}); the repair re-pairs it with the inventory's role and scopes, so change the inventory first if the role changed.`,
+    );
   }
   return { instance, device };
 }

@@ -6,7 +6,15 @@
 import { parseArgs } from 'node:util';
 import { RolloutError, ValidationError } from '../shared/errors.js';
 import { loadInventory } from '../inventory-file.js';
-import { COMMON_OPTIONS, OPTIONS, UsageError, type Command, type OptionValues, type Out, type RunIo } from './command.js';
+import {
+  COMMON_OPTIONS,
+  OPTIONS,
+  UsageError,
+  type Command,
+  type OptionValues,
+  type Out,
+  type RunIo,
+} from './command.js';
 import { abort } from './commands/abort.js';
 import { approve, reject } from './commands/approve.js';
 import { approveRepair, rejectRepair } from './commands/approve-repair.js';
@@ -21,7 +29,23 @@ import { status } from './commands/status.js';
 import { validate } from './commands/validate.js';
 
 /** Every command, in the order --help lists them. */
-export const COMMANDS: readonly Command[] = [validate, preflight, plan, start, status, approve, reject, decide, pause, resume, abort, diagnose, repair, approveRepair, rejectRepair];
+export const COMMANDS: readonly Command[] = [
+  validate,
+  preflight,
+  plan,
+  start,
+  status,
+  approve,
+  reject,
+  decide,
+  pause,
+  resume,
+  abort,
+  diagnose,
+  repair,
+  approveRepair,
+  rejectRepair,
+];
 
 const USAGE = 'Usage: npm run starter -- <command> --inventory <cluster.yaml> [options]';
 
@@ -51,8 +75,12 @@ function refuseForeignOptions(command: Command, values: OptionValues): void {
   const taken = new Set([...COMMON_OPTIONS, ...command.options]);
   const foreign = Object.keys(values).filter((o) => !taken.has(o as keyof typeof OPTIONS));
   if (foreign.length) {
-    const takes = command.options.length ? command.options.map((o) => `--${o}`).join(', ') : 'only --inventory and --json';
-    throw new UsageError(`${command.name}: --${foreign[0]} is not an option of ${command.name} (it takes ${takes}; see npm run starter -- ${command.name} --help)`);
+    const takes = command.options.length
+      ? command.options.map((o) => `--${o}`).join(', ')
+      : 'only --inventory and --json';
+    throw new UsageError(
+      `${command.name}: --${foreign[0]} is not an option of ${command.name} (it takes ${takes}; see npm run starter -- ${command.name} --help)`,
+    );
   }
 }
 
@@ -61,8 +89,11 @@ function parse(argv: string[]) {
   try {
     return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (err) {
-    const unknown = (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /'([^']+)'/.exec((err as Error).message)?.[1];
-    if (unknown) throw new UsageError(`unknown option ${unknown} (see --help, and <command> --help for a command's options)`);
+    const unknown =
+      (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' &&
+      /'([^']+)'/.exec((err as Error).message)?.[1];
+    if (unknown)
+      throw new UsageError(`unknown option ${unknown} (see --help, and <command> --help for a command's options)`);
     throw err;
   }
 }
@@ -87,7 +118,8 @@ export async function run(argv: string[], out: Out = console.log, io: RunIo = {}
   return command.run({ name, inventory, inventoryFile: values.inventory, values, out, io });
 }
 
-const isParseError = (err: unknown) => err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') === true;
+const isParseError = (err: unknown) =>
+  err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') === true;
 
 /** The exit code of an error: 2 for bad usage and invalid input, 1 for anything else. */
 export function exitCode(err: unknown): number {

@@ -18,14 +18,24 @@ const { TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;
 export const POLLER_FRESH_MS = 90_000;
 
 /** The workers polling `queue` for `type` tasks, seen within POLLER_FRESH_MS. */
-export async function livePollers(client: Client, namespace: string, queue: string, type: 'workflow' | 'activity', now = Date.now()): Promise<string[]> {
+export async function livePollers(
+  client: Client,
+  namespace: string,
+  queue: string,
+  type: 'workflow' | 'activity',
+  now = Date.now(),
+): Promise<string[]> {
   const res = await client.workflowService.describeTaskQueue({
     namespace,
     taskQueue: { name: queue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: type === 'workflow' ? TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    taskQueueType:
+      type === 'workflow' ? TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
   });
-  const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0);
-  return (res.pollers ?? []).filter((p) => now - seconds(p.lastAccessTime) < POLLER_FRESH_MS).map((p) => p.identity ?? '?');
+  const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+    t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
+  return (res.pollers ?? [])
+    .filter((p) => now - seconds(p.lastAccessTime) < POLLER_FRESH_MS)
+    .map((p) => p.identity ?? '?');
 }
 
 export interface WorkerCheck {
@@ -42,10 +52,17 @@ export interface WorkerCheck {
 export async function checkWorkers(client: Client, inventory: Inventory, inventoryFile: string): Promise<WorkerCheck> {
   const ns = inventory.temporal.namespace;
   const central = centralQueue(inventory, process.env);
-  const [wf, act] = await Promise.all([livePollers(client, ns, central, 'workflow'), livePollers(client, ns, central, 'activity')]);
+  const [wf, act] = await Promise.all([
+    livePollers(client, ns, central, 'workflow'),
+    livePollers(client, ns, central, 'activity'),
+  ]);
   const centralCheck: CheckResult =
     wf.length && act.length
-      ? { check: 'host-worker', status: 'ok', found: `central queue ${central}: ${wf.length} worker(s) polling (${[...new Set([...wf, ...act])].join(', ')})` }
+      ? {
+          check: 'host-worker',
+          status: 'ok',
+          found: `central queue ${central}: ${wf.length} worker(s) polling (${[...new Set([...wf, ...act])].join(', ')})`,
+        }
       : {
           check: 'host-worker',
           status: 'failed',
@@ -61,7 +78,13 @@ export async function checkWorkers(client: Client, inventory: Inventory, invento
   const perInstance = new Map<string, CheckResult>();
   for (const i of inventory.instances) {
     if (!i.host) {
-      perInstance.set(i.id, { ...centralCheck, found: centralCheck.status === 'ok' ? `no host: runs on the central worker (${act.length} polling)` : centralCheck.found });
+      perInstance.set(i.id, {
+        ...centralCheck,
+        found:
+          centralCheck.status === 'ok'
+            ? `no host: runs on the central worker (${act.length} polling)`
+            : centralCheck.found,
+      });
       continue;
     }
     const pollers = await hosts.get(i.host)!;
@@ -82,7 +105,12 @@ export async function checkWorkers(client: Client, inventory: Inventory, invento
 }
 
 /** Runs the read-only clusterPreflight workflow with the checks (needs the central worker) and returns its report. */
-export async function runChecks(client: Client, inventory: Inventory, purpose: string, targetVersion: string | undefined): Promise<PreflightReport> {
+export async function runChecks(
+  client: Client,
+  inventory: Inventory,
+  purpose: string,
+  targetVersion: string | undefined,
+): Promise<PreflightReport> {
   return client.workflow.execute(clusterPreflight, preflightStart(inventory, purpose, targetVersion, process.env));
 }
 
@@ -90,10 +118,20 @@ export async function runChecks(client: Client, inventory: Inventory, purpose: s
  * The checks before anything changes: workers first (without the central one nothing runs; without a
  * host's, its instances' steps would wait), then the read-only preflight workflow with the target.
  */
-export async function runPreflight(client: Client, inventory: Inventory, inventoryFile: string, purpose: 'preflight' | 'plan' | 'start', target: string | undefined): Promise<PreflightReport> {
+export async function runPreflight(
+  client: Client,
+  inventory: Inventory,
+  inventoryFile: string,
+  purpose: 'preflight' | 'plan' | 'start',
+  target: string | undefined,
+): Promise<PreflightReport> {
   const workers = await checkWorkers(client, inventory, inventoryFile);
-  if (workers.central.status === 'failed') throw new ConfigurationError(`${purpose}: ${workers.central.found} Nothing can run without it: ${workers.central.fix}`);
-  if ([...workers.perInstance.values()].some((c) => c.status === 'failed')) return workersOnlyReport(inventory, workers);
+  if (workers.central.status === 'failed')
+    throw new ConfigurationError(
+      `${purpose}: ${workers.central.found} Nothing can run without it: ${workers.central.fix}`,
+    );
+  if ([...workers.perInstance.values()].some((c) => c.status === 'failed'))
+    return workersOnlyReport(inventory, workers);
   return withWorkerChecks(await runChecks(client, inventory, purpose, target), workers);
 }
 
@@ -102,7 +140,11 @@ export function withWorkerChecks(report: PreflightReport, workers: WorkerCheck):
   const instances = report.instances.map((i) => {
     const w = workers.perInstance.get(i.instance);
     if (!w) return i;
-    return { ...i, checks: [w, ...(i.checks ?? [])], problems: w.status === 'failed' ? [describeCheck(w), ...i.problems] : i.problems };
+    return {
+      ...i,
+      checks: [w, ...(i.checks ?? [])],
+      problems: w.status === 'failed' ? [describeCheck(w), ...i.problems] : i.problems,
+    };
   });
   return { ...report, instances, ok: report.ok && instances.every((i) => i.problems.length === 0) };
 }
@@ -113,8 +155,16 @@ export function workersOnlyReport(inventory: Inventory, workers: WorkerCheck): P
     ok: false,
     instances: inventory.instances.map((i) => {
       const w = workers.perInstance.get(i.id)!;
-      return { instance: i.id, healthy: false, version: null, lb: null, missingDevices: [], problems: w.status === 'failed' ? [describeCheck(w)] : [], checks: [w], unchecked: true };
+      return {
+        instance: i.id,
+        healthy: false,
+        version: null,
+        lb: null,
+        missingDevices: [],
+        problems: w.status === 'failed' ? [describeCheck(w)] : [],
+        checks: [w],
+        unchecked: true,
+      };
     }),
   };
 }
-

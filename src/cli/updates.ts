@@ -7,7 +7,13 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Out } from './command.js';
 
 /** The workflow's receipt, or undefined after printing why it refused ("<command> refused by <id>: <why>. Nothing was changed."). */
-export async function sendUpdate<Ret, Arg>(handle: WorkflowHandle, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, command: string, out: Out): Promise<Ret | undefined> {
+export async function sendUpdate<Ret, Arg>(
+  handle: WorkflowHandle,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+  command: string,
+  out: Out,
+): Promise<Ret | undefined> {
   try {
     return await handle.executeUpdate(update, { args: [arg] });
   } catch (err) {

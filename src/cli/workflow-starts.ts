@@ -29,7 +29,11 @@ export interface RolloutRequest {
 }
 
 /** `start`: the cluster's rollout (one at a time: the id is the lock). */
-export function rolloutStart(inventory: Inventory, request: RolloutRequest, env: Env): WorkflowStartOptions<typeof clusterRollout> {
+export function rolloutStart(
+  inventory: Inventory,
+  request: RolloutRequest,
+  env: Env,
+): WorkflowStartOptions<typeof clusterRollout> {
   const { target, startedBy, force, searchAttributes } = request;
   const queued = withCentralQueue(inventory, env);
   return {
@@ -40,36 +44,85 @@ export function rolloutStart(inventory: Inventory, request: RolloutRequest, env:
     // Shown by the Web UI under Summary / Details.
     staticSummary: `Rollout of ${inventory.cluster} to ${target}, started by ${startedBy}`,
     staticDetails: `Instances in order: ${inventory.instances.map((i) => i.id).join(', ')} (batch size ${inventory.policy.batchSize}). Approve each from Send a Signal → approveRejoin, or \`npm run starter -- approve\`.`,
-    ...(searchAttributes ? { typedSearchAttributes: [{ key: CLUSTER_KEY, value: inventory.cluster }, { key: PHASE_KEY, value: 'Preflight' }] } : {}),
-    args: [{ inventory: queued, targetVersion: target, startedBy, ...(searchAttributes ? { searchAttributes } : {}), ...(force ? { force: true } : {}) }],
+    ...(searchAttributes
+      ? {
+          typedSearchAttributes: [
+            { key: CLUSTER_KEY, value: inventory.cluster },
+            { key: PHASE_KEY, value: 'Preflight' },
+          ],
+        }
+      : {}),
+    args: [
+      {
+        inventory: queued,
+        targetVersion: target,
+        startedBy,
+        ...(searchAttributes ? { searchAttributes } : {}),
+        ...(force ? { force: true } : {}),
+      },
+    ],
   };
 }
 
 /** `preflight`, `plan`, `start`: the read-only checks, with the target when there is one. */
-export function preflightStart(inventory: Inventory, purpose: string, target: string | undefined, env: Env, nowMs = Date.now()): WorkflowStartOptions<typeof clusterPreflight> {
+export function preflightStart(
+  inventory: Inventory,
+  purpose: string,
+  target: string | undefined,
+  env: Env,
+  nowMs = Date.now(),
+): WorkflowStartOptions<typeof clusterPreflight> {
   const queued = withCentralQueue(inventory, env);
   return {
     taskQueue: queued.temporal.taskQueue,
     workflowId: checkWorkflowId(inventory.cluster, purpose, nowMs),
-    args: [{ inventory: queued, ...(target ? { targetVersion: target } : { checks: true }), ...(purpose === 'plan' ? { releaseJump: true } : {}) }],
+    args: [
+      {
+        inventory: queued,
+        ...(target ? { targetVersion: target } : { checks: true }),
+        ...(purpose === 'plan' ? { releaseJump: true } : {}),
+      },
+    ],
     workflowExecutionTimeout: '10m',
   };
 }
 
 /** `repair`: the emergency repair of one device, started by hand. */
-export function repairStart(inventory: Inventory, instance: Instance, device: Device, startedBy: string, env: Env): WorkflowStartOptions<typeof emergencyRepair> {
+export function repairStart(
+  inventory: Inventory,
+  instance: Instance,
+  device: Device,
+  startedBy: string,
+  env: Env,
+): WorkflowStartOptions<typeof emergencyRepair> {
   const taskQueue = centralQueue(inventory, env);
   return {
     taskQueue,
     workflowId: repairWorkflowId({ cluster: inventory.cluster }, instance.id, device.deviceId),
     workflowIdConflictPolicy: 'FAIL',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    args: [{ cluster: inventory.cluster, instance, device, policy: inventory.policy, taskQueue, reason: `started by hand by ${startedBy}`, startedBy }],
+    args: [
+      {
+        cluster: inventory.cluster,
+        instance,
+        device,
+        policy: inventory.policy,
+        taskQueue,
+        reason: `started by hand by ${startedBy}`,
+        startedBy,
+      },
+    ],
   };
 }
 
 /** `diagnose`: what every instance knows about one device since `sinceMs`. */
-export function diagnosisStart(inventory: Inventory, deviceId: string, sinceMs: number, env: Env, nowMs = Date.now()): WorkflowStartOptions<typeof deviceDiagnosis> {
+export function diagnosisStart(
+  inventory: Inventory,
+  deviceId: string,
+  sinceMs: number,
+  env: Env,
+  nowMs = Date.now(),
+): WorkflowStartOptions<typeof deviceDiagnosis> {
   const taskQueue = centralQueue(inventory, env);
   return {
     taskQueue,

@@ -50,7 +50,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   private decrypt(payload: Payload): Payload {
     if (utf8(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return payload;
     const id = utf8(payload.metadata?.[KEY_ID_METADATA]);
-    if (!id) throw new PayloadCodecError(`an encrypted payload has no ${KEY_ID_METADATA} metadata; it was not written by this codec`);
+    if (!id)
+      throw new PayloadCodecError(
+        `an encrypted payload has no ${KEY_ID_METADATA} metadata; it was not written by this codec`,
+      );
     const key = this.keys.byId.get(id);
     if (!key) {
       throw new PayloadCodecError(
@@ -59,12 +62,16 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       );
     }
     const data = Buffer.from(payload.data ?? []);
-    if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadCodecError(`an encrypted payload (key id "${id}") is truncated`);
+    if (data.length < IV_BYTES + TAG_BYTES)
+      throw new PayloadCodecError(`an encrypted payload (key id "${id}") is truncated`);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
       decipher.setAAD(Buffer.from(id, 'utf8'));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
       return ProtoPayload.decode(plain);
     } catch {
       throw new PayloadCodecError(

@@ -11,8 +11,7 @@ import { KEYS_ENV, KEY_FILE_ENV, loadKeyring } from './keys.js';
 
 export const failureConverterPath = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
 
-export const NO_KEY_WARNING =
-  `warning: payload encryption is off (${KEYS_ENV} / ${KEY_FILE_ENV} not set): workflow inputs, results and errors are stored in Temporal as plain text`;
+export const NO_KEY_WARNING = `warning: payload encryption is off (${KEYS_ENV} / ${KEY_FILE_ENV} not set): workflow inputs, results and errors are stored in Temporal as plain text`;
 
 export interface PayloadProtection {
   /** Undefined without keys: the SDK's default converter. */

@@ -30,15 +30,18 @@ export interface CodecKeyring {
   source: string;
 }
 
-const HOW_TO_MAKE =
-  'each entry is id:base64key with a 32-byte key, e.g. `echo "k1:$(openssl rand -base64 32)"`';
+const HOW_TO_MAKE = 'each entry is id:base64key with a 32-byte key, e.g. `echo "k1:$(openssl rand -base64 32)"`';
 
 /** Parses `id:base64key` entries (one per line or comma-separated; `#` comments and blank lines skipped). */
 export function parseKeys(text: string, source: string): CodecKeyring {
   const keys: CodecKey[] = [];
   const lines = text.split(/\r?\n/);
   lines.forEach((line, lineIndex) => {
-    const entries = line.replace(/#.*$/, '').split(',').map((e) => e.trim()).filter(Boolean);
+    const entries = line
+      .replace(/#.*$/, '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     for (const entry of entries) {
       const where = lines.length > 1 ? `${source} line ${lineIndex + 1}` : source;
       const colon = entry.indexOf(':');
@@ -47,7 +50,9 @@ export function parseKeys(text: string, source: string): CodecKeyring {
       const material = entry.slice(colon + 1).trim();
       if (!KEY_ID.test(id)) {
         // Not echoed: a swapped entry would put the key where the id belongs.
-        throw new PayloadCodecError(`${where}: the key id (before the first ":") must be 1-64 characters of A-Z a-z 0-9 . _ -; ${HOW_TO_MAKE}`);
+        throw new PayloadCodecError(
+          `${where}: the key id (before the first ":") must be 1-64 characters of A-Z a-z 0-9 . _ -; ${HOW_TO_MAKE}`,
+        );
       }
       const key = BASE64.test(material) ? Buffer.from(material, 'base64') : undefined;
       if (!key || key.length !== KEY_BYTES) {
@@ -55,7 +60,9 @@ export function parseKeys(text: string, source: string): CodecKeyring {
         throw new PayloadCodecError(`${where}: the key of id "${id}" ${what}; ${HOW_TO_MAKE}`);
       }
       if (keys.some((k) => k.id === id)) {
-        throw new PayloadCodecError(`${where}: key id "${id}" appears twice; give each key its own id (the first entry is the current key)`);
+        throw new PayloadCodecError(
+          `${where}: key id "${id}" appears twice; give each key its own id (the first entry is the current key)`,
+        );
       }
       keys.push({ id, key });
     }
@@ -81,7 +88,9 @@ export async function loadKeyring(env: NodeJS.ProcessEnv = process.env): Promise
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new PayloadCodecError(`${KEY_FILE_ENV}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path and that this process may read it`);
+    throw new PayloadCodecError(
+      `${KEY_FILE_ENV}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path and that this process may read it`,
+    );
   }
   return parseKeys(text, `${KEY_FILE_ENV} (${file})`);
 }

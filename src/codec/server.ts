@@ -46,7 +46,8 @@ function fromJson(body: unknown): Payload[] {
       if (typeof v !== 'string') throw new BadRequest(400, `payloads[${i}].metadata.${k} must be a base64 string`);
       metadata[k] = Buffer.from(v, 'base64');
     }
-    if (p.data !== undefined && typeof p.data !== 'string') throw new BadRequest(400, `payloads[${i}].data must be a base64 string`);
+    if (p.data !== undefined && typeof p.data !== 'string')
+      throw new BadRequest(400, `payloads[${i}].data must be a base64 string`);
     return { metadata, data: Buffer.from(p.data ?? '', 'base64') };
   });
 }
@@ -54,7 +55,9 @@ function fromJson(body: unknown): Payload[] {
 function toJson(payloads: Payload[]): { payloads: JsonPayload[] } {
   return {
     payloads: payloads.map((p) => ({
-      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
       data: Buffer.from(p.data ?? []).toString('base64'),
     })),
   };
@@ -116,7 +119,8 @@ export function createCodecServer({ codec, uiOrigin, token }: CodecServerOptions
     if (req.method !== 'POST' || (path !== '/encode' && path !== '/decode')) {
       throw new BadRequest(404, 'POST /encode or POST /decode');
     }
-    if (token && !tokenMatches(req.headers.authorization, token)) throw new BadRequest(401, `Authorization: Bearer <${TOKEN_ENV}> required`);
+    if (token && !tokenMatches(req.headers.authorization, token))
+      throw new BadRequest(401, `Authorization: Bearer <${TOKEN_ENV}> required`);
     const payloads = fromJson(await readBody(req));
     const result = path === '/encode' ? await codec.encode(payloads) : await codec.decode(payloads);
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(toJson(result)));
@@ -143,13 +147,20 @@ async function main(): Promise<void> {
   });
   if (values.help) return console.log(HELP);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, not "${values.port}"`);
   const keys = await loadKeyring();
   if (!keys) throw new Error(`no keys: set ${KEYS_ENV} or ${KEY_FILE_ENV} to the keys the workers use (see --help)`);
-  const server = createCodecServer({ codec: new AesGcmPayloadCodec(keys), uiOrigin: values['ui-origin'], token: process.env[TOKEN_ENV] || undefined });
+  const server = createCodecServer({
+    codec: new AesGcmPayloadCodec(keys),
+    uiOrigin: values['ui-origin'],
+    token: process.env[TOKEN_ENV] || undefined,
+  });
   server.listen(port, values.host, () => {
     const { port: bound } = server.address() as { port: number };
-    console.log(`codec server on http://${values.host}:${bound} (keys ${[...keys.byId.keys()].join(', ')}; browsers allowed from ${values['ui-origin']}${process.env[TOKEN_ENV] ? '; bearer token required' : ''})`);
+    console.log(
+      `codec server on http://${values.host}:${bound} (keys ${[...keys.byId.keys()].join(', ')}; browsers allowed from ${values['ui-origin']}${process.env[TOKEN_ENV] ? '; bearer token required' : ''})`,
+    );
   });
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -89,7 +89,14 @@ export class CheckFailedError extends RolloutError {
 export class PayloadCodecError extends ConfigurationError {}
 
 /** Every error class above: the one list the retry policy is derived from. */
-const ERROR_CLASSES = [ConfigurationError, ValidationError, TransientError, UnexpectedOutputError, CheckFailedError, PayloadCodecError];
+const ERROR_CLASSES = [
+  ConfigurationError,
+  ValidationError,
+  TransientError,
+  UnexpectedOutputError,
+  CheckFailedError,
+  PayloadCodecError,
+];
 
 /** Names of the error types that Temporal must not retry (for `nonRetryableErrorTypes`), from the classes. */
 export const NON_RETRYABLE_ERROR_TYPES: string[] = ERROR_CLASSES.filter((c) => !c.retryable).map((c) => c.name);
@@ -124,4 +131,5 @@ export const WorkflowFailureType = {
 export type WorkflowFailureType = (typeof WorkflowFailureType)[keyof typeof WorkflowFailureType];
 
 /** A workflow's own failure of `type` (never retried), with optional details for whoever reads it. */
-export const workflowFailure = (type: WorkflowFailureType, message: string, ...details: unknown[]) => ApplicationFailure.nonRetryable(message, type, ...details);
+export const workflowFailure = (type: WorkflowFailureType, message: string, ...details: unknown[]) =>
+  ApplicationFailure.nonRetryable(message, type, ...details);

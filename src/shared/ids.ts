@@ -11,8 +11,14 @@ export const rolloutWorkflowId = (cluster: string) => `rollout-${cluster}`;
 export const instanceWorkflowId = (rolloutId: string, instanceId: string) => `${rolloutId}/${instanceId}`;
 
 /** An emergency repair: under its instance rollout when it started one, else per cluster (`repair` by hand). */
-export const repairWorkflowId = (parentOrCluster: { instanceWorkflowId: string } | { cluster: string }, instance: string, deviceId: string) =>
-  'instanceWorkflowId' in parentOrCluster ? `${parentOrCluster.instanceWorkflowId}/repair/${deviceId}` : `repair-${parentOrCluster.cluster}/${instance}/${deviceId}`;
+export const repairWorkflowId = (
+  parentOrCluster: { instanceWorkflowId: string } | { cluster: string },
+  instance: string,
+  deviceId: string,
+) =>
+  'instanceWorkflowId' in parentOrCluster
+    ? `${parentOrCluster.instanceWorkflowId}/repair/${deviceId}`
+    : `repair-${parentOrCluster.cluster}/${instance}/${deviceId}`;
 
 /** A read-only check run from the CLI (`plan`, `diagnose`, `start`'s preflight): unique per call. */
 export const checkWorkflowId = (cluster: string, purpose: string, nowMs: number) => `${cluster}/${purpose}/${nowMs}`;

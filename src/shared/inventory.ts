@@ -19,7 +19,11 @@ export const Inventory = z
     $schema: z.string().optional(),
     cluster: slug('cluster'),
     targetVersion: z.string().optional(),
-    temporal: TemporalConnection.default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'openclaw-rollout' }),
+    temporal: TemporalConnection.default({
+      address: 'localhost:7233',
+      namespace: 'default',
+      taskQueue: 'openclaw-rollout',
+    }),
     loadBalancer: LoadBalancer,
     instances: z.array(Instance).min(1, { message: 'list at least one instance' }),
     policy: Policy.default(Policy.parse({})),
@@ -28,16 +32,26 @@ export const Inventory = z
   .superRefine((inv, ctx) => {
     const seen = new Set<string>();
     inv.instances.forEach((inst, i) => {
-      if (seen.has(inst.id)) ctx.addIssue({ code: 'custom', path: ['instances', i, 'id'], message: `duplicate instance id "${inst.id}"` });
+      if (seen.has(inst.id))
+        ctx.addIssue({ code: 'custom', path: ['instances', i, 'id'], message: `duplicate instance id "${inst.id}"` });
       seen.add(inst.id);
     });
     const servers = new Set<string>();
     inv.instances.forEach((inst, i) => {
-      if (servers.has(inst.lbServer)) ctx.addIssue({ code: 'custom', path: ['instances', i, 'lbServer'], message: `lbServer "${inst.lbServer}" is used by two instances` });
+      if (servers.has(inst.lbServer))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['instances', i, 'lbServer'],
+          message: `lbServer "${inst.lbServer}" is used by two instances`,
+        });
       servers.add(inst.lbServer);
     });
     if (inv.policy.canary && !seen.has(inv.policy.canary)) {
-      ctx.addIssue({ code: 'custom', path: ['policy', 'canary'], message: `canary "${inv.policy.canary}" is not an instance id (known: ${[...seen].join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'canary'],
+        message: `canary "${inv.policy.canary}" is not an instance id (known: ${[...seen].join(', ')})`,
+      });
     }
   });
 

@@ -6,10 +6,20 @@
  */
 
 /** Every check, by the name the inventory's `policy.preflight.warn` uses. */
-export const PREFLIGHT_CHECKS = ['target-exists', 'node-engine', 'sticky-routing', 'instance-local-state', 'host-worker', 'host-commands', 'disk-space'] as const;
+export const PREFLIGHT_CHECKS = [
+  'target-exists',
+  'node-engine',
+  'sticky-routing',
+  'instance-local-state',
+  'host-worker',
+  'host-commands',
+  'disk-space',
+] as const;
 export type PreflightCheckId = (typeof PREFLIGHT_CHECKS)[number];
 /** The checks `policy.preflight.warn` may turn into warnings: all but host-worker (without its worker an instance's steps wait forever). */
-export const WARNABLE_CHECKS = PREFLIGHT_CHECKS.filter((c): c is Exclude<PreflightCheckId, 'host-worker'> => c !== 'host-worker');
+export const WARNABLE_CHECKS = PREFLIGHT_CHECKS.filter(
+  (c): c is Exclude<PreflightCheckId, 'host-worker'> => c !== 'host-worker',
+);
 
 export interface CheckResult {
   check: PreflightCheckId;
@@ -54,7 +64,12 @@ export function normalizePath(p: string): string {
 interface LocalStateInstance {
   id: string;
   host?: string | undefined;
-  gateway: { stateDir?: string | undefined; configPath?: string | undefined; profile?: string | undefined; url?: string | undefined };
+  gateway: {
+    stateDir?: string | undefined;
+    configPath?: string | undefined;
+    profile?: string | undefined;
+    url?: string | undefined;
+  };
 }
 
 /**
@@ -63,7 +78,8 @@ interface LocalStateInstance {
  */
 export function instanceLocalState(instances: readonly LocalStateInstance[]): Map<string, CheckResult> {
   const owners = new Map<string, string[]>();
-  const key = (host: string | undefined, what: string, value: string) => `${host ?? '(central worker)'}\u0000${what}\u0000${value}`;
+  const key = (host: string | undefined, what: string, value: string) =>
+    `${host ?? '(central worker)'}\u0000${what}\u0000${value}`;
   for (const i of instances) {
     const g = i.gateway;
     const keys = [
@@ -75,10 +91,12 @@ export function instanceLocalState(instances: readonly LocalStateInstance[]): Ma
   }
   const results = new Map<string, CheckResult>();
   for (const i of instances) {
-    const shared = [...owners.entries()].filter(([, ids]) => ids.length > 1 && ids.includes(i.id)).map(([k, ids]) => {
-      const [host, what, value] = k.split('\u0000');
-      return `${what} ${value} on ${host} with ${ids.filter((x) => x !== i.id).join(', ')}`;
-    });
+    const shared = [...owners.entries()]
+      .filter(([, ids]) => ids.length > 1 && ids.includes(i.id))
+      .map(([k, ids]) => {
+        const [host, what, value] = k.split('\u0000');
+        return `${what} ${value} on ${host} with ${ids.filter((x) => x !== i.id).join(', ')}`;
+      });
     const g = i.gateway;
     if (shared.length) {
       results.set(i.id, {
@@ -89,9 +107,17 @@ export function instanceLocalState(instances: readonly LocalStateInstance[]): Ma
         rule: RUNBOOK_RULE.instanceLocal,
       });
     } else if (!g.stateDir && !g.configPath && !g.profile) {
-      results.set(i.id, { check: 'instance-local-state', status: 'skipped', found: `${i.id} is reached by url only: its state dir is not in the inventory, so it cannot be compared.` });
+      results.set(i.id, {
+        check: 'instance-local-state',
+        status: 'skipped',
+        found: `${i.id} is reached by url only: its state dir is not in the inventory, so it cannot be compared.`,
+      });
     } else {
-      results.set(i.id, { check: 'instance-local-state', status: 'ok', found: `own ${[g.stateDir && 'state dir', g.configPath && 'config path', !g.stateDir && g.profile && 'profile'].filter(Boolean).join(' and ')}${i.host ? ` on ${i.host}` : ''}` });
+      results.set(i.id, {
+        check: 'instance-local-state',
+        status: 'ok',
+        found: `own ${[g.stateDir && 'state dir', g.configPath && 'config path', !g.stateDir && g.profile && 'profile'].filter(Boolean).join(' and ')}${i.host ? ` on ${i.host}` : ''}`,
+      });
     }
   }
   return results;

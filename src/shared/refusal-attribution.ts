@@ -21,7 +21,8 @@ export interface RefusalFields {
 }
 
 /** `cli/cli on linux`: how a signature reads in reports. */
-export const describeSignature = (s: ClientSignature) => `client ${s.clientId ?? '?'}/${s.clientMode ?? '?'} on ${s.platform ?? '?'}`;
+export const describeSignature = (s: ClientSignature) =>
+  `client ${s.clientId ?? '?'}/${s.clientMode ?? '?'} on ${s.platform ?? '?'}`;
 
 /**
  * Whether a refusal line matches a device's client signature: the client id must be known and equal;
@@ -36,7 +37,10 @@ export function matchesSignature(line: RefusalFields, sig: ClientSignature): boo
 
 /** The same signature, compared field by field (for "how many devices share it"). */
 export const sameSignature = (a: ClientSignature, b: ClientSignature) =>
-  !!a.clientId && a.clientId === b.clientId && (a.clientMode ?? null) === (b.clientMode ?? null) && (a.platform ?? null) === (b.platform ?? null);
+  !!a.clientId &&
+  a.clientId === b.clientId &&
+  (a.clientMode ?? null) === (b.clientMode ?? null) &&
+  (a.platform ?? null) === (b.platform ?? null);
 
 /** How the refused connects after a rejoin split between the rotated devices (see attributeRefusals). */
 export interface RefusalAttribution {

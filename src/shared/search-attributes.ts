@@ -22,5 +22,7 @@ export const ROLLOUT_SEARCH_ATTRIBUTES = [CLUSTER_KEY, PHASE_KEY, INSTANCE_KEY] 
 
 /** The `temporal operator search-attribute create` commands that register the missing `names`. */
 export function registerCommands(names: string[], namespace: string): string[] {
-  return names.map((n) => `temporal operator search-attribute create --namespace ${namespace} --name ${n} --type Keyword`);
+  return names.map(
+    (n) => `temporal operator search-attribute create --namespace ${namespace} --name ${n} --type Keyword`,
+  );
 }

@@ -7,7 +7,10 @@
  */
 import type { Instance } from './inventory.js';
 
-export function deriveServiceCommand(instance: Pick<Instance, 'stop' | 'start' | 'restart'>, action: 'stop' | 'start'): string[] | undefined {
+export function deriveServiceCommand(
+  instance: Pick<Instance, 'stop' | 'start' | 'restart'>,
+  action: 'stop' | 'start',
+): string[] | undefined {
   const explicit = instance[action];
   if (explicit) return explicit;
   const restart = instance.restart;

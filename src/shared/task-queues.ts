@@ -10,10 +10,13 @@ import type { Instance, Inventory } from './inventory.js';
  * input) takes it from here, so the worker never listens where nobody sends. `env` is passed in because
  * this module is workflow-safe (no `process`).
  */
-export const centralQueue = (inventory: Pick<Inventory, 'temporal'>, env: Readonly<Record<string, string | undefined>> = {}) =>
-  env.TEMPORAL_TASK_QUEUE || inventory.temporal.taskQueue;
+export const centralQueue = (
+  inventory: Pick<Inventory, 'temporal'>,
+  env: Readonly<Record<string, string | undefined>> = {},
+) => env.TEMPORAL_TASK_QUEUE || inventory.temporal.taskQueue;
 
 /** The queue that runs `instance`'s CLI calls and hooks: its host's queue, or the central one. */
 export const hostQueue = (base: string, host: string) => `${base}@${host}`;
 
-export const instanceQueue = (baseQueue: string, instance: Pick<Instance, 'host'>) => (instance.host ? hostQueue(baseQueue, instance.host) : baseQueue);
+export const instanceQueue = (baseQueue: string, instance: Pick<Instance, 'host'>) =>
+  instance.host ? hostQueue(baseQueue, instance.host) : baseQueue;

@@ -28,11 +28,16 @@ async function readPem(path: string, field: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    throw new ConfigurationError(`${field}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new ConfigurationError(
+      `${field}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
 }
 
-export async function resolveConnection(config: TemporalConnectionConfig, env = process.env): Promise<ResolvedConnection> {
+export async function resolveConnection(
+  config: TemporalConnectionConfig,
+  env = process.env,
+): Promise<ResolvedConnection> {
   const address = env.TEMPORAL_ADDRESS || config.address;
   const namespace = env.TEMPORAL_NAMESPACE || config.namespace;
   const tlsConfig = {
@@ -43,16 +48,24 @@ export async function resolveConnection(config: TemporalConnectionConfig, env = 
   };
   const wantsTls = Object.values(tlsConfig).some(Boolean) || env.TEMPORAL_TLS === '1';
   if (!!tlsConfig.certFile !== !!tlsConfig.keyFile) {
-    throw new ConfigurationError('TLS client certificate and key go together: set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (or temporal.tls.certFile and keyFile)');
+    throw new ConfigurationError(
+      'TLS client certificate and key go together: set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (or temporal.tls.certFile and keyFile)',
+    );
   }
-  const apiKey = env.TEMPORAL_API_KEY || (config.apiKey ? await resolveSecret(config.apiKey, 'temporal.apiKey') : undefined);
+  const apiKey =
+    env.TEMPORAL_API_KEY || (config.apiKey ? await resolveSecret(config.apiKey, 'temporal.apiKey') : undefined);
   const options: ConnectionOptions & NativeConnectionOptions = { address };
   if (wantsTls || apiKey) {
     options.tls = {
       ...(tlsConfig.serverName ? { serverNameOverride: tlsConfig.serverName } : {}),
       ...(tlsConfig.caFile ? { serverRootCACertificate: await readPem(tlsConfig.caFile, 'temporal.tls.caFile') } : {}),
       ...(tlsConfig.certFile && tlsConfig.keyFile
-        ? { clientCertPair: { crt: await readPem(tlsConfig.certFile, 'temporal.tls.certFile'), key: await readPem(tlsConfig.keyFile, 'temporal.tls.keyFile') } }
+        ? {
+            clientCertPair: {
+              crt: await readPem(tlsConfig.certFile, 'temporal.tls.certFile'),
+              key: await readPem(tlsConfig.keyFile, 'temporal.tls.keyFile'),
+            },
+          }
         : {}),
     };
   }
@@ -61,7 +74,9 @@ export async function resolveConnection(config: TemporalConnectionConfig, env = 
     address,
     namespace,
     options,
-    tls: options.tls ? { caFile: tlsConfig.caFile, certFile: tlsConfig.certFile, serverName: tlsConfig.serverName } : undefined,
+    tls: options.tls
+      ? { caFile: tlsConfig.caFile, certFile: tlsConfig.certFile, serverName: tlsConfig.serverName }
+      : undefined,
     payloads: await loadPayloadProtection(env),
   };
 }
@@ -87,7 +102,9 @@ export async function connectionError(err: unknown, conn: ResolvedConnection): P
     });
     const finding = explainTlsProbe(probe, { ...conn.tls, host });
     if (finding) return new ConfigurationError(`${where}: ${finding}.`, { cause: err });
-    const ca = conn.tls.caFile ? `the CA in ${conn.tls.caFile}` : 'the system CAs (no TEMPORAL_TLS_CA / temporal.tls.caFile set)';
+    const ca = conn.tls.caFile
+      ? `the CA in ${conn.tls.caFile}`
+      : 'the system CAs (no TEMPORAL_TLS_CA / temporal.tls.caFile set)';
     return new ConfigurationError(
       `${where}. TLS is on: check that the server's certificate is signed by ${ca}, that its name matches ` +
         `${conn.tls.serverName ? `TEMPORAL_TLS_SERVER_NAME / temporal.tls.serverName (${conn.tls.serverName})` : 'the address host (or set TEMPORAL_TLS_SERVER_NAME / temporal.tls.serverName)'}, ` +

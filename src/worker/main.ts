@@ -44,12 +44,18 @@ export interface WorkerSetup {
 }
 
 /** The queue a worker serves: the central one, or with --host that host's (the same names the starter and workflows use). */
-export function workerTaskQueue(inventory: Pick<Inventory, 'temporal'>, env: Readonly<Record<string, string | undefined>>, host?: string): string {
+export function workerTaskQueue(
+  inventory: Pick<Inventory, 'temporal'>,
+  env: Readonly<Record<string, string | undefined>>,
+  host?: string,
+): string {
   const central = centralQueue(inventory, env);
   return host ? hostQueue(central, host) : central;
 }
 
-export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; connection: NativeConnection; taskQueue: string }> {
+export async function createWorker(
+  setup: WorkerSetup,
+): Promise<{ worker: Worker; connection: NativeConnection; taskQueue: string }> {
   const inventory = await loadInventory(setup.inventoryPath);
   const conn = await resolveConnection(inventory.temporal);
   if (conn.payloads.warning) console.error(conn.payloads.warning);
@@ -63,7 +69,11 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     taskQueue,
     activities: createActivities(),
     dataConverter: conn.payloads.dataConverter,
-    ...(setup.host ? {} : setup.workflowBundlePath ? { workflowBundle: { codePath: setup.workflowBundlePath } } : { workflowsPath }),
+    ...(setup.host
+      ? {}
+      : setup.workflowBundlePath
+        ? { workflowBundle: { codePath: setup.workflowBundlePath } }
+        : { workflowsPath }),
     ...setup.overrides,
   });
   return { worker, connection, taskQueue };
@@ -73,11 +83,25 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
 class WorkerUsageError extends Error {}
 
 async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { inventory: { type: 'string' }, host: { type: 'string' }, 'workflow-bundle': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      inventory: { type: 'string' },
+      host: { type: 'string' },
+      'workflow-bundle': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return console.log(HELP);
   if (!values.inventory) throw new WorkerUsageError('--inventory <cluster.yaml> is required (see --help)');
-  const { worker, connection, taskQueue } = await createWorker({ inventoryPath: values.inventory, host: values.host, workflowBundlePath: values['workflow-bundle'] });
-  console.log(`worker serving task queue ${taskQueue}${values.host ? ` (host ${values.host}: commands only)` : ' (workflows and commands)'}`);
+  const { worker, connection, taskQueue } = await createWorker({
+    inventoryPath: values.inventory,
+    host: values.host,
+    workflowBundlePath: values['workflow-bundle'],
+  });
+  console.log(
+    `worker serving task queue ${taskQueue}${values.host ? ` (host ${values.host}: commands only)` : ' (workflows and commands)'}`,
+  );
   try {
     await worker.run();
   } finally {

@@ -16,7 +16,8 @@ export interface TlsProbeOptions {
   verify: boolean;
 }
 
-export type TlsProbeResult = { ok: true } | { ok: false; code: string; message: string } | { ok: false; code: 'UNREACHABLE'; message: string };
+export type TlsProbeResult =
+  { ok: true } | { ok: false; code: string; message: string } | { ok: false; code: 'UNREACHABLE'; message: string };
 
 export function probeTls(address: string, opts: TlsProbeOptions, timeoutMs = 3000): Promise<TlsProbeResult> {
   const colon = address.lastIndexOf(':');
@@ -46,9 +47,16 @@ export function probeTls(address: string, opts: TlsProbeOptions, timeoutMs = 300
     socket.once('secureConnect', () => (opts.verify ? setTimeout(() => done({ ok: true }), 500) : done({ ok: true })));
     socket.once('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? 'ERROR';
-      done(code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' ? { ok: false, code: 'UNREACHABLE', message: err.message } : { ok: false, code, message: err.message });
+      done(
+        code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND'
+          ? { ok: false, code: 'UNREACHABLE', message: err.message }
+          : { ok: false, code, message: err.message },
+      );
     });
-    const timer = setTimeout(() => done({ ok: false, code: 'TIMEOUT', message: `no TLS handshake within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => done({ ok: false, code: 'TIMEOUT', message: `no TLS handshake within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
   });
 }
 
@@ -62,7 +70,10 @@ const UNKNOWN_CA = new Set([
 ]);
 
 /** The probe's finding in the operator's terms: what is wrong and which setting fixes it. */
-export function explainTlsProbe(result: TlsProbeResult, settings: { caFile?: string; certFile?: string; serverName?: string; host: string }): string | undefined {
+export function explainTlsProbe(
+  result: TlsProbeResult,
+  settings: { caFile?: string; certFile?: string; serverName?: string; host: string },
+): string | undefined {
   if (result.ok || result.code === 'UNREACHABLE' || result.code === 'TIMEOUT') return undefined;
   const ca = settings.caFile ? `the CA in ${settings.caFile}` : 'the system CAs';
   if (UNKNOWN_CA.has(result.code)) {
@@ -76,6 +87,7 @@ export function explainTlsProbe(result: TlsProbeResult, settings: { caFile?: str
       ? `the server refused the client certificate ${settings.certFile} (${result.code}): use one signed by a CA the server trusts`
       : `the server requires a client certificate (${result.code}): set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (temporal.tls.certFile / keyFile)`;
   }
-  if (result.code === 'CERT_HAS_EXPIRED') return `the server's certificate has expired (${result.code}): renew it on the server`;
+  if (result.code === 'CERT_HAS_EXPIRED')
+    return `the server's certificate has expired (${result.code}): renew it on the server`;
   return `TLS handshake failed: ${result.code} (${result.message})`;
 }

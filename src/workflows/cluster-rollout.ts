@@ -24,8 +24,13 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
 
   // The runbook's "Before you start": read-only checks of every instance; nothing changes when they fail.
   r.showPhase();
-  setCurrentDetails(`Preflight of **${inventory.cluster}** (${inventory.instances.length} instances) before rolling out **${targetVersion}**.`);
-  const preflight = await executeChild(clusterPreflight, { workflowId: `${rolloutId}/preflight`, args: [{ inventory, targetVersion }] });
+  setCurrentDetails(
+    `Preflight of **${inventory.cluster}** (${inventory.instances.length} instances) before rolling out **${targetVersion}**.`,
+  );
+  const preflight = await executeChild(clusterPreflight, {
+    workflowId: `${rolloutId}/preflight`,
+    args: [{ inventory, targetVersion }],
+  });
   if (!preflight.ok) {
     progress.phase = 'Failed';
     r.showPhase();
@@ -44,7 +49,10 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
     if (!r.decisionsOn || !isCancellation(err)) throw err;
     // Cancelled (starter abort): the instance workflows have cleaned up (an untouched instance is back in
     // traffic; a changed one stays drained). Report who needs attention; complete with that report.
-    return r.stop(preflight, progress.abort ? `aborted by ${progress.abort.by}: ${progress.abort.reason}` : 'cancelled by an operator (abort)');
+    return r.stop(
+      preflight,
+      progress.abort ? `aborted by ${progress.abort.by}: ${progress.abort.reason}` : 'cancelled by an operator (abort)',
+    );
   }
   return finalCheck(r, preflight);
 }

@@ -16,7 +16,9 @@ export interface DeviceDiagnosisInput {
   sinceMs: number;
 }
 
-export type InstanceDeviceFacts = { instance: string } & ({ ok: true; facts: DeviceFacts } | { ok: false; error: string });
+export type InstanceDeviceFacts = { instance: string } & (
+  { ok: true; facts: DeviceFacts } | { ok: false; error: string }
+);
 
 export async function deviceDiagnosis(input: DeviceDiagnosisInput): Promise<InstanceDeviceFacts[]> {
   // Diagnosis must be quick: two attempts per instance, not the rollout's full retry budget.
@@ -25,9 +27,17 @@ export async function deviceDiagnosis(input: DeviceDiagnosisInput): Promise<Inst
     input.instances.map(async (instance): Promise<InstanceDeviceFacts> => {
       const acts = quickActivities(policy, instanceQueue(input.taskQueue, instance));
       try {
-        return { instance: instance.id, ok: true, facts: await acts.inspectDevice({ instance, policy }, input.deviceId, input.sinceMs) };
+        return {
+          instance: instance.id,
+          ok: true,
+          facts: await acts.inspectDevice({ instance, policy }, input.deviceId, input.sinceMs),
+        };
       } catch (err) {
-        return { instance: instance.id, ok: false, error: (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message };
+        return {
+          instance: instance.id,
+          ok: false,
+          error: (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message,
+        };
       }
     }),
   );

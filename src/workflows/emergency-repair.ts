@@ -28,13 +28,26 @@ export async function emergencyRepair(input: EmergencyRepairInput): Promise<Emer
 
   // 1. Revoke the role, and confirm with `devices list` that its token is gone.
   r.setPhase('Revoking');
-  const revoked = await r.step('revoke', `revoke ${device.role} of ${r.short}`, () => r.quick.revokeDeviceRole(r.target, device.deviceId, device.role), (x) => `revoked at ${new Date(x.revokedAtMs).toISOString()}`);
+  const revoked = await r.step(
+    'revoke',
+    `revoke ${device.role} of ${r.short}`,
+    () => r.quick.revokeDeviceRole(r.target, device.deviceId, device.role),
+    (x) => `revoked at ${new Date(x.revokedAtMs).toISOString()}`,
+  );
   progress.revokedAtMs = revoked.revokedAtMs;
-  await r.step('confirm-revoked', 'confirm with devices list', async () => {
-    const x = await r.quick.confirmRoleRevoked(r.target, device.deviceId, device.role);
-    if (!x.revoked) r.fail(`after \`openclaw devices revoke\` ${instance.id} still lists a live ${device.role} token for ${device.deviceId}; check it with \`openclaw devices list\`.`);
-    return x;
-  }, () => `no live ${device.role} token`);
+  await r.step(
+    'confirm-revoked',
+    'confirm with devices list',
+    async () => {
+      const x = await r.quick.confirmRoleRevoked(r.target, device.deviceId, device.role);
+      if (!x.revoked)
+        r.fail(
+          `after \`openclaw devices revoke\` ${instance.id} still lists a live ${device.role} token for ${device.deviceId}; check it with \`openclaw devices list\`.`,
+        );
+      return x;
+    },
+    () => `no live ${device.role} token`,
+  );
 
   // 2. Make the client reconnect, then wait for its new pairing request.
   await r.runHook('after revoke');
@@ -47,7 +60,10 @@ export async function emergencyRepair(input: EmergencyRepairInput): Promise<Emer
 
   // 4. Approve, make the client reconnect, verify.
   await approveAndVerify(r, req, approver);
-  r.setPhase('Repaired', `${r.label} is paired again (request ${req.requestId}, approved by ${approver}) and connected.`);
+  r.setPhase(
+    'Repaired',
+    `${r.label} is paired again (request ${req.requestId}, approved by ${approver}) and connected.`,
+  );
   log.info('device repaired', { instance: instance.id, deviceId: device.deviceId, requestId: req.requestId });
   return { ...progress, outcome: 'repaired' };
 }
@@ -60,7 +76,10 @@ async function approval(r: RepairRun, req: PairingRequest): Promise<string | und
     progress.decision = { instance: instance.id, approver, kind: 'auto', at: r.now() };
     return approver;
   }
-  const fourEyes = input.startedBy && r.rulesApply && policy.approvals?.fourEyes !== false ? ` Four-eyes: not ${input.startedBy}, who started it.` : '';
+  const fourEyes =
+    input.startedBy && r.rulesApply && policy.approvals?.fourEyes !== false
+      ? ` Four-eyes: not ${input.startedBy}, who started it.`
+      : '';
   const ask = () =>
     r.setPhase(
       'AwaitingApproval',
@@ -68,15 +87,24 @@ async function approval(r: RepairRun, req: PairingRequest): Promise<string | und
         `**Approve:** Send a Signal \`approveRepair\` with \`{"instance": "${instance.id}", "approver": "<you>", "comment": "..."}\`, or ` +
         `\`npm run starter -- approve-repair --instance ${instance.id} --device ${device.deviceId} --approver <you>\`. Reject with \`rejectRepair\` (same payload).` +
         fourEyes +
-        (progress.approvalTimeouts ? `\n\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${policy.approvalTimeout / 60_000} min._` : ''),
+        (progress.approvalTimeouts
+          ? `\n\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${policy.approvalTimeout / 60_000} min._`
+          : ''),
     );
   const decision = await r.gate.wait(policy.approvalTimeout, ask, () => {
     progress.approvalTimeouts++;
-    log.warn('repair approval timed out; asking again', { instance: instance.id, deviceId: device.deviceId, times: progress.approvalTimeouts });
+    log.warn('repair approval timed out; asking again', {
+      instance: instance.id,
+      deviceId: device.deviceId,
+      times: progress.approvalTimeouts,
+    });
   });
   progress.decision = { ...decision, at: r.now() };
   if (decision.kind === 'approve') return decision.approver;
-  r.setPhase('Rejected', `Rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}. The device stays revoked on ${instance.id}; request ${req.requestId} stays pending.`);
+  r.setPhase(
+    'Rejected',
+    `Rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}. The device stays revoked on ${instance.id}; request ${req.requestId} stays pending.`,
+  );
   return undefined;
 }
 
@@ -84,20 +112,42 @@ async function approval(r: RepairRun, req: PairingRequest): Promise<string | und
 async function approveAndVerify(r: RepairRun, req: PairingRequest, approver: string): Promise<void> {
   const { device, policy } = r;
   r.setPhase('Approving');
-  await r.step('approve-request', `approve request ${req.requestId}`, () => r.quick.approvePairingRequest(r.target, req.requestId), () => `approved by ${approver}`);
+  await r.step(
+    'approve-request',
+    `approve request ${req.requestId}`,
+    () => r.quick.approvePairingRequest(r.target, req.requestId),
+    () => `approved by ${approver}`,
+  );
   const approvedAt = Date.now();
   r.setPhase('Verifying');
   await r.runHook('after approval');
-  await r.step('device-back', `${r.short} connected again`, async () => {
-    const b = await r.deviceWait.waitForDeviceBack(r.target, device, approvedAt);
-    if (!b.back) r.fail(`${r.label} was approved but did not connect with a new ${device.role} token within ${policy.reconnectDeadline / 1000} s; reconnect its client with the gateway's shared auth.`);
-    return b;
-  }, (b) => `back after ${Math.round(b.waitedMs / 1000)} s`);
+  await r.step(
+    'device-back',
+    `${r.short} connected again`,
+    async () => {
+      const b = await r.deviceWait.waitForDeviceBack(r.target, device, approvedAt);
+      if (!b.back)
+        r.fail(
+          `${r.label} was approved but did not connect with a new ${device.role} token within ${policy.reconnectDeadline / 1000} s; reconnect its client with the gateway's shared auth.`,
+        );
+      return b;
+    },
+    (b) => `back after ${Math.round(b.waitedMs / 1000)} s`,
+  );
   const windowStart = Date.now();
   await sleep(policy.mismatchWindow);
-  await r.step('verify-role-scopes', 'verify role, scopes and no mismatch', async () => {
-    const c = await r.quick.checkDeviceRepaired(r.target, device, windowStart);
-    if (c.problems.length) r.fail(`${r.label} after the repair: ${c.problems.join('; ')}${c.samples.length ? ` (${c.samples.join(' | ')})` : ''}`);
-    return c;
-  }, (c) => `role ${device.role}, scopes ${c.scopes.join(', ') || 'none'}, connected, 0 correlated refusals over ${policy.mismatchWindow / 1000} s`);
+  await r.step(
+    'verify-role-scopes',
+    'verify role, scopes and no mismatch',
+    async () => {
+      const c = await r.quick.checkDeviceRepaired(r.target, device, windowStart);
+      if (c.problems.length)
+        r.fail(
+          `${r.label} after the repair: ${c.problems.join('; ')}${c.samples.length ? ` (${c.samples.join(' | ')})` : ''}`,
+        );
+      return c;
+    },
+    (c) =>
+      `role ${device.role}, scopes ${c.scopes.join(', ') || 'none'}, connected, 0 correlated refusals over ${policy.mismatchWindow / 1000} s`,
+  );
 }

@@ -22,7 +22,9 @@ export async function clusterPreflight(input: PreflightInput): Promise<Preflight
   const { inventory, targetVersion } = input;
   const central = quickActivities(inventory.policy, inventory.temporal.taskQueue);
   const checksOn = (targetVersion !== undefined || input.checks === true) && patched('preflight-checks-v1');
-  const routing = checksOn ? central.preflightRouting(inventory.loadBalancer).catch(couldNotCheck('sticky-routing')) : undefined;
+  const routing = checksOn
+    ? central.preflightRouting(inventory.loadBalancer).catch(couldNotCheck('sticky-routing'))
+    : undefined;
   const context = { input, inventory, checksOn, central, localState: instanceLocalState(inventory.instances) };
   const instances = await Promise.all(inventory.instances.map((instance) => preflightInstance(context, instance)));
   if (!routing) return { ok: instances.every((i) => i.problems.length === 0), instances };
@@ -39,7 +41,8 @@ function reportClusterChecks(instances: InstancePreflight[], cluster: ReturnType
   for (const c of cluster) {
     if (c.status !== 'failed' && c.status !== 'warning') continue;
     instances.forEach((i, n) => {
-      const line = n === 0 ? describeCheck(c) : `${c.check}: as for ${instances[0]!.instance} (the cluster's load balancer)`;
+      const line =
+        n === 0 ? describeCheck(c) : `${c.check}: as for ${instances[0]!.instance} (the cluster's load balancer)`;
       if (c.status === 'failed') i.problems.push(line);
       else i.warnings?.push(line);
     });

@@ -36,7 +36,14 @@ export function bedPath(): string {
  * Lays out one bed gateway in <bedDir>/<id>: state and home dirs, its own npm prefix (a copy of the
  * release's template) and its config with the shared token. Returns its description; it is not started.
  */
-export async function bedGateway(p: { bedDir: string; id: string; lbServer: string; port: number; template: string; sharedToken: string }): Promise<BedGateway> {
+export async function bedGateway(p: {
+  bedDir: string;
+  id: string;
+  lbServer: string;
+  port: number;
+  template: string;
+  sharedToken: string;
+}): Promise<BedGateway> {
   const gdir = join(p.bedDir, p.id);
   const prefix = join(gdir, 'npm-prefix');
   const stateDir = join(gdir, 'state');
@@ -65,7 +72,12 @@ export async function bedGateway(p: { bedDir: string; id: string; lbServer: stri
 }
 
 /** A bed gateway's config: loopback, the shared token, no silent local pairing, its own log file. */
-export async function writeGatewayConfig(configPath: string, port: number, sharedToken: string, logFile: string): Promise<void> {
+export async function writeGatewayConfig(
+  configPath: string,
+  port: number,
+  sharedToken: string,
+  logFile: string,
+): Promise<void> {
   const config = {
     gateway: {
       mode: 'local',

@@ -26,7 +26,14 @@ export interface BedInfo {
   dir: string;
   supervisorConf: string;
   sharedTokenFile: string;
-  temporal: { address: string; namespace: string; uiUrl: string; dbFile: string; codecEndpoint?: string; codecKeyFile?: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    uiUrl: string;
+    dbFile: string;
+    codecEndpoint?: string;
+    codecKeyFile?: string;
+  };
   haproxy: { socket: string; backend: string; frontendPort: number; wsUrl: string };
   gateways: BedGateway[];
   fromVersion: string;
@@ -98,7 +105,9 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
   if (codec) programs.push(codec.program);
   await mkdir(join(dir, 'clients', 'node-1', 'state'), { recursive: true });
   await sup.writeConfig(programs);
-  log(`starting supervisord (temporal :${temporalPort}, ui :${uiPort}, haproxy :${frontendPort}, gateways ${gateways.map((g) => `:${g.port}`).join(' ')})`);
+  log(
+    `starting supervisord (temporal :${temporalPort}, ui :${uiPort}, haproxy :${frontendPort}, gateways ${gateways.map((g) => `:${g.port}`).join(' ')})`,
+  );
   await sup.start();
 
   const started = Date.now();
@@ -108,10 +117,14 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
     waitFor('HAProxy admin socket', () => existsSync(haproxySocket), 30_000),
     ...gateways.map((g) => waitFor(`${g.id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000)),
   ]);
-  await waitFor('HAProxy to see every gateway UP', async () => {
-    const rows = await showStat(haproxySocket).catch(() => []);
-    return gateways.every((g) => rows.some((r) => r.server === g.lbServer && r.status === 'UP'));
-  }, 60_000);
+  await waitFor(
+    'HAProxy to see every gateway UP',
+    async () => {
+      const rows = await showStat(haproxySocket).catch(() => []);
+      return gateways.every((g) => rows.some((r) => r.server === g.lbServer && r.status === 'UP'));
+    },
+    60_000,
+  );
   log(`all up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const info: BedInfo = {
@@ -137,27 +150,55 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
 }
 
 /** Lays out gateways gw-1..gw-<count> on the release `template`; each gets a free range of 120 ports. */
-async function layOutGateways(dir: string, count: number, template: string, sharedToken: string): Promise<BedGateway[]> {
+async function layOutGateways(
+  dir: string,
+  count: number,
+  template: string,
+  sharedToken: string,
+): Promise<BedGateway[]> {
   const gateways: BedGateway[] = [];
   for (let i = 1; i <= count; i++) {
     // Ports: each gateway uses base..base+110, so give each a free range of 120.
-    const port = await freePortRange(120, gateways.map((g) => g.port));
+    const port = await freePortRange(
+      120,
+      gateways.map((g) => g.port),
+    );
     gateways.push(await bedGateway({ bedDir: dir, id: `gw-${i}`, lbServer: `gw${i}`, port, template, sharedToken }));
   }
   return gateways;
 }
 
 /** The Temporal CLI dev server: SQLite file, Web UI (with the codec server, if any), the search attributes. */
-async function temporalProgram(dir: string, dbFile: string, port: number, uiPort: number, codecEndpoint: string | undefined): Promise<Program> {
+async function temporalProgram(
+  dir: string,
+  dbFile: string,
+  port: number,
+  uiPort: number,
+  codecEndpoint: string | undefined,
+): Promise<Program> {
   return {
     name: 'temporal',
     command: [
-      temporalBin(), 'server', 'start-dev',
-      '--db-filename', dbFile,
-      '--ip', '127.0.0.1', '--port', String(port),
-      '--ui-ip', '127.0.0.1', '--ui-port', String(uiPort),
-      '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
-      '--log-level', 'warn', '--ui-disable-news-fetch',
+      temporalBin(),
+      'server',
+      'start-dev',
+      '--db-filename',
+      dbFile,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--ui-ip',
+      '127.0.0.1',
+      '--ui-port',
+      String(uiPort),
+      '--http-port',
+      String(await freePort()),
+      '--metrics-port',
+      String(await freePort()),
+      '--log-level',
+      'warn',
+      '--ui-disable-news-fetch',
       ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : []),
       ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a]),
     ],
@@ -175,7 +216,21 @@ async function temporalProgram(dir: string, dbFile: string, port: number, uiPort
 function nodeHostProgram(dir: string, template: string, frontendPort: number, sharedToken: string): Program {
   return {
     name: 'node-1',
-    command: [node24Bin(), join(template, 'lib/node_modules/openclaw/openclaw.mjs'), 'node', 'run', '--host', '127.0.0.1', '--port', String(frontendPort), '--context-path', '/node-1', '--no-tls', '--display-name', 'node-1'],
+    command: [
+      node24Bin(),
+      join(template, 'lib/node_modules/openclaw/openclaw.mjs'),
+      'node',
+      'run',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(frontendPort),
+      '--context-path',
+      '/node-1',
+      '--no-tls',
+      '--display-name',
+      'node-1',
+    ],
     directory: join(dir, 'clients'),
     environment: {
       PATH: bedPath(),

@@ -33,13 +33,20 @@ export const routeUrl = (info: BedInfo, route: string) => `${info.haproxy.wsUrl}
  * A new test client paired straight to gateway `gw` (not through HAProxy): its first connect with the
  * shared token asks to pair, `devices approve` accepts it, and a second connect is let in (then closed).
  */
-export async function pairStraightTo(info: BedInfo, gw: BedGateway, name: string, platform: string = process.platform): Promise<DeviceIdentity> {
+export async function pairStraightTo(
+  info: BedInfo,
+  gw: BedGateway,
+  name: string,
+  platform: string = process.platform,
+): Promise<DeviceIdentity> {
   const identity = DeviceIdentity.generate(join(info.dir, 'clients', `${name}.identity.json`));
   await identity.save();
   const auth = { token: await sharedToken(info) };
-  const connect = () => connectOnce({ url: gw.wsUrl, identity, role: 'operator', scopes: OPERATOR_SCOPES, platform, auth });
+  const connect = () =>
+    connectOnce({ url: gw.wsUrl, identity, role: 'operator', scopes: OPERATOR_SCOPES, platform, auth });
   const first = await connect();
-  if (first.kind !== 'closed' || !first.requestId) throw new Error(`expected ${name}'s first connect to ask for pairing, got ${first.kind}`);
+  if (first.kind !== 'closed' || !first.requestId)
+    throw new Error(`expected ${name}'s first connect to ask for pairing, got ${first.kind}`);
   await oc.devicesApprove(gatewayAccess(gw), first.requestId, { timeoutMs: 60_000 });
   const hello = await connect();
   if (hello.kind !== 'hello') throw new Error(`${name} was not let in after approval (${hello.kind})`);
@@ -55,7 +62,11 @@ export async function findPending(
 ): Promise<{ gateway: BedGateway; requestId: string; deviceId: string }> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const lists = await Promise.all(info.gateways.map((g) => oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 }).catch(() => ({ pending: [], paired: [] }))));
+    const lists = await Promise.all(
+      info.gateways.map((g) =>
+        oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 }).catch(() => ({ pending: [], paired: [] })),
+      ),
+    );
     for (const [i, list] of lists.entries()) {
       const p = list.pending.find(match);
       if (p) return { gateway: info.gateways[i]!, requestId: p.requestId, deviceId: p.deviceId };
@@ -66,19 +77,26 @@ export async function findPending(
 }
 
 /** Pairs the test client `name` through HAProxy; returns its identity and home gateway. */
-export async function pairTestClient(info: BedInfo, name: string, scopes = OPERATOR_SCOPES): Promise<{ identity: DeviceIdentity; home: BedGateway }> {
+export async function pairTestClient(
+  info: BedInfo,
+  name: string,
+  scopes = OPERATOR_SCOPES,
+): Promise<{ identity: DeviceIdentity; home: BedGateway }> {
   const identity = DeviceIdentity.generate(join(info.dir, 'clients', `${name}.identity.json`));
   await identity.save();
   const url = routeUrl(info, name);
   const token = await sharedToken(info);
   const first = await connectOnce({ url, identity, role: 'operator', scopes, auth: { token } });
   if (first.kind !== 'closed' || first.errorCode !== 'PAIRING_REQUIRED' || !first.requestId) {
-    throw new Error(`bed: expected ${name}'s first connect to ask for pairing, got ${JSON.stringify({ kind: first.kind, code: (first as { code?: number }).code })}`);
+    throw new Error(
+      `bed: expected ${name}'s first connect to ask for pairing, got ${JSON.stringify({ kind: first.kind, code: (first as { code?: number }).code })}`,
+    );
   }
   const found = await findPending(info, (p) => p.requestId === first.requestId, 30_000);
   await oc.devicesApprove(gatewayAccess(found.gateway), found.requestId, { timeoutMs: 60_000 });
   const hello = await connectOnce({ url, identity, role: 'operator', scopes, auth: { token } });
-  if (hello.kind !== 'hello' || !hello.deviceToken) throw new Error(`bed: ${name} got no device token after approval (${hello.kind})`);
+  if (hello.kind !== 'hello' || !hello.deviceToken)
+    throw new Error(`bed: ${name} got no device token after approval (${hello.kind})`);
   await hello.socket.close();
   return { identity, home: found.gateway };
 }
@@ -94,7 +112,8 @@ export async function pairNodeHost(info: BedInfo, name = 'node-1'): Promise<{ de
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     const list = await oc.devicesList(gatewayAccess(found.gateway), { timeoutMs: 60_000 });
-    if (list.paired.find((d) => d.deviceId === found.deviceId)?.connected) return { deviceId: found.deviceId, home: found.gateway };
+    if (list.paired.find((d) => d.deviceId === found.deviceId)?.connected)
+      return { deviceId: found.deviceId, home: found.gateway };
     await sleep(2000);
   }
   throw new Error(`bed: node host ${name} did not connect after approval`);
@@ -105,7 +124,14 @@ export async function pairBedClients(info: BedInfo): Promise<BedDevice[]> {
   const sup = new Supervisor(info.dir);
   const [node, op] = await Promise.all([pairNodeHost(info), pairTestClient(info, 'op-1')]);
   const devices: BedDevice[] = [
-    { instance: node.home.id, deviceId: node.deviceId, role: 'node', scopes: [], name: 'node-1', reconnectHook: sup.ctlArgv('restart', 'node-1') },
+    {
+      instance: node.home.id,
+      deviceId: node.deviceId,
+      role: 'node',
+      scopes: [],
+      name: 'node-1',
+      reconnectHook: sup.ctlArgv('restart', 'node-1'),
+    },
     { instance: op.home.id, deviceId: op.identity.deviceId, role: 'operator', scopes: OPERATOR_SCOPES, name: 'op-1' },
   ];
   await writeInventory(info, devices);

@@ -18,7 +18,12 @@ export interface BedCodecServer {
   keyFile: string;
 }
 
-export async function bedCodecServer(opts: { dir: string; uiUrl: string; node: string; path: string }): Promise<BedCodecServer | undefined> {
+export async function bedCodecServer(opts: {
+  dir: string;
+  uiUrl: string;
+  node: string;
+  path: string;
+}): Promise<BedCodecServer | undefined> {
   const inline = process.env[KEYS_ENV];
   const file = process.env[KEY_FILE_ENV];
   if (!inline && !file) return undefined;
@@ -32,7 +37,16 @@ export async function bedCodecServer(opts: { dir: string; uiUrl: string; node: s
     keyFile,
     program: {
       name: 'codec-server',
-      command: [opts.node, '--import', 'tsx', join(projectRoot, 'src/codec/server.ts'), '--port', String(port), '--ui-origin', opts.uiUrl],
+      command: [
+        opts.node,
+        '--import',
+        'tsx',
+        join(projectRoot, 'src/codec/server.ts'),
+        '--port',
+        String(port),
+        '--ui-origin',
+        opts.uiUrl,
+      ],
       directory: projectRoot,
       // supervisord passes its own environment on: blank the inline variable, or both would be set.
       environment: { PATH: opts.path, [KEYS_ENV]: '', [KEY_FILE_ENV]: keyFile },

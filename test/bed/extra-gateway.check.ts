@@ -45,7 +45,9 @@ if (existsSync(`${dir}/bed.json`) && existsSync(`${dir}/supervisor.sock`)) {
 }
 try {
   const extra = await step(`startExtraGateway ${versions.OPENCLAW_JUMP_FROM_VERSION}`, () => startExtraGateway(info));
-  console.log(`[check]   ready ${secs(extra.readyMs)} after supervisorctl add; UP in HAProxy ${secs(extra.lbUpMs)} later`);
+  console.log(
+    `[check]   ready ${secs(extra.readyMs)} after supervisorctl add; UP in HAProxy ${secs(extra.lbUpMs)} later`,
+  );
   const startup = (await (await fetch(`${extra.gateway.httpUrl}/startupz`)).json()) as { version?: string };
   if (startup.version !== versions.OPENCLAW_JUMP_FROM_VERSION) throw new Error(`extra gateway runs ${startup.version}`);
   const rows = await showStat(info.haproxy.socket);
@@ -56,28 +58,49 @@ try {
   const invPath = await writeExtraInventory(info, extra);
   const inventory = await loadInventory(invPath);
   const instance = inventory.instances[0]!;
-  console.log(`[check]   inventory ${invPath}: cluster ${inventory.cluster}, backend ${inventory.loadBalancer.type === 'haproxy' ? inventory.loadBalancer.backend : '?'}, stop = ${bk.serviceCommand(instance, 'stop').join(' ')}`);
+  console.log(
+    `[check]   inventory ${invPath}: cluster ${inventory.cluster}, backend ${inventory.loadBalancer.type === 'haproxy' ? inventory.loadBalancer.backend : '?'}, stop = ${bk.serviceCommand(instance, 'stop').join(' ')}`,
+  );
 
   const ctx = { timeoutMs: 120_000 };
   const before = await step('doctor with the running release (2026.8.2)', () => oc.doctor(instance.gateway, ctx));
-  console.log(`[check]   ${JSON.stringify({ passed: before.passed, errors: before.errors.length, migrations: before.migrations.length, warnings: before.warnings.length })}`);
+  console.log(
+    `[check]   ${JSON.stringify({ passed: before.passed, errors: before.errors.length, migrations: before.migrations.length, warnings: before.warnings.length })}`,
+  );
   await step('stopGateway', () => bk.stopGateway(instance, ctx));
   await step(`the ${versions.OPENCLAW_TARGET_VERSION} files into the prefix (cp -al of the template)`, async () => {
     await rm(extra.gateway.prefix, { recursive: true, force: true });
     await execa('cp', ['-al', openclawTemplate(versions.OPENCLAW_TARGET_VERSION), extra.gateway.prefix]);
   });
-  const readOnly = await step('read-only doctor of the new release on the old state', () => oc.doctor(instance.gateway, ctx));
-  console.log(`[check]   ${JSON.stringify({ passed: readOnly.passed, errors: readOnly.errors, migrations: readOnly.migrations, migrationPending: readOnly.migrationPending })}`);
+  const readOnly = await step('read-only doctor of the new release on the old state', () =>
+    oc.doctor(instance.gateway, ctx),
+  );
+  console.log(
+    `[check]   ${JSON.stringify({ passed: readOnly.passed, errors: readOnly.errors, migrations: readOnly.migrations, migrationPending: readOnly.migrationPending })}`,
+  );
   const fix = await step('runDoctorFix', () => runDoctorFix(instance, ctx));
-  console.log(`[check]   fixed: ${JSON.stringify(fix.fixed)}\n[check]   changes (${fix.changes.length}): ${JSON.stringify(fix.changes.slice(0, 5))}\n[check]   warnings: ${fix.warnings.length}`);
-  const started = await step(`startGateway ${versions.OPENCLAW_TARGET_VERSION}`, () => bk.startGateway(instance, versions.OPENCLAW_TARGET_VERSION, { ...ctx, readyDeadlineMs: 180_000 }));
+  console.log(
+    `[check]   fixed: ${JSON.stringify(fix.fixed)}\n[check]   changes (${fix.changes.length}): ${JSON.stringify(fix.changes.slice(0, 5))}\n[check]   warnings: ${fix.warnings.length}`,
+  );
+  const started = await step(`startGateway ${versions.OPENCLAW_TARGET_VERSION}`, () =>
+    bk.startGateway(instance, versions.OPENCLAW_TARGET_VERSION, { ...ctx, readyDeadlineMs: 180_000 }),
+  );
   console.log(`[check]   ${JSON.stringify(started)}`);
   const after = await step('doctor after the start', () => oc.doctor(instance.gateway, ctx));
-  console.log(`[check]   ${JSON.stringify({ passed: after.passed, errors: after.errors, migrations: after.migrations })}`);
-  const again = await step('runDoctorFix refused while the gateway runs', () => runDoctorFix(instance, ctx).then(() => 'ran!', (e: Error) => e.message.split('\n')[0]!));
+  console.log(
+    `[check]   ${JSON.stringify({ passed: after.passed, errors: after.errors, migrations: after.migrations })}`,
+  );
+  const again = await step('runDoctorFix refused while the gateway runs', () =>
+    runDoctorFix(instance, ctx).then(
+      () => 'ran!',
+      (e: Error) => e.message.split('\n')[0]!,
+    ),
+  );
   console.log(`[check]   ${again}`);
   await step('removeExtraGateway', () => removeExtraGateway(info, extra.gateway.id));
-  const left = (await showStat(info.haproxy.socket)).filter((r) => r.backend === 'extra' && r.server === extra.gateway.lbServer);
+  const left = (await showStat(info.haproxy.socket)).filter(
+    (r) => r.backend === 'extra' && r.server === extra.gateway.lbServer,
+  );
   console.log(`[check]   left in HAProxy: ${left.length}, dir left: ${existsSync(extra.gateway.dir)}`);
 } finally {
   if (ownBed && !keepBed) await step('bed down', () => stopBed(dir));

@@ -27,7 +27,21 @@ export default async function setup(): Promise<() => Promise<void>> {
   }
   // With codec keys, workflow failures must encode their messages too (the converter runs in the sandbox).
   const { dataConverter } = await loadPayloadProtection();
-  const bundle = await bundleWorkflowCode({ workflowsPath, failureConverterPath: dataConverter?.failureConverterPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {}, child() { return this; } } as never });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath: dataConverter?.failureConverterPath,
+    logger: {
+      info() {},
+      warn() {},
+      error: console.error,
+      debug() {},
+      trace() {},
+      log() {},
+      child() {
+        return this;
+      },
+    } as never,
+  });
   await writeFile(join(dir, 'workflow-bundle.js'), bundle.code);
   return async () => {
     if (process.env.OPENCLAW_ROLLOUT_KEEP_BED !== '1') await stopBed(dir);

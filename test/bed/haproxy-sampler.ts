@@ -14,7 +14,12 @@ export function haproxySampler(info: BedInfo) {
   const loop = (async () => {
     while (!stop) {
       const rows = await showStat(info.haproxy.socket).catch(() => []);
-      samples.push({ at: Date.now(), drained: rows.filter((r) => r.backend === info.haproxy.backend && r.server !== 'BACKEND' && /DRAIN|MAINT/.test(r.status)).map((r) => r.server) });
+      samples.push({
+        at: Date.now(),
+        drained: rows
+          .filter((r) => r.backend === info.haproxy.backend && r.server !== 'BACKEND' && /DRAIN|MAINT/.test(r.status))
+          .map((r) => r.server),
+      });
       await sleep(500);
     }
   })();

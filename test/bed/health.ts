@@ -10,14 +10,19 @@ export async function bedHealth(info: BedInfo): Promise<string> {
   const rows = await Promise.all(
     info.gateways.map(async (g) => {
       const ctx = { timeoutMs: 60_000 };
-      const [status, devices] = await Promise.all([oc.gatewayStatus(gatewayAccess(g), ctx).catch((e: Error) => e), oc.devicesList(gatewayAccess(g), ctx).catch((e: Error) => e)]);
+      const [status, devices] = await Promise.all([
+        oc.gatewayStatus(gatewayAccess(g), ctx).catch((e: Error) => e),
+        oc.devicesList(gatewayAccess(g), ctx).catch((e: Error) => e),
+      ]);
       const lb = stat.find((r) => r.backend === info.haproxy.backend && r.server === g.lbServer);
       return [
         g.id,
         status instanceof Error ? 'DOWN' : status.healthy ? 'healthy' : 'unhealthy',
         status instanceof Error ? '-' : (status.version ?? '-'),
         lb ? `${lb.status} (${lb.currentSessions} sessions)` : '-',
-        devices instanceof Error ? '-' : `${devices.paired.filter((d) => d.connected).length}/${devices.paired.length} connected, ${devices.pending.length} pending`,
+        devices instanceof Error
+          ? '-'
+          : `${devices.paired.filter((d) => d.connected).length}/${devices.paired.length} connected, ${devices.pending.length} pending`,
       ];
     }),
   );

@@ -19,7 +19,18 @@ export async function saveHistories(info: BedInfo, label: string, workflowIds: s
   await mkdir(historiesDir, { recursive: true });
   const written: string[] = [];
   for (const id of workflowIds) {
-    const { stdout } = await execa(temporalBin(), ['workflow', 'show', '--workflow-id', id, '--address', info.temporal.address, '--namespace', info.temporal.namespace, '--output', 'json']);
+    const { stdout } = await execa(temporalBin(), [
+      'workflow',
+      'show',
+      '--workflow-id',
+      id,
+      '--address',
+      info.temporal.address,
+      '--namespace',
+      info.temporal.namespace,
+      '--output',
+      'json',
+    ]);
     const file = join(historiesDir, `${label}--${id.replaceAll('/', '_')}.json`);
     await writeFile(file, stdout);
     written.push(file);

@@ -55,7 +55,11 @@ async function preflightWith(version: string, db: string): Promise<string> {
   const copy = `${g.dir}/home/preflight-copy.sqlite`;
   await execa('cp', [db, copy]);
   const cli = `${process.cwd()}/.tools/openclaw/${version}/lib/node_modules/openclaw/openclaw.mjs`;
-  const r = await execa(g.cli[0]!, [cli, 'database', 'preflight', copy, '--json'], { env: childEnvironment(g.env), extendEnv: false, reject: false });
+  const r = await execa(g.cli[0]!, [cli, 'database', 'preflight', copy, '--json'], {
+    env: childEnvironment(g.env),
+    extendEnv: false,
+    reject: false,
+  });
   await execa('rm', ['-f', copy]);
   return (JSON.parse(r.stdout) as { status: string }).status;
 }
@@ -71,11 +75,16 @@ console.log(`   ${backup.path} ${backup.bytes} bytes sha256 ${backup.sha256.slic
 check((await bk.sha256File(backup.path)).sha256 === backup.sha256, 'the sha256 matches the file');
 
 await step(`install ${to}`, () => oc.installVersion(instance.gateway, instance.install, to, ctx));
-await step(`restart onto ${to} (migrates the state)`, () => oc.restartGateway(instance.gateway, instance.restart, to, { ...ctx, readyDeadlineMs: 300_000 }));
+await step(`restart onto ${to} (migrates the state)`, () =>
+  oc.restartGateway(instance.gateway, instance.restart, to, { ...ctx, readyDeadlineMs: 300_000 }),
+);
 check((await oc.startupVersion(g.httpUrl)).version === to, `${id} runs ${to}`);
 
 const checked = await step('checkBackupArchive', () => bk.checkBackupArchive(instance, backup));
-check(checked.sha256 === backup.sha256 && checked.bytes === backup.bytes, 'the archive is there with the recorded sha256');
+check(
+  checked.sha256 === backup.sha256 && checked.bytes === backup.bytes,
+  'the archive is there with the recorded sha256',
+);
 const stopped = await step('stopGateway', () => bk.stopGateway(instance, ctx));
 console.log(`   ${stopped.command}`);
 check(!(await bk.answersHttp(g.httpUrl)), '/readyz no longer answers');
@@ -88,15 +97,36 @@ check(migrated === 'incompatible', `${from}'s preflight calls the migrated state
 const fpMigrated = await fingerprint();
 const hidden = `${backup.path}.hidden`;
 await rename(backup.path, hidden);
-const refused = await bk.restoreBackup(instance, backup, ctx).then(() => undefined, (e: unknown) => e as Error);
-const refusedEarly = await bk.checkBackupArchive(instance, backup).then(() => undefined, (e: unknown) => e as Error);
+const refused = await bk.restoreBackup(instance, backup, ctx).then(
+  () => undefined,
+  (e: unknown) => e as Error,
+);
+const refusedEarly = await bk.checkBackupArchive(instance, backup).then(
+  () => undefined,
+  (e: unknown) => e as Error,
+);
 await rename(hidden, backup.path);
-check(refusedEarly instanceof ConfigurationError && refusedEarly.message.includes(backup.path), 'checkBackupArchive refuses the missing archive too');
-check(refused instanceof ConfigurationError, 'restore with the archive missing is refused (ConfigurationError, not retryable)');
+check(
+  refusedEarly instanceof ConfigurationError && refusedEarly.message.includes(backup.path),
+  'checkBackupArchive refuses the missing archive too',
+);
+check(
+  refused instanceof ConfigurationError,
+  'restore with the archive missing is refused (ConfigurationError, not retryable)',
+);
 console.log(`   "${refused!.message}"`);
-check(refused!.message.includes(backup.path) && /untouched/.test(refused!.message), 'the refusal names the archive and says the migrated state is untouched');
-const changed = await bk.restoreBackup(instance, { ...backup, sha256: '0'.repeat(64) }, ctx).then(() => undefined, (e: unknown) => e as Error);
-check(changed instanceof ConfigurationError && /sha256/.test(changed.message), 'restore with another sha256 is refused');
+check(
+  refused!.message.includes(backup.path) && /untouched/.test(refused!.message),
+  'the refusal names the archive and says the migrated state is untouched',
+);
+const changed = await bk.restoreBackup(instance, { ...backup, sha256: '0'.repeat(64) }, ctx).then(
+  () => undefined,
+  (e: unknown) => e as Error,
+);
+check(
+  changed instanceof ConfigurationError && /sha256/.test(changed.message),
+  'restore with another sha256 is refused',
+);
 check((await fingerprint()) === fpMigrated, 'the migrated state is untouched after both refusals');
 
 const restored = await step('restoreBackup', () => bk.restoreBackup(instance, backup, ctx));
@@ -105,8 +135,14 @@ check((await stat(restored.movedAsideTo)).isDirectory(), `the migrated state is 
 check((await preflightWith(from, stateDb)) === 'exact', `${from}'s preflight calls the state in place "exact"`);
 
 // A crash between "moved aside" and "moved into place": undo the last rename by hand, then retry.
-const journalPath = `${bk.backupDirFor(instance, g.stateDir)}/.restore-${backup.path.split('/').pop()!.replace(/\.tar\.gz$/, '')}/journal.json`;
-const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { moves: { kind: string; livePath: string; restoredPath: string; asidePath: string }[]; done: boolean };
+const journalPath = `${bk.backupDirFor(instance, g.stateDir)}/.restore-${backup.path
+  .split('/')
+  .pop()!
+  .replace(/\.tar\.gz$/, '')}/journal.json`;
+const journal = JSON.parse(await readFile(journalPath, 'utf8')) as {
+  moves: { kind: string; livePath: string; restoredPath: string; asidePath: string }[];
+  done: boolean;
+};
 const stateMove = journal.moves.find((m) => m.kind === 'state')!;
 const configMove = journal.moves.find((m) => m.kind === 'config');
 await rename(stateMove.livePath, stateMove.restoredPath); // state: aside done, not yet in place
@@ -116,7 +152,9 @@ if (configMove) {
 }
 journal.done = false;
 await (await import('node:fs/promises')).writeFile(journalPath, JSON.stringify(journal));
-const retried = await step('restoreBackup retried after a simulated crash', () => bk.restoreBackup(instance, backup, ctx));
+const retried = await step('restoreBackup retried after a simulated crash', () =>
+  bk.restoreBackup(instance, backup, ctx),
+);
 check(retried.movedAsideTo === restored.movedAsideTo, 'the retry finishes the same job (same aside path)');
 check((await preflightWith(from, stateDb)) === 'exact', 'the restored state is in place after the retry');
 const third = await bk.restoreBackup(instance, backup, ctx);
@@ -128,15 +166,26 @@ console.log(`   ${JSON.stringify(dbs)}`);
 check(dbs.allExact, 'every restored database is exact for the reinstalled release');
 const doctor = await step('doctor', () => oc.doctor(instance.gateway, ctx));
 check(doctor.passed, `doctor passes (${doctor.warnings.length} warnings)`);
-const started = await step(`startGateway(${from})`, () => bk.startGateway(instance, from, { ...ctx, readyDeadlineMs: 300_000 }));
+const started = await step(`startGateway(${from})`, () =>
+  bk.startGateway(instance, from, { ...ctx, readyDeadlineMs: 300_000 }),
+);
 console.log(`   ${JSON.stringify(started)}`);
-const startedAgain = await step('startGateway again (idempotent)', () => bk.startGateway(instance, from, { ...ctx, readyDeadlineMs: 300_000 }));
+const startedAgain = await step('startGateway again (idempotent)', () =>
+  bk.startGateway(instance, from, { ...ctx, readyDeadlineMs: 300_000 }),
+);
 check(startedAgain.version === from, 'a second start is fine');
 const status = await oc.gatewayStatus(instance.gateway, ctx);
 check(status.healthy && status.version === from, `gateway status: healthy on ${status.version}`);
 const after = await oc.devicesList(instance.gateway, ctx);
 const pairedAfter = after.paired.map((d) => d.deviceId).sort();
-check(JSON.stringify(pairedAfter) === JSON.stringify(pairedBefore), `devices list still has the paired devices (${pairedAfter.join(', ') || 'none'})`);
+check(
+  JSON.stringify(pairedAfter) === JSON.stringify(pairedBefore),
+  `devices list still has the paired devices (${pairedAfter.join(', ') || 'none'})`,
+);
 
 timings.total = Date.now() - t0;
-console.log(`\ntimings (s): ${Object.entries(timings).map(([k, v]) => `${k}=${(v / 1000).toFixed(1)}`).join(', ')}`);
+console.log(
+  `\ntimings (s): ${Object.entries(timings)
+    .map(([k, v]) => `${k}=${(v / 1000).toFixed(1)}`)
+    .join(', ')}`,
+);

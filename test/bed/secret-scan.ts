@@ -34,13 +34,24 @@ export async function heldSecrets(info: BedInfo): Promise<HeldSecret[]> {
   const secrets: HeldSecret[] = [{ label: 'gateway shared token', value: await sharedToken(info) }];
   const op = await clientIdentity(info, 'op-1');
   for (const t of op.listDeviceTokens()) secrets.push({ label: `op-1 device token for ${t.gateway}`, value: t.token });
-  for (const row of sqliteRows(join(info.dir, 'clients', 'node-1', 'state', 'state', 'openclaw.sqlite'), 'select token from device_auth_tokens')) {
+  for (const row of sqliteRows(
+    join(info.dir, 'clients', 'node-1', 'state', 'state', 'openclaw.sqlite'),
+    'select token from device_auth_tokens',
+  )) {
     secrets.push({ label: 'node-1 device token', value: String(row.token) });
   }
   for (const g of info.gateways) {
-    for (const row of sqliteRows(join(g.stateDir, 'state', 'openclaw.sqlite'), 'select device_id, tokens_json from device_pairing_paired')) {
+    for (const row of sqliteRows(
+      join(g.stateDir, 'state', 'openclaw.sqlite'),
+      'select device_id, tokens_json from device_pairing_paired',
+    )) {
       const tokens = JSON.parse(String(row.tokens_json)) as Record<string, { token?: string }>;
-      for (const [role, t] of Object.entries(tokens)) if (t.token) secrets.push({ label: `${g.id} pairing store: ${role} token of ${String(row.device_id).slice(0, 12)}`, value: t.token });
+      for (const [role, t] of Object.entries(tokens))
+        if (t.token)
+          secrets.push({
+            label: `${g.id} pairing store: ${role} token of ${String(row.device_id).slice(0, 12)}`,
+            value: t.token,
+          });
     }
   }
   return secrets.filter((s) => s.value.length >= 16);
@@ -51,7 +62,9 @@ export async function heldSecrets(info: BedInfo): Promise<HeldSecret[]> {
  * a payload is found too. Returns the JSON text followed by the decoded payloads.
  */
 export function historyText(json: string): string {
-  const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+  const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) =>
+    Buffer.from(m[1]!, 'base64').toString('utf8'),
+  );
   return `${json}\n${decoded.join('\n')}`;
 }
 
@@ -62,6 +75,7 @@ export async function readHistoryText(file: string): Promise<string> {
 /** Which secrets appear in which source: `label in source` lines (never the value). */
 export function findSecrets(sources: { source: string; text: string }[], secrets: HeldSecret[]): string[] {
   const hits: string[] = [];
-  for (const { source, text } of sources) for (const s of secrets) if (text.includes(s.value)) hits.push(`${s.label} in ${source}`);
+  for (const { source, text } of sources)
+    for (const s of secrets) if (text.includes(s.value)) hits.push(`${s.label} in ${source}`);
   return hits;
 }

@@ -63,7 +63,8 @@ export class Supervisor {
    */
   async addProgram(p: Program): Promise<void> {
     const conf = await readFile(this.confPath, 'utf8');
-    if (conf.includes(`[program:${p.name}]`)) throw new Error(`supervisor: program ${p.name} is already configured in ${this.confPath}`);
+    if (conf.includes(`[program:${p.name}]`))
+      throw new Error(`supervisor: program ${p.name} is already configured in ${this.confPath}`);
     await writeFile(this.confPath, conf + programSection(p).join('\n') + '\n');
     await this.ctl('reread');
     await this.ctl('add', p.name);

@@ -53,7 +53,10 @@ export function temporalBin(): string {
 export function temporalServerBin(): string {
   return firstExisting(
     `the Temporal server ${versions.TEMPORAL_SERVER_VERSION}`,
-    [process.env.OPENCLAW_ROLLOUT_TEMPORAL_SERVER, join(toolsDir, 'temporal-server', versions.TEMPORAL_SERVER_VERSION, 'bin/server')],
+    [
+      process.env.OPENCLAW_ROLLOUT_TEMPORAL_SERVER,
+      join(toolsDir, 'temporal-server', versions.TEMPORAL_SERVER_VERSION, 'bin/server'),
+    ],
     'Run `bash scripts/setup.sh` (builds go.temporal.io/server/cmd/server with Go into .tools/temporal-server).',
   );
 }
@@ -73,7 +76,7 @@ export function openclawTemplate(version: string): string {
     `openclaw ${version}`,
     [join(toolsDir, 'openclaw', version, 'lib/node_modules/openclaw/package.json')],
     version === versions.OPENCLAW_JUMP_FROM_VERSION
-      ? 'Run `bash scripts/setup.sh --with-tls-server` (the tests\' setup also installs the jump path\'s older release into .tools/openclaw).'
+      ? "Run `bash scripts/setup.sh --with-tls-server` (the tests' setup also installs the jump path's older release into .tools/openclaw)."
       : 'Run `bash scripts/setup.sh` (installs the pinned openclaw releases into .tools/openclaw).',
   ).replace(/\/lib\/node_modules\/openclaw\/package\.json$/, '');
 }
@@ -81,6 +84,10 @@ export function openclawTemplate(version: string): string {
 /** npm's CLI script, so the bed can run npm under Node 24 whatever node is first on PATH. */
 export function npmCliScript(): string {
   const npm = onPath('npm');
-  const candidates = [npm ? resolve(dirname(npm), '../lib/node_modules/npm/bin/npm-cli.js') : undefined, '/usr/lib/node_modules/npm/bin/npm-cli.js', '/usr/local/lib/node_modules/npm/bin/npm-cli.js'];
+  const candidates = [
+    npm ? resolve(dirname(npm), '../lib/node_modules/npm/bin/npm-cli.js') : undefined,
+    '/usr/lib/node_modules/npm/bin/npm-cli.js',
+    '/usr/local/lib/node_modules/npm/bin/npm-cli.js',
+  ];
   return firstExisting('npm', candidates, 'Install npm (it comes with Node.js).');
 }

@@ -11,7 +11,12 @@ import { sleep } from './probes.js';
  * value. A probe that throws counts as "not yet" (a query while the worker or server restarts). Throws
  * after `timeoutMs` with `what` and the last error, if any.
  */
-export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, pollMs = 1000): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  pollMs = 1000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -22,7 +27,9 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     }
     await sleep(pollMs);
   }
@@ -32,7 +39,13 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
  * Waits until `instance` of rollout `rolloutId` is in `phase` and returns the rollout's progress; throws
  * at once when the instance or the rollout fails meanwhile, with the instance's last step.
  */
-export async function waitForInstancePhase(client: Client, rolloutId: string, instance: string, phase: string, timeoutMs: number): Promise<RolloutProgress> {
+export async function waitForInstancePhase(
+  client: Client,
+  rolloutId: string,
+  instance: string,
+  phase: string,
+  timeoutMs: number,
+): Promise<RolloutProgress> {
   const handle = client.workflow.getHandle(rolloutId);
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -45,10 +58,13 @@ export async function waitForInstancePhase(client: Client, rolloutId: string, in
       const slot = p.instances.find((i) => i.instance === instance);
       now = slot?.phase;
       if (slot?.phase === phase) return p;
-      if (slot?.phase === 'Failed' || p.phase === 'Failed') throw new Error(`rollout failed while waiting for ${instance} ${phase}: ${JSON.stringify(slot?.steps.at(-1))}`);
+      if (slot?.phase === 'Failed' || p.phase === 'Failed')
+        throw new Error(`rollout failed while waiting for ${instance} ${phase}: ${JSON.stringify(slot?.steps.at(-1))}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`${instance} did not reach ${phase} within ${timeoutMs / 1000} s (now ${now}${lastError ? `; last query error: ${(lastError as Error).message}` : ''})`);
+      throw new Error(
+        `${instance} did not reach ${phase} within ${timeoutMs / 1000} s (now ${now}${lastError ? `; last query error: ${(lastError as Error).message}` : ''})`,
+      );
     }
     await sleep(1000);
   }

@@ -23,14 +23,26 @@ export class WorkerProcess {
   static async start(inventoryPath: string, bundlePath: string, logFile: string): Promise<WorkerProcess> {
     const serving = (text: string) => text.split('worker serving task queue').length - 1;
     const before = serving(await readFile(logFile, 'utf8').catch(() => ''));
-    const child = execa(node24Bin(), ['--import', 'tsx', join(projectRoot, 'src/worker.ts'), '--inventory', inventoryPath, '--workflow-bundle', bundlePath], {
-      cwd: projectRoot,
-      detached: true, // own process group: kill() takes its commands down with it
-      stdout: { file: logFile, append: true },
-      stderr: { file: logFile, append: true },
-      reject: false,
-      env: { NO_COLOR: '1' },
-    });
+    const child = execa(
+      node24Bin(),
+      [
+        '--import',
+        'tsx',
+        join(projectRoot, 'src/worker.ts'),
+        '--inventory',
+        inventoryPath,
+        '--workflow-bundle',
+        bundlePath,
+      ],
+      {
+        cwd: projectRoot,
+        detached: true, // own process group: kill() takes its commands down with it
+        stdout: { file: logFile, append: true },
+        stderr: { file: logFile, append: true },
+        reject: false,
+        env: { NO_COLOR: '1' },
+      },
+    );
     const worker = new WorkerProcess(child, logFile);
     const deadline = Date.now() + 120_000;
     for (;;) {

@@ -28,13 +28,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  DeviceIdentity,
-  HeldConnection,
-  connectOnce,
-  type ConnectOutcome,
-  type HeldEvent,
-} from './ws-client.js';
+import { DeviceIdentity, HeldConnection, connectOnce, type ConnectOutcome, type HeldEvent } from './ws-client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
@@ -104,7 +98,11 @@ function openclaw(gw: Gateway, cliArgs: string[], timeoutMs = 60_000): Promise<C
   const started = Date.now();
   return new Promise((resolvePromise) => {
     execFile(OPENCLAW, cliArgs, { env, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolvePromise({ args: cliArgs, code, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - started });
     });
   });
@@ -136,7 +134,11 @@ function redactText(text: string): string {
 }
 
 const captured: string[] = [];
-async function saveFixture(name: string, r: CliResult, opts: { exitCode?: boolean; stream?: 'stdout' | 'both' } = {}): Promise<void> {
+async function saveFixture(
+  name: string,
+  r: CliResult,
+  opts: { exitCode?: boolean; stream?: 'stdout' | 'both' } = {},
+): Promise<void> {
   if (args['no-fixtures']) return;
   await mkdir(args.fixtures, { recursive: true });
   const body = opts.stream === 'both' ? `${r.stdout}${r.stderr ? (r.stdout ? '\n' : '') + r.stderr : ''}` : r.stdout;
@@ -187,13 +189,20 @@ async function waitForLogLine(file: string, needle: RegExp, sinceBytes: number, 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const buf = await readFile(file).catch(() => Buffer.alloc(0));
-    const lines = buf.subarray(sinceBytes).toString('utf8').split('\n').filter((l) => needle.test(l));
+    const lines = buf
+      .subarray(sinceBytes)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => needle.test(l));
     if (lines.length > 0 || Date.now() > deadline) return lines;
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 async function fileSize(file: string): Promise<number> {
-  return stat(file).then((s) => s.size, () => 0);
+  return stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
 }
 
 async function readyz(gw: Gateway): Promise<number> {
@@ -206,7 +215,15 @@ async function readyz(gw: Gateway): Promise<number> {
 }
 
 interface DevicesList {
-  pending: Array<{ requestId: string; deviceId: string; role?: string; scopes?: string[]; clientId?: string; reason?: string; isRepair?: boolean }>;
+  pending: Array<{
+    requestId: string;
+    deviceId: string;
+    role?: string;
+    scopes?: string[];
+    clientId?: string;
+    reason?: string;
+    isRepair?: boolean;
+  }>;
   paired: Array<{
     deviceId: string;
     role?: string;
@@ -214,7 +231,14 @@ interface DevicesList {
     scopes?: string[];
     connected?: boolean;
     lastSeenAtMs?: number;
-    tokens?: Array<{ role: string; scopes: string[]; createdAtMs: number; rotatedAtMs?: number; revokedAtMs?: number; lastUsedAtMs?: number }>;
+    tokens?: Array<{
+      role: string;
+      scopes: string[];
+      createdAtMs: number;
+      rotatedAtMs?: number;
+      revokedAtMs?: number;
+      lastUsedAtMs?: number;
+    }>;
   }>;
 }
 
@@ -223,7 +247,11 @@ async function expectPairing(gw: Gateway, identity: DeviceIdentity, label: strin
   const o = await connectOnce({ url: gw.url, identity, auth: { token: gw.token }, timeoutMs: 15_000 });
   log(`   ${label}: ${JSON.stringify(show(o))}`);
   if (o.kind === 'hello') await o.socket.close();
-  check(o.kind === 'closed' && o.code === 1008, `${label}: closed with 1008`, o.kind === 'closed' ? { code: o.code, reason: o.reason } : o.kind);
+  check(
+    o.kind === 'closed' && o.code === 1008,
+    `${label}: closed with 1008`,
+    o.kind === 'closed' ? { code: o.code, reason: o.reason } : o.kind,
+  );
   check(o.kind === 'closed' && o.errorCode === 'PAIRING_REQUIRED', `${label}: errorCode PAIRING_REQUIRED`);
   return o.kind === 'closed' ? o.requestId : undefined;
 }
@@ -249,7 +277,13 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------------------- 1
   step('1. first connect to A with the shared token as a cli device → pairing request');
-  const first = await connectOnce({ url: A.url, identity, auth: { token: A.token }, role: 'operator', scopes: ['operator.read'] });
+  const first = await connectOnce({
+    url: A.url,
+    identity,
+    auth: { token: A.token },
+    role: 'operator',
+    scopes: ['operator.read'],
+  });
   log(`   outcome: ${JSON.stringify(show(first))}`);
   if (first.kind === 'hello') await first.socket.close();
   check(first.kind === 'closed', 'connect is rejected (no hello)');
@@ -266,11 +300,19 @@ async function main(): Promise<void> {
     check(first.errorCode === 'PAIRING_REQUIRED', 'error.details.code PAIRING_REQUIRED', first.errorCode);
     check(typeof requestId === 'string', 'error.details.requestId present', requestId);
     check(first.details?.deviceId === identity.deviceId, 'error.details.deviceId is our device id');
-    check(requestId !== undefined && first.reason.includes(requestId), 'close reason also carries the requestId (not truncated here)', first.reason);
+    check(
+      requestId !== undefined && first.reason.includes(requestId),
+      'close reason also carries the requestId (not truncated here)',
+      first.reason,
+    );
   }
   const list1 = await openclaw(A, ['devices', 'list', '--json']);
   const pending1 = parseJson<DevicesList>(list1).pending.filter((p) => p.deviceId === identity.deviceId);
-  check(pending1.length === 1 && pending1[0]!.requestId === requestId, 'devices list --json .pending has our request with the same requestId', pending1);
+  check(
+    pending1.length === 1 && pending1[0]!.requestId === requestId,
+    'devices list --json .pending has our request with the same requestId',
+    pending1,
+  );
   await saveFixture('devices-list.pending.json', list1);
 
   // approve edge cases first (captures)
@@ -279,9 +321,15 @@ async function main(): Promise<void> {
   facts.approvePreviewExit = previewApprove.code;
   await saveFixture('devices-approve.preview.txt', previewApprove, { exitCode: true, stream: 'both' });
   const unknownApprove = await openclaw(A, ['devices', 'approve', '00000000-0000-4000-8000-000000000000', '--json']);
-  log(`   devices approve <unknown> → exit ${unknownApprove.code}: ${(unknownApprove.stdout + unknownApprove.stderr).trim().slice(0, 200)}`);
+  log(
+    `   devices approve <unknown> → exit ${unknownApprove.code}: ${(unknownApprove.stdout + unknownApprove.stderr).trim().slice(0, 200)}`,
+  );
   check(unknownApprove.code !== 0, 'approve of an unknown requestId exits non-zero', unknownApprove.code);
-  facts.approveUnknown = { exit: unknownApprove.code, stdout: unknownApprove.stdout.trim(), stderr: unknownApprove.stderr.trim().slice(0, 300) };
+  facts.approveUnknown = {
+    exit: unknownApprove.code,
+    stdout: unknownApprove.stdout.trim(),
+    stderr: unknownApprove.stderr.trim().slice(0, 300),
+  };
   await saveFixture('devices-approve.unknown.txt', unknownApprove, { exitCode: true, stream: 'both' });
 
   // ------------------------------------------------------------------------- 2
@@ -298,7 +346,12 @@ async function main(): Promise<void> {
     tokenA1 = second.deviceToken;
     addSecret(tokenA1);
     check(!!tokenA1, 'hello-ok auth.deviceToken present');
-    facts.helloAfterApprove = { authMethod: second.authMethod, role: second.role, scopes: second.scopes, server: second.server };
+    facts.helloAfterApprove = {
+      authMethod: second.authMethod,
+      role: second.role,
+      scopes: second.scopes,
+      server: second.server,
+    };
     await second.socket.close();
   }
   const reloaded = await DeviceIdentity.load(args.identity);
@@ -331,17 +384,30 @@ async function main(): Promise<void> {
   const m1 = await connectOnce({ url: B.url, identity, auth: { deviceToken: tokenA1! }, storeDeviceToken: false });
   log(`   4a (device NOT paired on B), deviceToken only: ${JSON.stringify(show(m1))}`);
   if (m1.kind === 'hello') await m1.socket.close();
-  facts.mismatchUnpaired = m1.kind === 'closed' ? { code: m1.code, reason: m1.reason, errorCode: m1.errorCode, details: m1.details } : m1.kind;
+  facts.mismatchUnpaired =
+    m1.kind === 'closed' ? { code: m1.code, reason: m1.reason, errorCode: m1.errorCode, details: m1.details } : m1.kind;
   // 4a': same, but also sending B's shared token (a client with shared auth + stored token)
-  const m1b = await connectOnce({ url: B.url, identity, auth: { token: B.token, deviceToken: tokenA1! }, storeDeviceToken: false });
+  const m1b = await connectOnce({
+    url: B.url,
+    identity,
+    auth: { token: B.token, deviceToken: tokenA1! },
+    storeDeviceToken: false,
+  });
   log(`   4a' (device NOT paired on B), shared token + A's deviceToken: ${JSON.stringify(show(m1b))}`);
   if (m1b.kind === 'hello') await m1b.socket.close();
-  facts.mismatchUnpairedWithShared = m1b.kind === 'closed' ? { code: m1b.code, reason: m1b.reason, errorCode: m1b.errorCode, requestId: m1b.requestId } : m1b.kind;
+  facts.mismatchUnpairedWithShared =
+    m1b.kind === 'closed'
+      ? { code: m1b.code, reason: m1b.reason, errorCode: m1b.errorCode, requestId: m1b.requestId }
+      : m1b.kind;
 
   // 4b: pair the device on B too
   const reqB = await expectPairing(B, identity, '4b pair on B');
-  const pendB = parseJson<DevicesList>(await openclaw(B, ['devices', 'list', '--json'])).pending.filter((p) => p.deviceId === identity.deviceId);
-  log(`   B pending for our device: ${JSON.stringify(pendB.map((p) => ({ requestId: p.requestId, reason: p.reason, isRepair: p.isRepair })))}`);
+  const pendB = parseJson<DevicesList>(await openclaw(B, ['devices', 'list', '--json'])).pending.filter(
+    (p) => p.deviceId === identity.deviceId,
+  );
+  log(
+    `   B pending for our device: ${JSON.stringify(pendB.map((p) => ({ requestId: p.requestId, reason: p.reason, isRepair: p.isRepair })))}`,
+  );
   const approveId = reqB ?? pendB[0]?.requestId;
   if (approveId) {
     const apB = await openclaw(B, ['devices', 'approve', approveId, '--json']);
@@ -356,28 +422,55 @@ async function main(): Promise<void> {
     await helloB.socket.close();
   }
   check(!!tokenB1 && tokenB1 !== tokenA1, 'B issued its own, different device token');
-  check(identity.getDeviceToken(B.url, 'operator')?.token === tokenB1 && identity.getDeviceToken(A.url, 'operator')?.token === tokenA1, 'identity stores one token per gateway URL');
+  check(
+    identity.getDeviceToken(B.url, 'operator')?.token === tokenB1 &&
+      identity.getDeviceToken(A.url, 'operator')?.token === tokenA1,
+    'identity stores one token per gateway URL',
+  );
   const m2 = await connectOnce({ url: B.url, identity, auth: { deviceToken: tokenA1! }, storeDeviceToken: false });
   log(`   4b (device paired on B), A's deviceToken only: ${JSON.stringify(show(m2))}`);
   if (m2.kind === 'hello') await m2.socket.close();
-  facts.mismatchPaired = m2.kind === 'closed' ? { code: m2.code, reason: m2.reason, errorCode: m2.errorCode, gatewayErrorCode: m2.gatewayErrorCode, details: m2.details } : m2.kind;
+  facts.mismatchPaired =
+    m2.kind === 'closed'
+      ? {
+          code: m2.code,
+          reason: m2.reason,
+          errorCode: m2.errorCode,
+          gatewayErrorCode: m2.gatewayErrorCode,
+          details: m2.details,
+        }
+      : m2.kind;
 
   // 4c: device paired on B, B's shared token + A's device token (what a client sending both would do)
-  const m3 = await connectOnce({ url: B.url, identity, auth: { token: B.token, deviceToken: tokenA1! }, storeDeviceToken: false });
+  const m3 = await connectOnce({
+    url: B.url,
+    identity,
+    auth: { token: B.token, deviceToken: tokenA1! },
+    storeDeviceToken: false,
+  });
   log(`   4c (device paired on B), B's shared token + A's deviceToken: ${JSON.stringify(show(m3))}`);
   if (m3.kind === 'hello') await m3.socket.close();
   facts.pairedWithSharedAndWrongDeviceToken =
-    m3.kind === 'closed' ? { code: m3.code, reason: m3.reason, errorCode: m3.errorCode } : { kind: m3.kind, authMethod: m3.kind === 'hello' ? m3.authMethod : undefined };
+    m3.kind === 'closed'
+      ? { code: m3.code, reason: m3.reason, errorCode: m3.errorCode }
+      : { kind: m3.kind, authMethod: m3.kind === 'hello' ? m3.authMethod : undefined };
 
   const isMismatch = (o: ConnectOutcome): boolean =>
-    o.kind === 'closed' && o.code === 1008 && o.reason.startsWith('unauthorized: device token mismatch') && o.errorCode === 'AUTH_DEVICE_TOKEN_MISMATCH';
+    o.kind === 'closed' &&
+    o.code === 1008 &&
+    o.reason.startsWith('unauthorized: device token mismatch') &&
+    o.errorCode === 'AUTH_DEVICE_TOKEN_MISMATCH';
   facts.mismatchReproducedBy = {
     unpairedOnB: isMismatch(m1),
     unpairedOnBWithSharedToken: isMismatch(m1b),
     pairedOnB: isMismatch(m2),
     pairedOnBWithSharedToken: isMismatch(m3),
   };
-  check(isMismatch(m1) || isMismatch(m2), "A's token on B closes 1008 'unauthorized: device token mismatch…' with AUTH_DEVICE_TOKEN_MISMATCH", facts.mismatchReproducedBy);
+  check(
+    isMismatch(m1) || isMismatch(m2),
+    "A's token on B closes 1008 'unauthorized: device token mismatch…' with AUTH_DEVICE_TOKEN_MISMATCH",
+    facts.mismatchReproducedBy,
+  );
   const bLines = await waitForLogLine(B.logFile, /device_token_mismatch/, bLogStart);
   check(bLines.length > 0, `B's log file (${B.logFile}) has device_token_mismatch lines`, bLines.length);
   // log file records are tslog objects: {"0": '{"subsystem":"gateway/ws"}', "1": msg|object, "2"?: msg, _meta:{logLevelName, date}, time}
@@ -393,7 +486,10 @@ async function main(): Promise<void> {
     }
   });
   const logsB = await openclaw(B, ['logs', '--json', '--limit', '200']);
-  check(logsB.code === 0 && logsB.stdout.includes('device_token_mismatch'), '`openclaw logs --json --limit 200` on B shows device_token_mismatch');
+  check(
+    logsB.code === 0 && logsB.stdout.includes('device_token_mismatch'),
+    '`openclaw logs --json --limit 200` on B shows device_token_mismatch',
+  );
   await saveFixture('logs.mismatch.ndjson', logsB);
 
   // ------------------------------------------------------------------------- 5
@@ -428,7 +524,17 @@ async function main(): Promise<void> {
   const mark2 = held2.events.length;
   const oldToken = identity.getDeviceToken(A.url, 'operator')!.token;
 
-  const rotate = await openclaw(A, ['devices', 'rotate', '--device', identity.deviceId, '--role', 'operator', '--scope', 'operator.read', '--json']);
+  const rotate = await openclaw(A, [
+    'devices',
+    'rotate',
+    '--device',
+    identity.deviceId,
+    '--role',
+    'operator',
+    '--scope',
+    'operator.read',
+    '--json',
+  ]);
   check(rotate.code === 0, 'devices rotate exits 0', rotate.code);
   log(`   rotate: ${redactText(rotate.stdout.trim())}`);
   await saveFixture('devices-rotate.json', rotate);
@@ -436,28 +542,51 @@ async function main(): Promise<void> {
   facts.rotateOutputKeys = Object.keys(rotatedJson);
   facts.rotateTokenDelivery = rotatedJson.tokenDelivery;
 
-  const c1 = await held1.waitFor<Extract<HeldEvent, { type: 'close' }>>((e) => e.type === 'close' && e.phase === 'post-hello', 15_000, { since: mark1 }).catch((e: unknown) => e as Error);
-  const c2 = await held2.waitFor<Extract<HeldEvent, { type: 'close' }>>((e) => e.type === 'close' && e.phase === 'post-hello', 15_000, { since: mark2 }).catch((e: unknown) => e as Error);
-  log(`   held1 close: ${c1 instanceof Error ? c1.message : JSON.stringify({ code: c1.code, reason: c1.reason, upMs: c1.upMs })}`);
-  log(`   held2 close: ${c2 instanceof Error ? c2.message : JSON.stringify({ code: c2.code, reason: c2.reason, upMs: c2.upMs })}`);
+  const c1 = await held1
+    .waitFor<Extract<HeldEvent, { type: 'close' }>>((e) => e.type === 'close' && e.phase === 'post-hello', 15_000, {
+      since: mark1,
+    })
+    .catch((e: unknown) => e as Error);
+  const c2 = await held2
+    .waitFor<Extract<HeldEvent, { type: 'close' }>>((e) => e.type === 'close' && e.phase === 'post-hello', 15_000, {
+      since: mark2,
+    })
+    .catch((e: unknown) => e as Error);
+  log(
+    `   held1 close: ${c1 instanceof Error ? c1.message : JSON.stringify({ code: c1.code, reason: c1.reason, upMs: c1.upMs })}`,
+  );
+  log(
+    `   held2 close: ${c2 instanceof Error ? c2.message : JSON.stringify({ code: c2.code, reason: c2.reason, upMs: c2.upMs })}`,
+  );
   if (!(c1 instanceof Error)) facts.rotateClose = { code: c1.code, reason: c1.reason };
-  check(!(c1 instanceof Error) && c1.code === 4001, 'held connection closed by rotation with 4001', c1 instanceof Error ? c1.message : c1.code);
+  check(
+    !(c1 instanceof Error) && c1.code === 4001,
+    'held connection closed by rotation with 4001',
+    c1 instanceof Error ? c1.message : c1.code,
+  );
 
   // held1 should recover: mismatch with the old token → fallback → shared → hello with a new token
   const r1 = await held1
     .waitFor<Extract<HeldEvent, { type: 'hello' }>>((e) => e.type === 'hello', 20_000, { since: mark1 })
     .catch((e: unknown) => e as Error);
-  check(!(r1 instanceof Error) && r1.auth === 'shared-token' && r1.deviceTokenIssued && r1.deviceTokenChanged, 'held1 (shared auth) recovered: hello via shared token with a new device token', r1 instanceof Error ? r1.message : r1);
+  check(
+    !(r1 instanceof Error) && r1.auth === 'shared-token' && r1.deviceTokenIssued && r1.deviceTokenChanged,
+    'held1 (shared auth) recovered: hello via shared token with a new device token',
+    r1 instanceof Error ? r1.message : r1,
+  );
   const recoveredToken = identity.getDeviceToken(A.url, 'operator')?.token;
   addSecret(recoveredToken);
   if (!(r1 instanceof Error) && !(c1 instanceof Error)) facts.sharedAuthRecoveryMs = r1.atMs - c1.atMs;
 
   // held2 stays locked out with the mismatch
-  await held2.waitFor((e) => e.type === 'close' && e.phase === 'pre-hello', 10_000, { since: mark2 }).catch(() => undefined);
+  await held2
+    .waitFor((e) => e.type === 'close' && e.phase === 'pre-hello', 10_000, { since: mark2 })
+    .catch(() => undefined);
   await new Promise((r) => setTimeout(r, 2_500));
   const lockedCloses = held2.closes.filter((e) => e.phase === 'pre-hello' && held2.events.indexOf(e) >= mark2);
   check(
-    lockedCloses.length >= 1 && lockedCloses.every((e) => e.code === 1008 && e.errorCode === 'AUTH_DEVICE_TOKEN_MISMATCH'),
+    lockedCloses.length >= 1 &&
+      lockedCloses.every((e) => e.code === 1008 && e.errorCode === 'AUTH_DEVICE_TOKEN_MISMATCH'),
     `held2 (device token only) stays locked out: ${lockedCloses.length} reconnects, all 1008 AUTH_DEVICE_TOKEN_MISMATCH`,
     lockedCloses.slice(0, 1).map((e) => ({ code: e.code, reason: e.reason, errorCode: e.errorCode })),
   );
@@ -467,7 +596,16 @@ async function main(): Promise<void> {
   const old = await connectOnce({ url: A.url, identity, auth: { deviceToken: oldToken }, storeDeviceToken: false });
   log(`   old device token after rotate: ${JSON.stringify(show(old))}`);
   check(isMismatch(old), 'old device token → 1008 unauthorized: device token mismatch / AUTH_DEVICE_TOKEN_MISMATCH');
-  facts.oldTokenAfterRotate = old.kind === 'closed' ? { code: old.code, reason: old.reason, errorCode: old.errorCode, gatewayErrorCode: old.gatewayErrorCode, details: old.details } : old.kind;
+  facts.oldTokenAfterRotate =
+    old.kind === 'closed'
+      ? {
+          code: old.code,
+          reason: old.reason,
+          errorCode: old.errorCode,
+          gatewayErrorCode: old.gatewayErrorCode,
+          details: old.details,
+        }
+      : old.kind;
 
   // the rotated token, via the stored token held1 obtained
   const fresh = await connectOnce({ url: A.url, identity, auth: 'stored' });
@@ -478,18 +616,38 @@ async function main(): Promise<void> {
   // a fresh shared-token connect obtains (the current) device token
   const viaShared = await connectOnce({ url: A.url, identity, auth: { token: A.token } });
   log(`   shared-token connect after rotate: ${JSON.stringify(show(viaShared))}`);
-  check(viaShared.kind === 'hello' && !!viaShared.deviceToken && viaShared.deviceToken !== oldToken, 'shared-token reconnect obtains a (new) device token');
+  check(
+    viaShared.kind === 'hello' && !!viaShared.deviceToken && viaShared.deviceToken !== oldToken,
+    'shared-token reconnect obtains a (new) device token',
+  );
   if (viaShared.kind === 'hello') {
     addSecret(viaShared.deviceToken);
     facts.sharedAfterRotate = { sameAsRecovered: viaShared.deviceToken === recoveredToken };
     await viaShared.socket.close();
   }
-  const listRot = parseJson<DevicesList>(await openclaw(A, ['devices', 'list', '--json'])).paired.find((p) => p.deviceId === identity.deviceId);
+  const listRot = parseJson<DevicesList>(await openclaw(A, ['devices', 'list', '--json'])).paired.find(
+    (p) => p.deviceId === identity.deviceId,
+  );
   log(`   A paired tokens after rotate: ${JSON.stringify(listRot?.tokens)}`);
-  const unknownRotate = await openclaw(A, ['devices', 'rotate', '--device', 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', '--role', 'operator', '--scope', 'operator.read', '--json']);
-  log(`   rotate unknown device → exit ${unknownRotate.code}: ${(unknownRotate.stdout + unknownRotate.stderr).trim().slice(0, 200)}`);
+  const unknownRotate = await openclaw(A, [
+    'devices',
+    'rotate',
+    '--device',
+    'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    '--role',
+    'operator',
+    '--scope',
+    'operator.read',
+    '--json',
+  ]);
+  log(
+    `   rotate unknown device → exit ${unknownRotate.code}: ${(unknownRotate.stdout + unknownRotate.stderr).trim().slice(0, 200)}`,
+  );
   check(unknownRotate.code !== 0, 'rotate of an unknown device exits non-zero', unknownRotate.code);
-  facts.rotateUnknown = { exit: unknownRotate.code, out: (unknownRotate.stdout + unknownRotate.stderr).trim().slice(0, 300) };
+  facts.rotateUnknown = {
+    exit: unknownRotate.code,
+    out: (unknownRotate.stdout + unknownRotate.stderr).trim().slice(0, 300),
+  };
   await saveFixture('devices-rotate.unknown-device.txt', unknownRotate, { exitCode: true, stream: 'both' });
   await held1.stop();
   log('   held1 events after rotate:');
@@ -503,34 +661,68 @@ async function main(): Promise<void> {
   const h3 = await held3.start();
   check(h3.type === 'hello', 'held3 connected with the stored token');
   const mark3 = held3.events.length;
-  const revoke = await openclaw(A, ['devices', 'revoke', '--device', identity.deviceId, '--role', 'operator', '--json']);
+  const revoke = await openclaw(A, [
+    'devices',
+    'revoke',
+    '--device',
+    identity.deviceId,
+    '--role',
+    'operator',
+    '--json',
+  ]);
   check(revoke.code === 0, 'devices revoke exits 0', revoke.code);
   await saveFixture('devices-revoke.json', revoke);
-  const c3 = await held3.waitFor<Extract<HeldEvent, { type: 'close' }>>((e) => e.type === 'close', 15_000, { since: mark3 }).catch((e: unknown) => e as Error);
-  log(`   held3 close after revoke: ${c3 instanceof Error ? c3.message : JSON.stringify({ code: c3.code, reason: c3.reason })}`);
+  const c3 = await held3
+    .waitFor<Extract<HeldEvent, { type: 'close' }>>((e) => e.type === 'close', 15_000, { since: mark3 })
+    .catch((e: unknown) => e as Error);
+  log(
+    `   held3 close after revoke: ${c3 instanceof Error ? c3.message : JSON.stringify({ code: c3.code, reason: c3.reason })}`,
+  );
   if (!(c3 instanceof Error)) facts.revokeClose = { code: c3.code, reason: c3.reason };
   await held3.stop();
   const afterRevoke = await connectOnce({ url: A.url, identity, auth: 'stored', storeDeviceToken: false });
   log(`   stored token after revoke: ${JSON.stringify(show(afterRevoke))}`);
   if (afterRevoke.kind === 'hello') await afterRevoke.socket.close();
-  facts.tokenAfterRevoke = afterRevoke.kind === 'closed' ? { code: afterRevoke.code, reason: afterRevoke.reason, errorCode: afterRevoke.errorCode } : afterRevoke.kind;
+  facts.tokenAfterRevoke =
+    afterRevoke.kind === 'closed'
+      ? { code: afterRevoke.code, reason: afterRevoke.reason, errorCode: afterRevoke.errorCode }
+      : afterRevoke.kind;
   const rePair = await connectOnce({ url: A.url, identity, auth: { token: A.token } });
   log(`   shared token after revoke: ${JSON.stringify(show(rePair))}`);
   if (rePair.kind === 'hello') await rePair.socket.close();
-  facts.sharedAfterRevoke = rePair.kind === 'closed' ? { code: rePair.code, reason: rePair.reason, errorCode: rePair.errorCode, pairingReason: rePair.details?.reason } : { kind: rePair.kind };
+  facts.sharedAfterRevoke =
+    rePair.kind === 'closed'
+      ? { code: rePair.code, reason: rePair.reason, errorCode: rePair.errorCode, pairingReason: rePair.details?.reason }
+      : { kind: rePair.kind };
   if (rePair.kind === 'closed' && rePair.requestId) {
     const apR = await openclaw(A, ['devices', 'approve', rePair.requestId, '--json']);
     check(apR.code === 0, 'approve of the post-revoke request exits 0', apR.code);
     const back = await connectOnce({ url: A.url, identity, auth: { token: A.token } });
-    check(back.kind === 'hello' && !!back.deviceToken, 'after re-approval a shared-token connect gets a device token again');
+    check(
+      back.kind === 'hello' && !!back.deviceToken,
+      'after re-approval a shared-token connect gets a device token again',
+    );
     if (back.kind === 'hello') {
       addSecret(back.deviceToken);
       await back.socket.close();
     }
   }
-  const unknownRevoke = await openclaw(A, ['devices', 'revoke', '--device', 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', '--role', 'operator', '--json']);
-  log(`   revoke unknown device → exit ${unknownRevoke.code}: ${(unknownRevoke.stdout + unknownRevoke.stderr).trim().slice(0, 200)}`);
-  facts.revokeUnknown = { exit: unknownRevoke.code, out: (unknownRevoke.stdout + unknownRevoke.stderr).trim().slice(0, 300) };
+  const unknownRevoke = await openclaw(A, [
+    'devices',
+    'revoke',
+    '--device',
+    'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    '--role',
+    'operator',
+    '--json',
+  ]);
+  log(
+    `   revoke unknown device → exit ${unknownRevoke.code}: ${(unknownRevoke.stdout + unknownRevoke.stderr).trim().slice(0, 200)}`,
+  );
+  facts.revokeUnknown = {
+    exit: unknownRevoke.code,
+    out: (unknownRevoke.stdout + unknownRevoke.stderr).trim().slice(0, 300),
+  };
   await saveFixture('devices-revoke.unknown-device.txt', unknownRevoke, { exitCode: true, stream: 'both' });
 
   step('summary');

@@ -7,7 +7,12 @@
  */
 export { DeviceIdentity, gatewayKey, tokenFingerprint, type StoredDeviceToken } from './ws-client/device-identity.js';
 export type { GatewayErrorShape, GatewayEventFrame, HelloOk } from './ws-client/frames.js';
-export { buildDeviceAuthPayloadV3, type AuthKind, type ConnectAuth, type ConnectOptions } from './ws-client/connect-request.js';
+export {
+  buildDeviceAuthPayloadV3,
+  type AuthKind,
+  type ConnectAuth,
+  type ConnectOptions,
+} from './ws-client/connect-request.js';
 export type { ClosedOutcome, ConnectOutcome, HelloOutcome, TimeoutOutcome } from './ws-client/connect-outcome.js';
 export { GatewayRequestError, GatewaySocket, type CloseInfo } from './ws-client/gateway-socket.js';
 export { connectOnce } from './ws-client/connect-once.js';

@@ -28,7 +28,9 @@ const echoWorkflowsPath = join(projectRoot, 'test/fixtures/workflows/echo.ts');
 
 /** Every string in an exported history, plus what its base64-looking strings decode to. */
 function historyTexts(json: string): string {
-  const decoded = [...json.matchAll(/"([A-Za-z0-9+/]{12,}={0,2})"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('latin1'));
+  const decoded = [...json.matchAll(/"([A-Za-z0-9+/]{12,}={0,2})"/g)].map((m) =>
+    Buffer.from(m[1]!, 'base64').toString('latin1'),
+  );
   return [json, ...decoded].join('\n');
 }
 
@@ -38,7 +40,9 @@ interface JsonPayload {
 }
 
 function startedInput(historyJson: string): JsonPayload {
-  const history = JSON.parse(historyJson) as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: JsonPayload[] } } }[] };
+  const history = JSON.parse(historyJson) as {
+    events: { workflowExecutionStartedEventAttributes?: { input: { payloads: JsonPayload[] } } }[];
+  };
   return history.events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[0]!;
 }
 
@@ -64,7 +68,10 @@ describe('payload codec on a real Temporal server', () => {
         'loadBalancer: { type: none }\ninstances:\n  - { id: gw-1, gateway: { stateDir: /nonexistent }, lbServer: gw1, install: { type: global } }\n',
     );
     process.env[KEYS_ENV] = KEYS;
-    const created = await createWorker({ inventoryPath, overrides: { workflowsPath: echoWorkflowsPath, activities: echoActivities } });
+    const created = await createWorker({
+      inventoryPath,
+      overrides: { workflowsPath: echoWorkflowsPath, activities: echoActivities },
+    });
     worker = created.worker;
     running = worker.run();
     closeWorker = async () => {
@@ -87,10 +94,24 @@ describe('payload codec on a real Temporal server', () => {
   });
 
   const show = (workflowId: string, ...extra: string[]) =>
-    temporalCli(['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json', ...extra]);
+    temporalCli([
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      '--address',
+      server.address,
+      '--output',
+      'json',
+      ...extra,
+    ]);
 
   it('the client reads the result in clear; the stored history holds only ciphertext and the key id', async () => {
-    const result = await client.workflow.execute('echo', { taskQueue: TASK_QUEUE, workflowId: 'codec-echo', args: [{ note: SECRET }] });
+    const result = await client.workflow.execute('echo', {
+      taskQueue: TASK_QUEUE,
+      workflowId: 'codec-echo',
+      args: [{ note: SECRET }],
+    });
     expect(result).toEqual({ echoed: `echo: ${SECRET}` });
     const history = await show('codec-echo');
     expect(historyTexts(history)).not.toContain(SECRET);
@@ -115,11 +136,15 @@ describe('payload codec on a real Temporal server', () => {
   it('the codec server decrypts for the Web UI and the CLI, and the dev server UI is pointed at it', async () => {
     const port = await codecPort;
     const origin = `http://127.0.0.1:${await uiPort}`;
-    codecServer = spawn(process.execPath, ['--import', 'tsx', 'src/codec/server.ts', '--port', String(port), '--ui-origin', origin], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH, [KEYS_ENV]: KEYS },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    codecServer = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/codec/server.ts', '--port', String(port), '--ui-origin', origin],
+      {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH, [KEYS_ENV]: KEYS },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     codecServer.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     codecServer.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -142,7 +167,9 @@ describe('payload codec on a real Temporal server', () => {
     const viaCli = await show('codec-echo', '--codec-endpoint', `http://127.0.0.1:${port}`);
     expect(Buffer.from(startedInput(viaCli).metadata.encoding!, 'base64').toString()).toBe('json/plain');
     expect(historyTexts(viaCli)).toContain(SECRET);
-    expect(historyTexts(await show('codec-fail', '--codec-endpoint', `http://127.0.0.1:${port}`))).toContain(`refused: ${FAILURE_SECRET}`);
+    expect(historyTexts(await show('codec-fail', '--codec-endpoint', `http://127.0.0.1:${port}`))).toContain(
+      `refused: ${FAILURE_SECRET}`,
+    );
 
     // The dev server's UI was started with --ui-codec-endpoint: its settings name our server.
     const settings = (await (await fetch(`${origin}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
@@ -153,7 +180,11 @@ describe('payload codec on a real Temporal server', () => {
     const connection = await Connection.connect({ address: server.address });
     try {
       const keyless = new Client({ connection, namespace: 'default' });
-      const handle = await keyless.workflow.start('echo', { taskQueue: TASK_QUEUE, workflowId: 'codec-keyless', args: [{ note: SECRET }] });
+      const handle = await keyless.workflow.start('echo', {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'codec-keyless',
+        args: [{ note: SECRET }],
+      });
       await expect(handle.result()).rejects.toThrow(/binary\/encrypted/);
       // Control for the scan above: plain input is found by it.
       expect(historyTexts(await show('codec-keyless'))).toContain(SECRET);

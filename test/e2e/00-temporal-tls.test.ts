@@ -34,13 +34,14 @@ describe('TLS connection to a real Temporal server (mTLS)', () => {
     );
     return path;
   };
-  const refusal = (inventory: Inventory) => connectClient(inventory).then(
-    async ({ connection }) => {
-      await connection.close();
-      return undefined;
-    },
-    (e: unknown) => e as Error,
-  );
+  const refusal = (inventory: Inventory) =>
+    connectClient(inventory).then(
+      async ({ connection }) => {
+        await connection.close();
+        return undefined;
+      },
+      (e: unknown) => e as Error,
+    );
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tls-e2e-'));
@@ -67,7 +68,11 @@ describe('TLS connection to a real Temporal server (mTLS)', () => {
     const { client, connection: clientConnection } = await connectClient(await loadInventory(inventoryPath));
     try {
       const result = await worker.runUntil(
-        client.workflow.execute('echo', { taskQueue: TASK_QUEUE, workflowId: 'tls-echo', args: [{ note: 'over mTLS' }] }),
+        client.workflow.execute('echo', {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'tls-echo',
+          args: [{ note: 'over mTLS' }],
+        }),
       );
       expect(result).toEqual({ echoed: 'echo: over mTLS' });
     } finally {
@@ -77,8 +82,14 @@ describe('TLS connection to a real Temporal server (mTLS)', () => {
   });
 
   it('the TEMPORAL_TLS_* variables alone configure the same connection', async () => {
-    Object.assign(process.env, { TEMPORAL_TLS_CA: pki.ca, TEMPORAL_TLS_CERT: pki.clientCert, TEMPORAL_TLS_KEY: pki.clientKey });
-    const { client, connection } = await connectClient(await loadInventory(await writeInventory('env-only', undefined)));
+    Object.assign(process.env, {
+      TEMPORAL_TLS_CA: pki.ca,
+      TEMPORAL_TLS_CERT: pki.clientCert,
+      TEMPORAL_TLS_KEY: pki.clientKey,
+    });
+    const { client, connection } = await connectClient(
+      await loadInventory(await writeInventory('env-only', undefined)),
+    );
     try {
       const info = await client.workflowService.getSystemInfo({});
       expect(info.serverVersion).toMatch(/^1\.32\./);
@@ -88,7 +99,12 @@ describe('TLS connection to a real Temporal server (mTLS)', () => {
   });
 
   it('a CA that did not sign the server certificate is refused, naming the CA file to fix', async () => {
-    const inventory = await loadInventory(await writeInventory('wrong-ca', `{ caFile: "${pki.otherCa}", certFile: "${pki.clientCert}", keyFile: "${pki.clientKey}" }`));
+    const inventory = await loadInventory(
+      await writeInventory(
+        'wrong-ca',
+        `{ caFile: "${pki.otherCa}", certFile: "${pki.clientCert}", keyFile: "${pki.clientKey}" }`,
+      ),
+    );
     const err = await refusal(inventory);
     expect(err).toBeInstanceOf(ConfigurationError);
     expect(err!.message).toContain(`cannot reach Temporal at ${server.address}`);
@@ -96,7 +112,10 @@ describe('TLS connection to a real Temporal server (mTLS)', () => {
     expect(err!.message).toContain('set TEMPORAL_TLS_CA / temporal.tls.caFile to the CA that signed it');
 
     // The worker says the same.
-    const workerErr = await createWorker({ inventoryPath: await writeInventory('wrong-ca-worker', `{ caFile: "${pki.otherCa}" }`), host: 'h1' }).then(
+    const workerErr = await createWorker({
+      inventoryPath: await writeInventory('wrong-ca-worker', `{ caFile: "${pki.otherCa}" }`),
+      host: 'h1',
+    }).then(
       async ({ connection }) => {
         await connection.close();
         return undefined;
@@ -108,19 +127,32 @@ describe('TLS connection to a real Temporal server (mTLS)', () => {
   });
 
   it('a server name the certificate does not hold is refused, naming TEMPORAL_TLS_SERVER_NAME', async () => {
-    const err = await refusal(await loadInventory(await writeInventory('wrong-name', `{ caFile: "${pki.ca}", certFile: "${pki.clientCert}", keyFile: "${pki.clientKey}", serverName: temporal.example }`)));
+    const err = await refusal(
+      await loadInventory(
+        await writeInventory(
+          'wrong-name',
+          `{ caFile: "${pki.ca}", certFile: "${pki.clientCert}", keyFile: "${pki.clientKey}", serverName: temporal.example }`,
+        ),
+      ),
+    );
     expect(err).toBeInstanceOf(ConfigurationError);
-    expect(err!.message).toContain("the server's certificate does not name temporal.example: set TEMPORAL_TLS_SERVER_NAME");
+    expect(err!.message).toContain(
+      "the server's certificate does not name temporal.example: set TEMPORAL_TLS_SERVER_NAME",
+    );
   });
 
   it('a plaintext client is refused with a hint to configure TLS', async () => {
     const err = await refusal(await loadInventory(await writeInventory('plain', undefined)));
     expect(err).toBeInstanceOf(ConfigurationError);
-    expect(err!.message).toContain('the server speaks TLS but this client does not use it: set TEMPORAL_TLS_CA (temporal.tls.caFile)');
+    expect(err!.message).toContain(
+      'the server speaks TLS but this client does not use it: set TEMPORAL_TLS_CA (temporal.tls.caFile)',
+    );
   });
 
   it('without a client certificate the server refuses, and the message names the client certificate settings', async () => {
-    const err = await refusal(await loadInventory(await writeInventory('no-client-cert', `{ caFile: "${pki.ca}", serverName: localhost }`)));
+    const err = await refusal(
+      await loadInventory(await writeInventory('no-client-cert', `{ caFile: "${pki.ca}", serverName: localhost }`)),
+    );
     expect(err).toBeInstanceOf(ConfigurationError);
     expect(err!.message).toContain('the server requires a client certificate');
     expect(err!.message).toContain('set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY');

@@ -25,7 +25,9 @@ beforeAll(async () => ({ info, inventory } = await bed()));
 
 describe('the test bed', () => {
   it('runs every gateway healthy, from its own npm prefix, on the starting release', async () => {
-    const statuses = await Promise.all(info.gateways.map((g) => oc.gatewayStatus(gatewayAccess(g), { timeoutMs: 60_000 })));
+    const statuses = await Promise.all(
+      info.gateways.map((g) => oc.gatewayStatus(gatewayAccess(g), { timeoutMs: 60_000 })),
+    );
     const pids = new Set<number | null>();
     for (const [i, s] of statuses.entries()) {
       expect(s.healthy, info.gateways[i]!.id).toBe(true);
@@ -57,7 +59,9 @@ describe('the test bed', () => {
   });
 
   it('has the real node host paired (through a pending request and devices approve) and connected', async () => {
-    const node = inventory.instances.flatMap((i) => i.devices.map((d) => ({ i, d }))).find(({ d }) => d.name === 'node-1');
+    const node = inventory.instances
+      .flatMap((i) => i.devices.map((d) => ({ i, d })))
+      .find(({ d }) => d.name === 'node-1');
     expect(node).toBeDefined();
     const list = await oc.devicesList(node!.i.gateway, { timeoutMs: 60_000 });
     const paired = list.paired.find((p) => p.deviceId === node!.d.deviceId);
@@ -70,8 +74,16 @@ describe('reaching a gateway by URL (remote mode)', () => {
   it('works with the shared token referenced by file, and the token never shows in what it reports', async () => {
     const g = info.gateways[0]!;
     await mkdir(join(info.dir, 'remote-home'), { recursive: true });
-    const remote = { cli: g.cli, env: { PATH: g.env.PATH!, HOME: join(info.dir, 'remote-home') }, url: g.wsUrl, token: { file: info.sharedTokenFile } };
-    const status = await runActivity(gatewayActivities.gatewayStatus, { instance: { ...inventory.instances[0]!, gateway: remote }, policy: inventory.policy });
+    const remote = {
+      cli: g.cli,
+      env: { PATH: g.env.PATH!, HOME: join(info.dir, 'remote-home') },
+      url: g.wsUrl,
+      token: { file: info.sharedTokenFile },
+    };
+    const status = await runActivity(gatewayActivities.gatewayStatus, {
+      instance: { ...inventory.instances[0]!, gateway: remote },
+      policy: inventory.policy,
+    });
     expect(status.healthy).toBe(true);
     const list = await oc.devicesList(remote, { timeoutMs: 60_000 });
     expect(Array.isArray(list.paired)).toBe(true);
@@ -80,8 +92,16 @@ describe('reaching a gateway by URL (remote mode)', () => {
 
   it('names the missing secret and its field when the env var is not set, without running anything', async () => {
     const g = info.gateways[0]!;
-    const remote = { cli: ['/nonexistent/openclaw'], env: {}, url: g.wsUrl, token: { env: 'OPENCLAW_ROLLOUT_TEST_UNSET_TOKEN' } };
-    const err = (await runActivity(gatewayActivities.gatewayStatus, { instance: { ...inventory.instances[0]!, gateway: remote }, policy: inventory.policy }).catch((e: unknown) => e)) as Error & { type?: string; nonRetryable?: boolean };
+    const remote = {
+      cli: ['/nonexistent/openclaw'],
+      env: {},
+      url: g.wsUrl,
+      token: { env: 'OPENCLAW_ROLLOUT_TEST_UNSET_TOKEN' },
+    };
+    const err = (await runActivity(gatewayActivities.gatewayStatus, {
+      instance: { ...inventory.instances[0]!, gateway: remote },
+      policy: inventory.policy,
+    }).catch((e: unknown) => e)) as Error & { type?: string; nonRetryable?: boolean };
     expect(err.type).toBe('ConfigurationError');
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toContain('gateway.token');
@@ -118,14 +138,15 @@ describe('preflight through Temporal', () => {
     expect(report.instances[0]!.problems).toEqual([]);
   });
 
-  it('runs an instance\'s commands on its host\'s worker (`worker --host`), through that host\'s queue', async () => {
+  it("runs an instance's commands on its host's worker (`worker --host`), through that host's queue", async () => {
     const spread = structuredClone(inventory);
     spread.instances[1]!.host = 'h2';
     const hostQueue = hostQueueName(inventory.temporal.taskQueue, 'h2');
     const calls: { activity: string; instance?: string }[] = [];
     const hostWorker = await startWorker(info, hostQueue, {
       activitiesOnly: true,
-      record: (activity, args) => calls.push({ activity, instance: (args[0] as { instance?: { id: string } }).instance?.id }),
+      record: (activity, args) =>
+        calls.push({ activity, instance: (args[0] as { instance?: { id: string } }).instance?.id }),
     });
     try {
       const report: PreflightReport = await w.client.workflow.execute(clusterPreflight, {
@@ -143,7 +164,10 @@ describe('preflight through Temporal', () => {
   });
 
   it('works from the starter CLI, printing one row per instance', async () => {
-    const r = await execa('npx', ['tsx', 'src/starter.ts', 'preflight', '--inventory', info.inventoryPath], { cwd: projectRoot, reject: false });
+    const r = await execa('npx', ['tsx', 'src/starter.ts', 'preflight', '--inventory', info.inventoryPath], {
+      cwd: projectRoot,
+      reject: false,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     for (const g of info.gateways) expect(r.stdout).toMatch(new RegExp(`^${g.id}\\s+healthy`, 'm'));
   });

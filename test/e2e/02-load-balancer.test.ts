@@ -24,14 +24,16 @@ beforeAll(async () => {
   ({ info, inventory } = await bed());
   identity = await clientIdentity(info, 'op-1');
   home = deviceNamed(inventory, 'op-1');
-  homeBoot = (await runActivity(gatewayActivities.gatewayStatus, { instance: home.instance, policy: inventory.policy })).bootId;
+  homeBoot = (await runActivity(gatewayActivities.gatewayStatus, { instance: home.instance, policy: inventory.policy }))
+    .bootId;
 });
 afterAll(async () => {
   // Leave the shared bed as we found it.
   await runActivity(loadBalancerActivities.lbReady, lb(), home.instance.lbServer);
 });
 
-const viaLb = () => connectOnce({ url: routeUrl(info, 'op-1'), identity, role: 'operator', scopes: home.device.scopes, auth: 'stored' });
+const viaLb = () =>
+  connectOnce({ url: routeUrl(info, 'op-1'), identity, role: 'operator', scopes: home.device.scopes, auth: 'stored' });
 
 describe('HAProxy drain and ready', () => {
   it('routes a device to its home gateway while it takes traffic', async () => {
@@ -44,7 +46,13 @@ describe('HAProxy drain and ready', () => {
   });
 
   it('drain keeps existing connections, sends new ones elsewhere, and counts sessions down to 0', async () => {
-    const held = new HeldConnection({ url: routeUrl(info, 'op-1'), identity, role: 'operator', scopes: home.device.scopes, reconnect: false });
+    const held = new HeldConnection({
+      url: routeUrl(info, 'op-1'),
+      identity,
+      role: 'operator',
+      scopes: home.device.scopes,
+      reconnect: false,
+    });
     const first = await held.start();
     expect(first.type).toBe('hello');
     try {
@@ -105,7 +113,9 @@ describe('HAProxy drain and ready', () => {
   });
 
   it('an unknown server is a clear, non-retryable configuration error', async () => {
-    const err = (await runActivity(loadBalancerActivities.lbDrain, lb(), 'gw-nope').catch((e: unknown) => e)) as Error & { type?: string; nonRetryable?: boolean };
+    const err = (await runActivity(loadBalancerActivities.lbDrain, lb(), 'gw-nope').catch(
+      (e: unknown) => e,
+    )) as Error & { type?: string; nonRetryable?: boolean };
     expect(err).toBeInstanceOf(Error);
     expect(err.type).toBe('ConfigurationError');
     expect(err.nonRetryable).toBe(true);

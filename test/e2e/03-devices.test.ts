@@ -20,7 +20,10 @@ let identity: DeviceIdentity;
 let op: ReturnType<typeof deviceNamed>;
 let homeGw: BedGateway;
 let otherGw: BedGateway;
-const target = (instanceId: string) => ({ instance: inventory.instances.find((i) => i.id === instanceId)!, policy: inventory.policy });
+const target = (instanceId: string) => ({
+  instance: inventory.instances.find((i) => i.id === instanceId)!,
+  policy: inventory.policy,
+});
 type Failure = Error & { type?: string; nonRetryable?: boolean };
 
 beforeAll(async () => {
@@ -32,10 +35,16 @@ beforeAll(async () => {
 });
 
 describe('device token mismatch, reproduced', () => {
-  it('one gateway refuses another gateway\'s device token with close 1008, and logs it', async () => {
+  it("one gateway refuses another gateway's device token with close 1008, and logs it", async () => {
     const since = Date.now() - 1000;
     const token = identity.getDeviceToken(routeUrl(info, 'op-1'), 'operator')!.token;
-    const out = await connectOnce({ url: otherGw.wsUrl, identity, role: 'operator', scopes: op.device.scopes, auth: { deviceToken: token } });
+    const out = await connectOnce({
+      url: otherGw.wsUrl,
+      identity,
+      role: 'operator',
+      scopes: op.device.scopes,
+      auth: { deviceToken: token },
+    });
     expect(out.kind).toBe('closed');
     if (out.kind !== 'closed') return;
     expect(out.code).toBe(1008);
@@ -68,17 +77,34 @@ describe('rotation', () => {
     expect(closed.type === 'close' && closed.code).toBe(4001);
     await held.stop();
 
-    const stale = await connectOnce({ url: homeGw.wsUrl, identity, role: 'operator', scopes: op.device.scopes, auth: { deviceToken: oldToken } });
+    const stale = await connectOnce({
+      url: homeGw.wsUrl,
+      identity,
+      role: 'operator',
+      scopes: op.device.scopes,
+      auth: { deviceToken: oldToken },
+    });
     expect(stale.kind === 'closed' && stale.code).toBe(1008);
     expect(stale.kind === 'closed' && stale.errorCode).toBe('AUTH_DEVICE_TOKEN_MISMATCH');
 
-    const fresh = await connectOnce({ url, identity, role: 'operator', scopes: op.device.scopes, auth: { token: await sharedToken(info) } });
+    const fresh = await connectOnce({
+      url,
+      identity,
+      role: 'operator',
+      scopes: op.device.scopes,
+      auth: { token: await sharedToken(info) },
+    });
     expect(fresh.kind).toBe('hello');
     if (fresh.kind !== 'hello') return;
     try {
       expect(fresh.deviceToken).toBeDefined();
       expect(fresh.deviceToken).not.toBe(oldToken);
-      const back = await runActivity(gatewayActivities.waitForDeviceBack, target(homeGw.id), op.device, rotated.rotatedAtMs);
+      const back = await runActivity(
+        gatewayActivities.waitForDeviceBack,
+        target(homeGw.id),
+        op.device,
+        rotated.rotatedAtMs,
+      );
       expect(back.back).toBe(true);
     } finally {
       await fresh.socket.close();
@@ -88,10 +114,21 @@ describe('rotation', () => {
   it('a device that never reconnects is reported as not back at the deadline', async () => {
     const rotated = await runActivity(gatewayActivities.rotateDeviceToken, target(homeGw.id), op.device);
     const policy = { ...inventory.policy, reconnectDeadline: 3000 };
-    const back = await runActivity(gatewayActivities.waitForDeviceBack, { instance: op.instance, policy }, op.device, rotated.rotatedAtMs);
+    const back = await runActivity(
+      gatewayActivities.waitForDeviceBack,
+      { instance: op.instance, policy },
+      op.device,
+      rotated.rotatedAtMs,
+    );
     expect(back.back).toBe(false);
     // Put the client back for the tests after this one.
-    const fresh = await connectOnce({ url: routeUrl(info, 'op-1'), identity, role: 'operator', scopes: op.device.scopes, auth: { token: await sharedToken(info) } });
+    const fresh = await connectOnce({
+      url: routeUrl(info, 'op-1'),
+      identity,
+      role: 'operator',
+      scopes: op.device.scopes,
+      auth: { token: await sharedToken(info) },
+    });
     expect(fresh.kind).toBe('hello');
     if (fresh.kind === 'hello') await fresh.socket.close();
   });
@@ -103,18 +140,34 @@ describe('rotation', () => {
     // Attempt 2 of the same step (the worker died after the CLI rotated): no second rotation.
     type Rotation = Awaited<ReturnType<typeof gatewayActivities.rotateDeviceToken>>;
     const retry = (scheduledTimestampMs: number) =>
-      new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs }).run<Parameters<typeof gatewayActivities.rotateDeviceToken>, Rotation, typeof gatewayActivities.rotateDeviceToken>(gatewayActivities.rotateDeviceToken, t, op.device);
+      new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs }).run<
+        Parameters<typeof gatewayActivities.rotateDeviceToken>,
+        Rotation,
+        typeof gatewayActivities.rotateDeviceToken
+      >(gatewayActivities.rotateDeviceToken, t, op.device);
     const retried = await retry(scheduled);
-    expect(retried).toMatchObject({ deviceId: op.device.deviceId, tokenDelivery: 'rotated-by-an-earlier-attempt', rotatedAtMs: first.rotatedAtMs });
+    expect(retried).toMatchObject({
+      deviceId: op.device.deviceId,
+      tokenDelivery: 'rotated-by-an-earlier-attempt',
+      rotatedAtMs: first.rotatedAtMs,
+    });
     const tokenRotatedAt = async () =>
-      (await runActivity(gatewayActivities.listDevices, t)).paired.find((d) => d.deviceId === op.device.deviceId)?.tokens.find((x) => x.role === 'operator')?.rotatedAtMs;
+      (await runActivity(gatewayActivities.listDevices, t)).paired
+        .find((d) => d.deviceId === op.device.deviceId)
+        ?.tokens.find((x) => x.role === 'operator')?.rotatedAtMs;
     expect(await tokenRotatedAt()).toBe(first.rotatedAtMs);
     // A retry of a step scheduled after that rotation has none of its own yet: it rotates.
     const later = await retry(first.rotatedAtMs + 1);
     expect(later.tokenDelivery).toBe('withheld-cross-device');
     expect(later.rotatedAtMs).toBeGreaterThan(first.rotatedAtMs);
     expect(await tokenRotatedAt()).toBe(later.rotatedAtMs);
-    const fresh = await connectOnce({ url: routeUrl(info, 'op-1'), identity, role: 'operator', scopes: op.device.scopes, auth: { token: await sharedToken(info) } });
+    const fresh = await connectOnce({
+      url: routeUrl(info, 'op-1'),
+      identity,
+      role: 'operator',
+      scopes: op.device.scopes,
+      auth: { token: await sharedToken(info) },
+    });
     expect(fresh.kind).toBe('hello');
     if (fresh.kind === 'hello') await fresh.socket.close();
   });
@@ -124,7 +177,9 @@ describe('rotation', () => {
     const t = target(node.instance.id);
     const rotated = await runActivity(gatewayActivities.rotateDeviceToken, t, node.device);
     expect(rotated.role).toBe('node');
-    expect((await runActivity(gatewayActivities.waitForDeviceBack, t, node.device, rotated.rotatedAtMs)).back).toBe(true);
+    expect((await runActivity(gatewayActivities.waitForDeviceBack, t, node.device, rotated.rotatedAtMs)).back).toBe(
+      true,
+    );
 
     const beforeHook = Date.now();
     const hook = await runActivity(gatewayActivities.runReconnectHook, t, node.device);
@@ -134,7 +189,11 @@ describe('rotation', () => {
   });
 
   it('an unknown device is a non-retryable configuration error naming the refusal', async () => {
-    const err = (await runActivity(gatewayActivities.rotateDeviceToken, target(homeGw.id), { deviceId: 'a'.repeat(64), role: 'operator', scopes: ['operator.read'] }).catch((e: unknown) => e)) as Failure;
+    const err = (await runActivity(gatewayActivities.rotateDeviceToken, target(homeGw.id), {
+      deviceId: 'a'.repeat(64),
+      role: 'operator',
+      scopes: ['operator.read'],
+    }).catch((e: unknown) => e)) as Failure;
     expect(err.type).toBe('ConfigurationError');
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toContain('device token rotation denied');
@@ -154,7 +213,13 @@ describe('emergency repair path: revoke, new pairing request, approve', () => {
     expect(entry?.tokens.filter((k) => k.role === 'operator' && k.revokedAtMs === undefined) ?? []).toEqual([]);
 
     // The client reconnects with shared auth: a new pending request (role-upgrade) appears.
-    const ask = await connectOnce({ url, identity: client, role: 'operator', scopes: ['operator.read', 'operator.write'], auth: { token: await sharedToken(info) } });
+    const ask = await connectOnce({
+      url,
+      identity: client,
+      role: 'operator',
+      scopes: ['operator.read', 'operator.write'],
+      auth: { token: await sharedToken(info) },
+    });
     expect(ask.kind === 'closed' && ask.errorCode).toBe('PAIRING_REQUIRED');
     const pending = await runActivity(gatewayActivities.listPendingRequests, t, client.deviceId);
     expect(pending).toHaveLength(1);
@@ -162,7 +227,13 @@ describe('emergency repair path: revoke, new pairing request, approve', () => {
 
     const approved = await runActivity(gatewayActivities.approvePairingRequest, t, pending[0]!.requestId);
     expect(approved.deviceId).toBe(client.deviceId);
-    const hello = await connectOnce({ url, identity: client, role: 'operator', scopes: ['operator.read', 'operator.write'], auth: { token: await sharedToken(info) } });
+    const hello = await connectOnce({
+      url,
+      identity: client,
+      role: 'operator',
+      scopes: ['operator.read', 'operator.write'],
+      auth: { token: await sharedToken(info) },
+    });
     expect(hello.kind).toBe('hello');
     if (hello.kind === 'hello') {
       expect(hello.deviceToken).toBeDefined();
@@ -171,7 +242,11 @@ describe('emergency repair path: revoke, new pairing request, approve', () => {
   });
 
   it('approving a request id that does not exist is a non-retryable configuration error', async () => {
-    const err = (await runActivity(gatewayActivities.approvePairingRequest, target(homeGw.id), '00000000-0000-4000-8000-000000000000').catch((e: unknown) => e)) as Failure;
+    const err = (await runActivity(
+      gatewayActivities.approvePairingRequest,
+      target(homeGw.id),
+      '00000000-0000-4000-8000-000000000000',
+    ).catch((e: unknown) => e)) as Failure;
     expect(err.type).toBe('ConfigurationError');
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toContain('no pending request');

@@ -23,7 +23,8 @@ let x: Instance;
 const gw = (i: Instance): BedGateway => info.gateways.find((g) => g.id === i.id)!;
 const t = (instance: Instance) => ({ instance, policy: inventory.policy });
 const installedVersion = async (g: BedGateway) =>
-  (JSON.parse(await readFile(join(g.prefix, 'lib/node_modules/openclaw/package.json'), 'utf8')) as { version: string }).version;
+  (JSON.parse(await readFile(join(g.prefix, 'lib/node_modules/openclaw/package.json'), 'utf8')) as { version: string })
+    .version;
 type Failure = Error & { type?: string };
 
 beforeAll(async () => {
@@ -56,13 +57,16 @@ describe('global install, then restart', () => {
     const outcome = await runActivity(gatewayActivities.installVersion, t(x), info.targetVersion);
     expect(outcome.kind).toBe('global');
     expect(await installedVersion(gw(x))).toBe(info.targetVersion);
-    for (const other of info.gateways.filter((g) => g.id !== x.id)) expect(await installedVersion(other)).toBe(info.fromVersion);
+    for (const other of info.gateways.filter((g) => g.id !== x.id))
+      expect(await installedVersion(other)).toBe(info.fromVersion);
     expect((await startupVersion(gw(x).httpUrl)).version).toBe(info.fromVersion);
   });
 
   it('an in-process `openclaw gateway restart` cannot load the new install: the step fails', async () => {
     const inProcess = { ...x, restart: undefined };
-    const err = (await runActivity(gatewayActivities.restartGateway, t(inProcess), info.targetVersion).catch((e: unknown) => e)) as Failure;
+    const err = (await runActivity(gatewayActivities.restartGateway, t(inProcess), info.targetVersion).catch(
+      (e: unknown) => e,
+    )) as Failure;
     expect(err).toBeInstanceOf(Error);
     expect(['CheckFailedError', 'TransientError']).toContain(err.type);
     const now = await runActivity(gatewayActivities.gatewayStatus, t(x)).catch(() => null);
@@ -77,4 +81,3 @@ describe('global install, then restart', () => {
     expect((await startupVersion(gw(x).httpUrl)).version).toBe(info.targetVersion);
   });
 });
-

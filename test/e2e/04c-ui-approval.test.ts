@@ -44,7 +44,10 @@ afterAll(async () => {
 
 /** The bed inventory cut down to `instance`, as its own cluster, with short waits (nothing to drain). */
 async function oneInstanceInventory(instance: Instance): Promise<string> {
-  const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown> & { instances: { id: string }[]; policy: Record<string, unknown> };
+  const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown> & {
+    instances: { id: string }[];
+    policy: Record<string, unknown>;
+  };
   raw.cluster = CLUSTER;
   raw.instances = raw.instances.filter((i) => i.id === instance.id);
   raw.policy = { ...raw.policy, drainDeadline: '5s', mismatchWindow: '3s', reconnectDeadline: '10s' };
@@ -55,7 +58,10 @@ async function oneInstanceInventory(instance: Instance): Promise<string> {
 
 it('approves a waiting instance with "Send a Signal" in the Web UI; it rejoins HAProxy and the rollout completes', async () => {
   const instance = inventory.instances.find((i) => i.devices.length === 0);
-  if (!instance) throw new Error('every bed gateway is home to a paired client; this test needs one that is not (its restart would move the client)');
+  if (!instance)
+    throw new Error(
+      'every bed gateway is home to a paired client; this test needs one that is not (its restart would move the client)',
+    );
   const file = await oneInstanceInventory(instance);
   const id = rolloutWorkflowId(CLUSTER);
   const childId = `${id}/${instance.id}`;
@@ -63,7 +69,13 @@ it('approves a waiting instance with "Send a Signal" in the Web UI; it rejoins H
   const lbServer = () => serverState(info.haproxy.socket, info.haproxy.backend, instance.lbServer);
 
   const lines: string[] = [];
-  expect(await starter(['start', '--inventory', file, '--target', info.fromVersion, '--by', 'ui-test-starter', '--force'], (s) => lines.push(s)), lines.join('\n')).toBe(0);
+  expect(
+    await starter(
+      ['start', '--inventory', file, '--target', info.fromVersion, '--by', 'ui-test-starter', '--force'],
+      (s) => lines.push(s),
+    ),
+    lines.join('\n'),
+  ).toBe(0);
   try {
     await waitForInstancePhase(w.client, id, instance.id, 'AwaitingApproval', 8 * 60_000);
     expect((await lbServer()).admin).toBe('drain');
@@ -89,24 +101,43 @@ it('approves a waiting instance with "Send a Signal" in the Web UI; it rejoins H
     await dialog.submit();
 
     // What the operator checks next: the instance is back in traffic.
-    await expect.poll(async () => { const s = await lbServer(); return `${s.admin} ${s.status}`; }, { timeout: 2 * 60_000, interval: 500 }).toBe('ready UP');
+    await expect
+      .poll(
+        async () => {
+          const s = await lbServer();
+          return `${s.admin} ${s.status}`;
+        },
+        { timeout: 2 * 60_000, interval: 500 },
+      )
+      .toBe('ready UP');
     const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
     expect(report.outcome).toBe('done');
-    expect(report.instances.find((i) => i.instance === instance.id)?.decision).toMatchObject({ kind: 'approve', ...decision });
+    expect(report.instances.find((i) => i.instance === instance.id)?.decision).toMatchObject({
+      kind: 'approve',
+      ...decision,
+    });
 
     await ui.openWorkflow(id);
     expect(await ui.workflowStatus()).toBe('Completed');
     // The iframe's markdown renders a moment after its body appears (CI once read it blank): poll.
     const finalDetails = await ui.currentDetails();
-    await expect.poll(() => finalDetails.innerText(), { timeout: 20_000, interval: 500 }).toContain(`Done: all 1 instances run ${info.fromVersion}`);
+    await expect
+      .poll(() => finalDetails.innerText(), { timeout: 20_000, interval: 500 })
+      .toContain(`Done: all 1 instances run ${info.fromVersion}`);
     await ui.screenshot('ui-approval-4-rollout-done');
   } finally {
     // Whatever happened above, leave no rollout running and the instance in traffic for the next file.
-    await w.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
+    await w.client.workflow
+      .getHandle(id)
+      .terminate('test cleanup')
+      .catch(() => undefined);
     await createLoadBalancer(inventory.loadBalancer).ready(instance.lbServer);
   }
 
   // The bed as this file found it: every gateway in traffic.
   const rows = await showStat(info.haproxy.socket);
-  for (const g of info.gateways) expect(rows.find((r) => r.backend === info.haproxy.backend && r.server === g.lbServer)?.status, g.lbServer).toBe('UP');
+  for (const g of info.gateways)
+    expect(rows.find((r) => r.backend === info.haproxy.backend && r.server === g.lbServer)?.status, g.lbServer).toBe(
+      'UP',
+    );
 });

@@ -33,7 +33,12 @@ let inventory: Inventory;
 let w: Awaited<ReturnType<typeof startWorker>>;
 
 /** Writes a copy of the bed's inventory, changed by `edit`, and returns its path. */
-async function inventoryCopy(name: string, edit: (raw: Record<string, unknown> & { loadBalancer: Record<string, unknown>; instances: Record<string, unknown>[] }) => void): Promise<string> {
+async function inventoryCopy(
+  name: string,
+  edit: (
+    raw: Record<string, unknown> & { loadBalancer: Record<string, unknown>; instances: Record<string, unknown>[] },
+  ) => void,
+): Promise<string> {
   const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Parameters<typeof edit>[0];
   edit(raw);
   const path = join(info.dir, name);
@@ -61,7 +66,14 @@ describe('plan on the bed', () => {
     expect(r.out).toContain('checks before anything changes (target 2026.9.6):');
     expect(r.out).toMatch(/\(bed\)\s+sticky-routing\s+ok\s+backend gateways balances with "hdr"/);
     for (const g of info.gateways) {
-      for (const check of ['host-worker', 'target-exists', 'node-engine', 'instance-local-state', 'host-commands', 'disk-space']) {
+      for (const check of [
+        'host-worker',
+        'target-exists',
+        'node-engine',
+        'instance-local-state',
+        'host-commands',
+        'disk-space',
+      ]) {
         expect(r.out).toMatch(new RegExp(`${g.id}\\s+${check}\\s+ok`));
       }
     }
@@ -79,56 +91,85 @@ describe('start refuses before the first drain', () => {
     await sampler.stop();
     console.log(`start --target 2026.99.9 (${(took / 1000).toFixed(1)} s, exit ${r.code}):\n${r.out}`);
     expect(r.code, r.out).toBe(1);
-    expect(r.out).toContain('start refused: the checks before anything changes failed for the rollout of bed to 2026.99.9; nothing was started or changed.');
+    expect(r.out).toContain(
+      'start refused: the checks before anything changes failed for the rollout of bed to 2026.99.9; nothing was started or changed.',
+    );
     for (const g of info.gateways) {
       expect(r.out).toContain(`${g.id}: target-exists: openclaw 2026.99.9 is not available to ${g.id}'s npm.`);
     }
-    expect(r.out).toContain('npm says E404: the registry has no version 2026.99.9 of openclaw ("No match found for version")');
+    expect(r.out).toContain(
+      'npm says E404: the registry has no version 2026.99.9 of openclaw ("No match found for version")',
+    );
     expect(r.out).toContain('npm error 404 No match found for version 2026.99.9');
     expect(sampler.samples.length).toBeGreaterThan(3);
     expect(sampler.maxDrained()).toBe(0);
     // No rollout was started.
-    await expect(w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster)).describe().then((d) => d.status.name)).rejects.toBeInstanceOf(WorkflowNotFoundError).catch(async () => {
-      // An earlier e2e file may have left a finished rollout of the bed: it must not be running.
-      expect((await w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster)).describe()).status.name).not.toBe('RUNNING');
-    });
+    await expect(
+      w.client.workflow
+        .getHandle(rolloutWorkflowId(inventory.cluster))
+        .describe()
+        .then((d) => d.status.name),
+    )
+      .rejects.toBeInstanceOf(WorkflowNotFoundError)
+      .catch(async () => {
+        // An earlier e2e file may have left a finished rollout of the bed: it must not be running.
+        expect(
+          (await w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster)).describe()).status.name,
+        ).not.toBe('RUNNING');
+      });
   });
 
-  it('a host whose worker stopped: refused, naming the host and how to start its worker', { timeout: 180_000 }, async () => {
-    const path = await inventoryCopy('cluster-host-worker.yaml', (raw) => {
-      raw.instances[1]!.host = 'gw-host-e2e';
-    });
-    const inv = await loadInventory(path);
-    const queue = `${inv.temporal.taskQueue}@gw-host-e2e`;
-    // A host worker that ran, then stopped.
-    const host = await startWorker(info, queue, { activitiesOnly: true });
-    await new Promise((res) => setTimeout(res, 1000));
-    const seen = await checkWorkers(w.client, inv, path);
-    expect(seen.perInstance.get('gw-2')).toMatchObject({ status: 'ok' });
-    await host.stop();
-    const stoppedAt = Date.now();
-    // Just stopped, it still looks alive to `describe task queue` (its last poll is recent): the
-    // preflight's own 30 s wait for a worker to take gw-2's commands catches it.
-    const sampler = haproxySampler(info);
-    const r = await starterCli('start', '--inventory', path, '--target', info.targetVersion, '--by', 'e2e');
-    await sampler.stop();
-    console.log(`start with gw-host-e2e's worker stopped (refused ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after it stopped, exit ${r.code}):\n${r.out}`);
-    expect(r.code, r.out).toBe(1);
-    expect(r.out).toContain("gw-2: host-worker: no worker took gw-2's commands from task queue openclaw-rollout@gw-host-e2e within 30 s: host gw-host-e2e's worker is stopped");
-    expect(r.out).toContain('Fix: on gw-host-e2e, start: npm run worker -- --inventory <your inventory> --host gw-host-e2e');
-    expect(sampler.maxDrained()).toBe(0);
-    // A host whose worker never ran (or stopped long ago): the starter's `describe task queue` names it at once.
-    const never = await inventoryCopy('cluster-host-never.yaml', (raw) => {
-      raw.instances[2]!.host = 'gw-host-never';
-    });
-    const t0 = Date.now();
-    const p = await starterCli('plan', '--inventory', never, '--target', info.targetVersion);
-    console.log(`plan with gw-host-never's worker never started (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${p.code}):\n${p.out.split('\n\ngw-1:')[0]}`);
-    expect(p.code).toBe(1);
-    expect(p.out).toMatch(/gw-3\s+host-worker\s+FAILED\s+no worker polls host gw-host-never's task queue openclaw-rollout@gw-host-never/);
-    expect(p.out).toContain(`Fix: on gw-host-never, start: npm run worker -- --inventory ${never} --host gw-host-never`);
-    expect(Date.now() - t0).toBeLessThan(10_000);
-  });
+  it(
+    'a host whose worker stopped: refused, naming the host and how to start its worker',
+    { timeout: 180_000 },
+    async () => {
+      const path = await inventoryCopy('cluster-host-worker.yaml', (raw) => {
+        raw.instances[1]!.host = 'gw-host-e2e';
+      });
+      const inv = await loadInventory(path);
+      const queue = `${inv.temporal.taskQueue}@gw-host-e2e`;
+      // A host worker that ran, then stopped.
+      const host = await startWorker(info, queue, { activitiesOnly: true });
+      await new Promise((res) => setTimeout(res, 1000));
+      const seen = await checkWorkers(w.client, inv, path);
+      expect(seen.perInstance.get('gw-2')).toMatchObject({ status: 'ok' });
+      await host.stop();
+      const stoppedAt = Date.now();
+      // Just stopped, it still looks alive to `describe task queue` (its last poll is recent): the
+      // preflight's own 30 s wait for a worker to take gw-2's commands catches it.
+      const sampler = haproxySampler(info);
+      const r = await starterCli('start', '--inventory', path, '--target', info.targetVersion, '--by', 'e2e');
+      await sampler.stop();
+      console.log(
+        `start with gw-host-e2e's worker stopped (refused ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after it stopped, exit ${r.code}):\n${r.out}`,
+      );
+      expect(r.code, r.out).toBe(1);
+      expect(r.out).toContain(
+        "gw-2: host-worker: no worker took gw-2's commands from task queue openclaw-rollout@gw-host-e2e within 30 s: host gw-host-e2e's worker is stopped",
+      );
+      expect(r.out).toContain(
+        'Fix: on gw-host-e2e, start: npm run worker -- --inventory <your inventory> --host gw-host-e2e',
+      );
+      expect(sampler.maxDrained()).toBe(0);
+      // A host whose worker never ran (or stopped long ago): the starter's `describe task queue` names it at once.
+      const never = await inventoryCopy('cluster-host-never.yaml', (raw) => {
+        raw.instances[2]!.host = 'gw-host-never';
+      });
+      const t0 = Date.now();
+      const p = await starterCli('plan', '--inventory', never, '--target', info.targetVersion);
+      console.log(
+        `plan with gw-host-never's worker never started (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${p.code}):\n${p.out.split('\n\ngw-1:')[0]}`,
+      );
+      expect(p.code).toBe(1);
+      expect(p.out).toMatch(
+        /gw-3\s+host-worker\s+FAILED\s+no worker polls host gw-host-never's task queue openclaw-rollout@gw-host-never/,
+      );
+      expect(p.out).toContain(
+        `Fix: on gw-host-never, start: npm run worker -- --inventory ${never} --host gw-host-never`,
+      );
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    },
+  );
 });
 
 describe('sticky routing (runbook rule 1)', () => {
@@ -139,7 +180,12 @@ describe('sticky routing (runbook rule 1)', () => {
     const servers = info.gateways.map((g) => ({ name: g.lbServer, port: g.port }));
     hap = await startHaproxy({
       servers,
-      extraConfig: ['backend spread', '  balance roundrobin', ...servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check inter 1s`), ''].join('\n'),
+      extraConfig: [
+        'backend spread',
+        '  balance roundrobin',
+        ...servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check inter 1s`),
+        '',
+      ].join('\n'),
     });
   });
   afterAll(async () => {
@@ -153,8 +199,12 @@ describe('sticky routing (runbook rule 1)', () => {
     const r = await starterCli('plan', '--inventory', path, '--target', info.targetVersion);
     console.log(`plan with a roundrobin backend (exit ${r.code}):\n${r.out}`);
     expect(r.code, r.out).toBe(1);
-    expect(r.out).toMatch(/\(bed\)\s+sticky-routing\s+FAILED\s+backend spread balances with "roundrobin", no stick table, no cookie persistence/);
-    expect(r.out).toContain('Runbook rule: "Keep WebSocket routing sticky per client device when using multiple Gateway instances."');
+    expect(r.out).toMatch(
+      /\(bed\)\s+sticky-routing\s+FAILED\s+backend spread balances with "roundrobin", no stick table, no cookie persistence/,
+    );
+    expect(r.out).toContain(
+      'Runbook rule: "Keep WebSocket routing sticky per client device when using multiple Gateway instances."',
+    );
     expect(r.out).toContain('device token mismatch');
     expect(r.out).toContain('start would refuse:');
     expect(r.out).toContain('gw-1: sticky-routing: backend spread balances with "roundrobin"');
@@ -175,10 +225,17 @@ describe('a failed install says what npm said', () => {
     const before = await runActivity(preflightActivities.installedVersion, target('gw-1'));
     expect(before).toBe(info.fromVersion);
     const t0 = Date.now();
-    const err = await runActivity(gatewayActivities.installVersion, target('gw-1'), '2026.99.9').then(() => undefined, (e: unknown) => e as Error);
-    console.log(`install of 2026.99.9 on gw-1 failed after ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${err?.message}`);
+    const err = await runActivity(gatewayActivities.installVersion, target('gw-1'), '2026.99.9').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    console.log(
+      `install of 2026.99.9 on gw-1 failed after ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${err?.message}`,
+    );
     expect(err?.message).toContain('exited with code 1; expected it to install openclaw 2026.99.9.');
-    expect(err?.message).toContain('npm says ETARGET: the registry has no version 2026.99.9 of openclaw ("No matching version found")');
+    expect(err?.message).toContain(
+      'npm says ETARGET: the registry has no version 2026.99.9 of openclaw ("No matching version found")',
+    );
     expect(err?.message).toContain('npm error code ETARGET');
     expect(err?.message).toContain('npm error notarget No matching version found for openclaw@2026.99.9.');
     expect(await runActivity(preflightActivities.installedVersion, target('gw-1'))).toBe(info.fromVersion);

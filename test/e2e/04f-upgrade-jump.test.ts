@@ -47,17 +47,48 @@ beforeAll(async () => {
   ({ info } = await bed());
   extra = await startExtraGateway(info, { version: JUMP_FROM });
   client = await pairStraightTo(info, extra.gateway, 'jump-client');
-  held = new HeldConnection({ url: extra.routeUrl('jump-client'), identity: client, role: 'operator', scopes: OPERATOR_SCOPES, sharedToken: await sharedToken(info), reconnectMaxMs: 2000 });
+  held = new HeldConnection({
+    url: extra.routeUrl('jump-client'),
+    identity: client,
+    role: 'operator',
+    scopes: OPERATOR_SCOPES,
+    sharedToken: await sharedToken(info),
+    reconnectMaxMs: 2000,
+  });
   expect((await held.start()).type).toBe('hello');
-  const path = await writeExtraInventory(info, extra, [{ instance: extra.gateway.id, deviceId: client.deviceId, role: 'operator', scopes: OPERATOR_SCOPES, name: 'jump-client' }]);
-  const raw = parseYaml(await readFile(path, 'utf8')) as Record<string, unknown> & { instances: Record<string, unknown>[]; policy: Record<string, unknown> };
+  const path = await writeExtraInventory(info, extra, [
+    {
+      instance: extra.gateway.id,
+      deviceId: client.deviceId,
+      role: 'operator',
+      scopes: OPERATOR_SCOPES,
+      name: 'jump-client',
+    },
+  ]);
+  const raw = parseYaml(await readFile(path, 'utf8')) as Record<string, unknown> & {
+    instances: Record<string, unknown>[];
+    policy: Record<string, unknown>;
+  };
   // Its CLI answers the channels probe with a captured "not reachable" while the flag file exists.
   const gateway = raw.instances[0]!.gateway as { cli: string[] };
   const down = join(projectRoot, 'test/fixtures/openclaw/channels-status.down.json');
-  gateway.cli = ['sh', '-c', 'f=$0; d=$1; shift; if [ -e "$f" ] && [ "$3" = channels ]; then cat "$d"; exit 0; fi; exec "$@"', probeFlag(), down, ...gateway.cli];
+  gateway.cli = [
+    'sh',
+    '-c',
+    'f=$0; d=$1; shift; if [ -e "$f" ] && [ "$3" = channels ]; then cat "$d"; exit 0; fi; exec "$@"',
+    probeFlag(),
+    down,
+    ...gateway.cli,
+  ];
   raw.temporal = { ...(raw.temporal as object), taskQueue: 'jump' };
   // The CLI is a shell wrapper, so the preflight cannot tell its Node: that check only warns.
-  raw.policy = { ...raw.policy, drainDeadline: '5s', mismatchWindow: '5s', preflight: { warn: ['node-engine'] }, retries: { maxAttempts: 2, initialInterval: '1s', maximumInterval: '2s' } };
+  raw.policy = {
+    ...raw.policy,
+    drainDeadline: '5s',
+    mismatchWindow: '5s',
+    preflight: { warn: ['node-engine'] },
+    retries: { maxAttempts: 2, initialInterval: '1s', maximumInterval: '2s' },
+  };
   file = join(extra.gateway.dir, 'cluster-jump.yaml');
   await writeFile(file, toYaml(raw));
   inventory = await loadInventory(file);
@@ -71,71 +102,152 @@ afterAll(async () => {
 });
 
 const slotWhen = (what: string, pred: (s: RolloutProgress['instances'][number]) => boolean, timeoutMs = 8 * 60_000) =>
-  pollUntil(what, async () => {
-    const p = await w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster)).query(progressQuery).catch(() => undefined);
-    const slot = p?.instances[0];
-    return slot && pred(slot) ? slot : undefined;
-  }, timeoutMs, 1000);
-
-const runningVersion = async () => (await oc.gatewayStatus(gatewayAccess(extra.gateway), { timeoutMs: 60_000 }).catch(() => undefined))?.version;
-
-it(`rolls back a ${JUMP_FROM} → target jump that failed after the migration, from the backup`, async () => {
-  const instance = extra.gateway.id;
-  const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
-  expect(started.code, started.out).toBe(0);
-  await pollUntil('the install to start', async () => {
-    const d = await w.client.workflow.getHandle(`${rolloutWorkflowId(inventory.cluster)}/${instance}`).describe();
-    return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'installVersion');
-  }, 5 * 60_000, 500);
-  await writeFile(probeFlag(), 'the channels probe says "not reachable" for now\n');
-  const failed = await slotWhen('the check after the start to fail', (s) => s.phase === 'Failed');
-  expect(failed.failure?.step).toBe('verify channels probe');
-  const fix = failed.steps.find((s) => s.step === `doctor --fix with ${info.targetVersion} (migrations)`);
-  expect(fix?.status).toBe('ok');
-  expect(fix?.detail).toMatch(/applied/);
-  expect(await runningVersion()).toBe(info.targetVersion); // migrated: the old release would refuse this state
-
-  await rm(probeFlag());
-  const rollback = await starterCli('decide', '--inventory', file, '--instance', instance, '--decision', 'rollback', '--by', 'alice');
-  expect(rollback.code, rollback.out).toBe(0);
-  const waiting = await slotWhen('the rolled-back instance to wait for approval', (s) => s.phase === 'AwaitingApproval');
-  expect(waiting.steps.filter((s) => s.status === 'ok').map((s) => s.step)).toEqual(
-    expect.arrayContaining([expect.stringMatching(/^restore backup /), `check restored databases with ${JUMP_FROM}`, 'start gateway (rollback)']),
+  pollUntil(
+    what,
+    async () => {
+      const p = await w.client.workflow
+        .getHandle(rolloutWorkflowId(inventory.cluster))
+        .query(progressQuery)
+        .catch(() => undefined);
+      const slot = p?.instances[0];
+      return slot && pred(slot) ? slot : undefined;
+    },
+    timeoutMs,
+    1000,
   );
-  expect(await runningVersion()).toBe(JUMP_FROM);
-  const approved = await starterCli('approve', '--inventory', file, '--instance', instance, '--approver', 'alice', '--comment', 'back on the jump release');
-  expect(approved.code, approved.out).toBe(0);
-  const report = (await w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster)).result()) as ClusterRolloutReport;
-  expect(report.outcome).toBe('partial');
-  expect(report.instances[0]).toMatchObject({ outcome: 'rolled-back', versionBefore: JUMP_FROM, versionAfter: JUMP_FROM });
-  expect((await createLoadBalancer(inventory.loadBalancer).state(extra.instance.lbServer)).admin).toBe('ready');
-  await saveHistories(info, 'jump-rolled-back', [rolloutWorkflowId(inventory.cluster), `${rolloutWorkflowId(inventory.cluster)}/${instance}`]);
-}, 15 * 60_000);
 
-it(`completes the ${JUMP_FROM} → target jump with the migrations doctor asks for, the client back, no mismatch`, async () => {
-  const instance = extra.gateway.id;
-  const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
-  expect(started.code, started.out).toBe(0);
-  await slotWhen('the instance to wait for approval', (s) => s.phase === 'AwaitingApproval');
-  const approved = await starterCli('approve', '--inventory', file, '--instance', instance, '--approver', 'alice');
-  expect(approved.code, approved.out).toBe(0);
-  const report = (await w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster)).result()) as ClusterRolloutReport;
-  expect(report.outcome).toBe('done');
-  const slot = report.instances[0]!;
-  expect(slot).toMatchObject({ outcome: 'done', versionBefore: JUMP_FROM, versionAfter: info.targetVersion });
-  const steps = slot.steps.filter((s) => s.status === 'ok').map((s) => s.step);
-  expect(steps).toEqual(expect.arrayContaining(['doctor (running release, before the update)', 'stop gateway', `doctor --fix with ${info.targetVersion} (migrations)`, 'start gateway', 'doctor (after the start)']));
-  expect(slot.steps.find((s) => s.step.startsWith('doctor --fix'))?.detail).toMatch(/applied/);
-  expect(await runningVersion()).toBe(info.targetVersion);
+const runningVersion = async () =>
+  (await oc.gatewayStatus(gatewayAccess(extra.gateway), { timeoutMs: 60_000 }).catch(() => undefined))?.version;
 
-  // The client reconnected by itself (shared auth) after its rotation, and nobody meets a mismatch.
-  const entry = await pollUntil('the jump client connected', async () => {
-    const e = (await oc.devicesList(gatewayAccess(extra.gateway), { timeoutMs: 60_000 })).paired.find((d) => d.deviceId === client.deviceId);
-    return e?.connected ? e : undefined;
-  }, 60_000, 2000);
-  expect(entry.scopes).toEqual(OPERATOR_SCOPES);
-  const windowStart = Date.now();
-  await sleep(10_000);
-  expect((await oc.countTokenMismatches(gatewayAccess(extra.gateway), { sinceMs: windowStart }, { timeoutMs: 60_000 })).count).toBe(0);
-  await saveHistories(info, 'jump-done', [rolloutWorkflowId(inventory.cluster), `${rolloutWorkflowId(inventory.cluster)}/${instance}`]);
-}, 15 * 60_000);
+it(
+  `rolls back a ${JUMP_FROM} → target jump that failed after the migration, from the backup`,
+  async () => {
+    const instance = extra.gateway.id;
+    const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
+    expect(started.code, started.out).toBe(0);
+    await pollUntil(
+      'the install to start',
+      async () => {
+        const d = await w.client.workflow.getHandle(`${rolloutWorkflowId(inventory.cluster)}/${instance}`).describe();
+        return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'installVersion');
+      },
+      5 * 60_000,
+      500,
+    );
+    await writeFile(probeFlag(), 'the channels probe says "not reachable" for now\n');
+    const failed = await slotWhen('the check after the start to fail', (s) => s.phase === 'Failed');
+    expect(failed.failure?.step).toBe('verify channels probe');
+    const fix = failed.steps.find((s) => s.step === `doctor --fix with ${info.targetVersion} (migrations)`);
+    expect(fix?.status).toBe('ok');
+    expect(fix?.detail).toMatch(/applied/);
+    expect(await runningVersion()).toBe(info.targetVersion); // migrated: the old release would refuse this state
+
+    await rm(probeFlag());
+    const rollback = await starterCli(
+      'decide',
+      '--inventory',
+      file,
+      '--instance',
+      instance,
+      '--decision',
+      'rollback',
+      '--by',
+      'alice',
+    );
+    expect(rollback.code, rollback.out).toBe(0);
+    const waiting = await slotWhen(
+      'the rolled-back instance to wait for approval',
+      (s) => s.phase === 'AwaitingApproval',
+    );
+    expect(waiting.steps.filter((s) => s.status === 'ok').map((s) => s.step)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^restore backup /),
+        `check restored databases with ${JUMP_FROM}`,
+        'start gateway (rollback)',
+      ]),
+    );
+    expect(await runningVersion()).toBe(JUMP_FROM);
+    const approved = await starterCli(
+      'approve',
+      '--inventory',
+      file,
+      '--instance',
+      instance,
+      '--approver',
+      'alice',
+      '--comment',
+      'back on the jump release',
+    );
+    expect(approved.code, approved.out).toBe(0);
+    const report = (await w.client.workflow
+      .getHandle(rolloutWorkflowId(inventory.cluster))
+      .result()) as ClusterRolloutReport;
+    expect(report.outcome).toBe('partial');
+    expect(report.instances[0]).toMatchObject({
+      outcome: 'rolled-back',
+      versionBefore: JUMP_FROM,
+      versionAfter: JUMP_FROM,
+    });
+    expect((await createLoadBalancer(inventory.loadBalancer).state(extra.instance.lbServer)).admin).toBe('ready');
+    await saveHistories(info, 'jump-rolled-back', [
+      rolloutWorkflowId(inventory.cluster),
+      `${rolloutWorkflowId(inventory.cluster)}/${instance}`,
+    ]);
+  },
+  15 * 60_000,
+);
+
+it(
+  `completes the ${JUMP_FROM} → target jump with the migrations doctor asks for, the client back, no mismatch`,
+  async () => {
+    const instance = extra.gateway.id;
+    const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
+    expect(started.code, started.out).toBe(0);
+    await slotWhen('the instance to wait for approval', (s) => s.phase === 'AwaitingApproval');
+    const approved = await starterCli('approve', '--inventory', file, '--instance', instance, '--approver', 'alice');
+    expect(approved.code, approved.out).toBe(0);
+    const report = (await w.client.workflow
+      .getHandle(rolloutWorkflowId(inventory.cluster))
+      .result()) as ClusterRolloutReport;
+    expect(report.outcome).toBe('done');
+    const slot = report.instances[0]!;
+    expect(slot).toMatchObject({ outcome: 'done', versionBefore: JUMP_FROM, versionAfter: info.targetVersion });
+    const steps = slot.steps.filter((s) => s.status === 'ok').map((s) => s.step);
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        'doctor (running release, before the update)',
+        'stop gateway',
+        `doctor --fix with ${info.targetVersion} (migrations)`,
+        'start gateway',
+        'doctor (after the start)',
+      ]),
+    );
+    expect(slot.steps.find((s) => s.step.startsWith('doctor --fix'))?.detail).toMatch(/applied/);
+    expect(await runningVersion()).toBe(info.targetVersion);
+
+    // The client reconnected by itself (shared auth) after its rotation, and nobody meets a mismatch.
+    const entry = await pollUntil(
+      'the jump client connected',
+      async () => {
+        const e = (await oc.devicesList(gatewayAccess(extra.gateway), { timeoutMs: 60_000 })).paired.find(
+          (d) => d.deviceId === client.deviceId,
+        );
+        return e?.connected ? e : undefined;
+      },
+      60_000,
+      2000,
+    );
+    expect(entry.scopes).toEqual(OPERATOR_SCOPES);
+    const windowStart = Date.now();
+    await sleep(10_000);
+    expect(
+      (await oc.countTokenMismatches(gatewayAccess(extra.gateway), { sinceMs: windowStart }, { timeoutMs: 60_000 }))
+        .count,
+    ).toBe(0);
+    await saveHistories(info, 'jump-done', [
+      rolloutWorkflowId(inventory.cluster),
+      `${rolloutWorkflowId(inventory.cluster)}/${instance}`,
+    ]);
+  },
+  15 * 60_000,
+);

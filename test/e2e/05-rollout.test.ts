@@ -71,7 +71,9 @@ beforeAll(async () => {
   // Capture the worker's logs (before any connection exists) for the secret scan at the end.
   Runtime.install({
     logger: new DefaultLogger('DEBUG', (entry) => {
-      workerLogs.push(`${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+      workerLogs.push(
+        `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
+      );
       if (entry.level === 'ERROR' || entry.level === 'WARN') console.warn(`[worker ${entry.level}] ${entry.message}`);
     }),
   });
@@ -79,7 +81,13 @@ beforeAll(async () => {
   w = await startWorker(info, inventory.temporal.taskQueue);
   // op-1 as a real client: holds its connection through HAProxy, re-authenticates with shared auth.
   const op = deviceNamed(inventory, 'op-1');
-  opClient = new HeldConnection({ url: routeUrl(info, 'op-1'), identity: await clientIdentity(info, 'op-1'), role: 'operator', scopes: op.device.scopes, sharedToken: await sharedToken(info) });
+  opClient = new HeldConnection({
+    url: routeUrl(info, 'op-1'),
+    identity: await clientIdentity(info, 'op-1'),
+    role: 'operator',
+    scopes: op.device.scopes,
+    sharedToken: await sharedToken(info),
+  });
   expect((await opClient.start()).type).toBe('hello');
   secretsBefore = await heldSecrets(info);
 });
@@ -101,11 +109,14 @@ describe('plan', () => {
     // The documented update (the bed's supervisor can stop and start each gateway) and what the jump migrates.
     expect(r.out).toContain('doctor --fix --non-interactive   (the new release: the migrations it requires)');
     expect(r.out).toContain(`${info.fromVersion} → ${info.targetVersion}`);
-    expect(r.out).toMatch(/Migrations will run \(.*state schema 17 → 18.*\): .*a rollback then needs the backup taken before the update/);
+    expect(r.out).toMatch(
+      /Migrations will run \(.*state schema 17 → 18.*\): .*a rollback then needs the backup taken before the update/,
+    );
     const rows = await showStat(info.haproxy.socket);
     for (const g of info.gateways) expect(rows.find((x) => x.server === g.lbServer)?.status).toBe('UP');
     const after = await Promise.all(info.gateways.map((g) => oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 })));
-    const tokens = (l: typeof before) => l.map((x) => x.paired.map((d) => d.tokens.map((t) => t.rotatedAtMs ?? t.createdAtMs)));
+    const tokens = (l: typeof before) =>
+      l.map((x) => x.paired.map((d) => d.tokens.map((t) => t.rotatedAtMs ?? t.createdAtMs)));
     expect(tokens(after)).toEqual(tokens(before));
   });
 });
@@ -114,7 +125,9 @@ describe('approval timeout and rejection', () => {
   it('keeps the instance drained past the approval timeout, ignores stray approvals, and stops on reject', async () => {
     // Same release as running: the update steps run for real without moving the bed forward.
     const file = join(info.dir, 'cluster-short-approval.yaml');
-    const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown> & { policy: Record<string, unknown> };
+    const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown> & {
+      policy: Record<string, unknown>;
+    };
     raw.policy = { ...raw.policy, approvalTimeout: '5s', approvals: { approvers: ['alice', 'bob', 'test'] } };
     await writeFile(file, toYaml(raw));
     const first = inventory.instances[0]!.id;
@@ -124,55 +137,73 @@ describe('approval timeout and rejection', () => {
     expect(started.code, started.out).toBe(0);
     const id = rolloutWorkflowId(inventory.cluster);
     try {
-    expect(started.out).toContain(id);
-    expect(started.out).toContain(`${info.temporal.uiUrl}/namespaces/default/workflows/${id}`);
+      expect(started.out).toContain(id);
+      expect(started.out).toContain(`${info.temporal.uiUrl}/namespaces/default/workflows/${id}`);
 
-    await waitForInstancePhase(w.client, id, first, 'AwaitingApproval', 8 * 60_000);
-    // "Which rollouts wait for me" is one search attribute query, for the rollout and its instance.
-    const waiting = await waitListed(`OpenclawCluster = '${inventory.cluster}' AND OpenclawPhase = 'AwaitingApproval'`, [id, `${id}/${first}`]);
-    expect(waiting).toEqual(expect.arrayContaining([id, `${id}/${first}`]));
-    expect(await waitListed(`OpenclawInstance = '${first}' AND OpenclawPhase = 'AwaitingApproval'`, [id])).toContain(id);
+      await waitForInstancePhase(w.client, id, first, 'AwaitingApproval', 8 * 60_000);
+      // "Which rollouts wait for me" is one search attribute query, for the rollout and its instance.
+      const waiting = await waitListed(
+        `OpenclawCluster = '${inventory.cluster}' AND OpenclawPhase = 'AwaitingApproval'`,
+        [id, `${id}/${first}`],
+      );
+      expect(waiting).toEqual(expect.arrayContaining([id, `${id}/${first}`]));
+      expect(await waitListed(`OpenclawInstance = '${first}' AND OpenclawPhase = 'AwaitingApproval'`, [id])).toContain(
+        id,
+      );
 
-    // The starter's approve is an Update: refused at once with the reason, and nothing changes.
-    const notWaiting = await cli('approve', '--inventory', file, '--instance', second, '--approver', 'bob');
-    expect(notWaiting.code, notWaiting.out).toBe(1);
-    expect(notWaiting.out).toMatch(new RegExp(`approve refused by ${id}: ${second} is not being rolled out now.*Nothing was changed`));
-    const self = await cli('approve', '--inventory', file, '--instance', first, '--approver', 'test');
-    expect(self.code, self.out).toBe(1);
-    expect(self.out).toContain('four-eyes: test started this rollout and cannot approve it');
-    const outsider = await cli('approve', '--inventory', file, '--instance', first, '--approver', 'mallory');
-    expect(outsider.code, outsider.out).toBe(1);
-    expect(outsider.out).toContain('mallory is not an allowed approver (policy.approvals.approvers: alice, bob, test)');
-    // The Web UI's path is a plain signal: a stray approval and an outsider's approval sent straight to
-    // the instance's workflow are recorded and ignored.
-    await w.client.workflow.getHandle(id).signal(approveRejoin, { instance: second, approver: 'bob' });
-    await w.client.workflow.getHandle(`${id}/${first}`).signal(approveRejoin, { instance: first, approver: 'mallory' });
-    await sleep(7000); // past the 5 s approval timeout
-    const p = await w.client.workflow.getHandle(id).query(progressQuery);
-    const slot = p.instances.find((i) => i.instance === first)!;
-    expect(slot.phase).toBe('AwaitingApproval');
-    expect(slot.approvalTimeouts).toBeGreaterThanOrEqual(1);
-    expect(p.ignored.map((x) => (x.payload as { instance: string }).instance)).toContain(second);
-    expect(slot.ignored.map((x) => x.reason)).toContain('mallory is not an allowed approver (policy.approvals.approvers: alice, bob, test)');
-    expect(slot.decision).toBeUndefined();
-    const rows = await showStat(info.haproxy.socket);
-    expect(rows.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
+      // The starter's approve is an Update: refused at once with the reason, and nothing changes.
+      const notWaiting = await cli('approve', '--inventory', file, '--instance', second, '--approver', 'bob');
+      expect(notWaiting.code, notWaiting.out).toBe(1);
+      expect(notWaiting.out).toMatch(
+        new RegExp(`approve refused by ${id}: ${second} is not being rolled out now.*Nothing was changed`),
+      );
+      const self = await cli('approve', '--inventory', file, '--instance', first, '--approver', 'test');
+      expect(self.code, self.out).toBe(1);
+      expect(self.out).toContain('four-eyes: test started this rollout and cannot approve it');
+      const outsider = await cli('approve', '--inventory', file, '--instance', first, '--approver', 'mallory');
+      expect(outsider.code, outsider.out).toBe(1);
+      expect(outsider.out).toContain(
+        'mallory is not an allowed approver (policy.approvals.approvers: alice, bob, test)',
+      );
+      // The Web UI's path is a plain signal: a stray approval and an outsider's approval sent straight to
+      // the instance's workflow are recorded and ignored.
+      await w.client.workflow.getHandle(id).signal(approveRejoin, { instance: second, approver: 'bob' });
+      await w.client.workflow
+        .getHandle(`${id}/${first}`)
+        .signal(approveRejoin, { instance: first, approver: 'mallory' });
+      await sleep(7000); // past the 5 s approval timeout
+      const p = await w.client.workflow.getHandle(id).query(progressQuery);
+      const slot = p.instances.find((i) => i.instance === first)!;
+      expect(slot.phase).toBe('AwaitingApproval');
+      expect(slot.approvalTimeouts).toBeGreaterThanOrEqual(1);
+      expect(p.ignored.map((x) => (x.payload as { instance: string }).instance)).toContain(second);
+      expect(slot.ignored.map((x) => x.reason)).toContain(
+        'mallory is not an allowed approver (policy.approvals.approvers: alice, bob, test)',
+      );
+      expect(slot.decision).toBeUndefined();
+      const rows = await showStat(info.haproxy.socket);
+      expect(rows.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
 
-    expect((await cli('reject', '--inventory', file, '--instance', first, '--approver', 'alice', '--comment', 'not today')).code).toBe(0);
-    const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
-    expect(report.outcome).toBe('rejected');
-    const rejected = report.instances.find((i) => i.instance === first)!;
-    expect(rejected.decision).toMatchObject({ kind: 'reject', approver: 'alice', comment: 'not today' });
-    expect(report.instances.find((i) => i.instance === second)!.phase).toBe('Pending');
-    historyFiles.push(...(await saveHistories(info, 'rejected', [id, `${id}/${first}`, `${id}/preflight`])));
-    const after = await showStat(info.haproxy.socket);
-    expect(after.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
-    expect(after.find((x) => x.server === inventory.instances[1]!.lbServer)?.status).toBe('UP');
-
+      expect(
+        (await cli('reject', '--inventory', file, '--instance', first, '--approver', 'alice', '--comment', 'not today'))
+          .code,
+      ).toBe(0);
+      const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('rejected');
+      const rejected = report.instances.find((i) => i.instance === first)!;
+      expect(rejected.decision).toMatchObject({ kind: 'reject', approver: 'alice', comment: 'not today' });
+      expect(report.instances.find((i) => i.instance === second)!.phase).toBe('Pending');
+      historyFiles.push(...(await saveHistories(info, 'rejected', [id, `${id}/${first}`, `${id}/preflight`])));
+      const after = await showStat(info.haproxy.socket);
+      expect(after.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
+      expect(after.find((x) => x.server === inventory.instances[1]!.lbServer)?.status).toBe('UP');
     } finally {
       // Whatever happened above, leave no rollout running and no instance drained for the next test
       // (an operator would investigate and return the instance by hand).
-      await w.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
+      await w.client.workflow
+        .getHandle(id)
+        .terminate('test cleanup')
+        .catch(() => undefined);
     }
     const { createLoadBalancer } = await import('../../src/activities/load-balancer/index.js');
     await createLoadBalancer(inventory.loadBalancer).ready(inventory.instances[0]!.lbServer);
@@ -184,7 +215,8 @@ async function waitForWatched(instance: string, timeoutMs: number): Promise<void
   const row = new RegExp(`\\n${instance}\\s+AwaitingApproval\\s`);
   const deadline = Date.now() + timeoutMs;
   while (!row.test(watchOutput.join('\n'))) {
-    if (Date.now() > deadline) throw new Error(`status --watch never showed ${instance} AwaitingApproval within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`status --watch never showed ${instance} AwaitingApproval within ${timeoutMs} ms`);
     await sleep(250);
   }
 }
@@ -196,91 +228,143 @@ const watchOutput: string[] = [];
 let secretsBefore: HeldSecret[] = [];
 
 describe('full rollout with approvals', () => {
-  it('updates every instance one at a time, each rejoining only after its approval', async () => {
-    const sampler = haproxySampler(info);
-    const turns: { instance: string; from: number; to: number }[] = [];
-    const id = rolloutWorkflowId(inventory.cluster);
-    try {
-      const started = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion, '--by', 'test');
-      expect(started.code, started.out).toBe(0);
-      watch = starter(['status', '--inventory', info.inventoryPath, '--watch'], (s) => watchOutput.push(s), { tty: false, pollMs: 1000 });
-      const again = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion);
-      expect(again.code).toBe(2);
-      expect(again.out).toContain(`already running: ${id}`);
+  it(
+    'updates every instance one at a time, each rejoining only after its approval',
+    async () => {
+      const sampler = haproxySampler(info);
+      const turns: { instance: string; from: number; to: number }[] = [];
+      const id = rolloutWorkflowId(inventory.cluster);
+      try {
+        const started = await cli(
+          'start',
+          '--inventory',
+          info.inventoryPath,
+          '--target',
+          info.targetVersion,
+          '--by',
+          'test',
+        );
+        expect(started.code, started.out).toBe(0);
+        watch = starter(['status', '--inventory', info.inventoryPath, '--watch'], (s) => watchOutput.push(s), {
+          tty: false,
+          pollMs: 1000,
+        });
+        const again = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion);
+        expect(again.code).toBe(2);
+        expect(again.out).toContain(`already running: ${id}`);
 
+        for (const instance of inventory.instances) {
+          const from = Date.now();
+          await waitForInstancePhase(w.client, id, instance.id, 'AwaitingApproval', 8 * 60_000);
+          // Approve once the watching operator has seen the instance waiting: the watch polls every second
+          // and a faster approval can fall between two polls (CI once saw gw-2 go from Verifying straight
+          // to VerifyingAfterRejoin).
+          await waitForWatched(instance.id, 60_000);
+          const approved = await cli(
+            'approve',
+            '--inventory',
+            info.inventoryPath,
+            '--instance',
+            instance.id,
+            '--approver',
+            'alice',
+            '--comment',
+            'looks good',
+          );
+          expect(approved.code, approved.out).toBe(0);
+          await waitForInstancePhase(w.client, id, instance.id, 'Done', 5 * 60_000);
+          turns.push({ instance: instance.lbServer, from, to: Date.now() });
+        }
+        const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
+        expect(report.outcome).toBe('done');
+        historyFiles.push(
+          ...(await saveHistories(info, 'approved', [
+            id,
+            ...inventory.instances.map((i) => `${id}/${i.id}`),
+            `${id}/preflight`,
+            `${id}/final-check`,
+          ])),
+        );
+        expect(
+          await waitListed(`OpenclawCluster = '${inventory.cluster}' AND OpenclawPhase = 'Done'`, [
+            id,
+            ...inventory.instances.map((i) => `${id}/${i.id}`),
+          ]),
+        ).toEqual(expect.arrayContaining([id, ...inventory.instances.map((i) => `${id}/${i.id}`)]));
+        for (const i of report.instances) {
+          expect(i.versionBefore).toBe(info.fromVersion);
+          expect(i.versionAfter).toBe(info.targetVersion);
+          expect(i.decision).toMatchObject({ kind: 'approve', approver: 'alice' });
+        }
+      } finally {
+        await sampler.stop();
+      }
+
+      // status --watch (not a terminal): a new table on each change, every instance seen waiting with
+      // who may approve, the last one the finished rollout.
+      expect(await watch).toBe(0);
+      const watched = watchOutput.join('\n');
       for (const instance of inventory.instances) {
-        const from = Date.now();
-        await waitForInstancePhase(w.client, id, instance.id, 'AwaitingApproval', 8 * 60_000);
-        // Approve once the watching operator has seen the instance waiting: the watch polls every second
-        // and a faster approval can fall between two polls (CI once saw gw-2 go from Verifying straight
-        // to VerifyingAfterRejoin).
-        await waitForWatched(instance.id, 60_000);
-        const approved = await cli('approve', '--inventory', info.inventoryPath, '--instance', instance.id, '--approver', 'alice', '--comment', 'looks good');
-        expect(approved.code, approved.out).toBe(0);
-        await waitForInstancePhase(w.client, id, instance.id, 'Done', 5 * 60_000);
-        turns.push({ instance: instance.lbServer, from, to: Date.now() });
+        expect(watched).toMatch(
+          new RegExp(
+            `\\n${instance.id}\\s+AwaitingApproval\\s+${info.fromVersion.replaceAll('.', '\\.')} → ${info.targetVersion.replaceAll('.', '\\.')}\\s+\\d+\\s+.*approval by any operator \\(not test\\)`,
+          ),
+        );
       }
-      const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
-      expect(report.outcome).toBe('done');
-      historyFiles.push(...(await saveHistories(info, 'approved', [id, ...inventory.instances.map((i) => `${id}/${i.id}`), `${id}/preflight`, `${id}/final-check`])));
-      expect(await waitListed(`OpenclawCluster = '${inventory.cluster}' AND OpenclawPhase = 'Done'`, [id, ...inventory.instances.map((i) => `${id}/${i.id}`)])).toEqual(
-        expect.arrayContaining([id, ...inventory.instances.map((i) => `${id}/${i.id}`)]),
+      expect(watchOutput.at(-1)).toMatch(new RegExp(`rollout ${id}: Done`));
+      expect(watched).not.toContain('\x1b');
+
+      // HAProxy: never more than one instance out of traffic, and each only during its own turn.
+      expect(Math.max(...sampler.samples.map((s) => s.drained.length))).toBeLessThanOrEqual(1);
+      for (const s of sampler.samples.filter((x) => x.drained.length)) {
+        // The turns around this moment (±1 s for the sampler's and the poller's own delays at a handover).
+        const around = turns.filter((t) => s.at >= t.from - 1000 && s.at <= t.to + 1000).map((t) => t.instance);
+        expect(around, `sample at ${new Date(s.at).toISOString()}: ${s.drained.join(',')}`).toContain(s.drained[0]);
+      }
+      expect(new Set(sampler.samples.flatMap((s) => s.drained))).toEqual(
+        new Set(inventory.instances.map((i) => i.lbServer)),
       );
-      for (const i of report.instances) {
-        expect(i.versionBefore).toBe(info.fromVersion);
-        expect(i.versionAfter).toBe(info.targetVersion);
-        expect(i.decision).toMatchObject({ kind: 'approve', approver: 'alice' });
+
+      // The end state an operator checks.
+      const rows = await showStat(info.haproxy.socket);
+      for (const g of info.gateways) {
+        expect(rows.find((r) => r.server === g.lbServer)?.status).toBe('UP');
+        const status = await oc.gatewayStatus(gatewayAccess(g), { timeoutMs: 60_000 });
+        expect(status.version, g.id).toBe(info.targetVersion);
       }
-    } finally {
-      await sampler.stop();
-    }
-
-    // status --watch (not a terminal): a new table on each change, every instance seen waiting with
-    // who may approve, the last one the finished rollout.
-    expect(await watch).toBe(0);
-    const watched = watchOutput.join('\n');
-    for (const instance of inventory.instances) {
-      expect(watched).toMatch(new RegExp(`\\n${instance.id}\\s+AwaitingApproval\\s+${info.fromVersion.replaceAll('.', '\\.')} → ${info.targetVersion.replaceAll('.', '\\.')}\\s+\\d+\\s+.*approval by any operator \\(not test\\)`));
-    }
-    expect(watchOutput.at(-1)).toMatch(new RegExp(`rollout ${id}: Done`));
-    expect(watched).not.toContain('\x1b');
-
-    // HAProxy: never more than one instance out of traffic, and each only during its own turn.
-    expect(Math.max(...sampler.samples.map((s) => s.drained.length))).toBeLessThanOrEqual(1);
-    for (const s of sampler.samples.filter((x) => x.drained.length)) {
-      // The turns around this moment (±1 s for the sampler's and the poller's own delays at a handover).
-      const around = turns.filter((t) => s.at >= t.from - 1000 && s.at <= t.to + 1000).map((t) => t.instance);
-      expect(around, `sample at ${new Date(s.at).toISOString()}: ${s.drained.join(',')}`).toContain(s.drained[0]);
-    }
-    expect(new Set(sampler.samples.flatMap((s) => s.drained))).toEqual(new Set(inventory.instances.map((i) => i.lbServer)));
-
-    // The end state an operator checks.
-    const rows = await showStat(info.haproxy.socket);
-    for (const g of info.gateways) {
-      expect(rows.find((r) => r.server === g.lbServer)?.status).toBe('UP');
-      const status = await oc.gatewayStatus(gatewayAccess(g), { timeoutMs: 60_000 });
-      expect(status.version, g.id).toBe(info.targetVersion);
-    }
-    for (const name of ['node-1', 'op-1']) {
-      const { instance, device } = deviceNamed(inventory, name);
-      const list = await oc.devicesList(instance.gateway, { timeoutMs: 60_000 });
-      expect(list.paired.find((d) => d.deviceId === device.deviceId)?.connected, name).toBe(true);
-    }
-    expect(opClient.connected).toBe(true);
-  }, 20 * 60_000); // three real updates; slower when the machine is busy
+      for (const name of ['node-1', 'op-1']) {
+        const { instance, device } = deviceNamed(inventory, name);
+        const list = await oc.devicesList(instance.gateway, { timeoutMs: 60_000 });
+        expect(list.paired.find((d) => d.deviceId === device.deviceId)?.connected, name).toBe(true);
+      }
+      expect(opClient.connected).toBe(true);
+    },
+    20 * 60_000,
+  ); // three real updates; slower when the machine is busy
 });
 
 describe('a rerun right after the full rollout', () => {
   it('leaves every instance alone: plan says so, none leaves traffic, no token is rotated', async () => {
-    const tokens = (l: Awaited<ReturnType<typeof oc.devicesList>>[]) => l.map((x) => x.paired.map((d) => d.tokens.map((t) => t.rotatedAtMs ?? t.createdAtMs)));
+    const tokens = (l: Awaited<ReturnType<typeof oc.devicesList>>[]) =>
+      l.map((x) => x.paired.map((d) => d.tokens.map((t) => t.rotatedAtMs ?? t.createdAtMs)));
     const before = await Promise.all(info.gateways.map((g) => oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 })));
     const plan = await cli('plan', '--inventory', info.inventoryPath, '--target', info.targetVersion);
     expect(plan.code, plan.out).toBe(0);
-    for (const g of info.gateways) expect(plan.out).toContain(`${g.id}:\n  left alone: already runs ${info.targetVersion}, healthy and in traffic`);
+    for (const g of info.gateways)
+      expect(plan.out).toContain(`${g.id}:\n  left alone: already runs ${info.targetVersion}, healthy and in traffic`);
     const sampler = haproxySampler(info);
     const id = rolloutWorkflowId(inventory.cluster);
     try {
-      const started = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion, '--by', 'test', '--wait');
+      const started = await cli(
+        'start',
+        '--inventory',
+        info.inventoryPath,
+        '--target',
+        info.targetVersion,
+        '--by',
+        'test',
+        '--wait',
+      );
       expect(started.code, started.out).toBe(0);
       expect(started.out).toContain('rollout ended: done');
     } finally {
@@ -288,7 +372,12 @@ describe('a rerun right after the full rollout', () => {
     }
     const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
     for (const i of report.instances) {
-      expect(i, i.instance).toMatchObject({ alreadyOnTarget: true, phase: 'Done', versionBefore: info.targetVersion, versionAfter: info.targetVersion });
+      expect(i, i.instance).toMatchObject({
+        alreadyOnTarget: true,
+        phase: 'Done',
+        versionBefore: info.targetVersion,
+        versionAfter: info.targetVersion,
+      });
       expect(i.steps.map((s) => s.step)).not.toContain('drain');
     }
     expect(sampler.samples.length).toBeGreaterThan(5);
@@ -305,17 +394,26 @@ describe('secrets', () => {
     const labels = new Set(held.map((s) => s.label.replace(/ for .*| of .*/, '')));
     // One entry per distinct value (a client's token is also in its gateway's pairing store).
     const secrets = [...new Map(held.map((x) => [x.value, x])).values()];
-    expect([...labels]).toEqual(expect.arrayContaining(['gateway shared token', 'op-1 device token', 'node-1 device token']));
+    expect([...labels]).toEqual(
+      expect.arrayContaining(['gateway shared token', 'op-1 device token', 'node-1 device token']),
+    );
     expect(historyFiles.length).toBeGreaterThanOrEqual(9);
     const sources = [
-      ...(await Promise.all(historyFiles.map(async (f) => ({ source: f.split('/').at(-1)!, text: await readHistoryText(f) })))),
+      ...(await Promise.all(
+        historyFiles.map(async (f) => ({ source: f.split('/').at(-1)!, text: await readHistoryText(f) })),
+      )),
       { source: 'worker logs', text: workerLogs.join('\n') },
       { source: 'starter output', text: [...starterOutput, ...watchOutput].join('\n') },
     ];
     expect(workerLogs.length).toBeGreaterThan(10);
     // The scan finds a secret where there is one (also inside a base64 payload), so zero hits means something.
     expect(findSecrets([{ source: 'planted', text: `x${secrets[1]!.value}x` }], secrets)).toHaveLength(1);
-    expect(findSecrets([{ source: 'planted', text: historyText(`{"data": "${Buffer.from(secrets[0]!.value).toString('base64')}"}`) }], secrets)).toHaveLength(1);
+    expect(
+      findSecrets(
+        [{ source: 'planted', text: historyText(`{"data": "${Buffer.from(secrets[0]!.value).toString('base64')}"}`) }],
+        secrets,
+      ),
+    ).toHaveLength(1);
     expect(findSecrets(sources, secrets)).toEqual([]);
   });
 });

@@ -29,7 +29,10 @@ export class FakeCluster {
   /** Activities that block until cancelled (heartbeating), e.g. to cancel a rollout mid-step: `activity instance`. */
   readonly blockOn = new Set<string>();
   /** What `refusalsByDevice` answers per instance (after rejoin); none by default. */
-  readonly refusals = new Map<string, { perDevice?: Record<string, number>; ambiguous?: number; unattributed?: number }>();
+  readonly refusals = new Map<
+    string,
+    { perDevice?: Record<string, number>; ambiguous?: number; unattributed?: number }
+  >();
   /** Instances restarted while their server was in traffic (the runbook never does that). */
   readonly restartedInTraffic: string[] = [];
   /** The most servers out of traffic at any moment. */
@@ -40,7 +43,8 @@ export class FakeCluster {
   readonly movedAside: string[] = [];
 
   constructor(ids: string[], version: string) {
-    for (const id of ids) this.instances.set(id, { version, installed: version, lb: 'ready', stateOf: version, running: true });
+    for (const id of ids)
+      this.instances.set(id, { version, installed: version, lb: 'ready', stateOf: version, running: true });
   }
 
   /** The next `times` calls of `activity` for `instance` fail. */
@@ -55,7 +59,11 @@ export class FakeCluster {
 
   /** Starts the installed release on the state, as a gateway would: it migrates an older state and refuses a newer one. */
   private boot(s: FakeInstance): void {
-    if (s.stateOf > s.installed) throw ApplicationFailure.nonRetryable(`${s.installed} refuses the state: database schema(s) are newer than this build (exit 78)`, 'CheckFailedError');
+    if (s.stateOf > s.installed)
+      throw ApplicationFailure.nonRetryable(
+        `${s.installed} refuses the state: database schema(s) are newer than this build (exit 78)`,
+        'CheckFailedError',
+      );
     s.version = s.installed;
     s.stateOf = s.installed;
     s.running = true;
@@ -89,38 +97,92 @@ export class FakeCluster {
   activities(): Activities {
     const id = (t: { instance: Instance }) => t.instance.id;
     const server = (s: string) => s; // the fake's lbServer is the instance id
-    const status = (s: FakeInstance) => ({ healthy: true, runtimeRunning: true, rpcOk: true, version: s.version, bootId: 'b', pid: 1, url: null });
+    const status = (s: FakeInstance) => ({
+      healthy: true,
+      runtimeRunning: true,
+      rpcOk: true,
+      version: s.version,
+      bootId: 'b',
+      pid: 1,
+      url: null,
+    });
     const acts = {
       gatewayStatus: async (t: { instance: Instance }) => status(await this.enter('gatewayStatus', id(t))),
-      listDevices: async (t: { instance: Instance }) => (await this.enter('listDevices', id(t)), { paired: t.instance.devices.map((d) => ({ deviceId: d.deviceId, connected: true })), pending: [] }),
+      listDevices: async (t: { instance: Instance }) => (
+        await this.enter('listDevices', id(t)),
+        { paired: t.instance.devices.map((d) => ({ deviceId: d.deviceId, connected: true })), pending: [] }
+      ),
       listPendingRequests: async (t: { instance: Instance }) => (await this.enter('listPendingRequests', id(t)), []),
-      rotateDeviceToken: async (t: { instance: Instance }, d: { deviceId: string; role: string }) => (await this.enter('rotateDeviceToken', id(t), d.deviceId), { deviceId: d.deviceId, role: d.role, scopes: [], rotatedAtMs: Date.now(), tokenDelivery: 'withheld-cross-device' }),
-      revokeDeviceRole: async (t: { instance: Instance }, deviceId: string, role: string) => (await this.enter('revokeDeviceRole', id(t), deviceId), { deviceId, role, revokedAtMs: Date.now() }),
-      approvePairingRequest: async (t: { instance: Instance }, requestId: string) => (await this.enter('approvePairingRequest', id(t), requestId), { requestId }),
-      probeChannels: async (t: { instance: Instance }) => (await this.enter('probeChannels', id(t)), { gatewayReachable: true, healthy: true, channels: [], issues: [] }),
+      rotateDeviceToken: async (t: { instance: Instance }, d: { deviceId: string; role: string }) => (
+        await this.enter('rotateDeviceToken', id(t), d.deviceId),
+        {
+          deviceId: d.deviceId,
+          role: d.role,
+          scopes: [],
+          rotatedAtMs: Date.now(),
+          tokenDelivery: 'withheld-cross-device',
+        }
+      ),
+      revokeDeviceRole: async (t: { instance: Instance }, deviceId: string, role: string) => (
+        await this.enter('revokeDeviceRole', id(t), deviceId),
+        { deviceId, role, revokedAtMs: Date.now() }
+      ),
+      approvePairingRequest: async (t: { instance: Instance }, requestId: string) => (
+        await this.enter('approvePairingRequest', id(t), requestId),
+        { requestId }
+      ),
+      probeChannels: async (t: { instance: Instance }) => (
+        await this.enter('probeChannels', id(t)),
+        { gatewayReachable: true, healthy: true, channels: [], issues: [] }
+      ),
       refusalsByDevice: async (t: { instance: Instance }) => {
         await this.enter('refusalsByDevice', id(t));
         const r = { perDevice: {}, ambiguous: 0, unattributed: 0, ...this.refusals.get(id(t)) };
         const total = Object.values(r.perDevice).reduce((a, b) => a + b, 0) + r.ambiguous + r.unattributed;
-        return { ...r, total, samples: total ? ['2026-11-24T12:00:00.000Z device_token_mismatch client=cli role=operator conn=fake'] : [] };
+        return {
+          ...r,
+          total,
+          samples: total ? ['2026-11-24T12:00:00.000Z device_token_mismatch client=cli role=operator conn=fake'] : [],
+        };
       },
-      countTokenMismatches: async (t: { instance: Instance }) => (await this.enter('countTokenMismatches', id(t)), { count: 0, samples: [], linesRead: 0 }),
+      countTokenMismatches: async (t: { instance: Instance }) => (
+        await this.enter('countTokenMismatches', id(t)),
+        { count: 0, samples: [], linesRead: 0 }
+      ),
       installVersion: async (t: { instance: Instance }, version: string) => {
         const s = await this.enter('installVersion', id(t), version);
         s.installed = version;
         return { kind: 'global', command: `npm i -g openclaw@${version}`, durationMs: 1 };
       },
-      runDoctor: async (t: { instance: Instance }) => (await this.enter('runDoctor', id(t)), { passed: true, errors: [], migrations: [], blockingMigrations: [], warnings: [], migrationPending: false, stateTooNew: false }),
+      runDoctor: async (t: { instance: Instance }) => (
+        await this.enter('runDoctor', id(t)),
+        {
+          passed: true,
+          errors: [],
+          migrations: [],
+          blockingMigrations: [],
+          warnings: [],
+          migrationPending: false,
+          stateTooNew: false,
+        }
+      ),
       restartGateway: async (t: { instance: Instance }, expectVersion?: string) => {
         const s = await this.enter('restartGateway', id(t), expectVersion);
         if (s.lb === 'ready') this.restartedInTraffic.push(id(t));
         const before = status(s);
         this.boot(s);
-        if (expectVersion && s.version !== expectVersion) throw ApplicationFailure.nonRetryable(`runs ${s.version}, expected ${expectVersion}`, 'CheckFailedError');
+        if (expectVersion && s.version !== expectVersion)
+          throw ApplicationFailure.nonRetryable(`runs ${s.version}, expected ${expectVersion}`, 'CheckFailedError');
         return { command: 'restart', before, after: status(s), downMs: 1 };
       },
-      runReconnectHook: async (t: { instance: Instance }) => (await this.enter('runReconnectHook', id(t)), { command: 'hook', durationMs: 1 }),
-      waitForDeviceBack: async (t: { instance: Instance }) => (await this.enter('waitForDeviceBack', id(t)), { back: true, waitedMs: 1 }),
+      runReconnectHook: async (t: { instance: Instance }) => (
+        await this.enter('runReconnectHook', id(t)),
+        { command: 'hook', durationMs: 1 }
+      ),
+      waitForDeviceBack: async (t: { instance: Instance }) => (
+        await this.enter('waitForDeviceBack', id(t)),
+        { back: true, waitedMs: 1 }
+      ),
       lbDrain: async (_lb: unknown, s: string) => {
         (await this.enter('lbDrain', server(s))).lb = 'drain';
         this.maxDrained = Math.max(this.maxDrained, this.drained().length);
@@ -132,18 +194,37 @@ export class FakeCluster {
         const st = await this.enter('lbState', server(s));
         return { admin: st.lb, status: st.lb === 'ready' ? 'UP' : 'DRAIN', sessions: 0 };
       },
-      confirmRoleRevoked: async (t: { instance: Instance }) => (await this.enter('confirmRoleRevoked', id(t)), { revoked: true }),
-      pairingRequestsSince: async (t: { instance: Instance }, d: { scopes: string[] }) => (await this.enter('pairingRequestsSince', id(t)), { matching: [{ requestId: 'req-00000001', scopes: d.scopes }], other: [] }),
-      checkDeviceRepaired: async (t: { instance: Instance }, d: { scopes: string[] }) => (await this.enter('checkDeviceRepaired', id(t)), { problems: [], samples: [], scopes: d.scopes }),
+      confirmRoleRevoked: async (t: { instance: Instance }) => (
+        await this.enter('confirmRoleRevoked', id(t)),
+        { revoked: true }
+      ),
+      pairingRequestsSince: async (t: { instance: Instance }, d: { scopes: string[] }) => (
+        await this.enter('pairingRequestsSince', id(t)),
+        { matching: [{ requestId: 'req-00000001', scopes: d.scopes }], other: [] }
+      ),
+      checkDeviceRepaired: async (t: { instance: Instance }, d: { scopes: string[] }) => (
+        await this.enter('checkDeviceRepaired', id(t)),
+        { problems: [], samples: [], scopes: d.scopes }
+      ),
       createBackup: async (t: { instance: Instance }, running: string) => {
         const s = await this.enter('createBackup', id(t), running);
         const path = `/backups/${id(t)}/openclaw-backup-${id(t)}-${running}-${this.backups.size + 1}.tar.gz`;
         this.backups.set(path, { instance: id(t), stateOf: s.stateOf });
-        return { path, sha256: 'a'.repeat(64), bytes: 4_194_304, createdAt: new Date().toISOString(), version: running };
+        return {
+          path,
+          sha256: 'a'.repeat(64),
+          bytes: 4_194_304,
+          createdAt: new Date().toISOString(),
+          version: running,
+        };
       },
       checkBackupArchive: async (t: { instance: Instance }, b: { path: string; sha256: string; bytes: number }) => {
         await this.enter('checkBackupArchive', id(t), b.path);
-        if (!this.backups.has(b.path)) throw ApplicationFailure.nonRetryable(`the backup archive ${b.path} is missing; nothing was stopped or moved: the migrated state is untouched`, 'ConfigurationError');
+        if (!this.backups.has(b.path))
+          throw ApplicationFailure.nonRetryable(
+            `the backup archive ${b.path} is missing; nothing was stopped or moved: the migrated state is untouched`,
+            'ConfigurationError',
+          );
         return { path: b.path, sha256: b.sha256, bytes: b.bytes };
       },
       stopGateway: async (t: { instance: Instance }) => {
@@ -155,7 +236,11 @@ export class FakeCluster {
       restoreBackup: async (t: { instance: Instance }, b: { path: string }) => {
         const s = await this.enter('restoreBackup', id(t), b.path);
         const backup = this.backups.get(b.path);
-        if (!backup) throw ApplicationFailure.nonRetryable(`the backup archive ${b.path} is missing; nothing was moved: the migrated state is untouched`, 'ConfigurationError');
+        if (!backup)
+          throw ApplicationFailure.nonRetryable(
+            `the backup archive ${b.path} is missing; nothing was moved: the migrated state is untouched`,
+            'ConfigurationError',
+          );
         if (s.running) throw ApplicationFailure.nonRetryable('the gateway still runs', 'CheckFailedError');
         this.movedAside.push(`${id(t)} ${s.stateOf}`);
         s.stateOf = backup.stateOf;
@@ -164,30 +249,76 @@ export class FakeCluster {
       // The new release's doctor --fix (gateway stopped): migrates a state older than the install, refuses a newer one.
       runDoctorFix: async (t: { instance: Instance }) => {
         const s = await this.enter('runDoctorFix', id(t));
-        if (s.running) throw ApplicationFailure.nonRetryable(`refusing to run \`openclaw doctor --fix\` on instance ${id(t)}: the gateway still answers. Nothing was changed.`, 'CheckFailedError');
-        if (s.stateOf > s.installed) throw ApplicationFailure.nonRetryable(`the installed release ${s.installed} refuses the state of ${s.stateOf}; restore the backup (decide rollback)`, 'CheckFailedError');
-        const fixed = s.stateOf < s.installed ? [`core/doctor/fake: state of ${s.stateOf} has a legacy schema; run openclaw doctor --fix to migrate it.`] : [];
+        if (s.running)
+          throw ApplicationFailure.nonRetryable(
+            `refusing to run \`openclaw doctor --fix\` on instance ${id(t)}: the gateway still answers. Nothing was changed.`,
+            'CheckFailedError',
+          );
+        if (s.stateOf > s.installed)
+          throw ApplicationFailure.nonRetryable(
+            `the installed release ${s.installed} refuses the state of ${s.stateOf}; restore the backup (decide rollback)`,
+            'CheckFailedError',
+          );
+        const fixed =
+          s.stateOf < s.installed
+            ? [`core/doctor/fake: state of ${s.stateOf} has a legacy schema; run openclaw doctor --fix to migrate it.`]
+            : [];
         s.stateOf = s.installed;
-        return { fixed, errors: [], warnings: [], requiredBefore: fixed, migrationPendingBefore: fixed.length > 0, changes: fixed.length ? ['Migrated the fake state'] : [], command: 'openclaw doctor --fix --non-interactive', durationMs: 1 };
+        return {
+          fixed,
+          errors: [],
+          warnings: [],
+          requiredBefore: fixed,
+          migrationPendingBefore: fixed.length > 0,
+          changes: fixed.length ? ['Migrated the fake state'] : [],
+          command: 'openclaw doctor --fix --non-interactive',
+          durationMs: 1,
+        };
       },
-      releaseSchemaVersions: async (t: { instance: Instance }, version: string) => (await this.enter('releaseSchemaVersions', id(t), version), { version, schemaVersions: null }),
-      planReleaseJump: async (t: { instance: Instance }, from: string, to: string) => (await this.enter('planReleaseJump', id(t)), { from, to, direction: 'upgrade', crossed: [], schemaChanges: [], migrations: 'unknown', rollbackNeedsBackup: true, summary: `${from} → ${to}` }),
+      releaseSchemaVersions: async (t: { instance: Instance }, version: string) => (
+        await this.enter('releaseSchemaVersions', id(t), version),
+        { version, schemaVersions: null }
+      ),
+      planReleaseJump: async (t: { instance: Instance }, from: string, to: string) => (
+        await this.enter('planReleaseJump', id(t)),
+        {
+          from,
+          to,
+          direction: 'upgrade',
+          crossed: [],
+          schemaChanges: [],
+          migrations: 'unknown',
+          rollbackNeedsBackup: true,
+          summary: `${from} → ${to}`,
+        }
+      ),
       checkRestoredDatabases: async (t: { instance: Instance }) => {
         const s = await this.enter('checkRestoredDatabases', id(t));
-        const status = s.stateOf === s.installed ? 'exact' : s.stateOf > s.installed ? 'incompatible' : 'migration-required';
+        const status =
+          s.stateOf === s.installed ? 'exact' : s.stateOf > s.installed ? 'incompatible' : 'migration-required';
         return { databases: [{ path: 'state/openclaw.sqlite', status }], allExact: status === 'exact' };
       },
       startGateway: async (t: { instance: Instance }, expectVersion: string) => {
         const s = await this.enter('startGateway', id(t), expectVersion);
         if (s.lb === 'ready') this.restartedInTraffic.push(id(t));
         this.boot(s);
-        if (s.version !== expectVersion) throw ApplicationFailure.nonRetryable(`runs ${s.version}, expected ${expectVersion}`, 'CheckFailedError');
+        if (s.version !== expectVersion)
+          throw ApplicationFailure.nonRetryable(`runs ${s.version}, expected ${expectVersion}`, 'CheckFailedError');
         return { command: 'start', version: s.version };
       },
-      lbWaitDrained: async (_lb: unknown, s: string) => (await this.enter('lbWaitDrained', server(s)), { drained: true, sessions: 0, waitedMs: 1 }),
+      lbWaitDrained: async (_lb: unknown, s: string) => (
+        await this.enter('lbWaitDrained', server(s)),
+        { drained: true, sessions: 0, waitedMs: 1 }
+      ),
       // The checks before anything changes pass and are not recorded in `calls` (tests list what changes things).
-      preflightTarget: async (_t: { instance: Instance }, version: string) => ([{ check: 'target-exists', status: 'ok', found: `fake registry has ${version}` }, { check: 'node-engine', status: 'skipped', found: 'fake' }]),
-      preflightHost: async () => ([{ check: 'host-commands', status: 'ok', found: 'fake' }, { check: 'disk-space', status: 'ok', found: 'fake' }]),
+      preflightTarget: async (_t: { instance: Instance }, version: string) => [
+        { check: 'target-exists', status: 'ok', found: `fake registry has ${version}` },
+        { check: 'node-engine', status: 'skipped', found: 'fake' },
+      ],
+      preflightHost: async () => [
+        { check: 'host-commands', status: 'ok', found: 'fake' },
+        { check: 'disk-space', status: 'ok', found: 'fake' },
+      ],
       preflightRouting: async () => ({ check: 'sticky-routing', status: 'ok', found: 'fake' }),
       /** What is installed (a failed install changes nothing unless the fake's installVersion ran). */
       installedVersion: async (t: { instance: Instance }) => (await this.enter('installedVersion', id(t))).installed,

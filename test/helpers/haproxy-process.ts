@@ -177,7 +177,9 @@ export async function startHaproxy(options: HaproxyOptions): Promise<HaproxyProc
       throw new Error(`haproxy exited during startup:\n${output}\nconfig:\n${config}`);
     }
     const reply = await rawRuntimeCommand(adminSocket, 'show stat').catch(() => '');
-    const serverLines = reply.split('\n').filter((l) => l.startsWith(`${backend},`) && !l.startsWith(`${backend},BACKEND,`));
+    const serverLines = reply
+      .split('\n')
+      .filter((l) => l.startsWith(`${backend},`) && !l.startsWith(`${backend},BACKEND,`));
     if (serverLines.length === options.servers.length && serverLines.every((l) => l.split(',')[17] === 'UP')) break;
     if (Date.now() > deadline) {
       await stop();

@@ -22,10 +22,17 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, proc: ChildProcess, log: () => string): Promise<void> {
+async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  proc: ChildProcess,
+  log: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`${what}: the server exited (${proc.exitCode}):\n${log().slice(-3000)}`);
+    if (proc.exitCode !== null)
+      throw new Error(`${what}: the server exited (${proc.exitCode}):\n${log().slice(-3000)}`);
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -33,7 +40,11 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
 }
 
 function startProcess(command: string, args: string[], dir: string): { proc: ChildProcess; log: () => string } {
-  const proc = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: dir } });
+  const proc = spawn(command, args, {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, HOME: dir },
+  });
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-200_000);
@@ -57,16 +68,30 @@ function stopper(proc: ChildProcess, dir: string): () => Promise<void> {
 }
 
 /** `temporal` CLI arguments that reach `address` (plus TLS flags when given). */
-export function cliConnection(address: string, tls?: { ca: string; cert?: string; key?: string; serverName?: string }): string[] {
+export function cliConnection(
+  address: string,
+  tls?: { ca: string; cert?: string; key?: string; serverName?: string },
+): string[] {
   return [
-    '--address', address,
-    ...(tls ? ['--tls-ca-path', tls.ca, ...(tls.cert ? ['--tls-cert-path', tls.cert, '--tls-key-path', tls.key!] : []), ...(tls.serverName ? ['--tls-server-name', tls.serverName] : [])] : []),
+    '--address',
+    address,
+    ...(tls
+      ? [
+          '--tls-ca-path',
+          tls.ca,
+          ...(tls.cert ? ['--tls-cert-path', tls.cert, '--tls-key-path', tls.key!] : []),
+          ...(tls.serverName ? ['--tls-server-name', tls.serverName] : []),
+        ]
+      : []),
   ];
 }
 
 /** Runs the Temporal CLI; resolves with stdout. */
 export async function temporalCli(args: string[]): Promise<string> {
-  const { stdout } = await run(temporalBin(), args, { maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env.PATH, HOME: tmpdir() } });
+  const { stdout } = await run(temporalBin(), args, {
+    maxBuffer: 64 * 1024 * 1024,
+    env: { PATH: process.env.PATH, HOME: tmpdir() },
+  });
   return stdout;
 }
 
@@ -81,11 +106,20 @@ export async function startDevServer(opts: { uiPort?: number; uiCodecEndpoint?: 
   const dir = await mkdtemp(join(tmpdir(), 'temporal-dev-'));
   const port = await freePort();
   const args = [
-    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port),
-    '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(await freePort()),
+    '--metrics-port',
+    String(await freePort()),
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
     ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
   ];
   const { proc, log } = startProcess(temporalBin(), args, dir);
   const address = `127.0.0.1:${port}`;
@@ -114,17 +148,64 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
   const f = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => run('openssl', args, { cwd: dir });
   const makeCa = async (name: string) => {
-    await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', f(`${name}.key`), '-out', f(`${name}.pem`),
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    await openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      f(`${name}.key`),
+      '-out',
+      f(`${name}.pem`),
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
   };
   const makeLeaf = async (name: string, ext: string) => {
     await writeFile(f(`${name}.ext`), ext);
-    await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`));
-    await openssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('test-ca.pem'), '-CAkey', f('test-ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f(`${name}.ext`), '-out', f(`${name}.pem`));
+    await openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      f(`${name}.key`),
+      '-out',
+      f(`${name}.csr`),
+    );
+    await openssl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('test-ca.pem'),
+      '-CAkey',
+      f('test-ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      f(`${name}.ext`),
+      '-out',
+      f(`${name}.pem`),
+    );
   };
   await makeCa('test-ca');
   await makeCa('other-ca');
-  await makeLeaf('server', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
+  await makeLeaf(
+    'server',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
+  );
   await makeLeaf('client', 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
   return {
     ca: f('test-ca.pem'),
@@ -143,8 +224,19 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
  */
 export async function startTlsServer(pki: TestPki): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'temporal-tls-'));
-  const ports = { frontend: await freePort(), http: await freePort(), history: await freePort(), matching: await freePort(), worker: await freePort() };
-  const membership = { frontend: await freePort(), history: await freePort(), matching: await freePort(), worker: await freePort() };
+  const ports = {
+    frontend: await freePort(),
+    http: await freePort(),
+    history: await freePort(),
+    matching: await freePort(),
+    worker: await freePort(),
+  };
+  const membership = {
+    frontend: await freePort(),
+    history: await freePort(),
+    matching: await freePort(),
+    worker: await freePort(),
+  };
   const sqlite = (db: string) => `
       sql:
         pluginName: sqlite
@@ -192,19 +284,64 @@ clusterMetadata:
 dcRedirectionPolicy: { policy: noop }
 `;
   await writeFile(join(dir, 'config.yaml'), config);
-  const { proc, log } = startProcess(temporalServerBin(), ['--config-file', join(dir, 'config.yaml'), '--allow-no-auth', 'start'], dir);
+  const { proc, log } = startProcess(
+    temporalServerBin(),
+    ['--config-file', join(dir, 'config.yaml'), '--allow-no-auth', 'start'],
+    dir,
+  );
   const address = `127.0.0.1:${ports.frontend}`;
   const stop = stopper(proc, dir);
-  const conn = cliConnection(address, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, serverName: 'localhost' });
+  const conn = cliConnection(address, {
+    ca: pki.ca,
+    cert: pki.clientCert,
+    key: pki.clientKey,
+    serverName: 'localhost',
+  });
   try {
-    await waitUntil('Temporal server (TLS) namespace creation', () =>
-      temporalCli(['operator', 'namespace', 'create', '--namespace', 'default', '--retention', '24h', ...conn, '--command-timeout', '5s']).then(
-        () => true,
-        (err: Error) => /already exists|AlreadyExists/i.test(err.message),
-      ), 120_000, proc, log);
+    await waitUntil(
+      'Temporal server (TLS) namespace creation',
+      () =>
+        temporalCli([
+          'operator',
+          'namespace',
+          'create',
+          '--namespace',
+          'default',
+          '--retention',
+          '24h',
+          ...conn,
+          '--command-timeout',
+          '5s',
+        ]).then(
+          () => true,
+          (err: Error) => /already exists|AlreadyExists/i.test(err.message),
+        ),
+      120_000,
+      proc,
+      log,
+    );
     // The frontend sees a new namespace after its registry refresh (about 10 s): wait for a list to work.
-    await waitUntil('Temporal server (TLS) namespace registry', () =>
-      temporalCli(['workflow', 'list', '--namespace', 'default', '--limit', '1', ...conn, '--command-timeout', '3s']).then(() => true, () => false), 60_000, proc, log);
+    await waitUntil(
+      'Temporal server (TLS) namespace registry',
+      () =>
+        temporalCli([
+          'workflow',
+          'list',
+          '--namespace',
+          'default',
+          '--limit',
+          '1',
+          ...conn,
+          '--command-timeout',
+          '3s',
+        ]).then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+      proc,
+      log,
+    );
   } catch (err) {
     await stop();
     throw err;

@@ -19,7 +19,10 @@ export const screenshotsDir = join(projectRoot, 'test-artifacts', 'screenshots')
 /** $OPENCLAW_ROLLOUT_CHROMIUM, else Debian's chromium package. */
 export function chromiumPath(): string {
   const path = process.env.OPENCLAW_ROLLOUT_CHROMIUM ?? '/usr/bin/chromium';
-  if (!existsSync(path)) throw new Error(`chromium not found at ${path}: install the Debian package \`chromium\` (scripts/setup.sh does) or set OPENCLAW_ROLLOUT_CHROMIUM`);
+  if (!existsSync(path))
+    throw new Error(
+      `chromium not found at ${path}: install the Debian package \`chromium\` (scripts/setup.sh does) or set OPENCLAW_ROLLOUT_CHROMIUM`,
+    );
   return path;
 }
 
@@ -84,11 +87,18 @@ export class TemporalUi {
    * set with setCurrentDetails; the UI renders the markdown inside an iframe).
    */
   async currentDetails(): Promise<Locator> {
-    await this.click('the "User Metadata" tab of the workflow page', this.page.getByRole('tab', { name: 'User Metadata' }));
+    await this.click(
+      'the "User Metadata" tab of the workflow page',
+      this.page.getByRole('tab', { name: 'User Metadata' }),
+    );
     const heading = this.page.getByRole('heading', { name: 'Current Details', exact: true });
     await this.expectVisible('the "Current Details" heading on the User Metadata tab', heading);
     // The innermost block that holds both the heading and the rendered markdown.
-    const panel = this.page.locator('div').filter({ has: heading }).filter({ has: this.page.locator('iframe') }).last();
+    const panel = this.page
+      .locator('div')
+      .filter({ has: heading })
+      .filter({ has: this.page.locator('iframe') })
+      .last();
     const body = panel.locator('iframe').contentFrame().locator('body');
     await this.expectVisible('the rendered markdown (iframe) under "Current Details"', body);
     // The markdown renders a moment after the iframe's body appears (CI once read it blank): wait for text.
@@ -98,8 +108,14 @@ export class TemporalUi {
 
   /** Opens "More Actions → Send a Signal" on the current workflow page. */
   async openSignalDialog(): Promise<SignalDialog> {
-    await this.click('the "More Actions" button of the workflow page', this.page.getByRole('button', { name: 'More Actions' }));
-    await this.click('"Send a Signal" in the More Actions menu (disabled when the workflow is not running, or by the UI setting TEMPORAL_WORKFLOW_SIGNAL_DISABLED)', this.page.getByRole('menuitem', { name: 'Send a Signal' }));
+    await this.click(
+      'the "More Actions" button of the workflow page',
+      this.page.getByRole('button', { name: 'More Actions' }),
+    );
+    await this.click(
+      '"Send a Signal" in the More Actions menu (disabled when the workflow is not running, or by the UI setting TEMPORAL_WORKFLOW_SIGNAL_DISABLED)',
+      this.page.getByRole('menuitem', { name: 'Send a Signal' }),
+    );
     const dialog = this.page.getByRole('dialog', { name: 'Send a Signal' });
     await this.expectVisible('the "Send a Signal" dialog', dialog);
     return new SignalDialog(this, dialog);
@@ -119,7 +135,9 @@ export class TemporalUi {
   }
 
   async click(what: string, locator: Locator): Promise<void> {
-    await this.step(what, 'could not be clicked (not found, hidden or disabled)', () => locator.click({ timeout: ELEMENT_TIMEOUT_MS }));
+    await this.step(what, 'could not be clicked (not found, hidden or disabled)', () =>
+      locator.click({ timeout: ELEMENT_TIMEOUT_MS }),
+    );
   }
 
   /** Runs one UI step; a Playwright timeout becomes "Temporal Web UI: <what> <problem> on <url>". */
@@ -152,13 +170,19 @@ export class SignalDialog {
    */
   async listSignals(): Promise<ListedSignal[]> {
     // The dropdown button is named after its placeholder until a signal is chosen.
-    await this.ui.click('the "Signal name" dropdown ("Select a signal") in the Send a Signal dialog', this.dialog.getByRole('button', { name: 'Select a signal' }));
+    await this.ui.click(
+      'the "Signal name" dropdown ("Select a signal") in the Send a Signal dialog',
+      this.dialog.getByRole('button', { name: 'Select a signal' }),
+    );
     const options = this.dialog.getByRole('option');
     await this.ui.expectVisible('the options of the "Signal name" dropdown', options);
     const listed: ListedSignal[] = [];
     for (const option of await options.all()) {
       // Each option: the name on the first line, the description below it.
-      const [name = '', ...rest] = (await option.innerText()).split('\n').map((l) => l.trim()).filter(Boolean);
+      const [name = '', ...rest] = (await option.innerText())
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       listed.push({ name, description: rest.join(' ') });
     }
     return listed;
@@ -167,14 +191,19 @@ export class SignalDialog {
   /** Picks a signal from the open dropdown by its name. */
   async chooseSignal(name: string): Promise<void> {
     const option = this.dialog.getByRole('option').filter({ has: this.ui.page.getByText(name, { exact: true }) });
-    await this.ui.click(`the option "${name}" in the "Signal name" dropdown (does the running workflow define it?)`, option);
+    await this.ui.click(
+      `the option "${name}" in the "Signal name" dropdown (does the running workflow define it?)`,
+      option,
+    );
     await this.ui.expectVisible(`"${name}" as the chosen signal name`, this.dialog.getByRole('button', { name }));
   }
 
   /** Types the signal's input (one JSON value) into the "Data" editor. */
   async enterInput(json: string): Promise<void> {
     const editor = this.dialog.getByRole('textbox', { name: 'Data' });
-    await this.ui.step('the "Data" input editor of the Send a Signal dialog', 'could not be filled', () => editor.fill(json, { timeout: ELEMENT_TIMEOUT_MS }));
+    await this.ui.step('the "Data" input editor of the Send a Signal dialog', 'could not be filled', () =>
+      editor.fill(json, { timeout: ELEMENT_TIMEOUT_MS }),
+    );
     // Leaving the editor reformats the JSON and grows the dialog; doing it before clicking Submit keeps
     // the Submit button from moving under the click.
     await editor.blur();
@@ -182,8 +211,16 @@ export class SignalDialog {
 
   /** Clicks Submit and waits for the UI's confirmation ("Workflow signaled.") and the dialog to close. */
   async submit(): Promise<void> {
-    await this.ui.click('the "Submit" button of the Send a Signal dialog (disabled: no signal chosen or invalid JSON?)', this.dialog.getByRole('button', { name: 'Submit' }));
-    await this.ui.expectVisible('the confirmation "Workflow signaled." after Submit', this.ui.page.getByText('Workflow signaled.'));
-    await this.ui.step('the Send a Signal dialog', 'did not close after Submit', () => this.dialog.waitFor({ state: 'hidden', timeout: ELEMENT_TIMEOUT_MS }));
+    await this.ui.click(
+      'the "Submit" button of the Send a Signal dialog (disabled: no signal chosen or invalid JSON?)',
+      this.dialog.getByRole('button', { name: 'Submit' }),
+    );
+    await this.ui.expectVisible(
+      'the confirmation "Workflow signaled." after Submit',
+      this.ui.page.getByText('Workflow signaled.'),
+    );
+    await this.ui.step('the Send a Signal dialog', 'did not close after Submit', () =>
+      this.dialog.waitFor({ state: 'hidden', timeout: ELEMENT_TIMEOUT_MS }),
+    );
   }
 }

@@ -10,11 +10,25 @@ const listed = { approvers: ['alice', 'bob'], fourEyes: true };
 describe('checkApprover', () => {
   it.each([
     ['anyone may approve without rules', 'approve', 'carol', open, 'carol', undefined],
-    ['four-eyes refuses the starter approving', 'approve', 'carol', fourEyes, 'carol', /four-eyes: carol started this rollout/],
+    [
+      'four-eyes refuses the starter approving',
+      'approve',
+      'carol',
+      fourEyes,
+      'carol',
+      /four-eyes: carol started this rollout/,
+    ],
     ['four-eyes lets the starter reject', 'reject', 'carol', fourEyes, 'carol', undefined],
     ['four-eyes lets another person approve', 'approve', 'dave', fourEyes, 'carol', undefined],
     ['a listed approver may approve', 'approve', 'alice', listed, 'carol', undefined],
-    ['an unlisted approver may not approve', 'approve', 'mallory', listed, 'carol', /mallory is not an allowed approver \(policy\.approvals\.approvers: alice, bob\)/],
+    [
+      'an unlisted approver may not approve',
+      'approve',
+      'mallory',
+      listed,
+      'carol',
+      /mallory is not an allowed approver \(policy\.approvals\.approvers: alice, bob\)/,
+    ],
     ['an unlisted approver may not reject either', 'reject', 'mallory', listed, 'carol', /not an allowed approver/],
     ['a listed starter still may not approve under four-eyes', 'approve', 'alice', listed, 'alice', /four-eyes/],
     ['an unknown starter (old rollout) does not block', 'approve', 'alice', fourEyes, undefined, undefined],
@@ -30,7 +44,11 @@ describe('checkApprover', () => {
 });
 
 describe('policy.approvals in the inventory', () => {
-  const base = { cluster: 'c', loadBalancer: { type: 'none' }, instances: [{ id: 'gw-1', gateway: { profile: 'p' }, lbServer: 's', install: { type: 'global' } }] };
+  const base = {
+    cluster: 'c',
+    loadBalancer: { type: 'none' },
+    instances: [{ id: 'gw-1', gateway: { profile: 'p' }, lbServer: 's', install: { type: 'global' } }],
+  };
   it('defaults to four-eyes with no approver list', () => {
     expect(Inventory.parse(base).policy.approvals).toEqual({ approvers: [], fourEyes: true });
   });
@@ -59,6 +77,9 @@ describe('checkDecision (the payload every approval path accepts)', () => {
     if (!r.ok) expect(r.problem).toMatch(problem);
   });
   it('trims names', () => {
-    expect(checkDecision({ instance: ' gw-1 ', approver: ' alice ' })).toEqual({ ok: true, value: { instance: 'gw-1', approver: 'alice' } });
+    expect(checkDecision({ instance: ' gw-1 ', approver: ' alice ' })).toEqual({
+      ok: true,
+      value: { instance: 'gw-1', approver: 'alice' },
+    });
   });
 });

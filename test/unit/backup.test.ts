@@ -6,13 +6,32 @@ import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveName, archivePattern, backupDirFor, checkBackupArchive, createBackup, pruneBackups, restoreBackup, serviceCommand, sha256File } from '../../src/activities/openclaw/backup/index.js';
+import {
+  archiveName,
+  archivePattern,
+  backupDirFor,
+  checkBackupArchive,
+  createBackup,
+  pruneBackups,
+  restoreBackup,
+  serviceCommand,
+  sha256File,
+} from '../../src/activities/openclaw/backup/index.js';
 import { ConfigurationError } from '../../src/shared/errors.js';
 import { parseInventory } from '../../src/inventory-file.js';
 import type { Instance } from '../../src/shared/inventory.js';
 
-const instanceWith = (extra: Record<string, unknown>, gateway: Record<string, unknown> = { stateDir: '/srv/gw1/state', configPath: '/srv/gw1/openclaw.json' }): Instance =>
-  parseInventory(JSON.stringify({ cluster: 'c', loadBalancer: { type: 'none' }, instances: [{ id: 'gw-1', gateway, lbServer: 'gw1', install: { type: 'global' }, ...extra }] })).instances[0]!;
+const instanceWith = (
+  extra: Record<string, unknown>,
+  gateway: Record<string, unknown> = { stateDir: '/srv/gw1/state', configPath: '/srv/gw1/openclaw.json' },
+): Instance =>
+  parseInventory(
+    JSON.stringify({
+      cluster: 'c',
+      loadBalancer: { type: 'none' },
+      instances: [{ id: 'gw-1', gateway, lbServer: 'gw1', install: { type: 'global' }, ...extra }],
+    }),
+  ).instances[0]!;
 
 describe('serviceCommand', () => {
   it("derives stop/start from the bed's `supervisorctl -c <conf> restart <program>`, keeping every other argument", () => {
@@ -22,8 +41,14 @@ describe('serviceCommand', () => {
   });
 
   it('derives them from `systemctl restart <unit>` (also by absolute path), and prefers explicit stop/start', () => {
-    expect(serviceCommand(instanceWith({ restart: ['/usr/bin/systemctl', 'restart', 'openclaw-gw-1'] }), 'stop')).toEqual(['/usr/bin/systemctl', 'stop', 'openclaw-gw-1']);
-    const explicit = instanceWith({ restart: ['supervisorctl', 'restart', 'gw-1'], stop: ['/opt/stop-gw', '1'], start: ['/opt/start-gw', '1'] });
+    expect(
+      serviceCommand(instanceWith({ restart: ['/usr/bin/systemctl', 'restart', 'openclaw-gw-1'] }), 'stop'),
+    ).toEqual(['/usr/bin/systemctl', 'stop', 'openclaw-gw-1']);
+    const explicit = instanceWith({
+      restart: ['supervisorctl', 'restart', 'gw-1'],
+      stop: ['/opt/stop-gw', '1'],
+      start: ['/opt/start-gw', '1'],
+    });
     expect(serviceCommand(explicit, 'stop')).toEqual(['/opt/stop-gw', '1']);
     expect(serviceCommand(explicit, 'start')).toEqual(['/opt/start-gw', '1']);
   });
@@ -73,7 +98,12 @@ describe('on disk', () => {
   it('pruneBackups keeps the newest `keep` of this instance and touches nothing else', async () => {
     const bdir = join(dir, 'prune');
     await mkdir(bdir);
-    const mine = ['2026-11-01T00-00-00-000Z', '2026-11-02T00-00-00-000Z', '2026-11-03T00-00-00-000Z', '2026-11-04T00-00-00-000Z'].map((s) => archiveName('gw-1', '2026.9.5', s));
+    const mine = [
+      '2026-11-01T00-00-00-000Z',
+      '2026-11-02T00-00-00-000Z',
+      '2026-11-03T00-00-00-000Z',
+      '2026-11-04T00-00-00-000Z',
+    ].map((s) => archiveName('gw-1', '2026.9.5', s));
     const others = [archiveName('gw-1-b', '2026.9.5', '2026-11-01T00-00-00-000Z'), 'manual.tar.gz', 'notes.txt'];
     for (const [i, n] of [...mine, ...others].entries()) {
       await writeFile(join(bdir, n), 'x');
@@ -87,13 +117,17 @@ describe('on disk', () => {
     await writeFile(join(work(mine[1]!), 'journal.json'), JSON.stringify({ done: false, moves: [] }));
     const pruned = await pruneBackups(bdir, 'gw-1', 2, join(bdir, mine[3]!));
     expect(pruned.sort()).toEqual([join(bdir, mine[0]!), join(bdir, mine[1]!)]);
-    expect((await readdir(bdir)).sort()).toEqual([mine[2]!, mine[3]!, ...others, `.restore-${mine[1]!.replace(/\.tar\.gz$/, '')}`].sort());
+    expect((await readdir(bdir)).sort()).toEqual(
+      [mine[2]!, mine[3]!, ...others, `.restore-${mine[1]!.replace(/\.tar\.gz$/, '')}`].sort(),
+    );
   });
 
   it('createBackup of a gateway reached by url only is skipped, saying rollback cannot restore', async () => {
     const inst = instanceWith({}, { url: 'wss://gw1.internal:18789', token: { env: 'T' } });
     const r = await createBackup(inst, '2026.9.5', { timeoutMs: 1000 });
-    expect(r).toEqual({ skipped: expect.stringMatching(/reached by url only.*cannot restore the state from before the update/) });
+    expect(r).toEqual({
+      skipped: expect.stringMatching(/reached by url only.*cannot restore the state from before the update/),
+    });
   });
 
   it('restoreBackup refuses a missing or changed archive before anything else, and moves nothing', async () => {
@@ -102,23 +136,41 @@ describe('on disk', () => {
     await writeFile(join(stateDir, 'state', 'openclaw.sqlite'), 'migrated');
     const archive = join(dir, 'gw', 'state.rollout-backups', archiveName('gw-1', '2026.9.5'));
     await mkdir(join(dir, 'gw', 'state.rollout-backups'));
-    const inst = instanceWith({}, { stateDir, configPath: join(dir, 'gw', 'openclaw.json'), httpUrl: 'http://127.0.0.1:9' });
-    const record = { path: archive, sha256: 'a'.repeat(64), bytes: 1, createdAt: new Date().toISOString(), version: '2026.9.5' };
+    const inst = instanceWith(
+      {},
+      { stateDir, configPath: join(dir, 'gw', 'openclaw.json'), httpUrl: 'http://127.0.0.1:9' },
+    );
+    const record = {
+      path: archive,
+      sha256: 'a'.repeat(64),
+      bytes: 1,
+      createdAt: new Date().toISOString(),
+      version: '2026.9.5',
+    };
     const before = (await stat(stateDir)).ino;
 
-    const missing = await restoreBackup(inst, record, { timeoutMs: 1000 }).then(() => undefined, (e: unknown) => e as Error);
+    const missing = await restoreBackup(inst, record, { timeoutMs: 1000 }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(missing).toBeInstanceOf(ConfigurationError);
     expect(missing!.message).toContain(archive);
     expect(missing!.message).toContain('does not exist');
     expect(missing!.message).toContain('the state in place (migrated by the newer release) is untouched');
 
     await writeFile(archive, 'not the archive that was recorded');
-    const changed = await restoreBackup(inst, record, { timeoutMs: 1000 }).then(() => undefined, (e: unknown) => e as Error);
+    const changed = await restoreBackup(inst, record, { timeoutMs: 1000 }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(changed).toBeInstanceOf(ConfigurationError);
     expect(changed!.message).toContain(`has sha256 ${(await sha256File(archive)).sha256}, not ${'a'.repeat(64)}`);
     expect(changed!.message).toContain('untouched');
 
-    const early = await checkBackupArchive(inst, record).then(() => undefined, (e: unknown) => e as Error);
+    const early = await checkBackupArchive(inst, record).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(early).toBeInstanceOf(ConfigurationError);
     expect(early!.message).toContain('Nothing was stopped or moved');
     const right = { ...record, sha256: (await sha256File(archive)).sha256 };

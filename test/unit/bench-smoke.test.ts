@@ -19,7 +19,11 @@ let markdown: string;
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
-  const r = await execa('npx', ['tsx', 'bench/main.ts', '--smoke', '--out', out], { cwd: projectRoot, reject: false, all: true });
+  const r = await execa('npx', ['tsx', 'bench/main.ts', '--smoke', '--out', out], {
+    cwd: projectRoot,
+    reject: false,
+    all: true,
+  });
   if (r.exitCode !== 0) throw new Error(`npm run bench -- --smoke failed (exit ${r.exitCode}):\n${r.all.slice(-3000)}`);
   results = JSON.parse(await readFile(join(out, 'benchmarks.json'), 'utf8')) as BenchResults;
   markdown = await readFile(join(out, 'benchmarks.md'), 'utf8');
@@ -80,7 +84,8 @@ describe('npm run bench -- --smoke', () => {
   });
 
   it('writes the tables to the markdown report', () => {
-    for (const heading of ['## 1. Overhead per instance', '## 2. Scale', '## 3. Latency', '## 4. The real bed']) expect(markdown).toContain(heading);
+    for (const heading of ['## 1. Overhead per instance', '## 2. Scale', '## 3. Latency', '## 4. The real bed'])
+      expect(markdown).toContain(heading);
     expect(markdown).toMatch(/ours \/ floor = \d+\.\d\d/);
     expect(markdown).toMatch(/ours \/ Ansible = \d+\.\d\d/);
     expect(markdown).not.toMatch(/NaN|undefined|Infinity/);

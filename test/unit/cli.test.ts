@@ -21,14 +21,17 @@ describe('help', () => {
     for (const c of COMMANDS) expect(out).toContain(`\n  ${c.name} `);
   });
 
-  it.each(COMMANDS.map((c) => c.name))('%s --help explains the command and its options, with no inventory needed', async (name) => {
-    const command = COMMANDS.find((c) => c.name === name)!;
-    const { code, out } = await cli(name, '--help');
-    expect(code).toBe(0);
-    expect(out).toContain(`npm run starter -- ${name} --inventory`);
-    expect(out).toContain(command.help);
-    for (const option of command.options) expect(out).toContain(`--${option}`);
-  });
+  it.each(COMMANDS.map((c) => c.name))(
+    '%s --help explains the command and its options, with no inventory needed',
+    async (name) => {
+      const command = COMMANDS.find((c) => c.name === name)!;
+      const { code, out } = await cli(name, '--help');
+      expect(code).toBe(0);
+      expect(out).toContain(`npm run starter -- ${name} --inventory`);
+      expect(out).toContain(command.help);
+      for (const option of command.options) expect(out).toContain(`--${option}`);
+    },
+  );
 
   it('no command: the overall help, exit 2', async () => {
     expect((await cli()).code).toBe(2);
@@ -54,16 +57,28 @@ describe('bad input is a usage error (exit 2) naming the option', () => {
   });
 
   it('an unknown instance, decision or version, and an abort without a reason', async () => {
-    await expect(refused(['approve', '--inventory', INVENTORY, '--instance', 'gw-9', '--approver', 'alice'])).rejects.toThrow('approve: unknown instance "gw-9" (this inventory has gw-1)');
-    await expect(refused(['decide', '--inventory', INVENTORY, '--instance', 'gw-1', '--decision', 'maybe', '--by', 'alice'])).rejects.toThrow(/^decide: --decision:/);
-    await expect(refused(['start', '--inventory', INVENTORY, '--target', '../x'])).rejects.toThrow('start: --target "../x" is not a version');
+    await expect(
+      refused(['approve', '--inventory', INVENTORY, '--instance', 'gw-9', '--approver', 'alice']),
+    ).rejects.toThrow('approve: unknown instance "gw-9" (this inventory has gw-1)');
+    await expect(
+      refused(['decide', '--inventory', INVENTORY, '--instance', 'gw-1', '--decision', 'maybe', '--by', 'alice']),
+    ).rejects.toThrow(/^decide: --decision:/);
+    await expect(refused(['start', '--inventory', INVENTORY, '--target', '../x'])).rejects.toThrow(
+      'start: --target "../x" is not a version',
+    );
     await expect(refused(['abort', '--inventory', INVENTORY])).rejects.toThrow('abort: say why with --reason <text>');
   });
 
   it('a device command with an unknown device or the wrong role', async () => {
-    await expect(refused(['repair', '--inventory', INVENTORY, '--instance', 'gw-1'])).rejects.toThrow('repair: --device <deviceId> is required');
-    await expect(refused(['repair', '--inventory', INVENTORY, '--instance', 'gw-1', '--device', 'nope'])).rejects.toThrow('repair: --device: gw-1 lists no device "nope" in the inventory');
-    await expect(refused(['diagnose', '--inventory', INVENTORY, '--device', 'x'])).rejects.toThrow('diagnose: --device "x" is not a device id');
+    await expect(refused(['repair', '--inventory', INVENTORY, '--instance', 'gw-1'])).rejects.toThrow(
+      'repair: --device <deviceId> is required',
+    );
+    await expect(
+      refused(['repair', '--inventory', INVENTORY, '--instance', 'gw-1', '--device', 'nope']),
+    ).rejects.toThrow('repair: --device: gw-1 lists no device "nope" in the inventory');
+    await expect(refused(['diagnose', '--inventory', INVENTORY, '--device', 'x'])).rejects.toThrow(
+      'diagnose: --device "x" is not a device id',
+    );
   });
 
   it('maps usage errors to exit 2 and other failures to 1', () => {

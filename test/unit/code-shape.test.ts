@@ -37,7 +37,10 @@ function functionsOf(file: string): Measured[] {
     }
     if (ts.isFunctionLike(node) && 'body' in node && node.body) {
       const fnName = node.name?.getText(sf) ?? name ?? '<anonymous>';
-      found.push({ where: `${relative(root, file)}:${fnName}`, lines: lineOf(node.getEnd()) - lineOf(node.getStart(sf)) + 1 });
+      found.push({
+        where: `${relative(root, file)}:${fnName}`,
+        lines: lineOf(node.getEnd()) - lineOf(node.getStart(sf)) + 1,
+      });
       name = fnName;
     }
     ts.forEachChild(node, (child) => visit(child, name));
@@ -67,9 +70,15 @@ describe('code shape of src/', () => {
 
   it('measures what it claims: a long function and a long file are caught', () => {
     const body = Array.from({ length: MAX_FUNCTION_LINES + 5 }, (_, i) => `  const v${i} = ${i};`).join('\n');
-    const sf = ts.createSourceFile('probe.ts', `export function tooLong() {\n${body}\n}\n`, ts.ScriptTarget.Latest, true);
+    const sf = ts.createSourceFile(
+      'probe.ts',
+      `export function tooLong() {\n${body}\n}\n`,
+      ts.ScriptTarget.Latest,
+      true,
+    );
     const fn = sf.statements[0] as ts.FunctionDeclaration;
-    const lines = sf.getLineAndCharacterOfPosition(fn.getEnd()).line - sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
+    const lines =
+      sf.getLineAndCharacterOfPosition(fn.getEnd()).line - sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
     expect(lines).toBeGreaterThan(MAX_FUNCTION_LINES);
   });
 });

@@ -33,24 +33,47 @@ describe('codec server', () => {
   });
 
   const post = (base: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: UI, 'X-Namespace': 'default', ...headers }, body: JSON.stringify(body) });
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: UI, 'X-Namespace': 'default', ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('/decode returns the plaintext payload of what the worker encrypted, /encode the reverse', async () => {
     const [enc] = await codec.encode([defaultPayloadConverter.toPayload({ approver: 'alice' })]);
-    const res = await post(url, '/decode', { payloads: [{ metadata: { encoding: b64(enc!.metadata!.encoding), 'encryption-key-id': b64(enc!.metadata!['encryption-key-id']) }, data: b64(enc!.data) }] });
+    const res = await post(url, '/decode', {
+      payloads: [
+        {
+          metadata: {
+            encoding: b64(enc!.metadata!.encoding),
+            'encryption-key-id': b64(enc!.metadata!['encryption-key-id']),
+          },
+          data: b64(enc!.data),
+        },
+      ],
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(UI);
     const { payloads } = (await res.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
     expect(Buffer.from(payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
     expect(JSON.parse(Buffer.from(payloads[0]!.data, 'base64').toString())).toEqual({ approver: 'alice' });
 
-    const encoded = (await (await post(url, '/encode', { payloads })).json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
+    const encoded = (await (await post(url, '/encode', { payloads })).json()) as {
+      payloads: { metadata: Record<string, string>; data: string }[];
+    };
     expect(Buffer.from(encoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
     expect(Buffer.from(encoded.payloads[0]!.data, 'base64').includes('alice')).toBe(false);
   });
 
   it('answers the browser preflight for the UI origin only', async () => {
-    const ok = await fetch(`${url}/decode`, { method: 'OPTIONS', headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace' } });
+    const ok = await fetch(`${url}/decode`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: UI,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,x-namespace',
+      },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/);
     const other = await fetch(`${url}/decode`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example' } });
@@ -62,7 +85,14 @@ describe('codec server', () => {
     expect((await post(url, '/decode', { nope: 1 })).status).toBe(400);
     expect(await (await post(url, '/decode', { nope: 1 })).text()).toMatch(/payloads/);
     expect((await post(url, '/other', { payloads: [] })).status).toBe(404);
-    const forged = { payloads: [{ metadata: { encoding: b64(Buffer.from('binary/encrypted')), 'encryption-key-id': b64(Buffer.from('k9')) }, data: b64(randomBytes(40)) }] };
+    const forged = {
+      payloads: [
+        {
+          metadata: { encoding: b64(Buffer.from('binary/encrypted')), 'encryption-key-id': b64(Buffer.from('k9')) },
+          data: b64(randomBytes(40)),
+        },
+      ],
+    };
     const res = await post(url, '/decode', forged);
     expect(res.status).toBe(500);
     expect(await res.text()).toMatch(/key id "k9", which is not configured/);
@@ -70,7 +100,11 @@ describe('codec server', () => {
 
   it('with a token, requires it', async () => {
     expect((await post(guardedUrl, '/decode', { payloads: [] })).status).toBe(401);
-    expect((await post(guardedUrl, '/decode', { payloads: [] }, { Authorization: 'Bearer wrong-token!' })).status).toBe(401);
-    expect((await post(guardedUrl, '/decode', { payloads: [] }, { Authorization: 'Bearer s3cret-token' })).status).toBe(200);
+    expect((await post(guardedUrl, '/decode', { payloads: [] }, { Authorization: 'Bearer wrong-token!' })).status).toBe(
+      401,
+    );
+    expect((await post(guardedUrl, '/decode', { payloads: [] }, { Authorization: 'Bearer s3cret-token' })).status).toBe(
+      200,
+    );
   });
 });

@@ -55,7 +55,9 @@ describe('AES-GCM payload codec', () => {
 
   it('refuses a payload whose key id is not configured, naming the id and where to add it', async () => {
     const [old] = await codecFor(`k1:${k1}`).encode([payloadOf(SECRET)]);
-    const err = await codecFor(`k2:${k2}`).decode([old!]).catch((e: unknown) => e);
+    const err = await codecFor(`k2:${k2}`)
+      .decode([old!])
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PayloadCodecError);
     expect((err as Error).message).toContain('key id "k1"');
     expect((err as Error).message).toContain(KEYS_ENV);
@@ -71,7 +73,9 @@ describe('AES-GCM payload codec', () => {
     const relabelled = { ...enc!, metadata: { ...enc!.metadata, [KEY_ID_METADATA]: Buffer.from('k2') } };
     await expect(codec.decode([relabelled])).rejects.toThrow(/key id "k2".*failed authentication/);
     await expect(codecFor(`k1:${k2}`).decode([enc!])).rejects.toThrow(PayloadCodecError);
-    await expect(codec.decode([{ ...enc!, data: Buffer.from(enc!.data!).subarray(0, 10) }])).rejects.toThrow(/truncated/);
+    await expect(codec.decode([{ ...enc!, data: Buffer.from(enc!.data!).subarray(0, 10) }])).rejects.toThrow(
+      /truncated/,
+    );
   });
 
   it('passes payloads that are not encrypted through unchanged (history from before the key, UI signals)', async () => {
@@ -123,27 +127,36 @@ describe('codec keys', () => {
     ['duplicate id', `k1:${key()},k1:${key()}`, /"k1" appears twice/],
     ['empty', ' , ', /holds no key/],
   ];
-  it.each(bad)('refuses %s, naming the variable and how to make a key, never echoing the value', (_name, value, expected) => {
-    const err = (() => {
-      try {
-        parseKeys(value, KEYS_ENV);
-      } catch (e) {
-        return e as Error;
-      }
-    })();
-    expect(err).toBeInstanceOf(PayloadCodecError);
-    expect(err!.message).toMatch(expected);
-    expect(err!.message).toContain(KEYS_ENV);
-    const material = value.split(':').slice(1).join(':').split(',')[0]!;
-    if (material.length > 8) expect(err!.message).not.toContain(material);
-  });
+  it.each(bad)(
+    'refuses %s, naming the variable and how to make a key, never echoing the value',
+    (_name, value, expected) => {
+      const err = (() => {
+        try {
+          parseKeys(value, KEYS_ENV);
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(err).toBeInstanceOf(PayloadCodecError);
+      expect(err!.message).toMatch(expected);
+      expect(err!.message).toContain(KEYS_ENV);
+      const material = value.split(':').slice(1).join(':').split(',')[0]!;
+      if (material.length > 8) expect(err!.message).not.toContain(material);
+    },
+  );
 
   it('names the file line of a bad entry, a missing file, and refuses both variables at once', async () => {
     const file = join(dir, 'bad-keys');
     await writeFile(file, `k1:${key()}\nk2:tooshort\n`);
-    await expect(loadKeyring({ [KEY_FILE_ENV]: file })).rejects.toThrow(`${KEY_FILE_ENV} (${file}) line 2: the key of id "k2"`);
-    await expect(loadKeyring({ [KEY_FILE_ENV]: join(dir, 'missing') })).rejects.toThrow(/cannot read .*missing \(ENOENT\)/);
-    await expect(loadKeyring({ [KEYS_ENV]: `k1:${key()}`, [KEY_FILE_ENV]: file })).rejects.toThrow(/both .* are set; keep one/);
+    await expect(loadKeyring({ [KEY_FILE_ENV]: file })).rejects.toThrow(
+      `${KEY_FILE_ENV} (${file}) line 2: the key of id "k2"`,
+    );
+    await expect(loadKeyring({ [KEY_FILE_ENV]: join(dir, 'missing') })).rejects.toThrow(
+      /cannot read .*missing \(ENOENT\)/,
+    );
+    await expect(loadKeyring({ [KEYS_ENV]: `k1:${key()}`, [KEY_FILE_ENV]: file })).rejects.toThrow(
+      /both .* are set; keep one/,
+    );
   });
 
   it('a swapped entry (key before id) does not echo the key', () => {

@@ -53,14 +53,18 @@ function dependsOn(service: Service): Record<string, string> {
 function publishedPorts(service: Service): Array<[number, number]> {
   return (service.ports ?? []).flatMap((p): Array<[number, number]> => {
     if (typeof p === 'object') return p.published === undefined ? [] : [[Number(p.published), Number(p.target)]];
-    const parts = String(p).replace(/\/(tcp|udp)$/, '').split(':');
+    const parts = String(p)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
     if (parts.length < 2) return [];
     return [[Number(parts[parts.length - 2]), Number(parts[parts.length - 1])]];
   });
 }
 
 function script(service: Service): string {
-  const parts = [service.entrypoint, service.command].flatMap((x) => (x === undefined ? [] : Array.isArray(x) ? x : [x]));
+  const parts = [service.entrypoint, service.command].flatMap((x) =>
+    x === undefined ? [] : Array.isArray(x) ? x : [x],
+  );
   return parts.join(' ');
 }
 
@@ -70,7 +74,10 @@ function servicesWithImage(prefix: string): Array<[string, Service]> {
 
 function theService(prefix: string): [string, Service] {
   const found = servicesWithImage(prefix);
-  expect(found.map(([name]) => name), `exactly one service with image ${prefix}*`).toHaveLength(1);
+  expect(
+    found.map(([name]) => name),
+    `exactly one service with image ${prefix}*`,
+  ).toHaveLength(1);
   return found[0]!;
 }
 
@@ -102,7 +109,7 @@ describe(COMPOSE_FILE, () => {
       const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
       throw new Error(
         code === 'ENOENT'
-          ? 'docker-compose is not on PATH: run `bash scripts/setup.sh` (it installs Debian\'s docker-compose, used only to validate this file)'
+          ? "docker-compose is not on PATH: run `bash scripts/setup.sh` (it installs Debian's docker-compose, used only to validate this file)"
           : `could not run docker-compose: ${r.message}`,
       );
     }
@@ -119,7 +126,10 @@ describe(COMPOSE_FILE, () => {
       .filter((v) => v.target === '/var/lib/postgresql/data');
     expect(dataMounts, 'a volume mounted at /var/lib/postgresql/data').toHaveLength(1);
     const source = dataMounts[0]!.source ?? '';
-    expect(Object.keys(compose.volumes ?? {}), `"${source}" is a named volume (declared under top-level volumes:)`).toContain(source);
+    expect(
+      Object.keys(compose.volumes ?? {}),
+      `"${source}" is a named volume (declared under top-level volumes:)`,
+    ).toContain(source);
   });
 
   it('starts the server only after the schema job (temporal-sql-tool, postgres12, both databases) completed', () => {
@@ -127,11 +137,17 @@ describe(COMPOSE_FILE, () => {
     versionOf(imageTag(server));
     expect(env(server)).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: expect.any(String) });
 
-    const schemaJobs = servicesWithImage('temporalio/admin-tools:').filter(([, s]) => script(s).includes('temporal-sql-tool'));
-    expect(schemaJobs.map(([name]) => name), 'one admin-tools service runs temporal-sql-tool').toHaveLength(1);
+    const schemaJobs = servicesWithImage('temporalio/admin-tools:').filter(([, s]) =>
+      script(s).includes('temporal-sql-tool'),
+    );
+    expect(
+      schemaJobs.map(([name]) => name),
+      'one admin-tools service runs temporal-sql-tool',
+    ).toHaveLength(1);
     const [schemaJob, job] = schemaJobs[0]!;
     const text = script(job);
-    for (const needle of ['--plugin postgres12', 'temporal_visibility', 'setup-schema', 'update-schema']) expect(text).toContain(needle);
+    for (const needle of ['--plugin postgres12', 'temporal_visibility', 'setup-schema', 'update-schema'])
+      expect(text).toContain(needle);
     expect(imageTag(job), 'admin-tools and server are the same version').toBe(imageTag(server));
 
     const deps = dependsOn(server);
@@ -140,7 +156,9 @@ describe(COMPOSE_FILE, () => {
   });
 
   it('creates the namespace and registers the Keyword search attributes the workflows set', () => {
-    const jobs = servicesWithImage('temporalio/admin-tools:').map(([, s]) => `${script(s)} ${Object.values(env(s)).join(' ')}`);
+    const jobs = servicesWithImage('temporalio/admin-tools:').map(
+      ([, s]) => `${script(s)} ${Object.values(env(s)).join(' ')}`,
+    );
     expect(jobs.some((t) => t.includes('operator namespace create'))).toBe(true);
     const saJob = jobs.find((t) => t.includes('operator search-attribute create'));
     expect(saJob, 'a job runs `temporal operator search-attribute create`').toBeDefined();

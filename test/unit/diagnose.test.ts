@@ -9,7 +9,12 @@ import { ConfigurationError } from '../../src/shared/errors.js';
 import { Inventory } from '../../src/shared/inventory.js';
 import { matchesSignature } from '../../src/shared/refusal-attribution.js';
 
-const logs = (name: string) => parseLogs({ stdout: readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8'), stderr: '', exitCode: 0 }).records;
+const logs = (name: string) =>
+  parseLogs({
+    stdout: readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8'),
+    stderr: '',
+    exitCode: 0,
+  }).records;
 const rawCount = (name: string, re: RegExp) =>
   readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8')
     .split('\n')
@@ -22,7 +27,15 @@ describe('refusedConnects on captured logs', () => {
       ['scope_mismatch', 'operator', 3],
       ['device_token_mismatch', 'node', 0],
     ]);
-    expect(lines[0]).toMatchObject({ clientId: 'cli', clientMode: 'cli', clientVersion: '0.1.0-openclaw-rollout-testbed', platform: 'linux', auth: 'device-token', remote: '127.0.0.1', clientInstance: null });
+    expect(lines[0]).toMatchObject({
+      clientId: 'cli',
+      clientMode: 'cli',
+      clientVersion: '0.1.0-openclaw-rollout-testbed',
+      platform: 'linux',
+      auth: 'device-token',
+      remote: '127.0.0.1',
+      clientInstance: null,
+    });
     expect(lines[0]!.conn).toBe('25be756e-35b9-4faf-bdbd-e9b0840c7cd7');
   });
 
@@ -65,11 +78,39 @@ const line = (over: Partial<RefusalLine>): RefusalLine => ({
   clientInstance: null,
   ...over,
 });
-const paired = { clientId: 'cli', clientMode: 'cli', platform: 'linux', roles: ['operator'], scopes: ['operator.read', 'operator.write'], connected: false, lastSeenAtMs: null };
-const facts = (over: Partial<DeviceFacts>): DeviceFacts => ({ deviceId: DEV, paired: null, pending: [], refusals: [], refusalsTotal: 0, pairedSignatures: [], localFallback: false, ...over });
+const paired = {
+  clientId: 'cli',
+  clientMode: 'cli',
+  platform: 'linux',
+  roles: ['operator'],
+  scopes: ['operator.read', 'operator.write'],
+  connected: false,
+  lastSeenAtMs: null,
+};
+const facts = (over: Partial<DeviceFacts>): DeviceFacts => ({
+  deviceId: DEV,
+  paired: null,
+  pending: [],
+  refusals: [],
+  refusalsTotal: 0,
+  pairedSignatures: [],
+  localFallback: false,
+  ...over,
+});
 const home = (tokens: { rotatedAtMs?: number | null; revokedAtMs?: number | null }, refusals: RefusalLine[]) =>
   facts({
-    paired: { ...paired, tokens: [{ role: 'operator', scopes: paired.scopes, createdAtMs: 1, rotatedAtMs: tokens.rotatedAtMs ?? null, revokedAtMs: tokens.revokedAtMs ?? null }] },
+    paired: {
+      ...paired,
+      tokens: [
+        {
+          role: 'operator',
+          scopes: paired.scopes,
+          createdAtMs: 1,
+          rotatedAtMs: tokens.rotatedAtMs ?? null,
+          revokedAtMs: tokens.revokedAtMs ?? null,
+        },
+      ],
+    },
     refusals,
     refusalsTotal: refusals.length,
     pairedSignatures: [{ deviceId: DEV, clientId: 'cli', clientMode: 'cli', platform: 'linux' }],
@@ -79,33 +120,77 @@ describe('diagnose verdict', () => {
   const t = Date.parse('2026-11-24T13:43:44.455Z');
 
   it('cause 1: refusals for the same role after the token was rotated, fixed by the repair command', () => {
-    const d = diagnose(DEV, [{ instance: 'gw-1', ok: true, facts: home({ rotatedAtMs: t - 60_000 }, [line({})]) }, { instance: 'gw-2', ok: true, facts: facts({}) }], 0, ctx);
+    const d = diagnose(
+      DEV,
+      [
+        { instance: 'gw-1', ok: true, facts: home({ rotatedAtMs: t - 60_000 }, [line({})]) },
+        { instance: 'gw-2', ok: true, facts: facts({}) },
+      ],
+      0,
+      ctx,
+    );
     expect(d.findings.map((f) => [f.cause, f.instance])).toEqual([[1, 'gw-1']]);
-    expect(d.findings[0]!.fix).toContain(`npm run starter -- repair --inventory c.yaml --instance gw-1 --device ${DEV} --role operator`);
+    expect(d.findings[0]!.fix).toContain(
+      `npm run starter -- repair --inventory c.yaml --instance gw-1 --device ${DEV} --role operator`,
+    );
     expect(d.attribution).toContain('correlation');
   });
 
   it('cause 2: refusals correlating with the device on an instance that does not know it', () => {
-    const d = diagnose(DEV, [{ instance: 'gw-1', ok: true, facts: home({}, []) }, { instance: 'gw-2', ok: true, facts: facts({ refusals: [line({})], refusalsTotal: 1 }) }], 0, ctx);
+    const d = diagnose(
+      DEV,
+      [
+        { instance: 'gw-1', ok: true, facts: home({}, []) },
+        { instance: 'gw-2', ok: true, facts: facts({ refusals: [line({})], refusalsTotal: 1 }) },
+      ],
+      0,
+      ctx,
+    );
     expect(d.findings.map((f) => [f.cause, f.instance])).toEqual([[2, 'gw-2']]);
     expect(d.findings[0]!.evidence).toContain('paired on gw-1');
   });
 
   it('cause 3: another role, or more scopes, than the token was issued for', () => {
-    const d = diagnose(DEV, [{ instance: 'gw-1', ok: true, facts: home({}, [line({ role: 'node', scopeCount: 0 }), line({ reason: 'scope_mismatch', scopeCount: 3 })]) }], 0, ctx);
+    const d = diagnose(
+      DEV,
+      [
+        {
+          instance: 'gw-1',
+          ok: true,
+          facts: home({}, [line({ role: 'node', scopeCount: 0 }), line({ reason: 'scope_mismatch', scopeCount: 3 })]),
+        },
+      ],
+      0,
+      ctx,
+    );
     expect(d.findings.map((f) => f.cause)).toEqual([3, 3]);
     expect(d.verdict).toContain('cause 3: role or scopes changed');
   });
 
   it('a refusal from another client software is not attributed to the device', () => {
     expect(matchesSignature(line({ clientId: 'node-host', clientMode: 'node' }), paired)).toBe(false);
-    const d = diagnose(DEV, [{ instance: 'gw-1', ok: true, facts: home({ rotatedAtMs: 1 }, [line({ clientId: 'node-host', clientMode: 'node' })]) }], 0, ctx);
+    const d = diagnose(
+      DEV,
+      [
+        {
+          instance: 'gw-1',
+          ok: true,
+          facts: home({ rotatedAtMs: 1 }, [line({ clientId: 'node-host', clientMode: 'node' })]),
+        },
+      ],
+      0,
+      ctx,
+    );
     expect(d.findings).toEqual([]);
     expect(d.rows[0]).toMatchObject({ refusalsCorrelated: 0, refusalsAll: 1 });
   });
 
   it('an unknown device is refused naming --device', () => {
-    expect(() => diagnose('e'.repeat(64), [{ instance: 'gw-1', ok: true, facts: facts({}) }], 0, ctx)).toThrow(ConfigurationError);
-    expect(() => diagnose('e'.repeat(64), [{ instance: 'gw-1', ok: true, facts: facts({}) }], 0, ctx)).toThrow(/--device/);
+    expect(() => diagnose('e'.repeat(64), [{ instance: 'gw-1', ok: true, facts: facts({}) }], 0, ctx)).toThrow(
+      ConfigurationError,
+    );
+    expect(() => diagnose('e'.repeat(64), [{ instance: 'gw-1', ok: true, facts: facts({}) }], 0, ctx)).toThrow(
+      /--device/,
+    );
   });
 });

@@ -105,7 +105,9 @@ describe('parseDoctorFix: what the fix says (it prints no JSON)', () => {
     // Every "- " item of every "Doctor changes" note, wrapped lines joined.
     const text = fixture('doctor-fix.jump-from-2026.8.2.txt');
     expect(f.changes).toContain('Tightened permissions on /bed/gw-jump/state to 700');
-    expect(f.changes.filter((c) => c.startsWith('Disabled '))).toHaveLength((text.match(/│ {2}- Disabled /g) ?? []).length);
+    expect(f.changes.filter((c) => c.startsWith('Disabled '))).toHaveLength(
+      (text.match(/│ {2}- Disabled /g) ?? []).length,
+    );
     expect(f.warnings[0]).toMatch(/^core\/doctor\/node-hosting-preconditions gateway\.bind - /);
   });
 
@@ -118,9 +120,13 @@ describe('parseDoctorFix: what the fix says (it prints no JSON)', () => {
   it('refusals: another process owns the state (exit 1), schemas newer than the build (exit 1)', () => {
     const running = parseDoctorFix(captured('doctor-fix.gateway-running', '.txt'));
     expect(running.complete).toBe(false);
-    expect(running.problems[0]).toMatch(/^Doctor could not enter maintenance\. StateDatabaseCoordinatorContentionError: another OpenClaw process owns gateway-lifecycle/);
+    expect(running.problems[0]).toMatch(
+      /^Doctor could not enter maintenance\. StateDatabaseCoordinatorContentionError: another OpenClaw process owns gateway-lifecycle/,
+    );
     const tooNew = parseDoctorFix(captured('doctor-fix.state-too-new', '.txt'));
-    expect(tooNew.problems[0]).toMatch(/^Doctor refused to continue because 1 OpenClaw database schema\(s\) are newer than this build\./);
+    expect(tooNew.problems[0]).toMatch(
+      /^Doctor refused to continue because 1 OpenClaw database schema\(s\) are newer than this build\./,
+    );
   });
 });
 
@@ -147,12 +153,22 @@ describe('runDoctorFix', () => {
   });
 
   /** A fake CLI in its own dir; `plan` names the fixtures it answers with. */
-  async function fakeCli(name: string, plan: { before: string; fix: string; after: string; beforeExit?: number }): Promise<{ cli: string[]; calls: () => string[] }> {
+  async function fakeCli(
+    name: string,
+    plan: { before: string; fix: string; after: string; beforeExit?: number },
+  ): Promise<{ cli: string[]; calls: () => string[] }> {
     const home = join(dir, name);
     const files = Object.fromEntries(
       Object.entries(plan)
         .filter(([k]) => k !== 'beforeExit')
-        .map(([k, base]) => [k, { stdout: maybe(`${base}.json`) ?? maybe(`${base}.txt`) ?? '', stderr: maybe(`${base}.stderr.txt`) ?? '', exit: Number(maybe(`${base}.exitcode`)?.trim() ?? 0) }]),
+        .map(([k, base]) => [
+          k,
+          {
+            stdout: maybe(`${base}.json`) ?? maybe(`${base}.txt`) ?? '',
+            stderr: maybe(`${base}.stderr.txt`) ?? '',
+            exit: Number(maybe(`${base}.exitcode`)?.trim() ?? 0),
+          },
+        ]),
     );
     const script = `
 const fs = require('node:fs'); const path = require('node:path');
@@ -167,7 +183,11 @@ else { process.stderr.write('unexpected ' + a); process.exitCode = 9; }
     const file = join(dir, `${name}.cjs`);
     await writeFile(file, script);
     await chmod(file, 0o755);
-    return { cli: [process.execPath, file], calls: () => (existsSync(join(home, 'calls')) ? readFileSync(join(home, 'calls'), 'utf8').trim().split('\n') : []) };
+    return {
+      cli: [process.execPath, file],
+      calls: () =>
+        existsSync(join(home, 'calls')) ? readFileSync(join(home, 'calls'), 'utf8').trim().split('\n') : [],
+    };
   }
 
   const instance = (cli: string[], httpUrl: string): Instance =>
@@ -175,18 +195,36 @@ else { process.stderr.write('unexpected ' + a); process.exitCode = 9; }
       JSON.stringify({
         cluster: 'c',
         loadBalancer: { type: 'none' },
-        instances: [{ id: 'gw-jump', gateway: { cli, stateDir: join(dir, 'state'), configPath: join(dir, 'openclaw.json'), httpUrl }, lbServer: 'gwjump', install: { type: 'global' }, restart: ['supervisorctl', 'restart', 'gw-jump'] }],
+        instances: [
+          {
+            id: 'gw-jump',
+            gateway: { cli, stateDir: join(dir, 'state'), configPath: join(dir, 'openclaw.json'), httpUrl },
+            lbServer: 'gwjump',
+            install: { type: 'global' },
+            restart: ['supervisorctl', 'restart', 'gw-jump'],
+          },
+        ],
       }),
     ).instances[0]!;
   const ctx = { timeoutMs: 30_000 };
 
   it('the jump: applies the migration doctor asked for, reports it fixed, keeps the warnings', async () => {
-    const fake = await fakeCli('jump', { before: 'doctor.jump-from-2026.8.2', fix: 'doctor-fix.jump-from-2026.8.2', after: 'doctor.jump-after-fix' });
+    const fake = await fakeCli('jump', {
+      before: 'doctor.jump-from-2026.8.2',
+      fix: 'doctor-fix.jump-from-2026.8.2',
+      after: 'doctor.jump-after-fix',
+    });
     const r = await runDoctorFix(instance(fake.cli, closedUrl), ctx);
-    expect(fake.calls()).toEqual(['doctor --json --non-interactive', 'doctor --fix --non-interactive', 'doctor --json --non-interactive']);
+    expect(fake.calls()).toEqual([
+      'doctor --json --non-interactive',
+      'doctor --fix --non-interactive',
+      'doctor --json --non-interactive',
+    ]);
     expect(r.errors).toEqual([]);
     expect(r.fixed).toHaveLength(1);
-    expect(r.fixed[0]).toContain('has a legacy agent database registry schema; run openclaw doctor --fix to migrate it.');
+    expect(r.fixed[0]).toContain(
+      'has a legacy agent database registry schema; run openclaw doctor --fix to migrate it.',
+    );
     expect(r.requiredBefore).toEqual(r.fixed);
     expect(r.migrationPendingBefore).toBe(true);
     expect(r.changes[0]).toBe('Moved Skill Workshop ownership to per-agent directories (v16)');
@@ -196,7 +234,11 @@ else { process.stderr.write('unexpected ' + a); process.exitCode = 9; }
   });
 
   it('refuses while the gateway answers /readyz, running nothing', async () => {
-    const fake = await fakeCli('running', { before: 'doctor.jump-from-2026.8.2', fix: 'doctor-fix.jump-from-2026.8.2', after: 'doctor.jump-after-fix' });
+    const fake = await fakeCli('running', {
+      before: 'doctor.jump-from-2026.8.2',
+      fix: 'doctor-fix.jump-from-2026.8.2',
+      after: 'doctor.jump-after-fix',
+    });
     const err = await runDoctorFix(instance(fake.cli, answeringUrl), ctx).catch((e: Error) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
     expect((err as Error).message).toContain(`the gateway still answers ${answeringUrl}/readyz`);
@@ -205,7 +247,11 @@ else { process.stderr.write('unexpected ' + a); process.exitCode = 9; }
   });
 
   it("errors that remain after the fix fail the step with doctor's words and what to do", async () => {
-    const fake = await fakeCli('remains', { before: 'doctor.jump-from-2026.8.2', fix: 'doctor-fix.jump-from-2026.8.2', after: 'doctor.jump-from-2026.8.2' });
+    const fake = await fakeCli('remains', {
+      before: 'doctor.jump-from-2026.8.2',
+      fix: 'doctor-fix.jump-from-2026.8.2',
+      after: 'doctor.jump-from-2026.8.2',
+    });
     const err = await runDoctorFix(instance(fake.cli, closedUrl), ctx).catch((e: Error) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
     expect((err as Error).message).toContain('doctor still reports 1 error');
@@ -214,7 +260,11 @@ else { process.stderr.write('unexpected ' + a); process.exitCode = 9; }
   });
 
   it('a fix refused because something still holds the state is worth a retry (TransientError)', async () => {
-    const fake = await fakeCli('contention', { before: 'doctor.jump-from-2026.8.2', fix: 'doctor-fix.gateway-running', after: 'doctor.jump-from-2026.8.2' });
+    const fake = await fakeCli('contention', {
+      before: 'doctor.jump-from-2026.8.2',
+      fix: 'doctor-fix.gateway-running',
+      after: 'doctor.jump-from-2026.8.2',
+    });
     const err = await runDoctorFix(instance(fake.cli, closedUrl), ctx).catch((e: Error) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as Error).message).toContain('exited with code 1');
@@ -222,7 +272,11 @@ else { process.stderr.write('unexpected ' + a); process.exitCode = 9; }
   });
 
   it('a release that refuses the state: fails before the fix, saying to restore the backup', async () => {
-    const fake = await fakeCli('too-new', { before: 'doctor.state-too-new', fix: 'doctor-fix.state-too-new', after: 'doctor.state-too-new' });
+    const fake = await fakeCli('too-new', {
+      before: 'doctor.state-too-new',
+      fix: 'doctor-fix.state-too-new',
+      after: 'doctor.state-too-new',
+    });
     const err = await runDoctorFix(instance(fake.cli, closedUrl), ctx).catch((e: Error) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
     expect((err as Error).message).toContain('refuses the state of instance gw-jump');
@@ -231,10 +285,17 @@ else { process.stderr.write('unexpected ' + a); process.exitCode = 9; }
   });
 
   it('a doctor that cannot run at all (exit 78, no report) fails with the exit code and what to do', async () => {
-    const fake = await fakeCli('exit78', { before: 'doctor-fix.state-too-new', fix: 'doctor-fix.state-too-new', after: 'doctor-fix.state-too-new', beforeExit: 78 });
+    const fake = await fakeCli('exit78', {
+      before: 'doctor-fix.state-too-new',
+      fix: 'doctor-fix.state-too-new',
+      after: 'doctor-fix.state-too-new',
+      beforeExit: 78,
+    });
     const err = await runDoctorFix(instance(fake.cli, closedUrl), ctx).catch((e: Error) => e);
     expect(err).toBeInstanceOf(CheckFailedError);
-    expect((err as Error).message).toContain('could not run: exit code 78 (78: the release refuses this state or its configuration)');
+    expect((err as Error).message).toContain(
+      'could not run: exit code 78 (78: the release refuses this state or its configuration)',
+    );
     expect((err as Error).message).toContain('Doctor refused to continue');
     expect((err as Error).message).toContain('decide rollback');
   });

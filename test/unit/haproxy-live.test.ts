@@ -125,7 +125,11 @@ describe('HAProxy runtime API client (live)', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('activity cancelled')), 200);
     const error = await rejectionOf(
-      waitForSessionsToDrain(hx.adminSocket, 'gateways', client.server, { deadlineMs: 10_000, pollMs: 50, signal: controller.signal }),
+      waitForSessionsToDrain(hx.adminSocket, 'gateways', client.server, {
+        deadlineMs: 10_000,
+        pollMs: 50,
+        signal: controller.signal,
+      }),
     );
     expect(error.message).toBe('activity cancelled');
   });
@@ -183,7 +187,9 @@ describe('HAProxy runtime API client (live)', () => {
   });
 
   it('refuses names that could smuggle a second command, and sends nothing', async () => {
-    const error = await rejectionOf(setServerState(hx.adminSocket, 'gateways', 'gw1 state ready; set server gateways/gw2', 'maint'));
+    const error = await rejectionOf(
+      setServerState(hx.adminSocket, 'gateways', 'gw1 state ready; set server gateways/gw2', 'maint'),
+    );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((await serverState(hx.adminSocket, 'gateways', 'gw2')).admin).toBe('ready');
   });
@@ -268,11 +274,24 @@ describe('command load balancer (real commands)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const record = (file: string, verb: string): string[] => ['sh', '-c', 'echo "$1 $2" >> "$3"', 'sh', verb, '{server}', file];
+  const record = (file: string, verb: string): string[] => [
+    'sh',
+    '-c',
+    'echo "$1 $2" >> "$3"',
+    'sh',
+    verb,
+    '{server}',
+    file,
+  ];
 
   it('runs drain and ready with {server} filled in', async () => {
     const file = path.join(dir, 'calls.txt');
-    const cmd = createLoadBalancer({ type: 'command', drain: record(file, 'drain'), ready: record(file, 'ready'), sessions: ['echo', '0'] });
+    const cmd = createLoadBalancer({
+      type: 'command',
+      drain: record(file, 'drain'),
+      ready: record(file, 'ready'),
+      sessions: ['echo', '0'],
+    });
     await cmd.drain('gw2');
     await cmd.ready('gw2');
     expect(await readFile(file, 'utf8')).toBe('drain gw2\nready gw2\n');
@@ -290,7 +309,12 @@ describe('command load balancer (real commands)', () => {
   });
 
   it('a sessions command that prints no integer is an UnexpectedOutputError quoting it', async () => {
-    const cmd = createLoadBalancer({ type: 'command', drain: ['true'], ready: ['true'], sessions: ['echo', 'lots of sessions'] });
+    const cmd = createLoadBalancer({
+      type: 'command',
+      drain: ['true'],
+      ready: ['true'],
+      sessions: ['echo', 'lots of sessions'],
+    });
     const error = await rejectionOf(cmd.sessions('gw1'));
     expect(error).toBeInstanceOf(UnexpectedOutputError);
     expect((error as UnexpectedOutputError).seen).toContain('lots of sessions');
@@ -298,7 +322,12 @@ describe('command load balancer (real commands)', () => {
   });
 
   it('a failing command is a TransientError with its exit code, stderr and the command line', async () => {
-    const cmd = createLoadBalancer({ type: 'command', drain: ['sh', '-c', 'echo boom for $0 >&2; exit 7', '{server}'], ready: ['true'], sessions: ['echo', '0'] });
+    const cmd = createLoadBalancer({
+      type: 'command',
+      drain: ['sh', '-c', 'echo boom for $0 >&2; exit 7', '{server}'],
+      ready: ['true'],
+      sessions: ['echo', '0'],
+    });
     const error = await rejectionOf(cmd.drain('gw1'));
     expect(error).toBeInstanceOf(TransientError);
     expect(error.message).toContain('exit code 7');
@@ -307,12 +336,20 @@ describe('command load balancer (real commands)', () => {
   });
 
   it('a command that is not installed is a ConfigurationError', async () => {
-    const cmd = createLoadBalancer({ type: 'command', drain: ['/nonexistent/lb-drain', '{server}'], ready: ['true'], sessions: ['echo', '0'] });
+    const cmd = createLoadBalancer({
+      type: 'command',
+      drain: ['/nonexistent/lb-drain', '{server}'],
+      ready: ['true'],
+      sessions: ['echo', '0'],
+    });
     await expect(cmd.drain('gw1')).rejects.toThrow(ConfigurationError);
   });
 
   it('a command past its timeout is killed and reported as a TransientError', async () => {
-    const cmd = createLoadBalancer({ type: 'command', drain: ['sleep', '10'], ready: ['true'], sessions: ['echo', '0'] }, { timeoutMs: 200 });
+    const cmd = createLoadBalancer(
+      { type: 'command', drain: ['sleep', '10'], ready: ['true'], sessions: ['echo', '0'] },
+      { timeoutMs: 200 },
+    );
     const started = Date.now();
     const error = await rejectionOf(cmd.drain('gw1'));
     expect(error).toBeInstanceOf(TransientError);
@@ -322,7 +359,10 @@ describe('command load balancer (real commands)', () => {
 
   it('the cancel signal stops a running command and rejects with its reason', async () => {
     const controller = new AbortController();
-    const cmd = createLoadBalancer({ type: 'command', drain: ['sleep', '10'], ready: ['true'], sessions: ['echo', '0'] }, { signal: controller.signal });
+    const cmd = createLoadBalancer(
+      { type: 'command', drain: ['sleep', '10'], ready: ['true'], sessions: ['echo', '0'] },
+      { signal: controller.signal },
+    );
     const started = Date.now();
     setTimeout(() => controller.abort(new Error('cancelled by Temporal')), 100);
     const error = await rejectionOf(cmd.drain('gw1'));

@@ -16,7 +16,12 @@ const fixture = (name: string): string => readFileSync(new URL(`../fixtures/hapr
 describe('parseShowStat', () => {
   it('returns the server rows of a healthy backend with one live session', () => {
     const rows = parseShowStat(fixture('show-stat-up.txt'));
-    expect(rows.map((r) => `${r.backend}/${r.server}`)).toEqual(['gateways/gw1', 'gateways/gw2', 'gateways/gw3', 'web/web1']);
+    expect(rows.map((r) => `${r.backend}/${r.server}`)).toEqual([
+      'gateways/gw1',
+      'gateways/gw2',
+      'gateways/gw3',
+      'web/web1',
+    ]);
     const gw3 = rows.find((r) => r.server === 'gw3');
     expect(gw3).toMatchObject({ status: 'UP', currentSessions: 1, totalSessions: 1, weight: 1, checkStatus: 'L4OK' });
     expect(gw3?.address).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -80,27 +85,35 @@ describe('parseSetServerReply', () => {
   });
 
   it('turns "No such server." into a ConfigurationError naming backend, server and the fix', () => {
-    const error = catchError(() => parseSetServerReply(fixture('set-server-no-such-server.txt'), 'gateways', 'gw9', 'drain'));
+    const error = catchError(() =>
+      parseSetServerReply(fixture('set-server-no-such-server.txt'), 'gateways', 'gw9', 'drain'),
+    );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/no server "gw9" in backend "gateways"/);
     expect((error as Error).message).toContain('Fix:');
   });
 
   it('turns "No such backend." into a ConfigurationError naming the backend and the fix', () => {
-    const error = catchError(() => parseSetServerReply(fixture('set-server-no-such-backend.txt'), 'nope', 'gw1', 'drain'));
+    const error = catchError(() =>
+      parseSetServerReply(fixture('set-server-no-such-backend.txt'), 'nope', 'gw1', 'drain'),
+    );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/no backend "nope"/);
     expect((error as Error).message).toContain('Fix:');
   });
 
   it('turns "Permission denied" (a socket below level admin) into a ConfigurationError', () => {
-    const error = catchError(() => parseSetServerReply(fixture('set-server-permission-denied.txt'), 'gateways', 'gw1', 'drain'));
+    const error = catchError(() =>
+      parseSetServerReply(fixture('set-server-permission-denied.txt'), 'gateways', 'gw1', 'drain'),
+    );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain('level admin');
   });
 
   it('throws UnexpectedOutputError quoting any other reply', () => {
-    const error = catchError(() => parseSetServerReply(fixture('set-server-bad-state.txt'), 'gateways', 'gw1', 'drain'));
+    const error = catchError(() =>
+      parseSetServerReply(fixture('set-server-bad-state.txt'), 'gateways', 'gw1', 'drain'),
+    );
     expect(error).toBeInstanceOf(UnexpectedOutputError);
     expect((error as UnexpectedOutputError).seen).toContain("expects 'ready', 'drain' and 'maint'");
   });

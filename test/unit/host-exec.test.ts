@@ -18,7 +18,11 @@ describe('host command runner', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('cancelled by Temporal')), 100);
     const started = Date.now();
-    const r = await execute({ argv: ['sh', '-c', 'sleep 30 & sleep 30; wait'], timeoutMs: 60_000, signal: controller.signal });
+    const r = await execute({
+      argv: ['sh', '-c', 'sleep 30 & sleep 30; wait'],
+      timeoutMs: 60_000,
+      signal: controller.signal,
+    });
     expect(r.cancelled).toBe(true);
     expect(r.timedOut).toBe(false);
     expect(Date.now() - started).toBeLessThan(4_000);
@@ -26,7 +30,14 @@ describe('host command runner', () => {
 
   it('keeps what a program printed and its exit code; a missing program is a spawn error', async () => {
     const r = await execute({ argv: ['sh', '-c', 'echo out; echo err >&2; exit 3'], timeoutMs: 10_000 });
-    expect(r).toMatchObject({ stdout: 'out', stderr: 'err', exitCode: 3, timedOut: false, cancelled: false, spawnError: undefined });
+    expect(r).toMatchObject({
+      stdout: 'out',
+      stderr: 'err',
+      exitCode: 3,
+      timedOut: false,
+      cancelled: false,
+      spawnError: undefined,
+    });
     const missing = await execute({ argv: ['/nonexistent/program'], timeoutMs: 10_000 });
     expect(missing.exitCode).toBeUndefined();
     expect(missing.spawnError?.code).toBe('ENOENT');
@@ -34,6 +45,8 @@ describe('host command runner', () => {
 
   it('quotes the run-it-by-hand line for a POSIX shell and redacts secrets in it', () => {
     expect(commandLine(['echo', "it's", 'a b', '--to=2026.9.6'])).toBe(`echo 'it'\\''s' 'a b' --to=2026.9.6`);
-    expect(byHand(['openclaw', 'devices', 'list', '--token', 'abc123secret456'])).toBe('openclaw devices list --token <redacted>');
+    expect(byHand(['openclaw', 'devices', 'list', '--token', 'abc123secret456'])).toBe(
+      'openclaw devices list --token <redacted>',
+    );
   });
 });

@@ -15,7 +15,12 @@ import type { GatewayAccess } from '../../src/shared/inventory.js';
 let dir: string;
 let recorder: string;
 const calls = async () => (await readFile(join(dir, 'calls.log'), 'utf8')).trim().split('\n');
-const access = (): GatewayAccess => ({ cli: [recorder], stateDir: '/srv/gw', configPath: '/srv/gw.json', env: { MARK: 'x' } });
+const access = (): GatewayAccess => ({
+  cli: [recorder],
+  stateDir: '/srv/gw',
+  configPath: '/srv/gw.json',
+  env: { MARK: 'x' },
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'install-cmd-'));
@@ -32,7 +37,9 @@ beforeAll(async () => {
 
 describe('installVersion', () => {
   it('global: npm install -g into the instance prefix, with the instance env and no test-runner vars', async () => {
-    const out = await installVersion(access(), { type: 'global', npm: [recorder], prefix: '/srv/prefix' }, '2026.9.6', { timeoutMs: 10_000 });
+    const out = await installVersion(access(), { type: 'global', npm: [recorder], prefix: '/srv/prefix' }, '2026.9.6', {
+      timeoutMs: 10_000,
+    });
     expect(out.kind).toBe('global');
     const last = (await calls()).at(-1)!;
     expect(last).toMatch(/^install -g --prefix \/srv\/prefix --no-audit --no-fund openclaw@2026\.9\.6 \|/);
@@ -47,12 +54,16 @@ describe('installVersion', () => {
   });
 
   it('command: the inventory command with {version} replaced', async () => {
-    await installVersion(access(), { type: 'command', command: [recorder, 'deploy', '--to={version}'] }, '2026.9.6', { timeoutMs: 10_000 });
+    await installVersion(access(), { type: 'command', command: [recorder, 'deploy', '--to={version}'] }, '2026.9.6', {
+      timeoutMs: 10_000,
+    });
     expect((await calls()).at(-1)).toMatch(/^deploy --to=2026\.9\.6 \|/);
   });
 
   it('a failing install says the exit code, what it printed and the command to run by hand', async () => {
-    const err = await installVersion(access(), { type: 'command', command: [recorder, 'fail'] }, '2026.9.6', { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    const err = await installVersion(access(), { type: 'command', command: [recorder, 'fail'] }, '2026.9.6', {
+      timeoutMs: 10_000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as Error).message).toContain('exited with code 3');
     expect((err as Error).message).toContain('npm ERR! boom');
@@ -62,13 +73,17 @@ describe('installVersion', () => {
   it('refuses a version that could be an option or a shell word, and runs nothing', async () => {
     const before = (await calls()).length;
     for (const bad of ['--registry=evil', '1.0 && rm', '']) {
-      await expect(installVersion(access(), { type: 'global', npm: [recorder] }, bad, { timeoutMs: 10_000 })).rejects.toBeInstanceOf(ConfigurationError);
+      await expect(
+        installVersion(access(), { type: 'global', npm: [recorder] }, bad, { timeoutMs: 10_000 }),
+      ).rejects.toBeInstanceOf(ConfigurationError);
     }
     expect((await calls()).length).toBe(before);
   });
 
   it('a missing npm is a configuration error naming the fix', async () => {
-    const err = await installVersion(access(), { type: 'global', npm: ['/nonexistent/npm'] }, '2026.9.6', { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    const err = await installVersion(access(), { type: 'global', npm: ['/nonexistent/npm'] }, '2026.9.6', {
+      timeoutMs: 10_000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationError);
     expect((err as Error).message).toContain('install.npm');
   });

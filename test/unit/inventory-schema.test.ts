@@ -9,11 +9,17 @@ describe('docs/inventory.schema.json', () => {
   });
 
   it('describes the fields an editor should complete', async () => {
-    const schema = JSON.parse(await readFile(schemaPath, 'utf8')) as { properties: Record<string, unknown>; required: string[] };
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['cluster', 'temporal', 'loadBalancer', 'instances', 'policy']));
+    const schema = JSON.parse(await readFile(schemaPath, 'utf8')) as {
+      properties: Record<string, unknown>;
+      required: string[];
+    };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['cluster', 'temporal', 'loadBalancer', 'instances', 'policy']),
+    );
     expect(schema.required).toEqual(expect.arrayContaining(['cluster', 'loadBalancer', 'instances']));
     const text = JSON.stringify(schema);
-    for (const word of ['global', 'source', 'command', 'haproxy', 'operator', 'node']) expect(text).toContain(`"${word}"`);
+    for (const word of ['global', 'source', 'command', 'haproxy', 'operator', 'node'])
+      expect(text).toContain(`"${word}"`);
   });
 });
 
@@ -23,6 +29,8 @@ describe('examples/cluster.example.yaml', () => {
     const path = new URL('../../examples/cluster.example.yaml', import.meta.url).pathname;
     const inventory = await loadInventory(path);
     expect(inventory.instances[0]!.devices.map((d) => d.role)).toEqual(['operator', 'node']);
-    expect((await readFile(path, 'utf8')).split('\n')[0]).toBe('# yaml-language-server: $schema=../docs/inventory.schema.json');
+    expect((await readFile(path, 'utf8')).split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=../docs/inventory.schema.json',
+    );
   });
 });

@@ -60,7 +60,11 @@ const VALID_OBJECT = {
     {
       id: 'gw-1',
       host: 'host-a',
-      gateway: { stateDir: '/srv/gw1/state', configPath: '/srv/gw1/openclaw.json', env: { OPENCLAW_LOG_LEVEL: 'info' } },
+      gateway: {
+        stateDir: '/srv/gw1/state',
+        configPath: '/srv/gw1/openclaw.json',
+        env: { OPENCLAW_LOG_LEVEL: 'info' },
+      },
       lbServer: 'gw1',
       install: { type: 'global' },
       restart: ['supervisorctl', 'restart', 'gw-1'],
@@ -90,7 +94,12 @@ const EXPECTED = {
     {
       id: 'gw-1',
       host: 'host-a',
-      gateway: { cli: ['openclaw'], stateDir: '/srv/gw1/state', configPath: '/srv/gw1/openclaw.json', env: { OPENCLAW_LOG_LEVEL: 'info' } },
+      gateway: {
+        cli: ['openclaw'],
+        stateDir: '/srv/gw1/state',
+        configPath: '/srv/gw1/openclaw.json',
+        env: { OPENCLAW_LOG_LEVEL: 'info' },
+      },
       lbServer: 'gw1',
       install: { type: 'global', npm: ['npm'] },
       restart: ['supervisorctl', 'restart', 'gw-1'],
@@ -166,7 +175,11 @@ describe('a valid inventory', () => {
         d.instances[1].backup = { keep: 5 };
       }),
     );
-    expect(inv.instances[0]).toMatchObject({ stop: ['supervisorctl', 'stop', 'gw-1'], start: ['supervisorctl', 'start', 'gw-1'], backup: { dir: '/srv/gw1/backups', keep: 3 } });
+    expect(inv.instances[0]).toMatchObject({
+      stop: ['supervisorctl', 'stop', 'gw-1'],
+      start: ['supervisorctl', 'start', 'gw-1'],
+      backup: { dir: '/srv/gw1/backups', keep: 3 },
+    });
     expect(inv.instances[1]!.backup).toEqual({ keep: 5 });
     expect(parseInventory(VALID_JSON).instances[0]!.backup).toBeUndefined();
   });
@@ -224,7 +237,9 @@ describe('loadInventory', () => {
     );
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).subject).toContain(path);
-    expect((err as ValidationError).issues).toEqual(['instances[0].install.type: install.type must be "global", "source" or "command"']);
+    expect((err as ValidationError).issues).toEqual([
+      'instances[0].install.type: install.type must be "global", "source" or "command"',
+    ]);
   });
 });
 
@@ -232,51 +247,201 @@ describe('a malformed inventory is a ValidationError naming the field and what i
   // [what is wrong, the inventory text, the issue it must produce: `path: ` prefix and message pattern]
   const table: Array<[string, string, string, RegExp]> = [
     ['missing cluster', variant((d) => delete d.cluster), 'cluster', /expected string/],
-    ['cluster not a slug', variant((d) => (d.cluster = 'Prod EU!')), 'cluster', /cluster must be 1-63 chars of a-z, 0-9/],
-    ['instance id not a slug', variant((d) => (d.instances[1].id = '-gw2')), 'instances[1].id', /id must be 1-63 chars/],
-    ['unknown install type', variant((d) => (d.instances[0].install = { type: 'docker' })), 'instances[0].install.type', /"global", "source" or "command"/],
-    ['operator device without scopes', variant((d) => delete d.instances[0].devices[0].scopes), 'instances[0].devices[0].scopes', /operator device needs scopes/],
-    ['bad scope name', variant((d) => (d.instances[0].devices[0].scopes = ['operator.read', 'read'])), 'instances[0].devices[0].scopes[1]', /"read" is not an operator scope \(expected operator\.<name>/],
-    ['repair.autoApprove not a boolean', variant((d) => (d.instances[0].devices[0].repair = { autoApprove: 'yes' })), 'instances[0].devices[0].repair.autoApprove', /repair.autoApprove must be true or false/],
-    ['repairDeadline not a duration', variant((d) => (d.policy.repairDeadline = 'soon')), 'policy.repairDeadline', /expected a duration/],
-    ['device with an unknown role', variant((d) => (d.instances[0].devices[1].role = 'admin')), 'instances[0].devices[1].role', /role must be "operator" or "node"/],
-    ['duplicate instance id', variant((d) => (d.instances[1].id = 'gw-1')), 'instances[1].id', /duplicate instance id "gw-1"/],
-    ['duplicate lbServer', variant((d) => (d.instances[1].lbServer = 'gw1')), 'instances[1].lbServer', /lbServer "gw1" is used by two instances/],
-    ['canary that is not an instance', variant((d) => (d.policy.canary = 'gw-9')), 'policy.canary', /canary "gw-9" is not an instance id \(known: gw-1, gw-2\)/],
-    ['url without token', variant((d) => delete d.instances[1].gateway.token), 'instances[1].gateway.url', /with url the CLI needs credentials: add token/],
-    ['gateway with no way to reach it', variant((d) => (d.instances[0].gateway = {})), 'instances[0].gateway', /say how to reach the gateway/],
+    [
+      'cluster not a slug',
+      variant((d) => (d.cluster = 'Prod EU!')),
+      'cluster',
+      /cluster must be 1-63 chars of a-z, 0-9/,
+    ],
+    [
+      'instance id not a slug',
+      variant((d) => (d.instances[1].id = '-gw2')),
+      'instances[1].id',
+      /id must be 1-63 chars/,
+    ],
+    [
+      'unknown install type',
+      variant((d) => (d.instances[0].install = { type: 'docker' })),
+      'instances[0].install.type',
+      /"global", "source" or "command"/,
+    ],
+    [
+      'operator device without scopes',
+      variant((d) => delete d.instances[0].devices[0].scopes),
+      'instances[0].devices[0].scopes',
+      /operator device needs scopes/,
+    ],
+    [
+      'bad scope name',
+      variant((d) => (d.instances[0].devices[0].scopes = ['operator.read', 'read'])),
+      'instances[0].devices[0].scopes[1]',
+      /"read" is not an operator scope \(expected operator\.<name>/,
+    ],
+    [
+      'repair.autoApprove not a boolean',
+      variant((d) => (d.instances[0].devices[0].repair = { autoApprove: 'yes' })),
+      'instances[0].devices[0].repair.autoApprove',
+      /repair.autoApprove must be true or false/,
+    ],
+    [
+      'repairDeadline not a duration',
+      variant((d) => (d.policy.repairDeadline = 'soon')),
+      'policy.repairDeadline',
+      /expected a duration/,
+    ],
+    [
+      'device with an unknown role',
+      variant((d) => (d.instances[0].devices[1].role = 'admin')),
+      'instances[0].devices[1].role',
+      /role must be "operator" or "node"/,
+    ],
+    [
+      'duplicate instance id',
+      variant((d) => (d.instances[1].id = 'gw-1')),
+      'instances[1].id',
+      /duplicate instance id "gw-1"/,
+    ],
+    [
+      'duplicate lbServer',
+      variant((d) => (d.instances[1].lbServer = 'gw1')),
+      'instances[1].lbServer',
+      /lbServer "gw1" is used by two instances/,
+    ],
+    [
+      'canary that is not an instance',
+      variant((d) => (d.policy.canary = 'gw-9')),
+      'policy.canary',
+      /canary "gw-9" is not an instance id \(known: gw-1, gw-2\)/,
+    ],
+    [
+      'url without token',
+      variant((d) => delete d.instances[1].gateway.token),
+      'instances[1].gateway.url',
+      /with url the CLI needs credentials: add token/,
+    ],
+    [
+      'gateway with no way to reach it',
+      variant((d) => (d.instances[0].gateway = {})),
+      'instances[0].gateway',
+      /say how to reach the gateway/,
+    ],
     [
       'secret in env',
       variant((d) => (d.instances[0].gateway.env = { OPENCLAW_GATEWAY_TOKEN: 'abc123' })),
       'instances[0].gateway.env.OPENCLAW_GATEWAY_TOKEN',
       /secrets do not go in env: use token: \{ env: OPENCLAW_GATEWAY_TOKEN \}/,
     ],
-    ['bad duration "10 minutes"', variant((d) => (d.policy.drainDeadline = '10 minutes')), 'policy.drainDeadline', /expected a duration like "30s".*got "10 minutes"/],
-    ['negative duration', variant((d) => (d.policy.mismatchWindow = -5)), 'policy.mismatchWindow', /expected number to be >=0/],
+    [
+      'bad duration "10 minutes"',
+      variant((d) => (d.policy.drainDeadline = '10 minutes')),
+      'policy.drainDeadline',
+      /expected a duration like "30s".*got "10 minutes"/,
+    ],
+    [
+      'negative duration',
+      variant((d) => (d.policy.mismatchWindow = -5)),
+      'policy.mismatchWindow',
+      /expected number to be >=0/,
+    ],
     [
       'inline secret where a SecretRef is expected',
       variant((d) => (d.instances[1].gateway.token = 'c8k74v2rvw4hNM_cpUkRxUreSycaGNB2HivB1L6EyVA')),
       'instances[1].gateway.token',
       /expected a secret reference: \{ env: VAR_NAME \} or \{ file: \/path\/to\/secret \} \(never the secret itself\)/,
     ],
-    ['SecretRef with a bad env name', variant((d) => (d.instances[1].gateway.token = { env: 'GW2 TOKEN' })), 'instances[1].gateway.token.env', /env must be an environment variable name/],
-    ['stop given as one string', variant((d) => (d.instances[0].stop = 'supervisorctl stop gw-1')), 'instances[0].stop', /stop must be a command as a non-empty list of arguments, e\.g\. \["supervisorctl", "stop", "gw-1"\]/],
-    ['empty stop command', variant((d) => (d.instances[0].stop = [])), 'instances[0].stop', /stop must be a command as a non-empty list of arguments/],
-    ['start given as one string', variant((d) => (d.instances[0].start = 'supervisorctl start gw-1')), 'instances[0].start', /start must be a command as a non-empty list of arguments, e\.g\. \["supervisorctl", "start", "gw-1"\]/],
-    ['empty argument in start', variant((d) => (d.instances[0].start = ['supervisorctl', ''])), 'instances[0].start[1]', /start: an argument must not be empty/],
-    ['backup.keep 0', variant((d) => (d.instances[0].backup = { keep: 0 })), 'instances[0].backup.keep', /backup.keep must be at least 1 \(the rollback needs the newest backup\)/],
-    ['backup.keep not a number', variant((d) => (d.instances[0].backup = { keep: 'three' })), 'instances[0].backup.keep', /backup.keep must be a whole number from 1 to 100/],
-    ['backup.keep fractional', variant((d) => (d.instances[0].backup = { keep: 2.5 })), 'instances[0].backup.keep', /backup.keep must be a whole number from 1 to 100/],
-    ['backup.dir relative', variant((d) => (d.instances[0].backup = { dir: 'backups' })), 'instances[0].backup.dir', /backup.dir must be an absolute directory path/],
-    ['unknown key in backup', variant((d) => (d.instances[0].backup = { count: 3 })), 'instances[0].backup', /Unrecognized key: "count"/],
-    ['unknown top-level key', variant((d) => (d.clusterName = 'prod')), '(top level)', /Unrecognized key: "clusterName"/],
-    ['unknown key in an instance', variant((d) => (d.instances[0].hostname = 'a')), 'instances[0]', /Unrecognized key: "hostname"/],
+    [
+      'SecretRef with a bad env name',
+      variant((d) => (d.instances[1].gateway.token = { env: 'GW2 TOKEN' })),
+      'instances[1].gateway.token.env',
+      /env must be an environment variable name/,
+    ],
+    [
+      'stop given as one string',
+      variant((d) => (d.instances[0].stop = 'supervisorctl stop gw-1')),
+      'instances[0].stop',
+      /stop must be a command as a non-empty list of arguments, e\.g\. \["supervisorctl", "stop", "gw-1"\]/,
+    ],
+    [
+      'empty stop command',
+      variant((d) => (d.instances[0].stop = [])),
+      'instances[0].stop',
+      /stop must be a command as a non-empty list of arguments/,
+    ],
+    [
+      'start given as one string',
+      variant((d) => (d.instances[0].start = 'supervisorctl start gw-1')),
+      'instances[0].start',
+      /start must be a command as a non-empty list of arguments, e\.g\. \["supervisorctl", "start", "gw-1"\]/,
+    ],
+    [
+      'empty argument in start',
+      variant((d) => (d.instances[0].start = ['supervisorctl', ''])),
+      'instances[0].start[1]',
+      /start: an argument must not be empty/,
+    ],
+    [
+      'backup.keep 0',
+      variant((d) => (d.instances[0].backup = { keep: 0 })),
+      'instances[0].backup.keep',
+      /backup.keep must be at least 1 \(the rollback needs the newest backup\)/,
+    ],
+    [
+      'backup.keep not a number',
+      variant((d) => (d.instances[0].backup = { keep: 'three' })),
+      'instances[0].backup.keep',
+      /backup.keep must be a whole number from 1 to 100/,
+    ],
+    [
+      'backup.keep fractional',
+      variant((d) => (d.instances[0].backup = { keep: 2.5 })),
+      'instances[0].backup.keep',
+      /backup.keep must be a whole number from 1 to 100/,
+    ],
+    [
+      'backup.dir relative',
+      variant((d) => (d.instances[0].backup = { dir: 'backups' })),
+      'instances[0].backup.dir',
+      /backup.dir must be an absolute directory path/,
+    ],
+    [
+      'unknown key in backup',
+      variant((d) => (d.instances[0].backup = { count: 3 })),
+      'instances[0].backup',
+      /Unrecognized key: "count"/,
+    ],
+    [
+      'unknown top-level key',
+      variant((d) => (d.clusterName = 'prod')),
+      '(top level)',
+      /Unrecognized key: "clusterName"/,
+    ],
+    [
+      'unknown key in an instance',
+      variant((d) => (d.instances[0].hostname = 'a')),
+      'instances[0]',
+      /Unrecognized key: "hostname"/,
+    ],
     ['no instances', variant((d) => (d.instances = [])), 'instances', /list at least one instance/],
     ['batchSize 0', variant((d) => (d.policy.batchSize = 0)), 'policy.batchSize', /expected number to be >=1/],
-    ['unknown load balancer', variant((d) => (d.loadBalancer = { type: 'nginx' })), 'loadBalancer.type', /"haproxy", "command" or "none"/],
-    ['version YAML reads as a number', VALID_YAML.replace('targetVersion: "2026.9.6"', 'targetVersion: 2026.10'), 'targetVersion', /expected string, received number/],
+    [
+      'unknown load balancer',
+      variant((d) => (d.loadBalancer = { type: 'nginx' })),
+      'loadBalancer.type',
+      /"haproxy", "command" or "none"/,
+    ],
+    [
+      'version YAML reads as a number',
+      VALID_YAML.replace('targetVersion: "2026.9.6"', 'targetVersion: 2026.10'),
+      'targetVersion',
+      /expected string, received number/,
+    ],
     ['not YAML at all', 'cluster: [prod\ninstances: {{{\n', '', /^not valid YAML\/JSON: .* at line 2, column 1/],
-    ['a YAML list at top level', '- cluster: prod\n- instances: []\n', '(top level)', /expected a mapping with cluster, loadBalancer and instances/],
+    [
+      'a YAML list at top level',
+      '- cluster: prod\n- instances: []\n',
+      '(top level)',
+      /expected a mapping with cluster, loadBalancer and instances/,
+    ],
     ['an empty file', '', '(top level)', /expected a mapping/],
   ];
 
@@ -295,7 +460,9 @@ describe('a malformed inventory is a ValidationError naming the field and what i
         d.policy.drainDeadline = '10 minutes';
       }),
     );
-    expect(issues.map((i) => i.slice(0, i.indexOf(': ')))).toEqual(expect.arrayContaining(['cluster', 'instances[0].install.type', 'policy.drainDeadline']));
+    expect(issues.map((i) => i.slice(0, i.indexOf(': ')))).toEqual(
+      expect.arrayContaining(['cluster', 'instances[0].install.type', 'policy.drainDeadline']),
+    );
     expect(issues).toHaveLength(3);
   });
 

@@ -27,7 +27,8 @@ async function lint(code: string, filePath: string): Promise<Linter.LintMessage[
   return messages;
 }
 
-const rule = (messages: Linter.LintMessage[], id: string): Linter.LintMessage[] => messages.filter((m) => m.ruleId === id);
+const rule = (messages: Linter.LintMessage[], id: string): Linter.LintMessage[] =>
+  messages.filter((m) => m.ruleId === id);
 
 describe('eslint: workflow determinism and promise rules', () => {
   it('reports a Node built-in import and a floating promise in src/workflows/', async () => {
@@ -126,7 +127,12 @@ describe('eslint: workflow determinism and promise rules', () => {
 
   it('bans a value import of an activity module in src/workflows/', async () => {
     const messages = await lint(
-      ["import { gatewayActivities } from '../activities/openclaw.js';", '', 'export const probe = (): unknown => gatewayActivities;', ''].join('\n'),
+      [
+        "import { gatewayActivities } from '../activities/openclaw.js';",
+        '',
+        'export const probe = (): unknown => gatewayActivities;',
+        '',
+      ].join('\n'),
       WORKFLOW_PROBE,
     );
     expect(rule(messages, '@typescript-eslint/no-restricted-imports').map((m) => m.line)).toEqual([1]);

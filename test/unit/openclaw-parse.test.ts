@@ -27,7 +27,8 @@ import {
 } from '../../src/activities/openclaw/parse/index.js';
 import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
-const fixture = (name: string): string => readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string =>
+  readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');
 
 /** The exit code captured next to a fixture (`<base>.exitcode`), 0 when none was recorded. */
 const exitCodeOf = (base: string): number => {
@@ -78,7 +79,14 @@ describe('parseGatewayStatus', () => {
     const out = stdoutOnly('gateway-status.down.json');
     expect(out.exitCode).toBe(1);
     const s = parseGatewayStatus(out);
-    expect(s).toMatchObject({ healthy: false, runtimeRunning: false, rpcOk: false, version: null, bootId: null, pid: null });
+    expect(s).toMatchObject({
+      healthy: false,
+      runtimeRunning: false,
+      rpcOk: false,
+      version: null,
+      bootId: null,
+      pid: null,
+    });
     expect(s.url).toBe('ws://127.0.0.1:19100');
   });
 
@@ -125,9 +133,20 @@ describe('parseDevicesList', () => {
     expect(list.pending).toEqual([]);
     expect(list.paired).toHaveLength(1);
     const d = list.paired[0]!;
-    expect(d).toMatchObject({ deviceId: DEVICE_ID, role: 'operator', scopes: ['operator.read'], connected: false, lastSeenAtMs: 1795528009844 });
+    expect(d).toMatchObject({
+      deviceId: DEVICE_ID,
+      role: 'operator',
+      scopes: ['operator.read'],
+      connected: false,
+      lastSeenAtMs: 1795528009844,
+    });
     expect(d.tokens).toHaveLength(1);
-    expect(d.tokens[0]).toMatchObject({ role: 'operator', scopes: ['operator.read'], createdAtMs: 1795528009748, lastUsedAtMs: 1795528009841 });
+    expect(d.tokens[0]).toMatchObject({
+      role: 'operator',
+      scopes: ['operator.read'],
+      createdAtMs: 1795528009748,
+      lastUsedAtMs: 1795528009841,
+    });
     // Never rotated yet: the fixture has no rotatedAtMs.
     expect(d.tokens[0]!.rotatedAtMs).toBeUndefined();
     expect(tokenFor(d, 'operator')).toBe(d.tokens[0]);
@@ -135,7 +154,9 @@ describe('parseDevicesList', () => {
   });
 
   it('reads rotatedAtMs and revokedAtMs of tokens; a revoked token is not the live one', () => {
-    const json = JSON.parse(fixture('devices-list.paired.json')) as { paired: Array<{ tokens: Array<Record<string, unknown>> }> };
+    const json = JSON.parse(fixture('devices-list.paired.json')) as {
+      paired: Array<{ tokens: Array<Record<string, unknown>> }>;
+    };
     const tok = json.paired[0]!.tokens[0]!;
     tok.rotatedAtMs = 1795528015086;
     const d = parseDevicesList({ stdout: JSON.stringify(json), stderr: '', exitCode: 0 }).paired[0]!;
@@ -158,15 +179,21 @@ describe('parseDevicesList', () => {
 
   it('throws UnexpectedOutputError on another command’s JSON', () => {
     expect(() => parseDevicesList({ stdout: '[]', stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
-    expect(() => parseDevicesList({ stdout: '{"paired":[{"role":"operator"}]}', stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
+    expect(() => parseDevicesList({ stdout: '{"paired":[{"role":"operator"}]}', stderr: '', exitCode: 0 })).toThrow(
+      UnexpectedOutputError,
+    );
   });
 });
 
 describe('reconnectedAfterRotation', () => {
   const ROTATED_AT = 1795528015086;
   /** The paired fixture's device with some fields changed. */
-  const pairedDevice = (change: (raw: Record<string, unknown> & { tokens: Array<Record<string, unknown>> }) => void): PairedDevice => {
-    const json = JSON.parse(fixture('devices-list.paired.json')) as { paired: Array<Record<string, unknown> & { tokens: Array<Record<string, unknown>> }> };
+  const pairedDevice = (
+    change: (raw: Record<string, unknown> & { tokens: Array<Record<string, unknown>> }) => void,
+  ): PairedDevice => {
+    const json = JSON.parse(fixture('devices-list.paired.json')) as {
+      paired: Array<Record<string, unknown> & { tokens: Array<Record<string, unknown>> }>;
+    };
     change(json.paired[0]!);
     return parseDevicesList({ stdout: JSON.stringify(json), stderr: '', exitCode: 0 }).paired[0]!;
   };
@@ -235,7 +262,11 @@ describe('parseDevicesRotate / parseDevicesRevoke', () => {
   });
 
   it('reads a revocation: device, role, revokedAtMs', () => {
-    expect(parseDevicesRevoke(stdoutOnly('devices-revoke.json'))).toEqual({ deviceId: DEVICE_ID, role: 'operator', revokedAtMs: 1795528021091 });
+    expect(parseDevicesRevoke(stdoutOnly('devices-revoke.json'))).toEqual({
+      deviceId: DEVICE_ID,
+      role: 'operator',
+      revokedAtMs: 1795528021091,
+    });
   });
 
   it('the combined .txt captures are the .json stdout followed by the stderr hints', () => {
@@ -244,7 +275,9 @@ describe('parseDevicesRotate / parseDevicesRevoke', () => {
       expect(stdout.trim()).toBe(fixture(`${base}.json`).trim());
       expect(stderr).toMatch(/^\[openclaw\] The CLI command failed\./);
     }
-    expect(splitCombined(fixture('devices-rotate.unknown-device.txt')).stderr.trim()).toBe(fixture('devices-rotate.unknown-device.stderr.txt').trim());
+    expect(splitCombined(fixture('devices-rotate.unknown-device.txt')).stderr.trim()).toBe(
+      fixture('devices-rotate.unknown-device.stderr.txt').trim(),
+    );
   });
 
   it('rotate of an unknown device throws ConfigurationError quoting the CLI’s reason', () => {
@@ -258,13 +291,18 @@ describe('parseDevicesRotate / parseDevicesRevoke', () => {
     expect(err).toBeInstanceOf(ConfigurationError);
     expect(err.message).toContain('device token rotation denied');
     // Same result from the combined capture split back into its two streams.
-    const err2 = thrown(() => parseDevicesRotate({ ...splitCombined(fixture('devices-rotate.unknown-device.txt')), exitCode: 1 }));
+    const err2 = thrown(() =>
+      parseDevicesRotate({ ...splitCombined(fixture('devices-rotate.unknown-device.txt')), exitCode: 1 }),
+    );
     expect(err2).toBeInstanceOf(ConfigurationError);
     expect(err2.message).toContain('device token rotation denied');
   });
 
   it('revoke of an unknown device throws ConfigurationError quoting the CLI’s reason', () => {
-    const out: Captured = { ...splitCombined(fixture('devices-revoke.unknown-device.txt')), exitCode: exitCodeOf('devices-revoke.unknown-device') };
+    const out: Captured = {
+      ...splitCombined(fixture('devices-revoke.unknown-device.txt')),
+      exitCode: exitCodeOf('devices-revoke.unknown-device'),
+    };
     expect(out.exitCode).toBe(1);
     const err = thrown(() => parseDevicesRevoke(out));
     expect(err).toBeInstanceOf(ConfigurationError);
@@ -287,7 +325,10 @@ describe('parseDevicesRotate / parseDevicesRevoke', () => {
 
 describe('parseDevicesApprove', () => {
   it('reads the approved device', () => {
-    expect(parseDevicesApprove(stdoutOnly('devices-approve.json'), REQUEST_ID)).toEqual({ requestId: REQUEST_ID, deviceId: DEVICE_ID });
+    expect(parseDevicesApprove(stdoutOnly('devices-approve.json'), REQUEST_ID)).toEqual({
+      requestId: REQUEST_ID,
+      deviceId: DEVICE_ID,
+    });
   });
 
   it('an unknown request id (exit 1, stderr "No pending device request matches") throws ConfigurationError', () => {
@@ -301,7 +342,12 @@ describe('parseDevicesApprove', () => {
     expect(err.message).toContain(unknownId);
     expect(err.message).toMatch(/no pending request/i);
 
-    const err2 = thrown(() => parseDevicesApprove({ stdout: '', stderr: fixture('devices-approve.unknown-request.stderr.txt'), exitCode: 1 }, 'nosuchrequest'));
+    const err2 = thrown(() =>
+      parseDevicesApprove(
+        { stdout: '', stderr: fixture('devices-approve.unknown-request.stderr.txt'), exitCode: 1 },
+        'nosuchrequest',
+      ),
+    );
     expect(err2).toBeInstanceOf(ConfigurationError);
     expect(err2.message).toContain('nosuchrequest');
   });
@@ -317,7 +363,12 @@ describe('parseChannelsStatus', () => {
   it('reads a reachable gateway with no issues as healthy (exit 0 and no gatewayReachable field)', () => {
     const raw = JSON.parse(fixture('channels-status.ok.json')) as Record<string, unknown>;
     expect(raw.gatewayReachable).toBeUndefined();
-    expect(parseChannelsStatus(stdoutOnly('channels-status.ok.json'))).toEqual({ gatewayReachable: true, healthy: true, channels: [], issues: [] });
+    expect(parseChannelsStatus(stdoutOnly('channels-status.ok.json'))).toEqual({
+      gatewayReachable: true,
+      healthy: true,
+      channels: [],
+      issues: [],
+    });
   });
 
   it('reads a down gateway as unreachable with the first line of its error as the issue', () => {
@@ -342,14 +393,19 @@ describe('parseChannelsStatus', () => {
 
 describe('parseDoctor', () => {
   it('passes on warnings only, listing them, although doctor’s own ok is false', () => {
-    const raw = JSON.parse(fixture('doctor.warnings.json')) as { ok: boolean; findings: Array<{ checkId: string; severity: string; message: string }> };
+    const raw = JSON.parse(fixture('doctor.warnings.json')) as {
+      ok: boolean;
+      findings: Array<{ checkId: string; severity: string; message: string }>;
+    };
     expect(raw.ok).toBe(false);
     const d = parseDoctor(stdoutOnly('doctor.warnings.json'));
     expect(d.passed).toBe(true);
     expect(d.errors).toEqual([]);
     expect(d.warnings).toHaveLength(2);
     expect(d.warnings[0]).toMatch(/^core\/doctor\/node-hosting-preconditions: Gateway is only bound to loopback\./);
-    expect(d.warnings[1]).toMatch(/^core\/doctor\/security: WARNING: openclaw\.json contains plaintext secret-bearing config fields\./);
+    expect(d.warnings[1]).toMatch(
+      /^core\/doctor\/security: WARNING: openclaw\.json contains plaintext secret-bearing config fields\./,
+    );
   });
 
   it('fails when a finding has severity error', () => {
@@ -389,7 +445,10 @@ describe('parseUpdate', () => {
 
 describe('parseRestart', () => {
   it('reads an in-process restart', () => {
-    expect(parseRestart(stdoutOnly('gateway-restart.in-process.json'))).toMatchObject({ ok: true, result: 'restarted' });
+    expect(parseRestart(stdoutOnly('gateway-restart.in-process.json'))).toMatchObject({
+      ok: true,
+      result: 'restarted',
+    });
   });
 });
 
@@ -415,7 +474,9 @@ describe('parseLogs + countMismatches', () => {
     }).length;
   const mismatchRaw = rawLines('logs.mismatch.ndjson');
   const firstMismatchMs = Math.min(
-    ...mismatchRaw.filter((r) => r.message?.includes('reason=device_token_mismatch')).map((r) => new Date(r.time!).getTime()),
+    ...mismatchRaw
+      .filter((r) => r.message?.includes('reason=device_token_mismatch'))
+      .map((r) => new Date(r.time!).getTime()),
   );
 
   it('reads every line of the capture, meta line first', () => {
@@ -431,12 +492,18 @@ describe('parseLogs + countMismatches', () => {
     // Read off the capture: connections d962958e, c5e3b709, e1c1ade3 and ed241b2f were refused.
     expect(want).toBe(4);
     // A raw grep counts each refusal twice: the closing record carries authReason in its structured part.
-    const grepped = fixture('logs.mismatch.ndjson').split('\n').filter((l) => l.includes('device_token_mismatch')).length;
+    const grepped = fixture('logs.mismatch.ndjson')
+      .split('\n')
+      .filter((l) => l.includes('device_token_mismatch')).length;
     expect(grepped).toBe(2 * want);
     // And the refused connects, by connection id, are as many as the counted records.
     const conns = new Set(
       mismatchRaw
-        .filter((r) => r.raw?.includes('"authReason\\":\\"device_token_mismatch') || r.message?.includes('reason=device_token_mismatch'))
+        .filter(
+          (r) =>
+            r.raw?.includes('"authReason\\":\\"device_token_mismatch') ||
+            r.message?.includes('reason=device_token_mismatch'),
+        )
         .map((r) => /conn=([0-9a-f-]+)/.exec(r.message ?? '')?.[1]),
     );
     expect(conns.size).toBe(want);
@@ -469,10 +536,17 @@ describe('parseLogs + countMismatches', () => {
     expect(expectedCount(mismatchRaw, -Infinity, Infinity, conn)).toBe(1);
     expect(countMismatches(records, { sinceMs: 0, mention: conn }).count).toBe(1);
     const client = 'v0.1.0-openclaw-rollout-testbed';
-    expect(countMismatches(records, { sinceMs: 0, mention: client }).count).toBe(expectedCount(mismatchRaw, -Infinity, Infinity, client));
+    expect(countMismatches(records, { sinceMs: 0, mention: client }).count).toBe(
+      expectedCount(mismatchRaw, -Infinity, Infinity, client),
+    );
     expect(countMismatches(records, { sinceMs: 0, mention: 'client=some-other-app' }).count).toBe(0);
     // The refusal records do not name the device: filtering by a device id finds none of them.
-    expect(countMismatches(records, { sinceMs: 0, mention: '7ddf562789aa8fc842f771f77e53c2d6c5335e582f2ee48875a84a2a02d07c98' }).count).toBe(0);
+    expect(
+      countMismatches(records, {
+        sinceMs: 0,
+        mention: '7ddf562789aa8fc842f771f77e53c2d6c5335e582f2ee48875a84a2a02d07c98',
+      }).count,
+    ).toBe(0);
   });
 
   it('does not count probe lines (mode=probe)', () => {
@@ -497,18 +571,26 @@ describe('parseLogs + countMismatches', () => {
 
   it('throws UnexpectedOutputError on no output or a non-JSON line', () => {
     expect(() => parseLogs({ stdout: '', stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
-    expect(() => parseLogs({ stdout: `${fixture('logs.startup.ndjson')}\nnot json\n`, stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
+    expect(() =>
+      parseLogs({ stdout: `${fixture('logs.startup.ndjson')}\nnot json\n`, stderr: '', exitCode: 0 }),
+    ).toThrow(UnexpectedOutputError);
   });
 });
 
 describe('gateway status in remote mode (--url)', () => {
   it('trusts an answering RPC probe when the process cannot be seen from this host', () => {
-    const raw = JSON.parse(readFileSync(new URL('../fixtures/openclaw/gateway-status.ok.json', import.meta.url), 'utf8')) as { port: { listeners: unknown[] } };
+    const raw = JSON.parse(
+      readFileSync(new URL('../fixtures/openclaw/gateway-status.ok.json', import.meta.url), 'utf8'),
+    ) as { port: { listeners: unknown[] } };
     raw.port.listeners = [];
     const out = { stdout: JSON.stringify(raw), stderr: '', exitCode: 0 };
     expect(parseGatewayStatus(out).healthy).toBe(false);
     expect(parseGatewayStatus(out, { remote: true }).healthy).toBe(true);
-    const down = { stdout: readFileSync(new URL('../fixtures/openclaw/gateway-status.down.json', import.meta.url), 'utf8'), stderr: '', exitCode: 1 };
+    const down = {
+      stdout: readFileSync(new URL('../fixtures/openclaw/gateway-status.down.json', import.meta.url), 'utf8'),
+      stderr: '',
+      exitCode: 1,
+    };
     expect(parseGatewayStatus(down, { remote: true }).healthy).toBe(false);
   });
 });
@@ -519,7 +601,9 @@ describe('doctor right after an install under a running gateway', () => {
     const report = parseDoctor({ stdout: text, stderr: '', exitCode: 0 });
     expect(report.passed).toBe(true);
     expect(report.migrations[0]).toContain('uses schema version 21; stop active agents and run openclaw doctor --fix');
-    expect(report.warnings.length).toBe((JSON.parse(text.trim().split('\n').at(-1)!) as { findings: unknown[] }).findings.length);
+    expect(report.warnings.length).toBe(
+      (JSON.parse(text.trim().split('\n').at(-1)!) as { findings: unknown[] }).findings.length,
+    );
   });
 });
 
@@ -530,7 +614,9 @@ const jsonOf = <T>(name: string): T => JSON.parse(fixture(name)) as T;
 
 describe('parseBackupCreate', () => {
   it('reads the verified archive, its root, and the state and config assets', () => {
-    const raw = jsonOf<{ archivePath: string; archiveRoot: string; assets: { kind: string; sourcePath: string }[] }>('backup-create.json');
+    const raw = jsonOf<{ archivePath: string; archiveRoot: string; assets: { kind: string; sourcePath: string }[] }>(
+      'backup-create.json',
+    );
     const r = parseBackupCreate(stdoutOnly('backup-create.json'));
     expect(r.archivePath).toBe(`${BED_GW2.replace('gw-2', 'gw2-bk')}/test1.tar.gz`);
     expect(r.archivePath).toBe(raw.archivePath);
@@ -540,7 +626,11 @@ describe('parseBackupCreate', () => {
     expect(r.stateDir).toBe(`${BED_GW2}/state`);
     expect(r.configPath).toBe(`${BED_GW2}/openclaw.json`);
     expect(r.assets.map((a) => a.kind)).toEqual(['state', 'config']);
-    expect(r.skipped).toContainEqual({ kind: 'workspace', sourcePath: `${BED_GW2}/state/workspace`, reason: 'missing' });
+    expect(r.skipped).toContainEqual({
+      kind: 'workspace',
+      sourcePath: `${BED_GW2}/state/workspace`,
+      reason: 'missing',
+    });
   });
 
   it('reads a dry run (the plan: where the state dir is), not verified, only when asked for one', () => {
@@ -559,8 +649,12 @@ describe('parseBackupCreate', () => {
       const err = thrown(() => parseBackupCreate(out));
       expect(err).toBeInstanceOf(ConfigurationError);
     }
-    expect(thrown(() => parseBackupCreate(stdoutOnly('backup-create.inside-state.json'))).message).toContain(`${BED_GW2}/state/x.tar.gz is inside ${BED_GW2}/state`);
-    expect(thrown(() => parseBackupCreate(stdoutOnly('backup-create.exists.json'))).message).toContain('Refusing to overwrite existing backup archive');
+    expect(thrown(() => parseBackupCreate(stdoutOnly('backup-create.inside-state.json'))).message).toContain(
+      `${BED_GW2}/state/x.tar.gz is inside ${BED_GW2}/state`,
+    );
+    expect(thrown(() => parseBackupCreate(stdoutOnly('backup-create.exists.json'))).message).toContain(
+      'Refusing to overwrite existing backup archive',
+    );
   });
 
   it('nothing on stdout with exit 0 (what an older release once did) is UnexpectedOutputError', () => {
@@ -579,13 +673,23 @@ describe('parseBackupManifest', () => {
     expect(m.stateDir).toBe(`${BED_GW2}/state`);
     expect(m.configPath).toBe(`${BED_GW2}/openclaw.json`);
     expect(m.assets).toEqual([
-      { kind: 'state', sourcePath: `${BED_GW2}/state`, archivePath: `${raw.archiveRoot}/payload/posix${BED_GW2}/state` },
-      { kind: 'config', sourcePath: `${BED_GW2}/openclaw.json`, archivePath: `${raw.archiveRoot}/payload/posix${BED_GW2}/openclaw.json` },
+      {
+        kind: 'state',
+        sourcePath: `${BED_GW2}/state`,
+        archivePath: `${raw.archiveRoot}/payload/posix${BED_GW2}/state`,
+      },
+      {
+        kind: 'config',
+        sourcePath: `${BED_GW2}/openclaw.json`,
+        archivePath: `${raw.archiveRoot}/payload/posix${BED_GW2}/openclaw.json`,
+      },
     ]);
   });
 
   it('refuses an asset path that leaves the archive root, and another schema version', () => {
-    const raw = jsonOf<{ archiveRoot: string; schemaVersion: number; assets: { archivePath: string }[] }>('backup-manifest.json');
+    const raw = jsonOf<{ archiveRoot: string; schemaVersion: number; assets: { archivePath: string }[] }>(
+      'backup-manifest.json',
+    );
     const escaping = structuredClone(raw);
     escaping.assets[0]!.archivePath = `${raw.archiveRoot}/../../etc`;
     expect(() => parseBackupManifest(JSON.stringify(escaping))).toThrow(UnexpectedOutputError);
@@ -616,7 +720,13 @@ describe('parseBackupRestore', () => {
 describe('parseDatabasePreflight', () => {
   it('exact: the 2026.9.5 state database checked by 2026.9.5 (schema 17)', () => {
     const p = parseDatabasePreflight(stdoutOnly('database-preflight.exact.json'));
-    expect(p).toEqual({ kind: 'state', databasePath: '/tmp/pf/a.sqlite', status: 'exact', targetVersion: 17, foundVersion: 17 });
+    expect(p).toEqual({
+      kind: 'state',
+      databasePath: '/tmp/pf/a.sqlite',
+      status: 'exact',
+      targetVersion: 17,
+      foundVersion: 17,
+    });
   });
 
   it('migration-required: the same copy checked by 2026.9.6 (schema 18) exits 0 all the same', () => {
@@ -659,7 +769,9 @@ describe('parseDatabasePreflight', () => {
 
   it('an unknown status or no output is UnexpectedOutputError', () => {
     const raw = jsonOf<Record<string, unknown>>('database-preflight.exact.json');
-    expect(() => parseDatabasePreflight({ stdout: JSON.stringify({ ...raw, status: 'probably-fine' }), stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
+    expect(() =>
+      parseDatabasePreflight({ stdout: JSON.stringify({ ...raw, status: 'probably-fine' }), stderr: '', exitCode: 0 }),
+    ).toThrow(UnexpectedOutputError);
     expect(() => parseDatabasePreflight({ stdout: '', stderr: '', exitCode: 0 })).toThrow(UnexpectedOutputError);
   });
 });

@@ -31,7 +31,8 @@ const SEED = 0x0c1a_2026;
 const CASES_PER_PARSER = 300;
 const SECRET_CASES_PER_PARSER = 80;
 
-const fixture = (name: string): string => readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string =>
+  readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');
 
 // ---------------------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -96,7 +97,8 @@ type Path = Array<string | number>;
 function allPaths(value: Json, at: Path = [], out: Path[] = []): Path[] {
   out.push(at);
   if (Array.isArray(value)) value.forEach((v, i) => allPaths(v, [...at, i], out));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) allPaths(v, [...at, k], out);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) allPaths(v, [...at, k], out);
   return out;
 }
 
@@ -171,7 +173,11 @@ function mutateJson(root: Json, rng: Rng, rounds = 1 + rng.int(3)): Json {
   return doc;
 }
 
-function serialize(value: Json, rng: Rng, indent: string | number | undefined = rng.pick([undefined, 2, '\t'])): string {
+function serialize(
+  value: Json,
+  rng: Rng,
+  indent: string | number | undefined = rng.pick([undefined, 2, '\t']),
+): string {
   return JSON.stringify(value, null, indent).replaceAll(JSON.stringify(DEEP), deepNested(20_000));
 }
 
@@ -211,14 +217,29 @@ const ALL_FIXTURES = [
 
 const ROTATE_STDERR = fixture('devices-rotate.unknown-device.stderr.txt');
 const SUBJECTS: Subject[] = [
-  { name: 'parseGatewayStatus', fixtures: ['gateway-status.ok.json', 'gateway-status.down.json'], stderrs: [], run: (o) => parseGatewayStatus(o) },
+  {
+    name: 'parseGatewayStatus',
+    fixtures: ['gateway-status.ok.json', 'gateway-status.down.json'],
+    stderrs: [],
+    run: (o) => parseGatewayStatus(o),
+  },
   {
     name: 'parseDevicesList',
-    fixtures: ['devices-list.empty.json', 'devices-list.pending.json', 'devices-list.paired.json', 'devices-list.down.json'],
+    fixtures: [
+      'devices-list.empty.json',
+      'devices-list.pending.json',
+      'devices-list.paired.json',
+      'devices-list.down.json',
+    ],
     stderrs: [],
     run: (o) => parseDevicesList(o),
   },
-  { name: 'parseDevicesRotate', fixtures: ['devices-rotate.json', 'devices-rotate.unknown-device.json'], stderrs: [ROTATE_STDERR], run: (o) => parseDevicesRotate(o) },
+  {
+    name: 'parseDevicesRotate',
+    fixtures: ['devices-rotate.json', 'devices-rotate.unknown-device.json'],
+    stderrs: [ROTATE_STDERR],
+    run: (o) => parseDevicesRotate(o),
+  },
   {
     name: 'parseDevicesRevoke',
     fixtures: ['devices-revoke.json', 'devices-revoke.unknown-device.json'],
@@ -231,17 +252,53 @@ const SUBJECTS: Subject[] = [
     stderrs: [fixture('devices-approve.unknown.txt'), fixture('devices-approve.unknown-request.stderr.txt')],
     run: (o, rng) => parseDevicesApprove(o, rng.pick(['0fd1fa01-4a30-45d7-bb64-e2617f9644f6', 'nosuchrequest', ''])),
   },
-  { name: 'parseChannelsStatus', fixtures: ['channels-status.ok.json', 'channels-status.down.json'], stderrs: [], run: (o) => parseChannelsStatus(o) },
-  { name: 'parseDoctor', fixtures: ['doctor.warnings.json', 'doctor.jump-from-2026.8.2.json', 'doctor.state-too-new.json'], stderrs: [fixture('doctor.jump-from-2026.8.2.stderr.txt')], run: (o) => parseDoctor(o) },
-  { name: 'parseUpdate', fixtures: ['update.dry-run.json', 'update-status.package.json'], stderrs: [], run: (o) => parseUpdate(o) },
+  {
+    name: 'parseChannelsStatus',
+    fixtures: ['channels-status.ok.json', 'channels-status.down.json'],
+    stderrs: [],
+    run: (o) => parseChannelsStatus(o),
+  },
+  {
+    name: 'parseDoctor',
+    fixtures: ['doctor.warnings.json', 'doctor.jump-from-2026.8.2.json', 'doctor.state-too-new.json'],
+    stderrs: [fixture('doctor.jump-from-2026.8.2.stderr.txt')],
+    run: (o) => parseDoctor(o),
+  },
+  {
+    name: 'parseUpdate',
+    fixtures: ['update.dry-run.json', 'update-status.package.json'],
+    stderrs: [],
+    run: (o) => parseUpdate(o),
+  },
   { name: 'parseRestart', fixtures: ['gateway-restart.in-process.json'], stderrs: [], run: (o) => parseRestart(o) },
   // Rollback from a backup: the archive's creation, its manifest, its restore, and the database preflight.
-  { name: 'parseBackupCreate', fixtures: ['backup-create.json', 'backup-create.exists.json', 'backup-create.dry-run.json'], stderrs: [fixture('backup-create.inside-state.stderr.txt')], run: (o, rng) => parseBackupCreate(o, { dryRun: rng.bool(0.3) }) },
-  { name: 'parseBackupManifest', fixtures: ['backup-manifest.json'], stderrs: [], run: (o) => parseBackupManifest(o.stdout) },
-  { name: 'parseBackupRestore', fixtures: ['backup-restore.json', 'backup-restore.missing-archive.json', 'backup-restore.non-empty-target.json'], stderrs: [], run: (o) => parseBackupRestore(o) },
+  {
+    name: 'parseBackupCreate',
+    fixtures: ['backup-create.json', 'backup-create.exists.json', 'backup-create.dry-run.json'],
+    stderrs: [fixture('backup-create.inside-state.stderr.txt')],
+    run: (o, rng) => parseBackupCreate(o, { dryRun: rng.bool(0.3) }),
+  },
+  {
+    name: 'parseBackupManifest',
+    fixtures: ['backup-manifest.json'],
+    stderrs: [],
+    run: (o) => parseBackupManifest(o.stdout),
+  },
+  {
+    name: 'parseBackupRestore',
+    fixtures: ['backup-restore.json', 'backup-restore.missing-archive.json', 'backup-restore.non-empty-target.json'],
+    stderrs: [],
+    run: (o) => parseBackupRestore(o),
+  },
   {
     name: 'parseDatabasePreflight',
-    fixtures: ['database-preflight.exact.json', 'database-preflight.incompatible.json', 'database-preflight.migration-required.json', 'database-preflight.sidecars.json', 'database-preflight-agent.not-agent.json'],
+    fixtures: [
+      'database-preflight.exact.json',
+      'database-preflight.incompatible.json',
+      'database-preflight.migration-required.json',
+      'database-preflight.sidecars.json',
+      'database-preflight-agent.not-agent.json',
+    ],
     stderrs: [],
     run: (o) => parseDatabasePreflight(o),
   },
@@ -270,7 +327,8 @@ function mutateFixture(text: string, ndjson: boolean, rng: Rng): { kind: string;
     case 1: {
       const chars = [...text];
       const flips = 1 + rng.int(20);
-      for (let i = 0; i < flips && chars.length > 0; i++) chars[rng.int(chars.length)] = rng.pick([...NASTY, rng.string(1, B64URL)]);
+      for (let i = 0; i < flips && chars.length > 0; i++)
+        chars[rng.int(chars.length)] = rng.pick([...NASTY, rng.string(1, B64URL)]);
       return { kind: 'flipped', text: chars.join('') };
     }
     case 2: {
@@ -294,7 +352,12 @@ function mutateFixture(text: string, ndjson: boolean, rng: Rng): { kind: string;
           }
           lines[at] = serialize(mutateJson(parsed, rng), rng, undefined);
         }
-        if (rng.bool(0.2)) lines.splice(rng.int(lines.length), 0, rng.pick(['{"type":"error"', '{"type":"error"}}', '{"type":"error","message":{}}', '[]', 'null', '42']));
+        if (rng.bool(0.2))
+          lines.splice(
+            rng.int(lines.length),
+            0,
+            rng.pick(['{"type":"error"', '{"type":"error"}}', '{"type":"error","message":{}}', '[]', 'null', '42']),
+          );
         return { kind: 'json-mutated lines', text: lines.join('\n') };
       }
       let parsed: Json;
@@ -343,7 +406,12 @@ const TOP_LEVEL = [
 ];
 
 function generate(subject: Subject, rng: Rng): { kind: string; out: Captured } {
-  const stderrChoices = ['', ...subject.stderrs, rng.string(rng.int(300), NASTY), 'No pending device request matches x.'];
+  const stderrChoices = [
+    '',
+    ...subject.stderrs,
+    rng.string(rng.int(300), NASTY),
+    'No pending device request matches x.',
+  ];
   const stderr = rng.bool(0.6) ? '' : rng.pick(stderrChoices);
   const exitCode = rng.pick([0, 0, 0, 1, 1, 2, 130, -1]);
   const own = rng.bool(0.85);
@@ -401,7 +469,9 @@ describe('parsers on generated input: a value or a typed error, nothing else', (
         } catch (err) {
           if (!isTyped(err)) {
             const e = err as Error;
-            failures.push(`#${i} ${kind}: ${e?.name}: ${String(e?.message).slice(0, 200)}\n    stdout=${preview(out.stdout)} stderr=${preview(out.stderr)} exit=${out.exitCode}`);
+            failures.push(
+              `#${i} ${kind}: ${e?.name}: ${String(e?.message).slice(0, 200)}\n    stdout=${preview(out.stdout)} stderr=${preview(out.stderr)} exit=${out.exitCode}`,
+            );
             continue;
           }
           if (err instanceof UnexpectedOutputError) outcomes.UnexpectedOutputError++;
@@ -441,9 +511,16 @@ describe('parsers on a deeply nested value in place of each field of a real capt
             cases++;
             try {
               subject.run({ stdout, stderr: '', exitCode: 0 }, new Rng(cases));
-              if (subject.name.startsWith('parseLogs')) countMismatches(parseLogs({ stdout, stderr: '', exitCode: 0 }).records, { sinceMs: 0, mention: 'nowhere' });
+              if (subject.name.startsWith('parseLogs'))
+                countMismatches(parseLogs({ stdout, stderr: '', exitCode: 0 }).records, {
+                  sinceMs: 0,
+                  mention: 'nowhere',
+                });
             } catch (err) {
-              if (!isTyped(err)) failures.push(`${name}${isNdjson(name) ? ` line ${lineNo + 1}` : ''} ${path.join('.')}: ${(err as Error).name}: ${(err as Error).message.slice(0, 120)}`);
+              if (!isTyped(err))
+                failures.push(
+                  `${name}${isNdjson(name) ? ` line ${lineNo + 1}` : ''} ${path.join('.')}: ${(err as Error).name}: ${(err as Error).message.slice(0, 120)}`,
+                );
             }
           }
         });
@@ -470,7 +547,13 @@ function plantJson(doc: Json, tok: string, hex: string, rng: Rng): Json {
     target.deviceToken = hex;
   }
   // Free text: into an existing string value, or a new message field.
-  const phrase = rng.pick([`auth failed for ${tok}`, `token ${hex} rejected`, `${tok} ${hex}`, `see ${hex}.`, `(${tok})`]);
+  const phrase = rng.pick([
+    `auth failed for ${tok}`,
+    `token ${hex} rejected`,
+    `${tok} ${hex}`,
+    `see ${hex}.`,
+    `(${tok})`,
+  ]);
   if (strings.length > 0 && rng.bool(0.7)) {
     const p = rng.pick(strings);
     const parent = containerAt(out, p.slice(0, -1)) as Record<string | number, Json>;
@@ -511,7 +594,9 @@ describe('typed error messages never repeat a planted secret', () => {
         const docs = isNdjson(name) ? text.split('\n').filter((l) => l.trim() !== '') : [text];
         docs.forEach((doc, lineNo) => {
           const parsed = JSON.parse(doc) as Json;
-          for (const path of allPaths(parsed).filter((p) => p.length > 0 && typeof containerAt(parsed, p) === 'string')) {
+          for (const path of allPaths(parsed).filter(
+            (p) => p.length > 0 && typeof containerAt(parsed, p) === 'string',
+          )) {
             for (const breakParent of [false, true]) {
               const tok = base64urlToken(rng);
               const hex = hexToken(rng);
@@ -519,7 +604,8 @@ describe('typed error messages never repeat a planted secret', () => {
               const parent = containerAt(copy, path.slice(0, -1)) as Record<string | number, Json>;
               const key = path[path.length - 1]!;
               parent[key] = `${JSON.stringify(parent[key])} token ${tok} deviceToken=${hex}`;
-              if (breakParent && !Array.isArray(parent)) for (const k of Object.keys(parent)) if (k !== key) parent[k] = 0;
+              if (breakParent && !Array.isArray(parent))
+                for (const k of Object.keys(parent)) if (k !== key) parent[k] = 0;
               const replaced = JSON.stringify(copy);
               const stdout = isNdjson(name) ? docs.map((d, i) => (i === lineNo ? replaced : d)).join('\n') : replaced;
               try {
@@ -529,7 +615,9 @@ describe('typed error messages never repeat a planted secret', () => {
                 refused++;
                 const message = (err as Error).message;
                 if (message.includes(tok) || message.includes(hex)) {
-                  leaks.push(`${name}${isNdjson(name) ? ` line ${lineNo + 1}` : ''} ${path.join('.')}: ${(err as Error).name}: ${message.slice(0, 300)}`);
+                  leaks.push(
+                    `${name}${isNdjson(name) ? ` line ${lineNo + 1}` : ''} ${path.join('.')}: ${(err as Error).name}: ${message.slice(0, 300)}`,
+                  );
                 }
               }
             }
@@ -552,7 +640,9 @@ describe('typed error messages never repeat a planted secret', () => {
         const name = rng.pick(subject.fixtures);
         let stdout: string;
         if (isNdjson(name)) {
-          const lines = fixture(name).split('\n').filter((l) => l.trim() !== '');
+          const lines = fixture(name)
+            .split('\n')
+            .filter((l) => l.trim() !== '');
           const at = rng.int(lines.length);
           lines[at] = JSON.stringify(plantJson(JSON.parse(lines[at]!) as Json, tok, hex, rng));
           if (rng.bool()) lines[at] = breakIt(lines[at], rng);
@@ -570,7 +660,8 @@ describe('typed error messages never repeat a planted secret', () => {
           if (!isTyped(err)) throw err;
           const message = (err as Error).message;
           if (err instanceof UnexpectedOutputError) refusedWithSecretInInput++;
-          if (message.includes(tok) || message.includes(hex)) leaks.push(`#${i} ${(err as Error).name}: ${message.slice(0, 600)}`);
+          if (message.includes(tok) || message.includes(hex))
+            leaks.push(`#${i} ${(err as Error).name}: ${message.slice(0, 600)}`);
         }
       }
       expect(leaks).toEqual([]);

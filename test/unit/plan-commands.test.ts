@@ -7,12 +7,22 @@ const inventory = (instance: Record<string, unknown>) =>
   Inventory.parse({
     cluster: 'c',
     loadBalancer: { type: 'haproxy', socket: '/run/haproxy.sock', backend: 'gw' },
-    instances: [{ id: 'gw-1', gateway: { stateDir: '/s', configPath: '/c.json' }, lbServer: 'gw1', install: { type: 'global' }, ...instance }],
+    instances: [
+      {
+        id: 'gw-1',
+        gateway: { stateDir: '/s', configPath: '/c.json' },
+        lbServer: 'gw1',
+        install: { type: 'global' },
+        ...instance,
+      },
+    ],
   });
 
 describe('planCommands', () => {
   it('stops, installs, runs doctor --fix and starts when a supervisor restart shows how to stop and start', () => {
-    const [cmds] = Object.values(planCommands(inventory({ restart: ['supervisorctl', '-c', '/etc/s.conf', 'restart', 'gw-1'] }), '2026.9.6'));
+    const [cmds] = Object.values(
+      planCommands(inventory({ restart: ['supervisorctl', '-c', '/etc/s.conf', 'restart', 'gw-1'] }), '2026.9.6'),
+    );
     const at = (text: string) => cmds!.findIndex((c) => c.includes(text));
     expect(cmds).toContain('supervisorctl -c /etc/s.conf stop gw-1');
     expect(cmds).toContain('supervisorctl -c /etc/s.conf start gw-1');

@@ -44,7 +44,13 @@ describe('registered secrets', () => {
 
 describe('token and password fields, flags and variables', () => {
   it('JSON fields named token/deviceToken/password become "<redacted>", other fields stay', () => {
-    const text = JSON.stringify({ name: 'gw-1', token: 'short1', deviceToken: 'dt-2', password: 'pw 3', nested: { gatewayToken: 'x', port: 18789 } });
+    const text = JSON.stringify({
+      name: 'gw-1',
+      token: 'short1',
+      deviceToken: 'dt-2',
+      password: 'pw 3',
+      nested: { gatewayToken: 'x', port: 18789 },
+    });
     const out = redact(text);
     expect(JSON.parse(out)).toEqual({
       name: 'gw-1',
@@ -63,14 +69,20 @@ describe('token and password fields, flags and variables', () => {
   });
 
   it('--token X, --token=X and --password X are redacted', () => {
-    expect(redact('openclaw devices list --token abc.def --json')).toBe('openclaw devices list --token <redacted> --json');
+    expect(redact('openclaw devices list --token abc.def --json')).toBe(
+      'openclaw devices list --token <redacted> --json',
+    );
     expect(redact('openclaw gateway status --token=abc.def')).toBe('openclaw gateway status --token=<redacted>');
     expect(redact('openclaw logs --password s3cret --limit 10')).toBe('openclaw logs --password <redacted> --limit 10');
   });
 
   it('OPENCLAW_GATEWAY_TOKEN=X and other *_TOKEN/_PASSWORD/_SECRET assignments are redacted', () => {
-    expect(redact('OPENCLAW_GATEWAY_TOKEN=abc123 openclaw devices list')).toBe('OPENCLAW_GATEWAY_TOKEN=<redacted> openclaw devices list');
-    expect(redact('env OPENCLAW_GATEWAY_PASSWORD=pw MY_SECRET=s')).toBe('env OPENCLAW_GATEWAY_PASSWORD=<redacted> MY_SECRET=<redacted>');
+    expect(redact('OPENCLAW_GATEWAY_TOKEN=abc123 openclaw devices list')).toBe(
+      'OPENCLAW_GATEWAY_TOKEN=<redacted> openclaw devices list',
+    );
+    expect(redact('env OPENCLAW_GATEWAY_PASSWORD=pw MY_SECRET=s')).toBe(
+      'env OPENCLAW_GATEWAY_PASSWORD=<redacted> MY_SECRET=<redacted>',
+    );
     expect(redact('OPENCLAW_STATE_DIR=/srv/gw1')).toBe('OPENCLAW_STATE_DIR=/srv/gw1');
   });
 
@@ -82,7 +94,13 @@ describe('token and password fields, flags and variables', () => {
 describe('token-shaped strings', () => {
   it('a 43-char base64url token is redacted in free text', () => {
     expect(B64_TOKEN).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    for (const text of [B64_TOKEN, `token ${B64_TOKEN} rejected`, `(${B64_TOKEN})`, `auth=${B64_TOKEN}`, `"${B64_TOKEN}"`]) {
+    for (const text of [
+      B64_TOKEN,
+      `token ${B64_TOKEN} rejected`,
+      `(${B64_TOKEN})`,
+      `auth=${B64_TOKEN}`,
+      `"${B64_TOKEN}"`,
+    ]) {
       const out = redact(text);
       expect(out, text).not.toContain(B64_TOKEN);
       expect(out, text).toContain('<redacted>');
@@ -113,7 +131,8 @@ describe('token-shaped strings', () => {
   });
 
   it('ordinary long words, paths and numbers stay readable', () => {
-    const text = 'core/doctor/node-hosting-preconditions_and_more_words /work/main/.tools/openclaw/2026.9.6/bin/openclaw 17955280097481795528009748';
+    const text =
+      'core/doctor/node-hosting-preconditions_and_more_words /work/main/.tools/openclaw/2026.9.6/bin/openclaw 17955280097481795528009748';
     expect(redact(text)).toBe(text);
   });
 });

@@ -15,7 +15,14 @@ const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
 
 describe('replaying recorded histories', () => {
   it('has recorded histories of the approved and the rejected rollout, parent and children', () => {
-    expect(files).toEqual(expect.arrayContaining(['approved--rollout-bed.json', 'rejected--rollout-bed.json', 'approved--rollout-bed_gw-1.json', 'rejected--rollout-bed_gw-1.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'approved--rollout-bed.json',
+        'rejected--rollout-bed.json',
+        'approved--rollout-bed_gw-1.json',
+        'rejected--rollout-bed_gw-1.json',
+      ]),
+    );
   });
 
   it('has a recorded history of a completed emergency repair (test/e2e/04a-emergency-repair.test.ts)', () => {
@@ -23,12 +30,24 @@ describe('replaying recorded histories', () => {
   });
 
   it('has a recorded rollout whose instance started an emergency repair by itself (test/e2e/04b-auto-repair.test.ts)', () => {
-    expect(files).toEqual(expect.arrayContaining(['auto-repaired--rollout-bed-auto-repair.json', 'auto-repaired--rollout-bed-auto-repair_gw-2.json']));
-    expect(files.some((f) => /^auto-repaired--rollout-bed-auto-repair_gw-\d_repair_[0-9a-f]{64}\.json$/.test(f))).toBe(true);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'auto-repaired--rollout-bed-auto-repair.json',
+        'auto-repaired--rollout-bed-auto-repair_gw-2.json',
+      ]),
+    );
+    expect(files.some((f) => /^auto-repaired--rollout-bed-auto-repair_gw-\d_repair_[0-9a-f]{64}\.json$/.test(f))).toBe(
+      true,
+    );
   });
 
   it('has a recorded rollback after a failure past the rejoin, which drains first (test/unit/rollout-decisions.test.ts)', () => {
-    expect(files).toEqual(expect.arrayContaining(['rollback-after-rejoin--rollout-ambiguous.json', 'rollback-after-rejoin--rollout-ambiguous_gw-1.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'rollback-after-rejoin--rollout-ambiguous.json',
+        'rollback-after-rejoin--rollout-ambiguous_gw-1.json',
+      ]),
+    );
   });
 
   it('has recorded histories of the safety net: rollback from the backup, a restore without its backup, an instance left alone (test/unit/rollout-decisions.test.ts)', () => {
@@ -44,17 +63,31 @@ describe('replaying recorded histories', () => {
   });
 
   it('has recorded histories of the documented update (stop, install, doctor --fix, start) and of an unchanged instance put back after a skip', () => {
-    expect(files).toEqual(expect.arrayContaining(['documented-update--rollout-jump_gw-1.json', 'skipped-unchanged--rollout-jump-skip_gw-1.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'documented-update--rollout-jump_gw-1.json',
+        'skipped-unchanged--rollout-jump-skip_gw-1.json',
+      ]),
+    );
   });
 
   it('has recorded histories of the real bed with the safety net: the documented update rollout, the rollback from a backup with faults, a repair through the approval gate', () => {
-    expect(files).toEqual(expect.arrayContaining(['approved-documented--rollout-bed.json', 'approved-documented--rollout-bed_gw-1.json', 'faults-backup--rollout-bed-faults_gw-1.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'approved-documented--rollout-bed.json',
+        'approved-documented--rollout-bed_gw-1.json',
+        'faults-backup--rollout-bed-faults_gw-1.json',
+      ]),
+    );
     expect(files.some((f) => /^repaired-gate--repair-bed_gw-\d_[0-9a-f]{64}\.json$/.test(f))).toBe(true);
   });
 
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
-    const results = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string });
+    const results = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { file: string; ok: boolean; error?: string });
     expect(results.map((x) => x.file).sort()).toEqual(files);
     expect(results.filter((x) => !x.ok)).toEqual([]);
     expect(r.exitCode).toBe(0);

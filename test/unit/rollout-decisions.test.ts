@@ -38,18 +38,45 @@ let bundle: { code: string };
 
 beforeAll(async () => {
   env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalBin() }, searchAttributes: [...ROLLOUT_SEARCH_ATTRIBUTES] },
+    server: {
+      executable: { type: 'existing-path', path: temporalBin() },
+      searchAttributes: [...ROLLOUT_SEARCH_ATTRIBUTES],
+    },
   });
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {}, child() { return this; } } as never });
+  bundle = await bundleWorkflowCode({
+    workflowsPath,
+    logger: {
+      info() {},
+      warn() {},
+      error: console.error,
+      debug() {},
+      trace() {},
+      log() {},
+      child() {
+        return this;
+      },
+    } as never,
+  });
 }, 120_000);
 afterAll(async () => {
   await env?.teardown();
 });
 
 /** A load balancer the stubs answer for (lbState says ready or drain), like HAProxy's admin state. */
-const SAYS_ADMIN_STATE = { type: 'command', drain: ['lb', 'drain'], ready: ['lb', 'ready'], sessions: ['lb', 'sessions'] };
+const SAYS_ADMIN_STATE = {
+  type: 'command',
+  drain: ['lb', 'drain'],
+  ready: ['lb', 'ready'],
+  sessions: ['lb', 'sessions'],
+};
 
-function inventory(cluster: string, ids: string[], policy: Record<string, unknown> = {}, loadBalancer: Record<string, unknown> = { type: 'none' }, perInstance: Record<string, unknown> = {}) {
+function inventory(
+  cluster: string,
+  ids: string[],
+  policy: Record<string, unknown> = {},
+  loadBalancer: Record<string, unknown> = { type: 'none' },
+  perInstance: Record<string, unknown> = {},
+) {
   return Inventory.parse({
     cluster,
     loadBalancer,
@@ -62,7 +89,12 @@ function inventory(cluster: string, ids: string[], policy: Record<string, unknow
       devices: id === ids[0] ? [{ deviceId: `device-of-${id}`, role: 'operator', scopes: ['operator.read'] }] : [],
       ...perInstance,
     })),
-    policy: { retries: { maxAttempts: 1, initialInterval: '10ms' }, mismatchWindow: '0ms', drainDeadline: '1s', ...policy },
+    policy: {
+      retries: { maxAttempts: 1, initialInterval: '10ms' },
+      mismatchWindow: '0ms',
+      drainDeadline: '1s',
+      ...policy,
+    },
   });
 }
 
@@ -77,12 +109,25 @@ async function rollout(
   const inv = inventory(cluster, ids, policy, opts.loadBalancer, opts.instance);
   const fake = new FakeCluster(ids, FROM);
   prepare?.(fake);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: inv.temporal.taskQueue, workflowBundle: bundle, activities: fake.activities() });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: inv.temporal.taskQueue,
+    workflowBundle: bundle,
+    activities: fake.activities(),
+  });
   const running = worker.run();
   const handle = await env.client.workflow.start('clusterRollout', {
     taskQueue: inv.temporal.taskQueue,
     workflowId: `rollout-${cluster}`,
-    args: [{ inventory: inv, targetVersion: TARGET, startedBy: 'carol', searchAttributes: true, ...(opts.force ? { force: true } : {}) }],
+    args: [
+      {
+        inventory: inv,
+        targetVersion: TARGET,
+        startedBy: 'carol',
+        searchAttributes: true,
+        ...(opts.force ? { force: true } : {}),
+      },
+    ],
   });
   return {
     fake,
@@ -94,17 +139,26 @@ async function rollout(
   };
 }
 
-async function waitFor(handle: WorkflowHandle, what: string, pred: (p: RolloutProgress) => boolean, timeoutMs = 30_000): Promise<RolloutProgress> {
+async function waitFor(
+  handle: WorkflowHandle,
+  what: string,
+  pred: (p: RolloutProgress) => boolean,
+  timeoutMs = 30_000,
+): Promise<RolloutProgress> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const p = await handle.query(progressQuery);
     if (pred(p)) return p;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(p.instances.map((i) => [i.instance, i.phase]))} rollout ${p.phase}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}: ${JSON.stringify(p.instances.map((i) => [i.instance, i.phase]))} rollout ${p.phase}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 const phaseOf = (p: RolloutProgress, id: string) => p.instances.find((i) => i.instance === id)?.phase;
-const inPhase = (handle: WorkflowHandle, id: string, phase: InstancePhase) => waitFor(handle, `${id} ${phase}`, (p) => phaseOf(p, id) === phase);
+const inPhase = (handle: WorkflowHandle, id: string, phase: InstancePhase) =>
+  waitFor(handle, `${id} ${phase}`, (p) => phaseOf(p, id) === phase);
 
 async function approve(handle: WorkflowHandle, id: string) {
   await inPhase(handle, id, 'AwaitingApproval');
@@ -115,29 +169,53 @@ async function approve(handle: WorkflowHandle, id: string) {
 async function saveHistories(label: string, ids: string[]) {
   await mkdir(historiesDir, { recursive: true });
   for (const id of ids) {
-    const { stdout } = await execa(temporalBin(), ['workflow', 'show', '--workflow-id', id, '--address', env.address, '--namespace', 'default', '--output', 'json']);
+    const { stdout } = await execa(temporalBin(), [
+      'workflow',
+      'show',
+      '--workflow-id',
+      id,
+      '--address',
+      env.address,
+      '--namespace',
+      'default',
+      '--output',
+      'json',
+    ]);
     await writeFile(join(historiesDir, `${label}--${id.replaceAll('/', '_')}.json`), stdout);
   }
 }
 
 describe('a step that fails after its retries', () => {
   it('keeps the instance drained and waits; retry runs the failed step again and the rollout completes', async () => {
-    const r = await rollout('retry', ['gw-1', 'gw-2'], {}, (f) => f.failNext('restartGateway', 'gw-1', 'gateway did not come back'));
+    const r = await rollout('retry', ['gw-1', 'gw-2'], {}, (f) =>
+      f.failNext('restartGateway', 'gw-1', 'gateway did not come back'),
+    );
     try {
       const p = await inPhase(r.handle, 'gw-1', 'Failed');
       const slot = p.instances.find((i) => i.instance === 'gw-1')!;
-      expect(slot.failure).toMatchObject({ step: 'restart', message: expect.stringContaining('gateway did not come back') });
+      expect(slot.failure).toMatchObject({
+        step: 'restart',
+        message: expect.stringContaining('gateway did not come back'),
+      });
       expect(r.fake.drained()).toEqual(['gw-1']);
       expect(p.current).toEqual(['gw-1']);
 
       // Bad decisions change nothing: an invalid payload is recorded, an Update for an instance not waiting is refused.
       await r.handle.signal(decideFailure, { instance: 'gw-1', decision: 'reboot' as never, by: 'alice' });
-      await expect(r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-2', decision: 'retry', by: 'alice' }] })).rejects.toThrow(WorkflowUpdateFailedError);
-      const after = await waitFor(r.handle, 'the invalid decision to be recorded', (x) => x.ignored.some((i) => i.signal === 'decideFailure'));
-      expect(after.ignored.find((i) => i.signal === 'decideFailure')?.reason).toContain('decision: expected one of retry, rollback, skip, abort');
+      await expect(
+        r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-2', decision: 'retry', by: 'alice' }] }),
+      ).rejects.toThrow(WorkflowUpdateFailedError);
+      const after = await waitFor(r.handle, 'the invalid decision to be recorded', (x) =>
+        x.ignored.some((i) => i.signal === 'decideFailure'),
+      );
+      expect(after.ignored.find((i) => i.signal === 'decideFailure')?.reason).toContain(
+        'decision: expected one of retry, rollback, skip, abort',
+      );
       expect(phaseOf(after, 'gw-1')).toBe('Failed');
 
-      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'retry', by: 'alice', comment: 'fixed the unit file' }] });
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'retry', by: 'alice', comment: 'fixed the unit file' }],
+      });
       await approve(r.handle, 'gw-1');
       await approve(r.handle, 'gw-2');
       const report = (await r.handle.result()) as ClusterRolloutReport;
@@ -155,20 +233,30 @@ describe('a step that fails after its retries', () => {
   });
 
   it('rollback restores the backup, reinstalls the version it ran before, verifies it, and rejoins only after approval', async () => {
-    const r = await rollout('rollback', ['gw-1', 'gw-2'], {}, (f) => f.failNext('restartGateway', 'gw-1', 'gateway did not come back'));
+    const r = await rollout('rollback', ['gw-1', 'gw-2'], {}, (f) =>
+      f.failNext('restartGateway', 'gw-1', 'gateway did not come back'),
+    );
     try {
       await inPhase(r.handle, 'gw-1', 'Failed');
-      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }] });
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }],
+      });
       await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'drain' });
       await approve(r.handle, 'gw-1');
       await approve(r.handle, 'gw-2');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('partial');
-      expect(r.fake.calls).toEqual(expect.arrayContaining([`installVersion gw-1 ${FROM}`, `startGateway gw-1 ${FROM}`]));
+      expect(r.fake.calls).toEqual(
+        expect.arrayContaining([`installVersion gw-1 ${FROM}`, `startGateway gw-1 ${FROM}`]),
+      );
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'ready' });
       expect(r.fake.instances.get('gw-2')).toMatchObject({ version: TARGET, lb: 'ready' });
-      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ versionBefore: FROM, versionAfter: FROM, decision: { kind: 'approve', approver: 'alice' } });
+      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({
+        versionBefore: FROM,
+        versionAfter: FROM,
+        decision: { kind: 'approve', approver: 'alice' },
+      });
       await saveHistories('failed-rollback', ['rollout-rollback', 'rollout-rollback/gw-1']);
     } finally {
       await r.stop();
@@ -182,7 +270,9 @@ describe('a step that fails after its retries', () => {
     });
     try {
       await inPhase(r.handle, 'gw-1', 'Failed');
-      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'skip', by: 'alice', comment: 'investigate later' }] });
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'skip', by: 'alice', comment: 'investigate later' }],
+      });
       await inPhase(r.handle, 'gw-2', 'Failed');
       // The failed install changed nothing (checked): gw-1 is back in traffic; gw-2 was changed and stays out.
       expect(r.fake.drained()).toEqual(['gw-2']);
@@ -192,7 +282,9 @@ describe('a step that fails after its retries', () => {
       expect(report.outcome).toBe('aborted');
       expect(report.stoppedBecause).toBe('failure budget exceeded: 2 instances failed (policy.maxFailedInstances 1)');
       expect(report.needsAttention?.map((n) => n.instance)).toEqual(['gw-1', 'gw-2']);
-      expect(report.needsAttention?.[0]?.why).toBe(`skip by alice (investigate later): back in traffic, not updated (still ${FROM}; the failed update changed nothing, checked)`);
+      expect(report.needsAttention?.[0]?.why).toBe(
+        `skip by alice (investigate later): back in traffic, not updated (still ${FROM}; the failed update changed nothing, checked)`,
+      );
       expect(report.needsAttention?.[1]?.why).toContain('skip by bob: left out of traffic after changes');
       expect(r.fake.calls.filter((c) => /^(lbDrain|installVersion) gw-3/.test(c))).toEqual([]);
       expect(r.fake.instances.get('gw-3')).toMatchObject({ version: FROM, lb: 'ready' });
@@ -203,13 +295,17 @@ describe('a step that fails after its retries', () => {
   });
 
   it('abort stops the rollout there: the failed instance stays drained, the rest untouched', async () => {
-    const r = await rollout('abort', ['gw-1', 'gw-2'], {}, (f) => f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'));
+    const r = await rollout('abort', ['gw-1', 'gw-2'], {}, (f) =>
+      f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'),
+    );
     try {
       await inPhase(r.handle, 'gw-1', 'Failed');
       await r.handle.signal(decideFailure, { instance: 'gw-1', decision: 'abort', by: 'alice' });
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('aborted');
-      expect(report.needsAttention).toEqual([{ instance: 'gw-1', why: expect.stringContaining('abort by alice: left out of traffic after changes') }]);
+      expect(report.needsAttention).toEqual([
+        { instance: 'gw-1', why: expect.stringContaining('abort by alice: left out of traffic after changes') },
+      ]);
       expect(r.fake.drained()).toEqual(['gw-1']);
       expect(r.fake.calls.filter((c) => /^(lbDrain|installVersion) gw-2/.test(c))).toEqual([]);
       await saveHistories('aborted-decision', ['rollout-abort', 'rollout-abort/gw-1']);
@@ -226,33 +322,50 @@ describe('refused connects after rejoin', () => {
       await approve(r.handle, 'gw-1');
       const p = await inPhase(r.handle, 'gw-1', 'Failed');
       const slot = p.instances.find((i) => i.instance === 'gw-1')!;
-      expect(slot.failure).toMatchObject({ step: 'verify after rejoin', message: expect.stringContaining('2 refused connects after rejoin from a client that a rotated device shares with other paired devices') });
+      expect(slot.failure).toMatchObject({
+        step: 'verify after rejoin',
+        message: expect.stringContaining(
+          '2 refused connects after rejoin from a client that a rotated device shares with other paired devices',
+        ),
+      });
       expect(slot.failure?.message).toContain('no automatic repair');
       expect(slot.failure?.message).toContain('diagnose --inventory <file> --device <id>');
       expect(r.fake.calls.filter((c) => c.startsWith('revokeDeviceRole'))).toEqual([]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, lb: 'ready' }); // it had rejoined
-      await expect(env.client.workflow.getHandle('rollout-ambiguous/gw-1/repair/device-of-gw-1').describe()).rejects.toThrow(/not found/i);
+      await expect(
+        env.client.workflow.getHandle('rollout-ambiguous/gw-1/repair/device-of-gw-1').describe(),
+      ).rejects.toThrow(/not found/i);
 
       r.fake.refusals.delete('gw-1');
       const failedAt = r.fake.calls.length;
-      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }] });
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }],
+      });
       await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
       const after = r.fake.calls.slice(failedAt);
       expect(after.indexOf('lbDrain gw-1')).toBeGreaterThanOrEqual(0);
       expect(after.indexOf('lbDrain gw-1')).toBeLessThan(after.indexOf('stopGateway gw-1'));
       // It had rotated before the rejoin: the restore brought the old tokens back, so it rotates again.
-      expect(after.indexOf('rotateDeviceToken gw-1 device-of-gw-1')).toBeGreaterThan(after.indexOf('restoreBackup gw-1'));
+      expect(after.indexOf('rotateDeviceToken gw-1 device-of-gw-1')).toBeGreaterThan(
+        after.indexOf('restoreBackup gw-1'),
+      );
       expect(r.fake.restartedInTraffic).toEqual([]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'drain' });
       // The approval it first rejoined with was for the target version: the rolled-back one needs its own.
       await new Promise((resolve) => setTimeout(resolve, 2000));
       expect(phaseOf(await r.handle.query(progressQuery), 'gw-1')).toBe('AwaitingApproval');
       expect(r.fake.instances.get('gw-1')?.lb).toBe('drain');
-      await r.handle.executeUpdate(approveRejoinUpdate, { args: [{ instance: 'gw-1', approver: 'bob', comment: 'back on the old version' }] });
+      await r.handle.executeUpdate(approveRejoinUpdate, {
+        args: [{ instance: 'gw-1', approver: 'bob', comment: 'back on the old version' }],
+      });
       await approve(r.handle, 'gw-2');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('partial');
-      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ versionAfter: FROM, outcome: 'rolled-back', decision: { kind: 'approve', approver: 'bob' } });
+      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({
+        versionAfter: FROM,
+        outcome: 'rolled-back',
+        decision: { kind: 'approve', approver: 'bob' },
+      });
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'ready' });
       expect(r.fake.maxDrained).toBeLessThanOrEqual(1);
       await saveHistories('rollback-after-rejoin', ['rollout-ambiguous', 'rollout-ambiguous/gw-1']);
@@ -264,11 +377,17 @@ describe('refused connects after rejoin', () => {
 
 describe('rollback from the verified backup', () => {
   it('after the new release started and migrated the state: stop, restore, reinstall, exact databases, start, approval (no rotation to redo)', async () => {
-    const r = await rollout('restore', ['gw-1', 'gw-2'], {}, (f) => f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'));
+    const r = await rollout('restore', ['gw-1', 'gw-2'], {}, (f) =>
+      f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'),
+    );
     try {
       const p = await inPhase(r.handle, 'gw-1', 'Failed');
       const slot = p.instances.find((i) => i.instance === 'gw-1')!;
-      expect(slot.backup).toMatchObject({ version: FROM, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), path: expect.stringContaining('gw-1') });
+      expect(slot.backup).toMatchObject({
+        version: FROM,
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        path: expect.stringContaining('gw-1'),
+      });
       const order = r.fake.calls.filter((c) => c.includes('gw-1')).map((c) => c.split(' ')[0]);
       expect(order.indexOf('createBackup')).toBeGreaterThan(order.indexOf('lbWaitDrained'));
       expect(order.indexOf('createBackup')).toBeLessThan(order.indexOf('installVersion'));
@@ -276,11 +395,26 @@ describe('rollback from the verified backup', () => {
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, stateOf: TARGET, lb: 'drain' });
 
       const failedAt = r.fake.calls.length;
-      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }] });
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }],
+      });
       await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
-      const rollback = r.fake.calls.slice(failedAt).filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]);
+      const rollback = r.fake.calls
+        .slice(failedAt)
+        .filter((c) => / gw-1\b/.test(c))
+        .map((c) => c.split(' ')[0]);
       // No rotation since the backup (the failure came before it): the restored tokens are current, none is rotated.
-      expect(rollback).toEqual(['checkBackupArchive', 'stopGateway', 'restoreBackup', 'installVersion', 'checkRestoredDatabases', 'runDoctor', 'startGateway', 'gatewayStatus', 'probeChannels']);
+      expect(rollback).toEqual([
+        'checkBackupArchive',
+        'stopGateway',
+        'restoreBackup',
+        'installVersion',
+        'checkRestoredDatabases',
+        'runDoctor',
+        'startGateway',
+        'gatewayStatus',
+        'probeChannels',
+      ]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, stateOf: FROM, lb: 'drain', running: true });
       expect(r.fake.movedAside).toEqual([`gw-1 ${TARGET}`]); // kept, never deleted
       expect(r.fake.restartedInTraffic).toEqual([]);
@@ -288,9 +422,17 @@ describe('rollback from the verified backup', () => {
       await approve(r.handle, 'gw-2');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('partial');
-      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ outcome: 'rolled-back', versionAfter: FROM });
+      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({
+        outcome: 'rolled-back',
+        versionAfter: FROM,
+      });
       expect(report.instances.find((i) => i.instance === 'gw-1')?.steps.map((s) => s.step)).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^restore backup openclaw-backup-gw-1-/), `check restored databases with ${FROM}`, 'start gateway (rollback)', 'rotate devices (rollback)']),
+        expect.arrayContaining([
+          expect.stringMatching(/^restore backup openclaw-backup-gw-1-/),
+          `check restored databases with ${FROM}`,
+          'start gateway (rollback)',
+          'rotate devices (rollback)',
+        ]),
       );
       expect(r.fake.instances.get('gw-2')).toMatchObject({ version: TARGET, lb: 'ready' });
       await saveHistories('rollback-from-backup-unrotated', ['rollout-restore', 'rollout-restore/gw-1']);
@@ -300,17 +442,34 @@ describe('rollback from the verified backup', () => {
   });
 
   it('whose backup is gone fails before it stops or moves anything, and waits for a decision', async () => {
-    const r = await rollout('restore-missing', ['gw-1', 'gw-2'], {}, (f) => f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'));
+    const r = await rollout('restore-missing', ['gw-1', 'gw-2'], {}, (f) =>
+      f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'),
+    );
     try {
       await inPhase(r.handle, 'gw-1', 'Failed');
       r.fake.backups.clear();
-      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }] });
-      const p = await waitFor(r.handle, 'the rollback to fail', (x) => x.instances.find((i) => i.instance === 'gw-1')?.failure?.step.startsWith('check backup') === true);
-      expect(p.instances.find((i) => i.instance === 'gw-1')?.failure?.message).toContain('is missing; nothing was stopped or moved: the migrated state is untouched');
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }],
+      });
+      const p = await waitFor(
+        r.handle,
+        'the rollback to fail',
+        (x) => x.instances.find((i) => i.instance === 'gw-1')?.failure?.step.startsWith('check backup') === true,
+      );
+      expect(p.instances.find((i) => i.instance === 'gw-1')?.failure?.message).toContain(
+        'is missing; nothing was stopped or moved: the migrated state is untouched',
+      );
       expect(r.fake.movedAside).toEqual([]);
-      expect(r.fake.instances.get('gw-1')).toMatchObject({ stateOf: TARGET, version: TARGET, running: true, lb: 'drain' });
+      expect(r.fake.instances.get('gw-1')).toMatchObject({
+        stateOf: TARGET,
+        version: TARGET,
+        running: true,
+        lb: 'drain',
+      });
       expect(r.fake.calls.filter((c) => /^(stopGateway|restoreBackup) /.test(c))).toEqual([]);
-      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'abort', by: 'alice' }] });
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'abort', by: 'alice' }],
+      });
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('aborted');
       expect(r.fake.drained()).toEqual(['gw-1']);
@@ -325,18 +484,42 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
   const SUPERVISED = { instance: { restart: ['supervisorctl', 'restart', 'gw'] } };
 
   it('jumps releases: the new release migrates the state with doctor --fix while the gateway is stopped', async () => {
-    const r = await rollout('jump', ['gw-1'], {}, (f) => Object.assign(f.instances.get('gw-1')!, { stateOf: '2026.8.2', version: '2026.8.2', installed: '2026.8.2' }), SUPERVISED);
+    const r = await rollout(
+      'jump',
+      ['gw-1'],
+      {},
+      (f) =>
+        Object.assign(f.instances.get('gw-1')!, { stateOf: '2026.8.2', version: '2026.8.2', installed: '2026.8.2' }),
+      SUPERVISED,
+    );
     try {
       await approve(r.handle, 'gw-1');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('done');
       const order = r.fake.calls.filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]);
       const update = order.slice(order.indexOf('createBackup') + 1, order.indexOf('rotateDeviceToken'));
-      expect(update).toEqual(['runDoctor', 'stopGateway', 'installVersion', 'runDoctorFix', 'startGateway', 'gatewayStatus', 'probeChannels', 'runDoctor']);
+      expect(update).toEqual([
+        'runDoctor',
+        'stopGateway',
+        'installVersion',
+        'runDoctorFix',
+        'startGateway',
+        'gatewayStatus',
+        'probeChannels',
+        'runDoctor',
+      ]);
       expect(r.fake.restartedInTraffic).toEqual([]);
-      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, stateOf: TARGET, lb: 'ready', running: true });
+      expect(r.fake.instances.get('gw-1')).toMatchObject({
+        version: TARGET,
+        stateOf: TARGET,
+        lb: 'ready',
+        running: true,
+      });
       const fix = report.instances[0]!.steps.find((x) => x.step === `doctor --fix with ${TARGET} (migrations)`);
-      expect(fix).toMatchObject({ status: 'ok', detail: expect.stringContaining('legacy schema; run openclaw doctor --fix') });
+      expect(fix).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('legacy schema; run openclaw doctor --fix'),
+      });
       await saveHistories('documented-update', ['rollout-jump', 'rollout-jump/gw-1']);
     } finally {
       await r.stop();
@@ -344,17 +527,29 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
   });
 
   it('a failed install that changed nothing, then skip: the gateway is started again on its release and back in traffic', async () => {
-    const r = await rollout('jump-skip', ['gw-1', 'gw-2'], { maxFailedInstances: 1 }, (f) => f.failNext('installVersion', 'gw-1', 'npm says ETARGET: no such version'), SUPERVISED);
+    const r = await rollout(
+      'jump-skip',
+      ['gw-1', 'gw-2'],
+      { maxFailedInstances: 1 },
+      (f) => f.failNext('installVersion', 'gw-1', 'npm says ETARGET: no such version'),
+      SUPERVISED,
+    );
     try {
       await inPhase(r.handle, 'gw-1', 'Failed');
       expect(r.fake.instances.get('gw-1')).toMatchObject({ running: false, lb: 'drain' });
-      await r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: 'gw-1', decision: 'skip', by: 'alice' }] });
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'skip', by: 'alice' }],
+      });
       await approve(r.handle, 'gw-2');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('partial');
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, running: true, lb: 'ready' });
-      expect(r.fake.calls).toEqual(expect.arrayContaining(['installedVersion gw-1', `startGateway gw-1 ${FROM}`, 'lbReady gw-1']));
-      expect(report.needsAttention).toEqual([{ instance: 'gw-1', why: expect.stringContaining('back in traffic, not updated') }]);
+      expect(r.fake.calls).toEqual(
+        expect.arrayContaining(['installedVersion gw-1', `startGateway gw-1 ${FROM}`, 'lbReady gw-1']),
+      );
+      expect(report.needsAttention).toEqual([
+        { instance: 'gw-1', why: expect.stringContaining('back in traffic, not updated') },
+      ]);
       await saveHistories('skipped-unchanged', ['rollout-jump-skip', 'rollout-jump-skip/gw-1']);
     } finally {
       await r.stop();
@@ -364,15 +559,31 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
 
 describe('reruns', () => {
   it('leave an instance that already runs the target, healthy and in traffic, alone', async () => {
-    const r = await rollout('rerun', ['gw-1', 'gw-2'], {}, (f) => f.onVersion('gw-1', TARGET), { loadBalancer: SAYS_ADMIN_STATE });
+    const r = await rollout('rerun', ['gw-1', 'gw-2'], {}, (f) => f.onVersion('gw-1', TARGET), {
+      loadBalancer: SAYS_ADMIN_STATE,
+    });
     try {
       await approve(r.handle, 'gw-2');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('done');
       const gw1 = report.instances.find((i) => i.instance === 'gw-1')!;
-      expect(gw1).toMatchObject({ outcome: 'already-on-target', alreadyOnTarget: true, phase: 'Done', versionBefore: TARGET, versionAfter: TARGET });
-      expect(gw1.steps.map((s) => [s.step, s.status])).toEqual([['read version before', 'ok'], ['check whether already on target', 'ok'], ['already on target', 'skipped']]);
-      expect(r.fake.calls.filter((c) => /^(lbDrain|createBackup|installVersion|restartGateway|rotateDeviceToken|runReconnectHook) gw-1/.test(c))).toEqual([]);
+      expect(gw1).toMatchObject({
+        outcome: 'already-on-target',
+        alreadyOnTarget: true,
+        phase: 'Done',
+        versionBefore: TARGET,
+        versionAfter: TARGET,
+      });
+      expect(gw1.steps.map((s) => [s.step, s.status])).toEqual([
+        ['read version before', 'ok'],
+        ['check whether already on target', 'ok'],
+        ['already on target', 'skipped'],
+      ]);
+      expect(
+        r.fake.calls.filter((c) =>
+          /^(lbDrain|createBackup|installVersion|restartGateway|rotateDeviceToken|runReconnectHook) gw-1/.test(c),
+        ),
+      ).toEqual([]);
       expect(r.fake.calls).toContain('installVersion gw-2 2026.9.6');
       await saveHistories('already-on-target', ['rollout-rerun', 'rollout-rerun/gw-1']);
     } finally {
@@ -381,27 +592,44 @@ describe('reruns', () => {
   });
 
   it('roll out again an instance on the target that was left drained, and --force redoes a finished one', async () => {
-    const r = await rollout('rerun-drained', ['gw-1', 'gw-2'], {}, (f) => {
-      f.onVersion('gw-1', TARGET);
-      f.instances.get('gw-1')!.lb = 'drain';
-      f.onVersion('gw-2', TARGET);
-    }, { loadBalancer: SAYS_ADMIN_STATE, force: false });
+    const r = await rollout(
+      'rerun-drained',
+      ['gw-1', 'gw-2'],
+      {},
+      (f) => {
+        f.onVersion('gw-1', TARGET);
+        f.instances.get('gw-1')!.lb = 'drain';
+        f.onVersion('gw-2', TARGET);
+      },
+      { loadBalancer: SAYS_ADMIN_STATE, force: false },
+    );
     try {
       await approve(r.handle, 'gw-1');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ outcome: 'done' });
-      expect(report.instances.find((i) => i.instance === 'gw-1')?.steps[1]?.detail).toContain('gw-1 is drain in the load balancer, not in traffic');
+      expect(report.instances.find((i) => i.instance === 'gw-1')?.steps[1]?.detail).toContain(
+        'gw-1 is drain in the load balancer, not in traffic',
+      );
       expect(report.instances.find((i) => i.instance === 'gw-2')).toMatchObject({ outcome: 'already-on-target' });
       expect(r.fake.instances.get('gw-1')?.lb).toBe('ready');
     } finally {
       await r.stop();
     }
-    const forced = await rollout('rerun-forced', ['gw-1'], {}, (f) => f.onVersion('gw-1', TARGET), { loadBalancer: SAYS_ADMIN_STATE, force: true });
+    const forced = await rollout('rerun-forced', ['gw-1'], {}, (f) => f.onVersion('gw-1', TARGET), {
+      loadBalancer: SAYS_ADMIN_STATE,
+      force: true,
+    });
     try {
       await approve(forced.handle, 'gw-1');
       const report = (await forced.handle.result()) as ClusterRolloutReport;
       expect(report.instances[0]).toMatchObject({ outcome: 'done' });
-      expect(forced.fake.calls).toEqual(expect.arrayContaining(['lbDrain gw-1', `installVersion gw-1 ${TARGET}`, 'rotateDeviceToken gw-1 device-of-gw-1']));
+      expect(forced.fake.calls).toEqual(
+        expect.arrayContaining([
+          'lbDrain gw-1',
+          `installVersion gw-1 ${TARGET}`,
+          'rotateDeviceToken gw-1 device-of-gw-1',
+        ]),
+      );
     } finally {
       await forced.stop();
     }
@@ -459,11 +687,17 @@ describe('cancellation (starter abort)', () => {
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('aborted');
       expect(report.stoppedBecause).toBe('aborted by bob: the maintenance window closed');
-      expect(report.ignored.map((i) => [i.signal, i.reason])).toEqual([['abortReason', 'invalid payload: reason: expected why the rollout is aborted']]);
+      expect(report.ignored.map((i) => [i.signal, i.reason])).toEqual([
+        ['abortReason', 'invalid payload: reason: expected why the rollout is aborted'],
+      ]);
       expect(r.fake.drained()).toEqual(['gw-1']);
-      expect(report.needsAttention).toEqual([{ instance: 'gw-1', why: expect.stringContaining('cancelled after changes') }]);
+      expect(report.needsAttention).toEqual([
+        { instance: 'gw-1', why: expect.stringContaining('cancelled after changes') },
+      ]);
       expect(r.fake.calls.filter((c) => c.startsWith('lbReady gw-1'))).toEqual([]);
-      expect(r.fake.calls.filter((c) => c.includes('gw-2') && !/^(gatewayStatus|listDevices|lbState) /.test(c))).toEqual([]);
+      expect(
+        r.fake.calls.filter((c) => c.includes('gw-2') && !/^(gatewayStatus|listDevices|lbState) /.test(c)),
+      ).toEqual([]);
     } finally {
       await r.stop();
     }

@@ -22,15 +22,40 @@ const progress: RolloutProgress = {
   phase: 'RollingOut',
   current: ['gw-2'],
   instances: [
-    slot({ instance: 'gw-1', phase: 'Done', versionBefore: '2026.9.5', versionAfter: '2026.9.6', sessions: 0, decision: { kind: 'approve', approver: 'alice', instance: 'gw-1', at: 't' }, steps: [{ step: 'verify after rejoin', status: 'ok', startedAt: 't' }] }),
-    slot({ instance: 'gw-2', phase: 'AwaitingApproval', versionBefore: '2026.9.5', versionAfter: '2026.9.6', sessions: 2, steps: [{ step: 'verify channels probe', status: 'ok', startedAt: 't' }, { step: 'rotate op-1 (operator)', status: 'ok', startedAt: 't' }] }),
-    slot({ instance: 'gw-3', phase: 'Draining', steps: [{ step: 'wait for sessions to drain', status: 'running', startedAt: 't' }] }),
+    slot({
+      instance: 'gw-1',
+      phase: 'Done',
+      versionBefore: '2026.9.5',
+      versionAfter: '2026.9.6',
+      sessions: 0,
+      decision: { kind: 'approve', approver: 'alice', instance: 'gw-1', at: 't' },
+      steps: [{ step: 'verify after rejoin', status: 'ok', startedAt: 't' }],
+    }),
+    slot({
+      instance: 'gw-2',
+      phase: 'AwaitingApproval',
+      versionBefore: '2026.9.5',
+      versionAfter: '2026.9.6',
+      sessions: 2,
+      steps: [
+        { step: 'verify channels probe', status: 'ok', startedAt: 't' },
+        { step: 'rotate op-1 (operator)', status: 'ok', startedAt: 't' },
+      ],
+    }),
+    slot({
+      instance: 'gw-3',
+      phase: 'Draining',
+      steps: [{ step: 'wait for sessions to drain', status: 'running', startedAt: 't' }],
+    }),
   ],
   ignored: [],
 };
 
 describe('progressTable', () => {
-  const text = progressTable(progress, { approvals: { approvers: ['alice', 'bob'], fourEyes: true }, startedBy: 'carol' });
+  const text = progressTable(progress, {
+    approvals: { approvers: ['alice', 'bob'], fourEyes: true },
+    startedBy: 'carol',
+  });
   const row = (id: string) => text.split('\n').find((l) => l.startsWith(id))!;
 
   it('has the columns of the issue', () => {
@@ -38,18 +63,28 @@ describe('progressTable', () => {
     expect(text.split('\n')[0]).toBe('rollout rollout-prod: RollingOut, target 2026.9.6, now gw-2');
   });
   it('says who may approve a waiting instance, and who may not', () => {
-    expect(row('gw-2')).toMatch(/AwaitingApproval\s+2026\.9\.5 → 2026\.9\.6\s+2\s+verify channels probe: ok\s+approval by alice or bob \(not carol\)$/);
+    expect(row('gw-2')).toMatch(
+      /AwaitingApproval\s+2026\.9\.5 → 2026\.9\.6\s+2\s+verify channels probe: ok\s+approval by alice or bob \(not carol\)$/,
+    );
   });
   it('shows decisions, sessions and running steps', () => {
     expect(row('gw-1')).toMatch(/Done .* 0 .*verify after rejoin: ok\s+approved by alice$/);
     expect(row('gw-3')).toMatch(/Draining\s+\? → \?\s+draining\s+-\s+worker: wait for sessions to drain$/);
   });
   it('says when an instance was left alone because it already ran the target', () => {
-    const alone = slot({ phase: 'Done', versionBefore: '2026.9.6', versionAfter: '2026.9.6', alreadyOnTarget: true, steps: [{ step: 'already on target', status: 'skipped', startedAt: 't' }] });
+    const alone = slot({
+      phase: 'Done',
+      versionBefore: '2026.9.6',
+      versionAfter: '2026.9.6',
+      alreadyOnTarget: true,
+      steps: [{ step: 'already on target', status: 'skipped', startedAt: 't' }],
+    });
     expect(waitingFor(alone, {})).toBe('nothing: already on target, left alone (start --force redoes it)');
   });
   it('without an approver list anyone may approve; without four-eyes the starter too', () => {
-    expect(waitingFor(progress.instances[1]!, { approvals: { approvers: [], fourEyes: false }, startedBy: 'carol' })).toBe('approval by any operator');
+    expect(
+      waitingFor(progress.instances[1]!, { approvals: { approvers: [], fourEyes: false }, startedBy: 'carol' }),
+    ).toBe('approval by any operator');
   });
 });
 
@@ -57,7 +92,10 @@ describe('steps found by id, and by label in progress recorded before step ids',
   const cells = (i: InstanceProgress) => progressTable({ ...progress, instances: [i] }).split('\n')[2]!;
 
   it('with ids: the drain wait and the checks are found by id, whatever their labels say', () => {
-    const draining = slot({ phase: 'Draining', steps: [{ id: 'wait-drain', step: 'wait for gw-1 to drain (3 sessions)', status: 'running', startedAt: 't' }] });
+    const draining = slot({
+      phase: 'Draining',
+      steps: [{ id: 'wait-drain', step: 'wait for gw-1 to drain (3 sessions)', status: 'running', startedAt: 't' }],
+    });
     expect(cells(draining)).toMatch(/\s+draining\s+-\s+worker: wait for gw-1 to drain \(3 sessions\)$/);
     const checked = slot({
       phase: 'AwaitingApproval',
@@ -71,14 +109,27 @@ describe('steps found by id, and by label in progress recorded before step ids',
   });
 
   it('without ids (older progress): the labels of before', () => {
-    const draining = slot({ phase: 'Draining', steps: [{ step: 'wait for sessions to drain', status: 'running', startedAt: 't' }] });
+    const draining = slot({
+      phase: 'Draining',
+      steps: [{ step: 'wait for sessions to drain', status: 'running', startedAt: 't' }],
+    });
     expect(cells(draining)).toMatch(/\s+draining\s+-\s+worker: wait for sessions to drain$/);
-    const checked = slot({ phase: 'Done', steps: [{ step: 'doctor', status: 'ok', startedAt: 't' }, { step: 'op-1 connected again', status: 'failed', startedAt: 't' }, { step: 'rotate op-1 (operator)', status: 'ok', startedAt: 't' }] });
+    const checked = slot({
+      phase: 'Done',
+      steps: [
+        { step: 'doctor', status: 'ok', startedAt: 't' },
+        { step: 'op-1 connected again', status: 'failed', startedAt: 't' },
+        { step: 'rotate op-1 (operator)', status: 'ok', startedAt: 't' },
+      ],
+    });
     expect(cells(checked)).toMatch(/\s+op-1 connected again: failed\s+-$/);
   });
 
   it('a record with an id is never matched by its label', () => {
-    const relabelled = slot({ phase: 'Done', steps: [{ id: 'install', step: 'verify the install', status: 'ok', startedAt: 't' }] });
+    const relabelled = slot({
+      phase: 'Done',
+      steps: [{ id: 'install', step: 'verify the install', status: 'ok', startedAt: 't' }],
+    });
     expect(cells(relabelled)).toMatch(/\?\s+-\s+-\s+-$/);
   });
 });

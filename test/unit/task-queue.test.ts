@@ -12,7 +12,13 @@ const inventory = Inventory.parse({
   temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'from-inventory' },
   loadBalancer: { type: 'haproxy', socket: '/run/haproxy.sock', backend: 'gw' },
   instances: [
-    { id: 'gw-1', gateway: { stateDir: '/s', configPath: '/c.json' }, lbServer: 'gw1', install: { type: 'global' }, devices: [{ deviceId: 'd'.repeat(64), role: 'operator', scopes: ['operator.read'] }] },
+    {
+      id: 'gw-1',
+      gateway: { stateDir: '/s', configPath: '/c.json' },
+      lbServer: 'gw1',
+      install: { type: 'global' },
+      devices: [{ deviceId: 'd'.repeat(64), role: 'operator', scopes: ['operator.read'] }],
+    },
   ],
 });
 const instance = inventory.instances[0]!;
@@ -20,7 +26,11 @@ const device = instance.devices[0]!;
 
 /** Every queue the CLI's starts name, in their options and in their workflow input. */
 function startQueues(env: Record<string, string | undefined>): string[] {
-  const rollout = rolloutStart(inventory, { target: '2026.9.6', startedBy: 'alice', force: false, searchAttributes: false }, env);
+  const rollout = rolloutStart(
+    inventory,
+    { target: '2026.9.6', startedBy: 'alice', force: false, searchAttributes: false },
+    env,
+  );
   const preflight = preflightStart(inventory, 'plan', '2026.9.6', env);
   const repair = repairStart(inventory, instance, device, 'alice', env);
   const diagnosis = diagnosisStart(inventory, device.deviceId, 0, env);
@@ -50,7 +60,9 @@ describe('the task queue', () => {
   });
 
   it('workflow ids come from the one place for ids, unchanged', () => {
-    expect(rolloutStart(inventory, { target: '1', startedBy: 'a', force: false, searchAttributes: false }, {}).workflowId).toBe('rollout-c');
+    expect(
+      rolloutStart(inventory, { target: '1', startedBy: 'a', force: false, searchAttributes: false }, {}).workflowId,
+    ).toBe('rollout-c');
     expect(repairStart(inventory, instance, device, 'a', {}).workflowId).toBe(`repair-c/gw-1/${device.deviceId}`);
     expect(diagnosisStart(inventory, device.deviceId, 0, {}, 42).workflowId).toBe('c/diagnose/42');
   });

@@ -16,16 +16,38 @@ import {
 import type { Captured } from '../../src/activities/openclaw/parse/index.js';
 import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../src/shared/errors.js';
 
-const fixture = (name: string): string => readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string =>
+  readFileSync(new URL(`../fixtures/openclaw/${name}`, import.meta.url), 'utf8');
 const captured = (base: string): Captured => ({
   stdout: fixture(`${base}.json`),
-  stderr: existsSync(new URL(`../fixtures/openclaw/${base}.stderr.txt`, import.meta.url)) ? fixture(`${base}.stderr.txt`) : '',
-  exitCode: existsSync(new URL(`../fixtures/openclaw/${base}.exitcode`, import.meta.url)) ? Number(fixture(`${base}.exitcode`).trim()) : 0,
+  stderr: existsSync(new URL(`../fixtures/openclaw/${base}.stderr.txt`, import.meta.url))
+    ? fixture(`${base}.stderr.txt`)
+    : '',
+  exitCode: existsSync(new URL(`../fixtures/openclaw/${base}.exitcode`, import.meta.url))
+    ? Number(fixture(`${base}.exitcode`).trim())
+    : 0,
 });
-const release = (version: string): ReleaseInfo => ({ version, schemaVersions: parseNpmViewSchemaVersions(captured(`npm-view-schema-versions.${version}`), version) });
+const release = (version: string): ReleaseInfo => ({
+  version,
+  schemaVersions: parseNpmViewSchemaVersions(captured(`npm-view-schema-versions.${version}`), version),
+});
 
 // What `npm view openclaw versions --json` listed on 2026-11-30, from 2026.7.35 on.
-const PUBLISHED = ['2026.7.35', '2026.8.1-beta.1', '2026.8.1-beta.2', '2026.8.1-beta.3', '2026.8.1', '2026.8.2', '2026.9.1-beta.1', '2026.9.1', '2026.9.2', '2026.9.3', '2026.9.4', '2026.9.5', '2026.9.6'];
+const PUBLISHED = [
+  '2026.7.35',
+  '2026.8.1-beta.1',
+  '2026.8.1-beta.2',
+  '2026.8.1-beta.3',
+  '2026.8.1',
+  '2026.8.2',
+  '2026.9.1-beta.1',
+  '2026.9.1',
+  '2026.9.2',
+  '2026.9.3',
+  '2026.9.4',
+  '2026.9.5',
+  '2026.9.6',
+];
 
 describe('schema versions from the registry', () => {
   it('reads each pinned release as npm prints it', () => {
@@ -46,20 +68,37 @@ describe('schema versions from the registry', () => {
   });
 
   it('treats another npm failure as transient and garbage as unexpected', () => {
-    expect(() => parseNpmViewSchemaVersions({ stdout: '{"error":{"code":"ECONNREFUSED","summary":"request failed"}}', stderr: '', exitCode: 1 }, '2026.9.6')).toThrow(TransientError);
-    expect(() => parseNpmViewSchemaVersions({ stdout: '', stderr: 'npm error network', exitCode: 1 }, '2026.9.6')).toThrow(TransientError);
-    expect(() => parseNpmViewSchemaVersions({ stdout: '{"state":"18"}', stderr: '', exitCode: 0 }, '2026.9.6')).toThrow(UnexpectedOutputError);
-    expect(() => parseNpmViewSchemaVersions({ stdout: 'not json', stderr: '', exitCode: 0 }, '2026.9.6')).toThrow(UnexpectedOutputError);
+    expect(() =>
+      parseNpmViewSchemaVersions(
+        { stdout: '{"error":{"code":"ECONNREFUSED","summary":"request failed"}}', stderr: '', exitCode: 1 },
+        '2026.9.6',
+      ),
+    ).toThrow(TransientError);
+    expect(() =>
+      parseNpmViewSchemaVersions({ stdout: '', stderr: 'npm error network', exitCode: 1 }, '2026.9.6'),
+    ).toThrow(TransientError);
+    expect(() => parseNpmViewSchemaVersions({ stdout: '{"state":"18"}', stderr: '', exitCode: 0 }, '2026.9.6')).toThrow(
+      UnexpectedOutputError,
+    );
+    expect(() => parseNpmViewSchemaVersions({ stdout: 'not json', stderr: '', exitCode: 0 }, '2026.9.6')).toThrow(
+      UnexpectedOutputError,
+    );
   });
 
   it('reads an installed package.json the same way', () => {
-    const pkg = JSON.stringify({ name: 'openclaw', version: '2026.9.6', openclaw: { schemaVersions: { state: 18, agent: 23 } } });
+    const pkg = JSON.stringify({
+      name: 'openclaw',
+      version: '2026.9.6',
+      openclaw: { schemaVersions: { state: 18, agent: 23 } },
+    });
     expect(parsePackageSchemaVersions(pkg, 'package.json')).toEqual({ state: 18, agent: 23 });
     expect(parsePackageSchemaVersions(JSON.stringify({ name: 'openclaw' }), 'package.json')).toBeNull();
   });
 
   it('reads the published version list, also when npm prints a single string', () => {
-    expect(parseNpmViewVersions({ stdout: JSON.stringify(PUBLISHED), stderr: '', exitCode: 0 })).toHaveLength(PUBLISHED.length);
+    expect(parseNpmViewVersions({ stdout: JSON.stringify(PUBLISHED), stderr: '', exitCode: 0 })).toHaveLength(
+      PUBLISHED.length,
+    );
     expect(parseNpmViewVersions({ stdout: '"2026.9.6"', stderr: '', exitCode: 0 })).toEqual(['2026.9.6']);
   });
 });
@@ -75,7 +114,13 @@ describe('release order', () => {
   });
 
   it('lists the stable releases strictly between, oldest first', () => {
-    expect(releasesBetween('2026.8.2', '2026.9.6', PUBLISHED)).toEqual(['2026.9.1', '2026.9.2', '2026.9.3', '2026.9.4', '2026.9.5']);
+    expect(releasesBetween('2026.8.2', '2026.9.6', PUBLISHED)).toEqual([
+      '2026.9.1',
+      '2026.9.2',
+      '2026.9.3',
+      '2026.9.4',
+      '2026.9.5',
+    ]);
     expect(releasesBetween('2026.9.5', '2026.9.6', PUBLISHED)).toEqual([]);
     expect(releasesBetween('2026.9.6', '2026.8.2', PUBLISHED)).toHaveLength(5);
   });
@@ -105,7 +150,11 @@ describe('releaseJump', () => {
   });
 
   it('same schemas: no migration, the old release still opens the state', () => {
-    const j = releaseJump({ version: '2026.9.1', schemaVersions: { state: 15, agent: 19 } }, release('2026.8.2'), PUBLISHED);
+    const j = releaseJump(
+      { version: '2026.9.1', schemaVersions: { state: 15, agent: 19 } },
+      release('2026.8.2'),
+      PUBLISHED,
+    );
     expect(j.direction).toBe('downgrade');
     expect(j.migrations).toBe('no');
     expect(j.rollbackNeedsBackup).toBe(false);
@@ -125,6 +174,8 @@ describe('releaseJump', () => {
   });
 
   it('the same release: nothing to do', () => {
-    expect(releaseJump(release('2026.9.6'), release('2026.9.6'), PUBLISHED).summary).toBe('2026.9.6 → 2026.9.6: same release, nothing to migrate.');
+    expect(releaseJump(release('2026.9.6'), release('2026.9.6'), PUBLISHED).summary).toBe(
+      '2026.9.6 → 2026.9.6: same release, nothing to migrate.',
+    );
   });
 });

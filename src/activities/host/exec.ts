@@ -57,7 +57,8 @@ export async function execute(req: ExecRequest): Promise<ExecResult> {
   });
   const stop = stopOnTimeoutOrCancel(child.pid, req);
   const r = await child.finally(stop.release);
-  const spawnError = r.exitCode === undefined && r.signal === undefined ? (r.cause as NodeJS.ErrnoException | undefined) : undefined;
+  const spawnError =
+    r.exitCode === undefined && r.signal === undefined ? (r.cause as NodeJS.ErrnoException | undefined) : undefined;
   return {
     stdout: text(r.stdout),
     stderr: text(r.stderr),
@@ -115,7 +116,8 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 /** One argument quoted for a POSIX shell (left bare when it needs no quoting). */
-export const shellQuote = (arg: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
+export const shellQuote = (arg: string) =>
+  /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 
 /** `argv` as one line a POSIX shell runs the same way. */
 export function commandLine(argv: string[]): string {
@@ -151,17 +153,27 @@ export async function runHostCommand(cmd: HostCommand): Promise<{ command: strin
   const r = await execute(cmd);
   if (r.cancelled) throw new TransientError(`${cmd.what} \`${command}\` was cancelled.`);
   if (r.timedOut) {
-    throw new TransientError(`${cmd.what} \`${command}\` did not finish within ${cmd.timeoutMs / 1000} s and was killed. Its last output:\n${outputTail(r.stderr, r.stdout)}\nRun it by hand:\n  ${command}`);
+    throw new TransientError(
+      `${cmd.what} \`${command}\` did not finish within ${cmd.timeoutMs / 1000} s and was killed. Its last output:\n${outputTail(r.stderr, r.stdout)}\nRun it by hand:\n  ${command}`,
+    );
   }
   if (r.exitCode === undefined) {
-    throw new ConfigurationError(`cannot run "${cmd.argv[0]}" on this host: ${quote(r.spawnError?.message ?? r.message, 300)}. Fix ${cmd.field} in the inventory.`);
+    throw new ConfigurationError(
+      `cannot run "${cmd.argv[0]}" on this host: ${quote(r.spawnError?.message ?? r.message, 300)}. Fix ${cmd.field} in the inventory.`,
+    );
   }
   if (r.exitCode !== 0) throw new TransientError(failureMessage(cmd, command, r.exitCode, r.stderr, r.stdout));
   return { command, durationMs: r.durationMs };
 }
 
 /** The failure message of a command that exited with `exitCode`: what was expected, npm's code in words, what it said, how to rerun it. */
-export function failureMessage(cmd: Pick<HostCommand, 'what' | 'expected' | 'installs'>, command: string, exitCode: number, stderr: string, stdout: string): string {
+export function failureMessage(
+  cmd: Pick<HostCommand, 'what' | 'expected' | 'installs'>,
+  command: string,
+  exitCode: number,
+  stderr: string,
+  stdout: string,
+): string {
   const sentence = npmErrorSentence(stderr, stdout, cmd.installs);
   return (
     `${cmd.what} \`${command}\` exited with code ${exitCode}; expected ${cmd.expected}.\n` +

@@ -7,15 +7,26 @@
 import { quote } from './redact.js';
 
 /** The last `maxLines` lines of stderr and of stdout (each redacted and labelled), or "(it printed nothing)". */
-export function outputTail(stderr: string | undefined, stdout: string | undefined, maxLines = 15, maxChars = 1500): string {
+export function outputTail(
+  stderr: string | undefined,
+  stdout: string | undefined,
+  maxLines = 15,
+  maxChars = 1500,
+): string {
   const tail = (s: string) => {
     // npm prints thousands of identical "npm warn tar TAR_ENTRY_ERROR" lines on a full disk: keep one of each run.
     // npm's pointer to its debug log and its empty "npm error 404" lines say nothing.
     const lines = s
       .trim()
       .split('\n')
-      .filter((l, i, all) => l.trim() !== '' && (i === 0 || l !== all[i - 1]) && !/^npm (error|ERR!)( 404)?\s*$|^npm (error|ERR!) A complete log of this run/.test(l));
-    const cut = lines.length > maxLines ? [`… (${lines.length - maxLines} earlier lines)`, ...lines.slice(-maxLines)] : lines;
+      .filter(
+        (l, i, all) =>
+          l.trim() !== '' &&
+          (i === 0 || l !== all[i - 1]) &&
+          !/^npm (error|ERR!)( 404)?\s*$|^npm (error|ERR!) A complete log of this run/.test(l),
+      );
+    const cut =
+      lines.length > maxLines ? [`… (${lines.length - maxLines} earlier lines)`, ...lines.slice(-maxLines)] : lines;
     return quote(cut.join('\n'), maxChars);
   };
   const parts: string[] = [];
@@ -42,11 +53,17 @@ export function npmErrorCode(stderr = '', stdout = ''): string | undefined {
  * One plain sentence for an npm failure, naming what to do; undefined when the output is not npm's or
  * its code is not one we know (the output tail then speaks for itself).
  */
-export function npmErrorSentence(stderr = '', stdout = '', spec?: { pkg: string; version: string }): string | undefined {
+export function npmErrorSentence(
+  stderr = '',
+  stdout = '',
+  spec?: { pkg: string; version: string },
+): string | undefined {
   const code = npmErrorCode(stderr, stdout);
   if (!code) return undefined;
   const what = spec ? `${spec.pkg}@${spec.version}` : 'the package';
-  const registry = /request to (https?:\/\/[^\s/]+)/.exec(stderr + stdout)?.[1] ?? /GET (https?:\/\/[^\s/]+)/.exec(stderr + stdout)?.[1];
+  const registry =
+    /request to (https?:\/\/[^\s/]+)/.exec(stderr + stdout)?.[1] ??
+    /GET (https?:\/\/[^\s/]+)/.exec(stderr + stdout)?.[1];
   const at = registry ? ` (${registry})` : '';
   const path = /^npm (?:error|ERR!) path (\S+)/m.exec(stderr)?.[1];
   switch (code) {

@@ -13,13 +13,17 @@ export async function resolveSecret(ref: SecretRef, field: string): Promise<stri
   if ('env' in ref) {
     value = process.env[ref.env];
     if (!value) {
-      throw new ConfigurationError(`${field}: environment variable ${ref.env} is not set on this host; export it for the worker (or use { file: ... }).`);
+      throw new ConfigurationError(
+        `${field}: environment variable ${ref.env} is not set on this host; export it for the worker (or use { file: ... }).`,
+      );
     }
   } else {
     try {
       value = (await readFile(ref.file, 'utf8')).trim();
     } catch (err) {
-      throw new ConfigurationError(`${field}: cannot read secret file ${ref.file} on this host (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path and that the worker may read it.`);
+      throw new ConfigurationError(
+        `${field}: cannot read secret file ${ref.file} on this host (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path and that the worker may read it.`,
+      );
     }
     if (!value) throw new ConfigurationError(`${field}: secret file ${ref.file} is empty.`);
   }

@@ -48,9 +48,16 @@ function tail(text: string, maxChars = 1024): string {
 }
 
 /** Runs one adapter command for `server` and returns its stdout; typed errors on failure. */
-async function runCommand(what: string, template: string[], server: string, options: LoadBalancerOptions): Promise<string> {
+async function runCommand(
+  what: string,
+  template: string[],
+  server: string,
+  options: LoadBalancerOptions,
+): Promise<string> {
   if (template.length === 0 || template[0] === '') {
-    throw new ConfigurationError(`The load balancer "${what}" command is empty. Fix: give it as an argv array in the inventory.`);
+    throw new ConfigurationError(
+      `The load balancer "${what}" command is empty. Fix: give it as an argv array in the inventory.`,
+    );
   }
   const argv = fill(template, server);
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -60,18 +67,26 @@ async function runCommand(what: string, template: string[], server: string, opti
 }
 
 /** Why an adapter command failed, in plain words with the command to run by hand. */
-function commandFailure(result: ExecResult, run: { what: string; server: string; argv: string[]; timeoutMs: number; signal?: AbortSignal }): unknown {
+function commandFailure(
+  result: ExecResult,
+  run: { what: string; server: string; argv: string[]; timeoutMs: number; signal?: AbortSignal },
+): unknown {
   const shown = byHand(run.argv);
   const file = run.argv[0];
-  if (result.cancelled) return run.signal?.reason ?? new TransientError(`Load balancer ${run.what} command was cancelled: ${shown}`);
+  if (result.cancelled)
+    return run.signal?.reason ?? new TransientError(`Load balancer ${run.what} command was cancelled: ${shown}`);
   const label = `The load balancer ${run.what} command for server "${run.server}"`;
   const stderr = tail(result.stderr);
   const stderrPart = stderr === '' ? ' It printed nothing on stderr.' : ` Its stderr ends with:\n${stderr}\n`;
   if (result.spawnError?.code === 'ENOENT') {
-    return new ConfigurationError(`${label} could not start: "${file}" was not found. Fix the command in the inventory: ${shown}`);
+    return new ConfigurationError(
+      `${label} could not start: "${file}" was not found. Fix the command in the inventory: ${shown}`,
+    );
   }
   if (result.spawnError?.code === 'EACCES') {
-    return new ConfigurationError(`${label} could not start: "${file}" is not executable. Fix the command in the inventory: ${shown}`);
+    return new ConfigurationError(
+      `${label} could not start: "${file}" is not executable. Fix the command in the inventory: ${shown}`,
+    );
   }
   if (result.timedOut) {
     return new TransientError(

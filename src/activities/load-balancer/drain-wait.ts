@@ -30,7 +30,10 @@ export interface DrainWaitResult {
  * Polls `sessions()` until it says zero. At the deadline it returns `drained: false` with the last
  * count (it does not throw); a failed poll throws (TransientError etc.).
  */
-export async function waitForZeroSessions(sessions: () => Promise<number>, options: DrainWaitOptions): Promise<DrainWaitResult> {
+export async function waitForZeroSessions(
+  sessions: () => Promise<number>,
+  options: DrainWaitOptions,
+): Promise<DrainWaitResult> {
   const { deadlineMs, pollMs, signal, onProgress } = options;
   const started = performance.now();
   for (;;) {

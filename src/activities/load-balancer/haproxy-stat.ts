@@ -129,11 +129,22 @@ export function parseShowStat(output: string, command = 'show stat'): StatRow[] 
     const weight = intField(col(record, 'weight'));
     const totalSessions = intField(col(record, 'stot'));
     const lastChangeSeconds = intField(col(record, 'lastchg'));
-    for (const [name, value] of Object.entries({ scur: currentSessions, weight, stot: totalSessions, lastchg: lastChangeSeconds })) {
-      if (Number.isNaN(value)) throw unexpected(command, `${expected}; "${name}" of ${server} is not an integer`, output);
+    for (const [name, value] of Object.entries({
+      scur: currentSessions,
+      weight,
+      stot: totalSessions,
+      lastchg: lastChangeSeconds,
+    })) {
+      if (Number.isNaN(value))
+        throw unexpected(command, `${expected}; "${name}" of ${server} is not an integer`, output);
     }
     if (currentSessions === undefined) throw unexpected(command, `${expected}; "scur" of ${server} is empty`, output);
-    const row: StatRow = { backend: col(record, 'pxname') ?? '', server, status: col(record, 'status') ?? '', currentSessions };
+    const row: StatRow = {
+      backend: col(record, 'pxname') ?? '',
+      server,
+      status: col(record, 'status') ?? '',
+      currentSessions,
+    };
     if (weight !== undefined) row.weight = weight;
     if (totalSessions !== undefined) row.totalSessions = totalSessions;
     if (lastChangeSeconds !== undefined) row.lastChangeSeconds = lastChangeSeconds;
@@ -189,14 +200,18 @@ const ADMIN_DRAIN_BITS = 0x08 | 0x10; // forced, inherited drain
 export function parseServersState(output: string, backend: string): ServersStateRow[] {
   const command = `show servers state ${backend}`;
   const expected = 'format version "1", then a "# be_id be_name srv_id srv_name ..." header and one line per server';
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines[0] === "Can't find backend.") {
     throw new ConfigurationError(
       `HAProxy has no backend "${backend}" (\`${command}\` answered "Can't find backend."). ` +
         `Fix: set the inventory's HAProxy backend to the name of the \`backend\` section that holds the gateways.`,
     );
   }
-  if (lines[0] === 'Permission denied') throw new ConfigurationError(`HAProxy refused \`${command}\`: ${PERMISSION_FIX}.`);
+  if (lines[0] === 'Permission denied')
+    throw new ConfigurationError(`HAProxy refused \`${command}\`: ${PERMISSION_FIX}.`);
   const header = lines[1]?.startsWith('# ') ? lines[1].slice(2).split(/\s+/) : undefined;
   if (lines[0] !== '1' || !header) throw unexpected(command, expected, output);
   const at = (name: string): number => {
@@ -230,7 +245,8 @@ export function parseServersState(output: string, backend: string): ServersState
  */
 export function parseBackendBalance(output: string, backend: string): { algo: string; cookie: string } | undefined {
   const trimmed = output.trimStart();
-  if (!trimmed.startsWith('# pxname,svname,')) throw unexpected('show stat', 'the CSV of `show stat` (a header line starting with "# pxname,svname,")', output);
+  if (!trimmed.startsWith('# pxname,svname,'))
+    throw unexpected('show stat', 'the CSV of `show stat` (a header line starting with "# pxname,svname,")', output);
   const [header, ...records] = parseCsv(trimmed.slice(2));
   const col = new Map((header ?? []).map((name, i) => [name, i] as const));
   const row = records.find((r) => r[col.get('pxname') ?? 0] === backend && r[col.get('svname') ?? 1] === 'BACKEND');

@@ -53,7 +53,10 @@ export function parseAddress(address: string): RuntimeApiAddress {
 /** The shell command an operator can run to send `command` by hand. */
 export function manualCommand(address: string, command: string): string {
   const a = parseAddress(address);
-  const target = a.kind === 'unix' ? `unix-connect:${a.path}` : `tcp-connect:${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+  const target =
+    a.kind === 'unix'
+      ? `unix-connect:${a.path}`
+      : `tcp-connect:${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
   return `echo "${command}" | socat stdio ${target}`;
 }
 
@@ -73,7 +76,10 @@ export function runtimeCommand(address: string, command: string, options: CallOp
   return new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let settled = false;
-    const socket = target.kind === 'unix' ? net.connect({ path: target.path }) : net.connect({ host: target.host, port: target.port });
+    const socket =
+      target.kind === 'unix'
+        ? net.connect({ path: target.path })
+        : net.connect({ host: target.host, port: target.port });
     const finish = (error: unknown, reply?: string): void => {
       if (settled) return;
       settled = true;
@@ -121,9 +127,15 @@ function socketError(err: NodeJS.ErrnoException, where: string, command: string,
   const expected = 'Expected HAProxy to listen there (a `stats socket ... level admin` line in haproxy.cfg).';
   switch (err.code) {
     case 'ENOENT':
-      return new TransientError(`${base}: the socket file does not exist (is HAProxy running?). ${expected} Try by hand: ${byHand}`, { cause: err });
+      return new TransientError(
+        `${base}: the socket file does not exist (is HAProxy running?). ${expected} Try by hand: ${byHand}`,
+        { cause: err },
+      );
     case 'ECONNREFUSED':
-      return new TransientError(`${base}: connection refused (HAProxy is not running or is restarting). ${expected} Try by hand: ${byHand}`, { cause: err });
+      return new TransientError(
+        `${base}: connection refused (HAProxy is not running or is restarting). ${expected} Try by hand: ${byHand}`,
+        { cause: err },
+      );
     case 'EACCES':
     case 'EPERM':
       return new ConfigurationError(
@@ -132,7 +144,10 @@ function socketError(err: NodeJS.ErrnoException, where: string, command: string,
         { cause: err },
       );
     default:
-      return new TransientError(`${base}: ${err.code ?? 'error'} (${err.message}). ${expected} Try by hand: ${byHand}`, { cause: err });
+      return new TransientError(
+        `${base}: ${err.code ?? 'error'} (${err.message}). ${expected} Try by hand: ${byHand}`,
+        { cause: err },
+      );
   }
 }
 
@@ -140,7 +155,10 @@ function socketError(err: NodeJS.ErrnoException, where: string, command: string,
 const IDENTIFIER = /^[A-Za-z0-9_.:-]+$/;
 
 function checkNames(backend: string, server: string): void {
-  for (const [what, name] of [['backend', backend], ['server', server]] as const) {
+  for (const [what, name] of [
+    ['backend', backend],
+    ['server', server],
+  ] as const) {
     if (!IDENTIFIER.test(name)) {
       throw new ConfigurationError(
         `HAProxy ${what} name "${name}" is not valid: HAProxy names use only letters, digits, "-", "_", "." and ":". Fix the inventory.`,
@@ -163,7 +181,7 @@ function findRow(rows: StatRow[], backend: string, server: string): StatRow {
     const backends = [...new Set(rows.map((r) => r.backend))];
     throw new ConfigurationError(
       `HAProxy has no backend "${backend}" with servers. Backends with servers: ${backends.join(', ') || '(none)'}. ` +
-        'Fix: set the inventory\'s HAProxy backend to one of these.',
+        "Fix: set the inventory's HAProxy backend to one of these.",
     );
   }
   throw new ConfigurationError(
@@ -182,7 +200,12 @@ export interface ServerState extends StatRow {
  * Returns one server's state. Throws ConfigurationError if the backend or the server does not exist,
  * listing the ones that do.
  */
-export async function serverState(address: string, backend: string, server: string, options: CallOptions = {}): Promise<ServerState> {
+export async function serverState(
+  address: string,
+  backend: string,
+  server: string,
+  options: CallOptions = {},
+): Promise<ServerState> {
   checkNames(backend, server);
   const row = findRow(await showStat(address, options), backend, server);
   const reply = await runtimeCommand(address, `show servers state ${backend}`, options);
@@ -213,7 +236,12 @@ export async function setServerState(
 }
 
 /** Returns the number of sessions open on a server right now (`scur`). */
-export async function currentSessions(address: string, backend: string, server: string, options: CallOptions = {}): Promise<number> {
+export async function currentSessions(
+  address: string,
+  backend: string,
+  server: string,
+  options: CallOptions = {},
+): Promise<number> {
   checkNames(backend, server);
   return findRow(await showStat(address, options), backend, server).currentSessions;
 }
@@ -224,7 +252,12 @@ export interface HaproxyDrainWaitOptions extends DrainWaitOptions {
 }
 
 /** Polls `show stat` until the server has no open sessions (see waitForZeroSessions). */
-export function waitForSessionsToDrain(address: string, backend: string, server: string, options: HaproxyDrainWaitOptions): Promise<DrainWaitResult> {
+export function waitForSessionsToDrain(
+  address: string,
+  backend: string,
+  server: string,
+  options: HaproxyDrainWaitOptions,
+): Promise<DrainWaitResult> {
   const call = { timeoutMs: options.timeoutMs, signal: options.signal };
   return waitForZeroSessions(() => currentSessions(address, backend, server, call), options);
 }

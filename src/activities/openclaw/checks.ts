@@ -9,7 +9,10 @@ import * as parse from './parse/index.js';
 /** `openclaw channels status --probe --json` (exit 0 even when down: the JSON decides). */
 export async function channelsProbe(access: GatewayAccess, ctx: CallContext): Promise<parse.ChannelsStatus> {
   const probeMs = Math.max(1000, Math.min(15_000, ctx.timeoutMs - 5000));
-  const r = await runCli(access, { args: ['channels', 'status', '--probe', '--json', '--timeout', String(probeMs)], ...ctx });
+  const r = await runCli(access, {
+    args: ['channels', 'status', '--probe', '--json', '--timeout', String(probeMs)],
+    ...ctx,
+  });
   return parse.parseChannelsStatus(r);
 }
 

@@ -50,7 +50,10 @@ export function cliEnvironment(access: GatewayAccess): { env: Record<string, str
  * ("gateway url override requires explicit credentials"; OPENCLAW_GATEWAY_TOKEN is not enough), so
  * the secret goes on argv here; `shown` is the same argv with the secret replaced by a placeholder.
  */
-export async function cliArgv(access: GatewayAccess, run: Pick<CliRun, 'args' | 'remote'>): Promise<{ argv: string[]; shown: string[] }> {
+export async function cliArgv(
+  access: GatewayAccess,
+  run: Pick<CliRun, 'args' | 'remote'>,
+): Promise<{ argv: string[]; shown: string[] }> {
   const argv = [...access.cli];
   if (access.profile) argv.push('--profile', access.profile);
   argv.push(...run.args);

@@ -24,14 +24,22 @@ export async function devicesList(access: GatewayAccess, ctx: CallContext): Prom
  * (tokenDelivery withheld-cross-device): the client gets it by reconnecting with shared auth.
  * A `node` device takes scopes only when the inventory lists some.
  */
-export async function devicesRotate(access: GatewayAccess, device: Device, ctx: CallContext): Promise<parse.RotateResult> {
+export async function devicesRotate(
+  access: GatewayAccess,
+  device: Device,
+  ctx: CallContext,
+): Promise<parse.RotateResult> {
   const args = ['devices', 'rotate', '--device', device.deviceId, '--role', device.role, '--json'];
   for (const scope of device.scopes) args.push('--scope', scope);
   const r = await runCli(access, { args, remote: true, ...ctx });
   const rotated = parse.parseDevicesRotate(r);
   expectExit(r, [0], 'exit 0 with the rotation result');
   if (rotated.deviceId !== device.deviceId || rotated.role !== device.role) {
-    throw new UnexpectedOutputError('openclaw devices rotate', `a rotation of ${device.deviceId} (${device.role})`, quote(r.stdout));
+    throw new UnexpectedOutputError(
+      'openclaw devices rotate',
+      `a rotation of ${device.deviceId} (${device.role})`,
+      quote(r.stdout),
+    );
   }
   return rotated;
 }
@@ -42,25 +50,53 @@ export async function devicesRotate(access: GatewayAccess, device: Device, ctx: 
  * the rotation it already made instead of rotating twice. Compares the gateway host's clock with
  * `sinceMs` (Temporal's schedule time): hosts must keep their clocks in sync (NTP).
  */
-export async function rotationSince(access: GatewayAccess, device: Device, sinceMs: number, ctx: CallContext): Promise<parse.RotateResult | undefined> {
+export async function rotationSince(
+  access: GatewayAccess,
+  device: Device,
+  sinceMs: number,
+  ctx: CallContext,
+): Promise<parse.RotateResult | undefined> {
   const list = await devicesList(access, ctx);
-  const token = list.paired.find((d) => d.deviceId === device.deviceId)?.tokens.find((t) => t.role === device.role && !t.revokedAtMs);
+  const token = list.paired
+    .find((d) => d.deviceId === device.deviceId)
+    ?.tokens.find((t) => t.role === device.role && !t.revokedAtMs);
   if (token?.rotatedAtMs === undefined || token.rotatedAtMs < sinceMs) return undefined;
-  return { deviceId: device.deviceId, role: device.role, scopes: token.scopes, rotatedAtMs: token.rotatedAtMs, tokenDelivery: 'rotated-by-an-earlier-attempt' };
+  return {
+    deviceId: device.deviceId,
+    role: device.role,
+    scopes: token.scopes,
+    rotatedAtMs: token.rotatedAtMs,
+    tokenDelivery: 'rotated-by-an-earlier-attempt',
+  };
 }
 
 /** `openclaw devices revoke --device <id> --role <role>`. */
-export async function devicesRevoke(access: GatewayAccess, deviceId: string, role: string, ctx: CallContext): Promise<parse.RevokeResult> {
-  const r = await runCli(access, { args: ['devices', 'revoke', '--device', deviceId, '--role', role, '--json'], remote: true, ...ctx });
+export async function devicesRevoke(
+  access: GatewayAccess,
+  deviceId: string,
+  role: string,
+  ctx: CallContext,
+): Promise<parse.RevokeResult> {
+  const r = await runCli(access, {
+    args: ['devices', 'revoke', '--device', deviceId, '--role', role, '--json'],
+    remote: true,
+    ...ctx,
+  });
   const revoked = parse.parseDevicesRevoke(r);
   expectExit(r, [0], 'exit 0 with the revocation result');
   return revoked;
 }
 
 /** `openclaw devices approve <requestId>`. */
-export async function devicesApprove(access: GatewayAccess, requestId: string, ctx: CallContext): Promise<parse.ApproveResult> {
+export async function devicesApprove(
+  access: GatewayAccess,
+  requestId: string,
+  ctx: CallContext,
+): Promise<parse.ApproveResult> {
   if (!/^[A-Za-z0-9-]{8,64}$/.test(requestId)) {
-    throw new ConfigurationError(`"${requestId}" is not a pairing request id (expected the requestId from \`openclaw devices list\`).`);
+    throw new ConfigurationError(
+      `"${requestId}" is not a pairing request id (expected the requestId from \`openclaw devices list\`).`,
+    );
   }
   const r = await runCli(access, { args: ['devices', 'approve', requestId, '--json'], remote: true, ...ctx });
   const approved = parse.parseDevicesApprove(r, requestId);
@@ -69,14 +105,30 @@ export async function devicesApprove(access: GatewayAccess, requestId: string, c
 }
 
 /** Pending pairing requests (optionally only those of one device). */
-export async function pendingRequests(access: GatewayAccess, deviceId: string | undefined, ctx: CallContext): Promise<parse.PendingRequest[]> {
+export async function pendingRequests(
+  access: GatewayAccess,
+  deviceId: string | undefined,
+  ctx: CallContext,
+): Promise<parse.PendingRequest[]> {
   const { pending } = await devicesList(access, ctx);
   return deviceId ? pending.filter((p) => p.deviceId === deviceId) : pending;
 }
 
 /** Runs a device's reconnect hook (idempotent by contract: running it twice must be harmless). */
-export function runReconnectHook(hook: string[], env: Record<string, string>, ctx: CallContext): Promise<{ command: string; durationMs: number }> {
-  return runHostCommand({ what: 'reconnect hook', argv: hook, env, expected: '0', field: "the device's reconnectHook", timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+export function runReconnectHook(
+  hook: string[],
+  env: Record<string, string>,
+  ctx: CallContext,
+): Promise<{ command: string; durationMs: number }> {
+  return runHostCommand({
+    what: 'reconnect hook',
+    argv: hook,
+    env,
+    expected: '0',
+    field: "the device's reconnectHook",
+    timeoutMs: ctx.timeoutMs,
+    signal: ctx.signal,
+  });
 }
 
 /**
@@ -95,12 +147,21 @@ export async function waitForDeviceBack(
     ctx.signal?.throwIfAborted();
     const list = await devicesList(access, ctx);
     seen = list.paired.find((d) => d.deviceId === device.deviceId);
-    if (!seen) throw new ConfigurationError(`device ${device.deviceId} is not paired on this gateway (not in \`openclaw devices list\`); check the inventory's devices.`);
+    if (!seen)
+      throw new ConfigurationError(
+        `device ${device.deviceId} is not paired on this gateway (not in \`openclaw devices list\`); check the inventory's devices.`,
+      );
     if (parse.reconnectedAfterRotation(seen, device.role, rotatedAtMs)) {
       return { back: true, waitedMs: Date.now() - started, lastSeenAtMs: seen.lastSeenAtMs, connected: true };
     }
     ctx.heartbeat?.({ step: 'wait-device', deviceId: device.deviceId, waitedMs: Date.now() - started });
-    if (Date.now() - started >= ctx.deadlineMs) return { back: false, waitedMs: Date.now() - started, lastSeenAtMs: seen.lastSeenAtMs, connected: seen.connected };
+    if (Date.now() - started >= ctx.deadlineMs)
+      return {
+        back: false,
+        waitedMs: Date.now() - started,
+        lastSeenAtMs: seen.lastSeenAtMs,
+        connected: seen.connected,
+      };
     await pause(ctx.pollMs ?? 2000, ctx.signal);
   }
 }

@@ -12,15 +12,24 @@ import * as parse from './parse/index.js';
 
 /** `openclaw gateway status --json --require-rpc`: healthy means runtime running and RPC probe ok. */
 export async function gatewayStatus(access: GatewayAccess, ctx: CallContext): Promise<parse.GatewayStatus> {
-  const r = await runCli(access, { args: ['gateway', 'status', '--json', '--require-rpc', '--timeout', '10000'], remote: true, ...ctx });
+  const r = await runCli(access, {
+    args: ['gateway', 'status', '--json', '--require-rpc', '--timeout', '10000'],
+    remote: true,
+    ...ctx,
+  });
   // Exit 1 with --require-rpc means "RPC probe failed": the JSON still says what is down.
   return parse.parseGatewayStatus(r, { remote: access.url !== undefined });
 }
 
 /** The version a gateway's /startupz reports (cheap, no auth), or null while it is not up. */
-export async function startupVersion(httpUrl: string, signal?: AbortSignal): Promise<{ ready: boolean; version: string | null }> {
+export async function startupVersion(
+  httpUrl: string,
+  signal?: AbortSignal,
+): Promise<{ ready: boolean; version: string | null }> {
   try {
-    const ready = await fetch(`${httpUrl}/readyz`, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(3000)]) : AbortSignal.timeout(3000) });
+    const ready = await fetch(`${httpUrl}/readyz`, {
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(3000)]) : AbortSignal.timeout(3000),
+    });
     if (!ready.ok) return { ready: false, version: null };
     const res = await fetch(`${httpUrl}/startupz`, { signal: AbortSignal.timeout(3000) });
     const body = (await res.json()) as { version?: unknown };
@@ -53,12 +62,26 @@ export async function restartGateway(
   const started = Date.now();
   let command: string;
   if (restart) {
-    ({ command } = await runHostCommand({ what: 'restart command', argv: restart, env: access.env, expected: '0 with the gateway restarted', field: `the instance's restart`, timeoutMs: ctx.timeoutMs, signal: ctx.signal }));
+    ({ command } = await runHostCommand({
+      what: 'restart command',
+      argv: restart,
+      env: access.env,
+      expected: '0 with the gateway restarted',
+      field: `the instance's restart`,
+      timeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+    }));
   } else {
     const r = await runCli(access, { args: ['gateway', 'restart', '--json'], ...ctx });
     command = r.byHand;
     const res = parse.parseRestart(r);
-    if (!res.ok) throw new TransientError(describeFailure(r, `{"ok": true} from gateway restart (it said ${res.result ?? 'not ok'}: ${quote(res.message ?? '', 300)})`));
+    if (!res.ok)
+      throw new TransientError(
+        describeFailure(
+          r,
+          `{"ok": true} from gateway restart (it said ${res.result ?? 'not ok'}: ${quote(res.message ?? '', 300)})`,
+        ),
+      );
   }
   // Wait for a new boot that answers RPC.
   const deadline = Date.now() + ctx.readyDeadlineMs;
@@ -80,7 +103,7 @@ export async function restartGateway(
   if (expectVersion && last.version !== expectVersion) {
     throw new CheckFailedError(
       `after \`${command}\` the gateway runs ${last.version}, not ${expectVersion}: the restart did not load the new install ` +
-        '(an in-process `openclaw gateway restart` keeps the old code). Set the instance\'s restart command to one that replaces the process (e.g. `supervisorctl restart <program>` or `systemctl restart <unit>`).',
+        "(an in-process `openclaw gateway restart` keeps the old code). Set the instance's restart command to one that replaces the process (e.g. `supervisorctl restart <program>` or `systemctl restart <unit>`).",
     );
   }
   return { command, before: before ?? last, after: last, downMs: Date.now() - started };

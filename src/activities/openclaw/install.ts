@@ -22,18 +22,28 @@ export interface InstallOutcome {
  * `openclaw update --yes --json --no-restart --tag <version>` (source checkout), or the inventory's
  * command with `{version}` replaced. Restarting is a separate step (restartGateway).
  */
-export async function installVersion(access: GatewayAccess, install: InstallSpec, version: string, ctx: CallContext): Promise<InstallOutcome> {
+export async function installVersion(
+  access: GatewayAccess,
+  install: InstallSpec,
+  version: string,
+  ctx: CallContext,
+): Promise<InstallOutcome> {
   if (!/^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/.test(version)) {
     throw new ConfigurationError(`target version "${version}" is not a version or dist-tag (e.g. 2026.9.6)`);
   }
   const started = Date.now();
   if (install.type === 'source') {
-    const r = await runCli(access, { args: ['update', '--yes', '--json', '--no-restart', '--tag', install.tag ?? version], ...ctx });
+    const r = await runCli(access, {
+      args: ['update', '--yes', '--json', '--no-restart', '--tag', install.tag ?? version],
+      ...ctx,
+    });
     if (r.exitCode !== 0) {
       const reasons = parse.updateFailureReasons(r);
       throw new TransientError(
         `\`openclaw update\` exited with code ${r.exitCode} after ${(r.durationMs / 1000).toFixed(1)} s; expected it to install ${version}.\n` +
-          (reasons.length ? `It said:\n${reasons.map((x) => `  - ${x}`).join('\n')}\n` : `It said:\n${outputTail(r.stderr, r.stdout)}\n`) +
+          (reasons.length
+            ? `It said:\n${reasons.map((x) => `  - ${x}`).join('\n')}\n`
+            : `It said:\n${outputTail(r.stderr, r.stdout)}\n`) +
           'If doctor reports a database in use, stop the gateway before updating a source checkout.\n' +
           `Run it by hand:\n  ${r.byHand}`,
       );
@@ -43,12 +53,31 @@ export async function installVersion(access: GatewayAccess, install: InstallSpec
   }
   const argv =
     install.type === 'global'
-      ? [...install.npm, 'install', '-g', ...(install.prefix ? ['--prefix', install.prefix] : []), '--no-audit', '--no-fund', `openclaw@${version}`]
+      ? [
+          ...install.npm,
+          'install',
+          '-g',
+          ...(install.prefix ? ['--prefix', install.prefix] : []),
+          '--no-audit',
+          '--no-fund',
+          `openclaw@${version}`,
+        ]
       : install.command.map((a) => a.replaceAll('{version}', version));
-  const heartbeat = ctx.heartbeat ? setInterval(() => ctx.heartbeat?.({ step: 'install', elapsedMs: Date.now() - started }), 5000) : undefined;
+  const heartbeat = ctx.heartbeat
+    ? setInterval(() => ctx.heartbeat?.({ step: 'install', elapsedMs: Date.now() - started }), 5000)
+    : undefined;
   try {
     const field = install.type === 'global' ? 'install.npm' : 'install.command';
-    const ran = await runHostCommand({ what: 'install', argv, env: access.env, expected: `it to install openclaw ${version}`, installs: { pkg: 'openclaw', version }, field, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    const ran = await runHostCommand({
+      what: 'install',
+      argv,
+      env: access.env,
+      expected: `it to install openclaw ${version}`,
+      installs: { pkg: 'openclaw', version },
+      field,
+      timeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+    });
     return { kind: install.type, command: ran.command, durationMs: Date.now() - started };
   } finally {
     if (heartbeat) clearInterval(heartbeat);

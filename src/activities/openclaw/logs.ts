@@ -21,8 +21,16 @@ export async function countTokenMismatches(
 }
 
 /** `openclaw logs --json --limit N`: the last N records of the gateway log (a bounded read, never --follow). */
-async function readLogs(access: GatewayAccess, limit: number, ctx: CallContext): Promise<{ records: parse.LogRecord[]; localFallback: boolean }> {
-  const r = await runCli(access, { args: ['logs', '--json', '--limit', String(limit), '--max-bytes', '1000000'], remote: true, ...ctx });
+async function readLogs(
+  access: GatewayAccess,
+  limit: number,
+  ctx: CallContext,
+): Promise<{ records: parse.LogRecord[]; localFallback: boolean }> {
+  const r = await runCli(access, {
+    args: ['logs', '--json', '--limit', String(limit), '--max-bytes', '1000000'],
+    remote: true,
+    ...ctx,
+  });
   const logs = parse.parseLogs(r);
   expectExit(r, [0], 'exit 0 with NDJSON log records');
   return logs;

@@ -39,9 +39,16 @@ export async function gatewayHttpUrl(access: GatewayAccess, ctx: CallContext): P
     const u = new URL(access.url);
     return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
   }
-  const r = await runCli(access, { args: ['gateway', 'status', '--json', '--timeout', '3000'], ...ctx, timeoutMs: Math.min(ctx.timeoutMs, 60_000) });
+  const r = await runCli(access, {
+    args: ['gateway', 'status', '--json', '--timeout', '3000'],
+    ...ctx,
+    timeoutMs: Math.min(ctx.timeoutMs, 60_000),
+  });
   const probe = parse.parseGatewayProbeUrl(r);
-  if (!probe) throw new ConfigurationError(`cannot tell the gateway's http address from \`${r.byHand}\`; set gateway.httpUrl in the inventory (e.g. http://127.0.0.1:18789).`);
+  if (!probe)
+    throw new ConfigurationError(
+      `cannot tell the gateway's http address from \`${r.byHand}\`; set gateway.httpUrl in the inventory (e.g. http://127.0.0.1:18789).`,
+    );
   return probe;
 }
 
@@ -84,7 +91,15 @@ export async function stopGateway(instance: Instance, ctx: CallContext & { deadl
   const started = Date.now();
   const upBefore = await answersHttp(httpUrl, ctx.signal);
   try {
-    await runHostCommand({ what: 'stop command', argv, env: instance.gateway.env, expected: '0 with the gateway stopped', field: `instances[i].stop (id: ${instance.id})`, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    await runHostCommand({
+      what: 'stop command',
+      argv,
+      env: instance.gateway.env,
+      expected: '0 with the gateway stopped',
+      field: `instances[i].stop (id: ${instance.id})`,
+      timeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+    });
   } catch (err) {
     // `supervisorctl stop` of a stopped program exits non-zero ("not running"): down is what we want.
     if (!(err instanceof TransientError) || (await answersHttp(httpUrl, ctx.signal))) throw err;
@@ -127,7 +142,15 @@ export async function startGateway(
   }
   const started = Date.now();
   try {
-    await runHostCommand({ what: 'start command', argv, env: access.env, expected: '0 with the gateway started', field: `instances[i].start (id: ${instance.id})`, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    await runHostCommand({
+      what: 'start command',
+      argv,
+      env: access.env,
+      expected: '0 with the gateway started',
+      field: `instances[i].start (id: ${instance.id})`,
+      timeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+    });
   } catch (err) {
     // `supervisorctl start` of a running program exits non-zero ("already started"); the wait decides.
     if (!(err instanceof TransientError)) throw err;
@@ -152,7 +175,9 @@ export async function startGateway(
     );
   }
   if (last.version !== expectVersion) {
-    throw new CheckFailedError(`after \`${command}\` the gateway runs ${last.version}, not ${expectVersion}: reinstall ${expectVersion} into its prefix, then stop and start it again.`);
+    throw new CheckFailedError(
+      `after \`${command}\` the gateway runs ${last.version}, not ${expectVersion}: reinstall ${expectVersion} into its prefix, then stop and start it again.`,
+    );
   }
   return { command, version: last.version, downMs: Date.now() - started };
 }

@@ -15,7 +15,14 @@ export const INSTALL_BYTES = 700 * 1024 * 1024;
 /** Free bytes for an unprivileged writer on the filesystem of `path` (its nearest existing ancestor). */
 export async function freeBytes(path: string): Promise<{ bytes: number; at: string }> {
   let at = resolve(path);
-  while (!(await lstat(at).then(() => true, () => false)) && dirname(at) !== at) at = dirname(at);
+  while (
+    !(await lstat(at).then(
+      () => true,
+      () => false,
+    )) &&
+    dirname(at) !== at
+  )
+    at = dirname(at);
   const s = await statfs(at);
   return { bytes: s.bavail * s.bsize, at };
 }
@@ -54,11 +61,13 @@ export async function checkDiskSpace(instance: Instance, ctx: CallContext): Prom
   if (instance.install.type === 'global') {
     let prefix = instance.install.prefix;
     if (!prefix) {
-      const r = await capture([...instance.install.npm, 'prefix', '-g'], instance.gateway.env, ctx).catch(() => undefined);
+      const r = await capture([...instance.install.npm, 'prefix', '-g'], instance.gateway.env, ctx).catch(
+        () => undefined,
+      );
       prefix = r?.exitCode === 0 ? r.stdout.trim() : undefined;
     }
     if (prefix) await add(prefix, INSTALL_BYTES, 'the install');
-    else notes.push('npm\'s global prefix is unknown: install room not checked');
+    else notes.push("npm's global prefix is unknown: install room not checked");
   } else notes.push(`install.type ${instance.install.type}: install room not knowable up front`);
   if (instance.gateway.stateDir) {
     const state = resolve(instance.gateway.stateDir);
@@ -70,9 +79,13 @@ export async function checkDiskSpace(instance: Instance, ctx: CallContext): Prom
     return {
       check: 'disk-space',
       status: 'failed',
-      found: `not enough room on ${instance.host ?? 'the central worker\'s host'}: ${short.map((e) => `${e.what.join(' + ')} need ${mb(e.need)}, ${mb(e.free)} free`).join('; ')}.`,
+      found: `not enough room on ${instance.host ?? "the central worker's host"}: ${short.map((e) => `${e.what.join(' + ')} need ${mb(e.need)}, ${mb(e.free)} free`).join('; ')}.`,
       fix: 'free space there (or move install.prefix / backup.dir to a filesystem with room) before rolling out; npm fails with ENOSPC half-way otherwise.',
     };
   }
-  return { check: 'disk-space', status: needs.size ? 'ok' : 'skipped', found: [summary, ...notes].filter(Boolean).join('; ') };
+  return {
+    check: 'disk-space',
+    status: needs.size ? 'ok' : 'skipped',
+    found: [summary, ...notes].filter(Boolean).join('; '),
+  };
 }

@@ -15,10 +15,26 @@ import { cliEnvironment } from '../openclaw/cli.js';
 
 /** The file `cmd` resolves to on PATH (or itself when it has a slash), if it exists and is executable. */
 export async function which(cmd: string, pathVar = process.env.PATH ?? ''): Promise<string | undefined> {
-  const candidates = cmd.includes('/') ? [resolve(cmd)] : pathVar.split(delimiter).filter(Boolean).map((d) => join(d, cmd));
+  const candidates = cmd.includes('/')
+    ? [resolve(cmd)]
+    : pathVar
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, cmd));
   for (const c of candidates) {
-    if (await access(c, constants.X_OK).then(() => true, () => false)) {
-      if ((await lstat(c).then((s) => s.isDirectory(), () => false)) === false) return c;
+    if (
+      await access(c, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      if (
+        (await lstat(c).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )) === false
+      )
+        return c;
     }
   }
   return undefined;
@@ -36,23 +52,48 @@ export async function checkHostCommands(instance: Instance): Promise<CheckResult
   if (instance.restart) commands.push({ field: 'restart', argv: instance.restart });
   for (const action of ['stop', 'start'] as const) {
     try {
-      commands.push({ field: instance[action] ? action : `${action} (derived from restart)`, argv: serviceCommand(instance, action) });
+      commands.push({
+        field: instance[action] ? action : `${action} (derived from restart)`,
+        argv: serviceCommand(instance, action),
+      });
     } catch {
       /* no stop/start: the backup rollback says so when it needs one; not a prerequisite of the update */
     }
   }
-  for (const d of instance.devices) if (d.reconnectHook) commands.push({ field: `devices[${d.name ?? d.deviceId.slice(0, 12)}].reconnectHook`, argv: d.reconnectHook });
+  for (const d of instance.devices)
+    if (d.reconnectHook)
+      commands.push({ field: `devices[${d.name ?? d.deviceId.slice(0, 12)}].reconnectHook`, argv: d.reconnectHook });
   const missing: string[] = [];
   for (const c of commands) {
     // A script run by an interpreter (node x.mjs, sh -c ...) also needs its script file.
     const file = c.argv[0]!;
-    if (!(await which(file, env.PATH))) missing.push(`${c.field}: "${file}" ${file.includes('/') ? 'does not exist or is not executable' : `is not on PATH (${env.PATH ?? ''})`}`);
+    if (!(await which(file, env.PATH)))
+      missing.push(
+        `${c.field}: "${file}" ${file.includes('/') ? 'does not exist or is not executable' : `is not on PATH (${env.PATH ?? ''})`}`,
+      );
     const script = c.argv[1];
-    if (script && /^node(js)?(\d+)?$/.test(basename(file)) && isAbsolute(script) && !(await access(script, constants.R_OK).then(() => true, () => false))) {
+    if (
+      script &&
+      /^node(js)?(\d+)?$/.test(basename(file)) &&
+      isAbsolute(script) &&
+      !(await access(script, constants.R_OK).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       missing.push(`${c.field}: script ${script} does not exist`);
     }
   }
   return missing.length
-    ? { check: 'host-commands', status: 'failed', found: `on ${instance.host ?? 'the central worker\'s host'}: ${missing.join('; ')}.`, fix: 'install the program there or fix the named field of the instance in the inventory.' }
-    : { check: 'host-commands', status: 'ok', found: `${commands.length} commands found and executable (${[...new Set(commands.map((c) => basename(c.argv[0]!)))].join(', ')})` };
+    ? {
+        check: 'host-commands',
+        status: 'failed',
+        found: `on ${instance.host ?? "the central worker's host"}: ${missing.join('; ')}.`,
+        fix: 'install the program there or fix the named field of the instance in the inventory.',
+      }
+    : {
+        check: 'host-commands',
+        status: 'ok',
+        found: `${commands.length} commands found and executable (${[...new Set(commands.map((c) => basename(c.argv[0]!)))].join(', ')})`,
+      };
 }

@@ -15,7 +15,8 @@ function parts(s: string): { v: V; given: number } | undefined {
 
 const cmp = (a: V, b: V) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 /** The first version above the x-range `v` with `given` fixed parts (24 → 25.0.0, 24.16 → 24.17.0). */
-const bump = (v: V, given: number): V => (given === 0 ? [Infinity, 0, 0] : given === 1 ? [v[0] + 1, 0, 0] : given === 2 ? [v[0], v[1] + 1, 0] : v);
+const bump = (v: V, given: number): V =>
+  given === 0 ? [Infinity, 0, 0] : given === 1 ? [v[0] + 1, 0, 0] : given === 2 ? [v[0], v[1] + 1, 0] : v;
 
 function comparator(c: string, version: V): boolean | undefined {
   const m = /^(>=|<=|>|<|=|\^|~)?\s*(.+)$/.exec(c);
@@ -24,17 +25,25 @@ function comparator(c: string, version: V): boolean | undefined {
   if (!p) return undefined;
   const { v, given } = p;
   switch (m[1] ?? '=') {
-    case '>=': return cmp(version, v) >= 0;
-    case '>': return given === 3 ? cmp(version, v) > 0 : cmp(version, bump(v, given)) >= 0;
-    case '<': return cmp(version, v) < 0;
-    case '<=': return given === 3 ? cmp(version, v) <= 0 : cmp(version, bump(v, given)) < 0;
-    case '=': return cmp(version, v) >= 0 && (given === 3 ? cmp(version, v) === 0 : cmp(version, bump(v, given)) < 0);
+    case '>=':
+      return cmp(version, v) >= 0;
+    case '>':
+      return given === 3 ? cmp(version, v) > 0 : cmp(version, bump(v, given)) >= 0;
+    case '<':
+      return cmp(version, v) < 0;
+    case '<=':
+      return given === 3 ? cmp(version, v) <= 0 : cmp(version, bump(v, given)) < 0;
+    case '=':
+      return cmp(version, v) >= 0 && (given === 3 ? cmp(version, v) === 0 : cmp(version, bump(v, given)) < 0);
     case '^': {
-      const upper: V = v[0] > 0 || given <= 1 ? [v[0] + 1, 0, 0] : v[1] > 0 || given === 2 ? [0, v[1] + 1, 0] : [0, 0, v[2] + 1];
+      const upper: V =
+        v[0] > 0 || given <= 1 ? [v[0] + 1, 0, 0] : v[1] > 0 || given === 2 ? [0, v[1] + 1, 0] : [0, 0, v[2] + 1];
       return cmp(version, v) >= 0 && cmp(version, upper) < 0;
     }
-    case '~': return cmp(version, v) >= 0 && cmp(version, given <= 1 ? [v[0] + 1, 0, 0] : [v[0], v[1] + 1, 0]) < 0;
-    default: return undefined;
+    case '~':
+      return cmp(version, v) >= 0 && cmp(version, given <= 1 ? [v[0] + 1, 0, 0] : [v[0], v[1] + 1, 0]) < 0;
+    default:
+      return undefined;
   }
 }
 
@@ -47,7 +56,9 @@ export function satisfiesRange(version: string, range: string): boolean | undefi
   for (const alt of alternatives) {
     if (alt === '' || alt === '*' || alt === 'x') return true;
     const hyphen = /^(\S+)\s+-\s+(\S+)$/.exec(alt);
-    const comps = hyphen ? [`>=${hyphen[1]}`, `<=${hyphen[2]}`] : alt.replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split(/\s+/);
+    const comps = hyphen
+      ? [`>=${hyphen[1]}`, `<=${hyphen[2]}`]
+      : alt.replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split(/\s+/);
     const results = comps.map((c) => comparator(c, pv.v));
     if (results.some((r) => r === undefined)) unknown = true;
     else if (results.every(Boolean)) return true;

@@ -20,13 +20,19 @@ const CAUSE2 =
   'During every drain (and, with this backend, on any reconnect) a client lands on another instance whose pairing store does not know its device token: `disconnected (1008): unauthorized: device token mismatch` (runbook cause: "The client was routed to a different Gateway instance with a different device pairing store.").';
 
 /** What haproxy.cfg says about one backend: balance, hash-type, stick rules, cookie persistence. */
-export function haproxyBackendConfig(cfg: string, backend: string): { found: boolean; balance?: string; hashType?: string; stick: boolean; cookie: boolean } {
+export function haproxyBackendConfig(
+  cfg: string,
+  backend: string,
+): { found: boolean; balance?: string; hashType?: string; stick: boolean; cookie: boolean } {
   const lines = cfg.split('\n').map((l) => l.replace(/#.*$/, '').trim());
   let inside = false;
   let found = false;
   const out: { balance?: string; hashType?: string; stick: boolean; cookie: boolean } = { stick: false, cookie: false };
   for (const l of lines) {
-    const section = /^(backend|listen|frontend|defaults|global|peers|resolvers|userlist|program|http-errors|ring|cache|mailers)\b\s*(\S*)/.exec(l);
+    const section =
+      /^(backend|listen|frontend|defaults|global|peers|resolvers|userlist|program|http-errors|ring|cache|mailers)\b\s*(\S*)/.exec(
+        l,
+      );
     if (section) {
       inside = (section[1] === 'backend' || section[1] === 'listen') && section[2] === backend;
       found ||= inside;
@@ -49,17 +55,41 @@ export function haproxyBackendConfig(cfg: string, backend: string): { found: boo
  * hash-type and cookie persistence; for the command adapter, its optional stickyCheck command.
  */
 export async function checkStickyRouting(lb: LoadBalancerConfig, ctx: CallContext): Promise<CheckResult> {
-  if (lb.type === 'none') return { check: 'sticky-routing', status: 'skipped', found: 'loadBalancer.type none: no load balancer to check.' };
+  if (lb.type === 'none')
+    return { check: 'sticky-routing', status: 'skipped', found: 'loadBalancer.type none: no load balancer to check.' };
   if (lb.type === 'command') {
-    if (!lb.stickyCheck) return { check: 'sticky-routing', status: 'skipped', found: 'loadBalancer.stickyCheck is not set: routing stickiness is not checked (add a command that exits 0 when routing is sticky per client device).', rule: RUNBOOK_RULE.sticky };
+    if (!lb.stickyCheck)
+      return {
+        check: 'sticky-routing',
+        status: 'skipped',
+        found:
+          'loadBalancer.stickyCheck is not set: routing stickiness is not checked (add a command that exits 0 when routing is sticky per client device).',
+        rule: RUNBOOK_RULE.sticky,
+      };
     const r = await capture(lb.stickyCheck, {}, ctx);
     return r.exitCode === 0
-      ? { check: 'sticky-routing', status: 'ok', found: `\`${r.command}\` exited 0${r.stdout.trim() ? `: ${quote(r.stdout.trim(), 200)}` : ''}` }
-      : { check: 'sticky-routing', status: 'failed', found: `\`${r.command}\` exited with code ${r.exitCode}: ${outputTail(r.stderr, r.stdout, 6, 600)} ${CAUSE2}`, fix: 'make the load balancer route each client device to one instance (a hash of a per-device key, or a stick table), then run the check again.', rule: RUNBOOK_RULE.sticky };
+      ? {
+          check: 'sticky-routing',
+          status: 'ok',
+          found: `\`${r.command}\` exited 0${r.stdout.trim() ? `: ${quote(r.stdout.trim(), 200)}` : ''}`,
+        }
+      : {
+          check: 'sticky-routing',
+          status: 'failed',
+          found: `\`${r.command}\` exited with code ${r.exitCode}: ${outputTail(r.stderr, r.stdout, 6, 600)} ${CAUSE2}`,
+          fix: 'make the load balancer route each client device to one instance (a hash of a per-device key, or a stick table), then run the check again.',
+          rule: RUNBOOK_RULE.sticky,
+        };
   }
   const opts = { signal: ctx.signal, timeoutMs: Math.min(ctx.timeoutMs, 10_000) };
   const row = parseBackendBalance(await runtimeCommand(lb.socket, 'show stat', opts), lb.backend);
-  if (!row) return { check: 'sticky-routing', status: 'failed', found: `HAProxy at ${lb.socket} has no backend "${lb.backend}".`, fix: 'set loadBalancer.backend to the backend that serves the gateways.' };
+  if (!row)
+    return {
+      check: 'sticky-routing',
+      status: 'failed',
+      found: `HAProxy at ${lb.socket} has no backend "${lb.backend}".`,
+      fix: 'set loadBalancer.backend to the backend that serves the gateways.',
+    };
   const algo = row.algo;
   const tables = await runtimeCommand(lb.socket, 'show table', opts).catch(() => '');
   const stickTable = new RegExp(`^# table: ${lb.backend.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')},`, 'm').test(tables);
@@ -69,7 +99,11 @@ export async function checkStickyRouting(lb: LoadBalancerConfig, ctx: CallContex
   const what = `backend ${lb.backend} balances with "${cfg?.balance ?? algo}"${cfg?.hashType ? ` (hash-type ${cfg.hashType})` : ''}, ${stick ? 'with' : 'no'} stick table, ${cookie ? 'with' : 'no'} cookie persistence`;
   if (HASHING.has(algo) || stick || cookie) {
     const mapBased = cfg && HASHING.has(algo) && !cfg.stick && !cfg.cookie && !/consistent/.test(cfg.hashType ?? '');
-    return { check: 'sticky-routing', status: 'ok', found: `${what}: sticky per client${mapBased ? ' (hash-type map-based: a drain may move clients of other instances too; `hash-type consistent` keeps them where they are)' : ''}${cfg ? '' : ' (runtime API)'}` };
+    return {
+      check: 'sticky-routing',
+      status: 'ok',
+      found: `${what}: sticky per client${mapBased ? ' (hash-type map-based: a drain may move clients of other instances too; `hash-type consistent` keeps them where they are)' : ''}${cfg ? '' : ' (runtime API)'}`,
+    };
   }
   return {
     check: 'sticky-routing',

@@ -27,32 +27,17 @@ import { which } from './host-commands.js';
  */
 export async function checkTarget(instance: Instance, version: string, ctx: CallContext): Promise<CheckResult[]> {
   const install = instance.install;
-  if (install.type === 'command') {
-    return [
-      { check: 'target-exists', status: 'skipped', found: `install.type command: \`${install.command.join(' ')}\` decides where ${version} comes from; there is nothing to ask before it runs.` },
-      { check: 'node-engine', status: 'skipped', found: 'install.type command: the release it installs is not known up front.' },
-    ];
-  }
-  if (install.type === 'source') {
-    const r = await runCli(instance.gateway, { args: ['update', '--dry-run', '--json', '--yes', '--no-restart', '--tag', install.tag ?? version], ...ctx });
-    const reasons = r.exitCode === 0 ? [] : parse.updateFailureReasons(r);
-    return [
-      r.exitCode === 0
-        ? { check: 'target-exists', status: 'ok', found: `\`${r.byHand}\` accepts ${install.tag ?? version}` }
-        : {
-            check: 'target-exists',
-            status: 'failed',
-            found: `\`${r.byHand}\` exited with code ${r.exitCode}: ${reasons.length ? reasons.join('; ') : outputTail(r.stderr, r.stdout, 6, 600)}`,
-            fix: `check that ${install.tag ?? version} is a tag or version the checkout can update to, and that its work tree is clean.`,
-          },
-      { check: 'node-engine', status: 'skipped', found: 'source checkout: `openclaw update` builds it with the checkout\'s own toolchain and checks its engines itself.' },
-    ];
-  }
+  if (install.type === 'command') return commandInstallChecks(install.command, version);
+  if (install.type === 'source') return sourceInstallChecks(instance, install.tag ?? version, ctx);
   const npm = [...install.npm, 'view', `openclaw@${version}`, 'version', 'engines', '--json'];
   const r = await capture(npm, instance.gateway.env, ctx);
   const viewed = r.exitCode === 0 ? parse.parseNpmView(r) : { found: false as const };
   if (!viewed.found) {
-    const sentence = r.exitCode === 0 ? `npm view printed nothing: the registry has no version ${version} of openclaw.` : (npmErrorSentence(r.stderr, r.stdout, { pkg: 'openclaw', version }) ?? `npm view exited with code ${r.exitCode}.`);
+    const sentence =
+      r.exitCode === 0
+        ? `npm view printed nothing: the registry has no version ${version} of openclaw.`
+        : (npmErrorSentence(r.stderr, r.stdout, { pkg: 'openclaw', version }) ??
+          `npm view exited with code ${r.exitCode}.`);
     return [
       {
         check: 'target-exists',
@@ -63,25 +48,94 @@ export async function checkTarget(instance: Instance, version: string, ctx: Call
       { check: 'node-engine', status: 'skipped', found: `no release ${version} to read engines.node from.` },
     ];
   }
-  const results: CheckResult[] = [{ check: 'target-exists', status: 'ok', found: `the registry has openclaw ${viewed.version} (asked with ${instance.id}'s npm)` }];
-  if (!viewed.enginesNode) {
-    results.push({ check: 'node-engine', status: 'skipped', found: `openclaw ${viewed.version} declares no engines.node.` });
-    return results;
-  }
+  const exists: CheckResult = {
+    check: 'target-exists',
+    status: 'ok',
+    found: `the registry has openclaw ${viewed.version} (asked with ${instance.id}'s npm)`,
+  };
+  return [exists, await nodeEngineCheck(instance, viewed.version, viewed.enginesNode, ctx)];
+}
+
+/** install.type command: the command decides where the release comes from; nothing to ask before it runs. */
+function commandInstallChecks(command: string[], version: string): CheckResult[] {
+  return [
+    {
+      check: 'target-exists',
+      status: 'skipped',
+      found: `install.type command: \`${command.join(' ')}\` decides where ${version} comes from; there is nothing to ask before it runs.`,
+    },
+    {
+      check: 'node-engine',
+      status: 'skipped',
+      found: 'install.type command: the release it installs is not known up front.',
+    },
+  ];
+}
+
+/** A source checkout: `openclaw update --dry-run` says whether it can update to `tag`. */
+async function sourceInstallChecks(instance: Instance, tag: string, ctx: CallContext): Promise<CheckResult[]> {
+  const r = await runCli(instance.gateway, {
+    args: ['update', '--dry-run', '--json', '--yes', '--no-restart', '--tag', tag],
+    ...ctx,
+  });
+  const reasons = r.exitCode === 0 ? [] : parse.updateFailureReasons(r);
+  return [
+    r.exitCode === 0
+      ? { check: 'target-exists', status: 'ok', found: `\`${r.byHand}\` accepts ${tag}` }
+      : {
+          check: 'target-exists',
+          status: 'failed',
+          found: `\`${r.byHand}\` exited with code ${r.exitCode}: ${reasons.length ? reasons.join('; ') : outputTail(r.stderr, r.stdout, 6, 600)}`,
+          fix: `check that ${tag} is a tag or version the checkout can update to, and that its work tree is clean.`,
+        },
+    {
+      check: 'node-engine',
+      status: 'skipped',
+      found:
+        "source checkout: `openclaw update` builds it with the checkout's own toolchain and checks its engines itself.",
+    },
+  ];
+}
+
+/** Does the Node that runs the instance's CLI satisfy the release's `engines.node`? */
+async function nodeEngineCheck(
+  instance: Instance,
+  release: string,
+  enginesNode: string | null,
+  ctx: CallContext,
+): Promise<CheckResult> {
+  if (!enginesNode)
+    return { check: 'node-engine', status: 'skipped', found: `openclaw ${release} declares no engines.node.` };
   const node = await cliNodeVersion(instance, ctx).catch((e: Error) => ({ error: e.message }));
   if ('error' in node) {
-    results.push({ check: 'node-engine', status: 'failed', found: `could not tell which Node runs ${instance.id}'s CLI: ${node.error}`, fix: 'make gateway.cli start with the node binary that runs the gateway.' });
-    return results;
+    return {
+      check: 'node-engine',
+      status: 'failed',
+      found: `could not tell which Node runs ${instance.id}'s CLI: ${node.error}`,
+      fix: 'make gateway.cli start with the node binary that runs the gateway.',
+    };
   }
-  const ok = satisfiesRange(node.version, viewed.enginesNode);
-  results.push(
-    ok === true
-      ? { check: 'node-engine', status: 'ok', found: `Node ${node.version} (${node.node}) satisfies openclaw ${viewed.version}'s engines.node "${viewed.enginesNode}"` }
-      : ok === false
-        ? { check: 'node-engine', status: 'failed', found: `Node ${node.version} (${node.node}, which runs ${instance.id}'s CLI) does not satisfy openclaw ${viewed.version}'s engines.node "${viewed.enginesNode}": the new release would not start.`, fix: `run ${instance.id} on a Node that "${viewed.enginesNode}" accepts before rolling out ${viewed.version}.` }
-        : { check: 'node-engine', status: 'skipped', found: `cannot read engines.node "${viewed.enginesNode}" (Node ${node.version}): check it by hand.` },
-  );
-  return results;
+  const ok = satisfiesRange(node.version, enginesNode);
+  if (ok === true) {
+    return {
+      check: 'node-engine',
+      status: 'ok',
+      found: `Node ${node.version} (${node.node}) satisfies openclaw ${release}'s engines.node "${enginesNode}"`,
+    };
+  }
+  if (ok === false) {
+    return {
+      check: 'node-engine',
+      status: 'failed',
+      found: `Node ${node.version} (${node.node}, which runs ${instance.id}'s CLI) does not satisfy openclaw ${release}'s engines.node "${enginesNode}": the new release would not start.`,
+      fix: `run ${instance.id} on a Node that "${enginesNode}" accepts before rolling out ${release}.`,
+    };
+  }
+  return {
+    check: 'node-engine',
+    status: 'skipped',
+    found: `cannot read engines.node "${enginesNode}" (Node ${node.version}): check it by hand.`,
+  };
 }
 
 /** The Node that runs the instance's CLI and its version: gateway.cli[0] when it is node, else the CLI's shebang interpreter. */
@@ -99,6 +153,7 @@ export async function cliNodeVersion(instance: Instance, ctx: CallContext): Prom
   }
   const r = await capture([node, '--version'], cliEnvironment(instance.gateway).env, ctx);
   const v = /^v?(\d+\.\d+\.\d+)/.exec(r.stdout.trim())?.[1];
-  if (r.exitCode !== 0 || !v) throw new ConfigurationError(`\`${node} --version\` said ${quote(r.stdout || r.stderr || '(nothing)', 200)}`);
+  if (r.exitCode !== 0 || !v)
+    throw new ConfigurationError(`\`${node} --version\` said ${quote(r.stdout || r.stderr || '(nothing)', 200)}`);
   return { node, version: v };
 }

@@ -10,7 +10,8 @@ export const abort: Command = {
               and its report). An instance drained but not yet changed goes back into traffic; a changed
               one stays drained and is listed as needing attention`,
   async run({ inventory, values, out }) {
-    if (!values.reason?.trim()) throw new UsageError('abort: say why with --reason <text> (recorded in the rollout and its report, with --by)');
+    if (!values.reason?.trim())
+      throw new UsageError('abort: say why with --reason <text> (recorded in the rollout and its report, with --by)');
     const checked = checkAbortRequest({ by: values.by ?? process.env.USER ?? '', reason: values.reason });
     if (!checked.ok) throw optionProblem('abort', checked.problem, ['by', 'reason']);
     return withClient(inventory, async (client) => {
@@ -19,7 +20,9 @@ export const abort: Command = {
         await handle.signal(abortReason, checked.value);
         await handle.cancel();
       });
-      out(`cancellation of ${handle.workflowId} requested by ${checked.value.by} (${checked.value.reason}): an instance drained but not yet changed goes back into traffic; a changed one stays drained and is listed as needing attention (status shows it)`);
+      out(
+        `cancellation of ${handle.workflowId} requested by ${checked.value.by} (${checked.value.reason}): an instance drained but not yet changed goes back into traffic; a changed one stays drained and is listed as needing attention (status shows it)`,
+      );
       return 0;
     });
   },

@@ -14,10 +14,19 @@ import { approveRepairUpdate, rejectRepairUpdate } from '../../shared/messages/r
 import { checkDecision } from '../../shared/messages/rollout.js';
 
 /** The running repair of this device on this instance: started by hand, or by the instance's rollout. */
-async function findRunningRepair(client: Client, inventory: Inventory, instance: Instance, deviceId: string): Promise<WorkflowHandle> {
+async function findRunningRepair(
+  client: Client,
+  inventory: Inventory,
+  instance: Instance,
+  deviceId: string,
+): Promise<WorkflowHandle> {
   const candidates = [
     repairWorkflowId({ cluster: inventory.cluster }, instance.id, deviceId),
-    repairWorkflowId({ instanceWorkflowId: instanceWorkflowId(rolloutWorkflowId(inventory.cluster), instance.id) }, instance.id, deviceId),
+    repairWorkflowId(
+      { instanceWorkflowId: instanceWorkflowId(rolloutWorkflowId(inventory.cluster), instance.id) },
+      instance.id,
+      deviceId,
+    ),
   ];
   for (const id of candidates) {
     const handle = client.workflow.getHandle(id);
@@ -27,19 +36,33 @@ async function findRunningRepair(client: Client, inventory: Inventory, instance:
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   }
-  throw new ConfigurationError(`no emergency repair of ${deviceId} on ${instance.id} is running (looked for ${candidates.join(' and ')}). Start one with \`repair\`.`);
+  throw new ConfigurationError(
+    `no emergency repair of ${deviceId} on ${instance.id} is running (looked for ${candidates.join(' and ')}). Start one with \`repair\`.`,
+  );
 }
 
 function repairDecision(kind: 'approve' | 'reject') {
   return async ({ name, inventory, values, out }: CommandContext): Promise<number> => {
     const { instance, device } = resolveDeviceTarget(name, inventory, values);
-    const checked = checkDecision({ instance: instance.id, approver: values.approver, ...(values.comment ? { comment: values.comment } : {}) });
+    const checked = checkDecision({
+      instance: instance.id,
+      approver: values.approver,
+      ...(values.comment ? { comment: values.comment } : {}),
+    });
     if (!checked.ok) throw optionProblem(name, checked.problem, ['approver']);
     return withClient(inventory, async (client) => {
       const handle = await findRunningRepair(client, inventory, instance, device.deviceId);
-      const receipt = await sendUpdate(handle, kind === 'approve' ? approveRepairUpdate : rejectRepairUpdate, checked.value, name, out);
+      const receipt = await sendUpdate(
+        handle,
+        kind === 'approve' ? approveRepairUpdate : rejectRepairUpdate,
+        checked.value,
+        name,
+        out,
+      );
       if (!receipt) return 1;
-      out(`${kind === 'approve' ? 'approval' : 'rejection'} of ${device.deviceId.slice(0, 12)}…'s pairing request by ${receipt.approver} accepted by ${receipt.deliveredTo}`);
+      out(
+        `${kind === 'approve' ? 'approval' : 'rejection'} of ${device.deviceId.slice(0, 12)}…'s pairing request by ${receipt.approver} accepted by ${receipt.deliveredTo}`,
+      );
       return 0;
     });
   };

@@ -9,7 +9,11 @@ import { approveRejoinUpdate, checkDecision, rejectRejoinUpdate } from '../../sh
 
 function rejoinDecision(kind: 'approve' | 'reject') {
   return async ({ name, inventory, values, out }: CommandContext): Promise<number> => {
-    const checked = checkDecision({ instance: values.instance, approver: values.approver, ...(values.comment ? { comment: values.comment } : {}) });
+    const checked = checkDecision({
+      instance: values.instance,
+      approver: values.approver,
+      ...(values.comment ? { comment: values.comment } : {}),
+    });
     if (!checked.ok) throw optionProblem(name, checked.problem, ['instance', 'approver']);
     requireKnownInstance(name, inventory, checked.value.instance);
     return withClient(inventory, async (client) => {
@@ -17,7 +21,9 @@ function rejoinDecision(kind: 'approve' | 'reject') {
       const update = kind === 'approve' ? approveRejoinUpdate : rejectRejoinUpdate;
       const receipt = await onRunningRollout(inventory, () => sendUpdate(handle, update, checked.value, name, out));
       if (!receipt) return 1;
-      out(`${kind === 'approve' ? 'approval' : 'rejection'} of ${receipt.instance} by ${receipt.approver} accepted by ${handle.workflowId} (delivered to ${receipt.deliveredTo})`);
+      out(
+        `${kind === 'approve' ? 'approval' : 'rejection'} of ${receipt.instance} by ${receipt.approver} accepted by ${handle.workflowId} (delivered to ${receipt.deliveredTo})`,
+      );
       return 0;
     });
   };

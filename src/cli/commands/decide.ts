@@ -15,14 +15,23 @@ export const decide: Command = {
               skip: leave it as it is (drained, or in traffic if it had rejoined), flagged, and go
               on with the next instance; abort: stop the rollout there`,
   async run({ inventory, values, out }) {
-    const checked = checkFailureDecision({ instance: values.instance, decision: values.decision, by: values.by, ...(values.comment ? { comment: values.comment } : {}) });
+    const checked = checkFailureDecision({
+      instance: values.instance,
+      decision: values.decision,
+      by: values.by,
+      ...(values.comment ? { comment: values.comment } : {}),
+    });
     if (!checked.ok) throw optionProblem('decide', checked.problem, ['instance', 'decision', 'by']);
     requireKnownInstance('decide', inventory, checked.value.instance);
     return withClient(inventory, async (client) => {
       const handle = rolloutHandle(client, inventory);
-      const receipt = await onRunningRollout(inventory, () => sendUpdate(handle, decideFailureUpdate, checked.value, 'decide', out));
+      const receipt = await onRunningRollout(inventory, () =>
+        sendUpdate(handle, decideFailureUpdate, checked.value, 'decide', out),
+      );
       if (!receipt) return 1;
-      out(`${receipt.decision} for ${receipt.instance} by ${checked.value.by} accepted (delivered to ${receipt.deliveredTo})`);
+      out(
+        `${receipt.decision} for ${receipt.instance} by ${checked.value.by} accepted (delivered to ${receipt.deliveredTo})`,
+      );
       return 0;
     });
   },

@@ -15,8 +15,12 @@ const DEVICE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /** The device and the start of the window, or a usage error naming the flag. */
 function parseRequest(values: OptionValues, nowMs: number): { deviceId: string; sinceMs: number } {
-  if (!values.device) throw new UsageError('diagnose: --device <deviceId> is required (the id shown by `openclaw devices list`)');
-  if (!DEVICE_ID.test(values.device)) throw new UsageError(`diagnose: --device "${values.device}" is not a device id (expected the id shown by \`openclaw devices list\`)`);
+  if (!values.device)
+    throw new UsageError('diagnose: --device <deviceId> is required (the id shown by `openclaw devices list`)');
+  if (!DEVICE_ID.test(values.device))
+    throw new UsageError(
+      `diagnose: --device "${values.device}" is not a device id (expected the id shown by \`openclaw devices list\`)`,
+    );
   const since = Duration.safeParse(values.since ?? '15m');
   if (!since.success) throw new UsageError(`diagnose: --since "${values.since}" is not a duration (e.g. 15m, 1h)`);
   return { deviceId: values.device, sinceMs: nowMs - since.data };
@@ -31,8 +35,14 @@ export const diagnose: Command = {
   run({ inventory, inventoryFile, values, out }) {
     const { deviceId, sinceMs } = parseRequest(values, Date.now());
     return withClient(inventory, async (client) => {
-      const facts = await client.workflow.execute(deviceDiagnosis, diagnosisStart(inventory, deviceId, sinceMs, process.env));
-      const d = diagnoseDevice(deviceId, facts, sinceMs, { inventoryPath: inventoryFile, instances: inventory.instances });
+      const facts = await client.workflow.execute(
+        deviceDiagnosis,
+        diagnosisStart(inventory, deviceId, sinceMs, process.env),
+      );
+      const d = diagnoseDevice(deviceId, facts, sinceMs, {
+        inventoryPath: inventoryFile,
+        instances: inventory.instances,
+      });
       out(values.json ? JSON.stringify(d, null, 2) : formatDiagnosis(d));
       return d.findings.length ? 1 : 0;
     });

@@ -8,14 +8,19 @@ import { checkPauseRequest, pauseRollout, resumeRollout } from '../../shared/mes
 
 function pauseOrResume(kind: 'pause' | 'resume') {
   return async ({ inventory, values, out }: CommandContext): Promise<number> => {
-    const checked = checkPauseRequest({ by: values.by ?? process.env.USER, ...(values.comment ? { comment: values.comment } : {}) });
+    const checked = checkPauseRequest({
+      by: values.by ?? process.env.USER,
+      ...(values.comment ? { comment: values.comment } : {}),
+    });
     if (!checked.ok) throw optionProblem(kind, checked.problem, ['by']);
     return withClient(inventory, async (client) => {
       const handle = rolloutHandle(client, inventory);
       await handle.signal(kind === 'pause' ? pauseRollout : resumeRollout, checked.value);
-      out(kind === 'pause'
-        ? `pause requested by ${checked.value.by}: ${handle.workflowId} stops before its next instance (the current one finishes its turn)`
-        : `resume requested by ${checked.value.by}: ${handle.workflowId} goes on with its next instance`);
+      out(
+        kind === 'pause'
+          ? `pause requested by ${checked.value.by}: ${handle.workflowId} stops before its next instance (the current one finishes its turn)`
+          : `resume requested by ${checked.value.by}: ${handle.workflowId} goes on with its next instance`,
+      );
       return 0;
     });
   };

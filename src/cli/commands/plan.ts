@@ -19,7 +19,13 @@ export const plan: Command = {
   run: ({ inventory, inventoryFile, values, out }) =>
     withClient(inventory, async (client) => {
       const target = values.target ?? inventory.targetVersion ?? '<target>';
-      const report = await runPreflight(client, inventory, inventoryFile, 'plan', target === '<target>' ? undefined : target);
+      const report = await runPreflight(
+        client,
+        inventory,
+        inventoryFile,
+        'plan',
+        target === '<target>' ? undefined : target,
+      );
       const alone = values.force ? new Set<string>() : leftAlone(inventory, report, target);
       const commands = planCommands(inventory, target);
       if (values.json) {
@@ -30,8 +36,16 @@ export const plan: Command = {
       out(`\nchecks before anything changes (target ${target}):`);
       out(checksTable(report, inventory));
       const warnings = warningLines(report);
-      if (warnings.length) out(`\nwarnings (policy.preflight.warn: start goes on with them):\n${warnings.map((w) => `  - ${w}`).join('\n')}`);
-      if (!report.ok) out(`\nstart would refuse:\n${problemLines(report).map((p) => `  - ${p}`).join('\n')}`);
+      if (warnings.length)
+        out(
+          `\nwarnings (policy.preflight.warn: start goes on with them):\n${warnings.map((w) => `  - ${w}`).join('\n')}`,
+        );
+      if (!report.ok)
+        out(
+          `\nstart would refuse:\n${problemLines(report)
+            .map((p) => `  - ${p}`)
+            .join('\n')}`,
+        );
       printPlan(out, inventory, report, commands, alone, target);
       return report.ok ? 0 : 1;
     }),

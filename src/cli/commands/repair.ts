@@ -9,17 +9,29 @@ import { resolveDeviceTarget, type DeviceTarget } from '../device-target.js';
 import { repairStart } from '../workflow-starts.js';
 import { emergencyRepair } from '../../workflows/index.js';
 
-async function startRepair(client: Client, { inventory, inventoryFile, values, out }: CommandContext, { instance, device }: DeviceTarget): Promise<number> {
+async function startRepair(
+  client: Client,
+  { inventory, inventoryFile, values, out }: CommandContext,
+  { instance, device }: DeviceTarget,
+): Promise<number> {
   const options = repairStart(inventory, instance, device, operatorName(values.by), process.env);
   const handle = await startOnce(
     () => client.workflow.start(emergencyRepair, options),
     `an emergency repair of this device on ${instance.id} is already running: ${options.workflowId}. Approve it with \`approve-repair\`, or wait for it to end.`,
   );
-  out(`started emergency repair ${handle.workflowId}: revoke ${device.role} of ${device.deviceId} on ${instance.id}, then wait for its new pairing request`);
+  out(
+    `started emergency repair ${handle.workflowId}: revoke ${device.role} of ${device.deviceId} on ${instance.id}, then wait for its new pairing request`,
+  );
   const ui = uiLink(inventory, handle.workflowId);
   if (ui) out(`Temporal Web UI: ${ui}`);
-  if (!device.reconnectHook) out(`this device has no reconnect hook: after the revoke, reconnect its client to ${instance.id} with the gateway's shared auth so it asks to pair again.`);
-  if (!device.repair?.autoApprove) out(`approve its new pairing request when asked: npm run starter -- approve-repair --inventory ${inventoryFile} --instance ${instance.id} --device ${device.deviceId} --approver <you>`);
+  if (!device.reconnectHook)
+    out(
+      `this device has no reconnect hook: after the revoke, reconnect its client to ${instance.id} with the gateway's shared auth so it asks to pair again.`,
+    );
+  if (!device.repair?.autoApprove)
+    out(
+      `approve its new pairing request when asked: npm run starter -- approve-repair --inventory ${inventoryFile} --instance ${instance.id} --device ${device.deviceId} --approver <you>`,
+    );
   if (!values.wait) return 0;
   try {
     const result = await handle.result();

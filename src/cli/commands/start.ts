@@ -17,7 +17,10 @@ const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/;
 /** The version to roll out: --target, else the inventory's targetVersion. */
 function targetOf(ctx: CommandContext): string {
   const target = ctx.values.target ?? ctx.inventory.targetVersion;
-  if (!target) throw new UsageError('start: say which version to roll out: --target <version> (or targetVersion in the inventory)');
+  if (!target)
+    throw new UsageError(
+      'start: say which version to roll out: --target <version> (or targetVersion in the inventory)',
+    );
   if (!VERSION.test(target)) throw new UsageError(`start: --target "${target}" is not a version (e.g. 2026.9.6)`);
   return target;
 }
@@ -27,7 +30,9 @@ async function searchAttributesReady(client: Client, inventory: Inventory, out: 
   const namespace = inventory.temporal.namespace;
   const missing = await missingSearchAttributes(client, namespace);
   if (!missing.length) return true;
-  out(`warning: search attributes ${missing.join(', ')} are not registered in namespace ${namespace}; the rollout runs without them (no "OpenclawPhase = 'AwaitingApproval'" filter). Register them once with:`);
+  out(
+    `warning: search attributes ${missing.join(', ')} are not registered in namespace ${namespace}; the rollout runs without them (no "OpenclawPhase = 'AwaitingApproval'" filter). Register them once with:`,
+  );
   for (const c of registerCommands(missing, namespace)) out(`  ${c}`);
   return false;
 }
@@ -37,7 +42,9 @@ async function checksPass(client: Client, ctx: CommandContext, target: string): 
   const { inventory, inventoryFile, out } = ctx;
   const report = await runPreflight(client, inventory, inventoryFile, 'start', target);
   if (!report.ok) {
-    out(`start refused: the checks before anything changes failed for the rollout of ${inventory.cluster} to ${target}; nothing was started or changed.`);
+    out(
+      `start refused: the checks before anything changes failed for the rollout of ${inventory.cluster} to ${target}; nothing was started or changed.`,
+    );
     for (const p of problemLines(report)) out(`  - ${p}`);
     out(`See every check with: npm run starter -- plan --inventory ${inventoryFile} --target ${target}`);
     return false;
@@ -50,7 +57,11 @@ async function startRollout(client: Client, ctx: CommandContext, target: string)
   const { inventory, inventoryFile, values, out } = ctx;
   const searchAttributes = await searchAttributesReady(client, inventory, out);
   if (!(await checksPass(client, ctx, target))) return 1;
-  const options = rolloutStart(inventory, { target, startedBy: operatorName(values.by), force: values.force === true, searchAttributes }, process.env);
+  const options = rolloutStart(
+    inventory,
+    { target, startedBy: operatorName(values.by), force: values.force === true, searchAttributes },
+    process.env,
+  );
   const handle = await startOnce(
     () => client.workflow.start(clusterRollout, options),
     `a rollout of cluster ${inventory.cluster} is already running: ${options.workflowId}. Follow it with \`status\`, or stop it with \`abort\` first.`,
@@ -58,7 +69,9 @@ async function startRollout(client: Client, ctx: CommandContext, target: string)
   out(`started rollout ${handle.workflowId}: ${inventory.instances.length} instances to ${target}`);
   const ui = uiLink(inventory, handle.workflowId);
   if (ui) out(`Temporal Web UI: ${ui}`);
-  out(`approve each instance when asked: npm run starter -- approve --inventory ${inventoryFile} --instance <id> --approver <you>`);
+  out(
+    `approve each instance when asked: npm run starter -- approve --inventory ${inventoryFile} --instance <id> --approver <you>`,
+  );
   if (!values.wait) return 0;
   const report = await handle.result();
   out(`rollout ended: ${report.outcome}`);

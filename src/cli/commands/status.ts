@@ -7,12 +7,16 @@ import { ConfigurationError } from '../../shared/errors.js';
 import { progressQuery, type RolloutProgress } from '../../shared/messages/rollout.js';
 
 /** The rollout's progress and whether it still runs (status first: when it says ended, the progress read after it is the final one). */
-async function readProgress(handle: WorkflowHandle, cluster: string): Promise<{ progress: RolloutProgress; running: boolean }> {
+async function readProgress(
+  handle: WorkflowHandle,
+  cluster: string,
+): Promise<{ progress: RolloutProgress; running: boolean }> {
   try {
     const running = (await handle.describe()).status.name === 'RUNNING';
     return { progress: await handle.query(progressQuery), running };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new ConfigurationError(`no rollout of cluster ${cluster} was found (${handle.workflowId})`);
+    if (err instanceof WorkflowNotFoundError)
+      throw new ConfigurationError(`no rollout of cluster ${cluster} was found (${handle.workflowId})`);
     throw err;
   }
 }
@@ -21,7 +25,8 @@ async function showStatus(handle: WorkflowHandle, { inventory, values, out, io }
   const show = watchWriter(out, values.watch === true && !values.json && (io.tty ?? process.stdout.isTTY === true));
   for (;;) {
     const { progress, running } = await readProgress(handle, inventory.cluster);
-    const table = () => progressTable(progress, { approvals: inventory.policy.approvals, startedBy: progress.startedBy });
+    const table = () =>
+      progressTable(progress, { approvals: inventory.policy.approvals, startedBy: progress.startedBy });
     if (values.json) out(JSON.stringify(progress, null, values.watch ? undefined : 2));
     else if (values.watch) show(table());
     else out(table());

@@ -8,8 +8,13 @@ export const validate: Command = {
   run({ inventory, values, out }) {
     if (values.json) out(JSON.stringify(inventory, null, 2));
     else {
-      out(`inventory ok: cluster ${inventory.cluster}, ${inventory.instances.length} instances, load balancer ${inventory.loadBalancer.type}`);
-      for (const i of inventory.instances) out(`  ${i.id}: lb server ${i.lbServer}, install ${i.install.type}, ${i.devices.length} devices${i.host ? `, host ${i.host}` : ''}`);
+      out(
+        `inventory ok: cluster ${inventory.cluster}, ${inventory.instances.length} instances, load balancer ${inventory.loadBalancer.type}`,
+      );
+      for (const i of inventory.instances)
+        out(
+          `  ${i.id}: lb server ${i.lbServer}, install ${i.install.type}, ${i.devices.length} devices${i.host ? `, host ${i.host}` : ''}`,
+        );
     }
     return Promise.resolve(0);
   },

@@ -11,7 +11,12 @@
 import type { DeviceFacts, PairedFacts } from '../../activities/device-state.js';
 import { ConfigurationError } from '../../shared/errors.js';
 import type { Device, Instance } from '../../shared/inventory.js';
-import { describeSignature, matchesSignature, sameSignature, type ClientSignature } from '../../shared/refusal-attribution.js';
+import {
+  describeSignature,
+  matchesSignature,
+  sameSignature,
+  type ClientSignature,
+} from '../../shared/refusal-attribution.js';
 import type { InstanceDeviceFacts } from '../workflow-starts.js';
 import { CAUSES, instanceFindings, iso, type Finding, type FindingContext } from './findings.js';
 
@@ -64,19 +69,39 @@ function inventoryEntry(instances: Instance[], deviceId: string): { instance: In
 /** The client the device connects with, read where the inventory expects it (else where it is paired first). */
 function clientSignature(pairedOn: PairedOn[], homeId: string | undefined): ClientSignature | null {
   const home = pairedOn.find((p) => p.instance === homeId) ?? pairedOn[0];
-  return home ? { clientId: home.paired.clientId, clientMode: home.paired.clientMode, platform: home.paired.platform } : null;
+  return home
+    ? { clientId: home.paired.clientId, clientMode: home.paired.clientMode, platform: home.paired.platform }
+    : null;
 }
 
 /** How refusal lines were attributed to the device, and how sure that is. */
 function attributionText(signature: ClientSignature | null, ok: Reached[]): string {
   if (!signature) return 'The device is paired on no reachable instance, so no refusal line can be attributed to it.';
-  const sharing = new Set(ok.flatMap((r) => r.facts.pairedSignatures.filter((s) => sameSignature(s, signature)).map((s) => s.deviceId))).size;
-  return `Refusal log lines carry no device id: they are attributed to this device by correlation (${describeSignature(signature)})` +
-    (sharing > 1 ? `; ${sharing} paired devices in the cluster share that client, so the counts may include the others.` : '; no other paired device shares that client.');
+  const sharing = new Set(
+    ok.flatMap((r) => r.facts.pairedSignatures.filter((s) => sameSignature(s, signature)).map((s) => s.deviceId)),
+  ).size;
+  return (
+    `Refusal log lines carry no device id: they are attributed to this device by correlation (${describeSignature(signature)})` +
+    (sharing > 1
+      ? `; ${sharing} paired devices in the cluster share that client, so the counts may include the others.`
+      : '; no other paired device shares that client.')
+  );
 }
 
 function instanceRow(r: InstanceDeviceFacts, correlated: (f: DeviceFacts) => unknown[]): InstanceRow {
-  if (!r.ok) return { instance: r.instance, reachable: false, error: r.error, known: false, roles: [], scopes: [], connected: false, pending: [], refusalsCorrelated: 0, refusalsAll: 0 };
+  if (!r.ok)
+    return {
+      instance: r.instance,
+      reachable: false,
+      error: r.error,
+      known: false,
+      roles: [],
+      scopes: [],
+      connected: false,
+      pending: [],
+      refusalsCorrelated: 0,
+      refusalsAll: 0,
+    };
   const paired = r.facts.paired;
   return {
     instance: r.instance,
@@ -92,11 +117,25 @@ function instanceRow(r: InstanceDeviceFacts, correlated: (f: DeviceFacts) => unk
 }
 
 /** The one-line verdict: the causes found and where, or why none applies; and which instances were not checked. */
-function verdictText(findings: Finding[], pairedOn: PairedOn[], results: InstanceDeviceFacts[], listed: FindingContext['listed'], sinceMs: number): string {
+function verdictText(
+  findings: Finding[],
+  pairedOn: PairedOn[],
+  results: InstanceDeviceFacts[],
+  listed: FindingContext['listed'],
+  sinceMs: number,
+): string {
   let verdict: string;
   if (findings.length) {
     const causes = [...new Set(findings.map((f) => f.cause))].sort();
-    verdict = causes.map((c) => `cause ${c}: ${CAUSES[c]} (${findings.filter((f) => f.cause === c).map((f) => f.instance).join(', ')})`).join('; ');
+    verdict = causes
+      .map(
+        (c) =>
+          `cause ${c}: ${CAUSES[c]} (${findings
+            .filter((f) => f.cause === c)
+            .map((f) => f.instance)
+            .join(', ')})`,
+      )
+      .join('; ');
   } else if (!pairedOn.length) {
     verdict = `not paired on any reachable instance${listed ? ` (the inventory expects it on ${listed.instance.id})` : ''}: connect its client with the gateway's shared auth and approve its request there (\`openclaw devices approve <requestId>\`).`;
   } else {
@@ -108,7 +147,12 @@ function verdictText(findings: Finding[], pairedOn: PairedOn[], results: Instanc
 }
 
 /** The verdict for `deviceId` from every instance's facts. Throws ConfigurationError for an unknown device. */
-export function diagnose(deviceId: string, results: InstanceDeviceFacts[], sinceMs: number, ctx: DiagnoseContext): Diagnosis {
+export function diagnose(
+  deviceId: string,
+  results: InstanceDeviceFacts[],
+  sinceMs: number,
+  ctx: DiagnoseContext,
+): Diagnosis {
   const listed = inventoryEntry(ctx.instances, deviceId);
   const ok = results.filter((r): r is Reached => r.ok);
   const pairedOn = ok.filter((r) => r.facts.paired).map((r) => ({ instance: r.instance, paired: r.facts.paired! }));
@@ -125,7 +169,8 @@ export function diagnose(deviceId: string, results: InstanceDeviceFacts[], since
     listed,
     homes: pairedOn.map((p) => p.instance),
     correlated: (f) => (signature ? f.refusals.filter((l) => matchesSignature(l, signature)) : []),
-    lookalikes: (f) => (signature ? f.pairedSignatures.filter((p) => p.deviceId !== deviceId && sameSignature(p, signature)).length : 0),
+    lookalikes: (f) =>
+      signature ? f.pairedSignatures.filter((p) => p.deviceId !== deviceId && sameSignature(p, signature)).length : 0,
   };
   const findings = ok.flatMap((r) => instanceFindings(findingContext, r.instance, r.facts));
   return {

@@ -8,7 +8,15 @@ export function formatDiagnosis(d: Diagnosis): string {
     ['instance', 'known', 'role', 'scopes', 'connected', 'pending', 'refused (correlated/all)'],
     d.rows.map((r) =>
       r.reachable
-        ? [r.instance, r.known ? 'yes' : 'no', r.roles.join(',') || '-', r.scopes.join(',') || '-', r.known ? (r.connected ? 'yes' : 'no') : '-', r.pending.join(' ') || '-', `${r.refusalsCorrelated}/${r.refusalsAll}`]
+        ? [
+            r.instance,
+            r.known ? 'yes' : 'no',
+            r.roles.join(',') || '-',
+            r.scopes.join(',') || '-',
+            r.known ? (r.connected ? 'yes' : 'no') : '-',
+            r.pending.join(' ') || '-',
+            `${r.refusalsCorrelated}/${r.refusalsAll}`,
+          ]
         : [r.instance, 'UNREACHABLE', '-', '-', '-', '-', r.error ?? ''],
     ),
   );
@@ -17,7 +25,12 @@ export function formatDiagnosis(d: Diagnosis): string {
     table,
     '',
     d.attribution,
-    ...d.findings.flatMap((f) => ['', `cause ${f.cause} (${f.causeName}) on ${f.instance}:`, `  ${f.evidence}`, `  fix: ${f.fix}`]),
+    ...d.findings.flatMap((f) => [
+      '',
+      `cause ${f.cause} (${f.causeName}) on ${f.instance}:`,
+      `  ${f.evidence}`,
+      `  fix: ${f.fix}`,
+    ]),
     '',
     `verdict: ${d.verdict}`,
   ].join('\n');

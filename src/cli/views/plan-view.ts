@@ -16,11 +16,14 @@ function lbCommand(inventory: Inventory, server: string, state: 'drain' | 'ready
 }
 
 /** The instance's openclaw CLI with its profile. */
-const cliOf = (i: Instance) => [...i.gateway.cli, ...(i.gateway.profile ? ['--profile', i.gateway.profile] : [])].join(' ');
+const cliOf = (i: Instance) =>
+  [...i.gateway.cli, ...(i.gateway.profile ? ['--profile', i.gateway.profile] : [])].join(' ');
 
 function installCommand(i: Instance, target: string): string {
-  if (i.install.type === 'global') return `${i.install.npm.join(' ')} install -g ${i.install.prefix ? `--prefix ${i.install.prefix} ` : ''}openclaw@${target}`;
-  if (i.install.type === 'source') return `${cliOf(i)} update --yes --json --no-restart --tag ${i.install.tag ?? target}`;
+  if (i.install.type === 'global')
+    return `${i.install.npm.join(' ')} install -g ${i.install.prefix ? `--prefix ${i.install.prefix} ` : ''}openclaw@${target}`;
+  if (i.install.type === 'source')
+    return `${cliOf(i)} update --yes --json --no-restart --tag ${i.install.tag ?? target}`;
   return i.install.command.map((a) => a.replaceAll('{version}', target)).join(' ');
 }
 
@@ -29,7 +32,8 @@ function updateCommands(i: Instance, target: string): string[] {
   const cli = cliOf(i);
   const install = installCommand(i, target);
   const doctor = `${cli} doctor --json --non-interactive`;
-  if (i.install.type !== 'global' || !canStopAndStart(i)) return [install, doctor, i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`];
+  if (i.install.type !== 'global' || !canStopAndStart(i))
+    return [install, doctor, i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`];
   return [
     `${doctor}   (the running release: refuse early)`,
     deriveServiceCommand(i, 'stop')!.join(' '),
@@ -48,7 +52,10 @@ function instanceCommands(inventory: Inventory, i: Instance, target: string): st
     ...updateCommands(i, target),
     `${cli} gateway status --json --require-rpc   (must be healthy on ${target})`,
     `${cli} channels status --probe --json`,
-    ...i.devices.map((d) => `${cli} devices rotate --device ${d.deviceId} --role ${d.role}${d.scopes.map((sc) => ` --scope ${sc}`).join('')} --json`),
+    ...i.devices.map(
+      (d) =>
+        `${cli} devices rotate --device ${d.deviceId} --role ${d.role}${d.scopes.map((sc) => ` --scope ${sc}`).join('')} --json`,
+    ),
     ...i.devices.filter((d) => d.reconnectHook).map((d) => d.reconnectHook!.join(' ')),
     'wait for approveRejoin / rejectRejoin',
     lbCommand(inventory, i.lbServer, 'ready'),
@@ -67,15 +74,26 @@ export function planCommands(inventory: Inventory, target: string): Record<strin
  */
 export function leftAlone(inventory: Inventory, report: PreflightReport, target: string): Set<string> {
   const inTraffic = (admin: string | undefined) => admin === 'ready' || inventory.loadBalancer.type === 'none';
-  return new Set(report.instances.filter((i) => i.healthy && i.version === target && inTraffic(i.lb?.admin)).map((i) => i.instance));
+  return new Set(
+    report.instances.filter((i) => i.healthy && i.version === target && inTraffic(i.lb?.admin)).map((i) => i.instance),
+  );
 }
 
 /** Prints each instance's numbered commands, or why it is left alone. */
-export function printPlan(out: Out, inventory: Inventory, report: PreflightReport, plan: Record<string, string[]>, alone: Set<string>, target: string): void {
+export function printPlan(
+  out: Out,
+  inventory: Inventory,
+  report: PreflightReport,
+  plan: Record<string, string[]>,
+  alone: Set<string>,
+  target: string,
+): void {
   for (const [instance, commands] of Object.entries(plan)) {
     out(`\n${instance}:`);
     if (alone.has(instance)) {
-      out(`  left alone: already runs ${target}, healthy and in traffic. At start it is verified again (channels, no device token mismatch in the last ${inventory.policy.mismatchWindow / 1000} s) and nothing else runs; start --force redoes it.`);
+      out(
+        `  left alone: already runs ${target}, healthy and in traffic. At start it is verified again (channels, no device token mismatch in the last ${inventory.policy.mismatchWindow / 1000} s) and nothing else runs; start --force redoes it.`,
+      );
       continue;
     }
     const jump = report.instances.find((i) => i.instance === instance)?.jump;

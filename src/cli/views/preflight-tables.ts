@@ -15,7 +15,9 @@ export function preflightTable(report: PreflightReport): string {
     i.unchecked ? 'not asked' : i.healthy ? 'healthy' : 'NOT HEALTHY',
     i.version ?? '-',
     i.lb ? `${i.lb.status}, ${i.lb.sessions} sessions` : '-',
-    i.unchecked && !i.problems.length ? 'not checked: a host worker is missing (below)' : problemsCell(i.problems, [...(i.checks ?? []), ...(report.cluster ?? [])]),
+    i.unchecked && !i.problems.length
+      ? 'not checked: a host worker is missing (below)'
+      : problemsCell(i.problems, [...(i.checks ?? []), ...(report.cluster ?? [])]),
   ]);
   return formatTable(['instance', 'gateway', 'version', 'load balancer', 'problems'], rows);
 }
@@ -24,8 +26,19 @@ const SHOWN = { ok: 'ok', failed: 'FAILED', warning: 'warning', skipped: 'skippe
 
 /** The checks as a table: instance (or cluster), check, result, what was found (and the fix when it failed). */
 export function checksTable(report: PreflightReport, inventory: Pick<Inventory, 'cluster'>): string {
-  const row = (who: string, c: CheckResult) => [who, c.check, SHOWN[c.status], `${c.found}${c.status === 'failed' || c.status === 'warning' ? `${c.rule ? ` Runbook rule: "${c.rule}"` : ''}${c.fix ? ` Fix: ${c.fix}` : ''}` : ''}`.replace(/\s*\n\s*/g, ' ')];
-  const rows = [...(report.cluster ?? []).map((c) => row(`(${inventory.cluster})`, c)), ...report.instances.flatMap((i) => (i.checks ?? []).map((c) => row(i.instance, c)))];
+  const row = (who: string, c: CheckResult) => [
+    who,
+    c.check,
+    SHOWN[c.status],
+    `${c.found}${c.status === 'failed' || c.status === 'warning' ? `${c.rule ? ` Runbook rule: "${c.rule}"` : ''}${c.fix ? ` Fix: ${c.fix}` : ''}` : ''}`.replace(
+      /\s*\n\s*/g,
+      ' ',
+    ),
+  ];
+  const rows = [
+    ...(report.cluster ?? []).map((c) => row(`(${inventory.cluster})`, c)),
+    ...report.instances.flatMap((i) => (i.checks ?? []).map((c) => row(i.instance, c))),
+  ];
   return formatTable(['instance', 'check', 'result', 'what was found'], rows);
 }
 
@@ -36,13 +49,17 @@ export function problemLines(report: PreflightReport): string[] {
 
 /** Every warning, one per line. */
 export function warningLines(report: PreflightReport): string[] {
-  return report.instances.flatMap((i) => (i.warnings ?? []).map((p) => `${i.instance}: ${p.replace(/\s*\n\s*/g, ' ')}`));
+  return report.instances.flatMap((i) =>
+    (i.warnings ?? []).map((p) => `${i.instance}: ${p.replace(/\s*\n\s*/g, ' ')}`),
+  );
 }
 
 /** The problems column of the preflight table: the gateway's own problems, and how many checks failed (listed below it). */
 export function problemsCell(problems: string[], checks: CheckResult[] | undefined): string {
   const failedChecks = new Set((checks ?? []).filter((c) => c.status === 'failed').map((c) => c.check));
-  const own = problems.filter((p) => ![...failedChecks].some((c) => p.startsWith(`${c}:`)) && !/^sticky-routing: as for /.test(p));
+  const own = problems.filter(
+    (p) => ![...failedChecks].some((c) => p.startsWith(`${c}:`)) && !/^sticky-routing: as for /.test(p),
+  );
   const n = problems.length - own.length;
   return [...own, ...(n ? [`${n} failed check${n > 1 ? 's' : ''} (below)`] : [])].join('; ') || 'ok';
 }

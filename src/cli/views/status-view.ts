@@ -46,7 +46,8 @@ export function waitingFor(i: InstanceProgress, ctx: StatusContext): string {
     const notStarter = ctx.approvals?.fourEyes !== false && ctx.startedBy ? ` (not ${ctx.startedBy})` : '';
     return `approval by ${who}${notStarter}`;
   }
-  if (i.phase === 'Failed' && i.failure) return `a decision after "${i.failure.step}" failed (retry | rollback | skip | abort)`;
+  if (i.phase === 'Failed' && i.failure)
+    return `a decision after "${i.failure.step}" failed (retry | rollback | skip | abort)`;
   if (i.needsAttention) return `attention: ${i.needsAttention}`;
   if (i.alreadyOnTarget) return 'nothing: already on target, left alone (start --force redoes it)';
   if (i.decision) return `${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}`;

@@ -4,11 +4,17 @@ import { SecretRef, Argv, namedArgv } from './fields.js';
 
 export const TemporalConnection = z
   .object({
-    address: z.string().regex(/^[^\s:]+:\d+$/, { message: 'address must be host:port, e.g. localhost:7233' }).default('localhost:7233'),
+    address: z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, { message: 'address must be host:port, e.g. localhost:7233' })
+      .default('localhost:7233'),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1).default('openclaw-rollout'),
     /** Base URL of the Temporal Web UI, for links the starter prints (e.g. http://localhost:8233). */
-    uiUrl: z.string().regex(/^https?:\/\//, { message: 'uiUrl must start with http:// or https://' }).optional(),
+    uiUrl: z
+      .string()
+      .regex(/^https?:\/\//, { message: 'uiUrl must start with http:// or https://' })
+      .optional(),
     tls: z
       .object({
         caFile: z.string().optional(),
@@ -17,7 +23,9 @@ export const TemporalConnection = z
         serverName: z.string().optional(),
       })
       .strict()
-      .refine((t) => !!t.certFile === !!t.keyFile, { message: 'certFile and keyFile go together (mutual TLS needs both)' })
+      .refine((t) => !!t.certFile === !!t.keyFile, {
+        message: 'certFile and keyFile go together (mutual TLS needs both)',
+      })
       .optional(),
     apiKey: SecretRef.optional(),
   })
@@ -35,7 +43,12 @@ export const LoadBalancer = z.discriminatedUnion(
          * haproxy.cfg as the central worker can read it (optional). The runtime API tells the balance
          * algorithm and stick tables; the file adds hash-type and cookie persistence to the sticky-routing check.
          */
-        config: z.string().regex(/^\//, { message: 'loadBalancer.config must be the absolute path of haproxy.cfg (as the central worker reads it)' }).optional(),
+        config: z
+          .string()
+          .regex(/^\//, {
+            message: 'loadBalancer.config must be the absolute path of haproxy.cfg (as the central worker reads it)',
+          })
+          .optional(),
       })
       .strict(),
     z

@@ -16,7 +16,10 @@ export const Backup = z
      */
     dir: z
       .string({ error: 'backup.dir must be an absolute directory path' })
-      .regex(/^\//, { message: 'backup.dir must be an absolute directory path (it is on the gateway\'s host), e.g. /var/lib/openclaw/gw-1.rollout-backups' })
+      .regex(/^\//, {
+        message:
+          "backup.dir must be an absolute directory path (it is on the gateway's host), e.g. /var/lib/openclaw/gw-1.rollout-backups",
+      })
       .optional(),
     /** How many archives of this instance to keep (older ones written by openclaw-rollout are deleted). Default 3. */
     keep: z
@@ -39,23 +42,40 @@ export const GatewayAccess = z
     /** Extra environment for the CLI (no secrets here: use `token`/`password`). */
     env: z.record(z.string(), z.string()).default({}),
     /** ws:// or wss:// URL. With `url`, the CLI needs explicit credentials (`token` or `password`). */
-    url: z.string().regex(/^wss?:\/\//, { message: 'url must start with ws:// or wss://' }).optional(),
+    url: z
+      .string()
+      .regex(/^wss?:\/\//, { message: 'url must start with ws:// or wss://' })
+      .optional(),
     token: SecretRef.optional(),
     password: SecretRef.optional(),
     /** Base http(s) URL for /readyz and /startupz (default: derived from `url` or the config's port). */
-    httpUrl: z.string().regex(/^https?:\/\//, { message: 'httpUrl must start with http:// or https://' }).optional(),
+    httpUrl: z
+      .string()
+      .regex(/^https?:\/\//, { message: 'httpUrl must start with http:// or https://' })
+      .optional(),
   })
   .strict()
   .superRefine((g, ctx) => {
     if (g.url && !g.token && !g.password) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'with url the CLI needs credentials: add token: { env: NAME } or password: { env: NAME }' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'with url the CLI needs credentials: add token: { env: NAME } or password: { env: NAME }',
+      });
     }
     if (!g.url && !g.stateDir && !g.configPath && !g.profile) {
-      ctx.addIssue({ code: 'custom', message: 'say how to reach the gateway: stateDir + configPath, profile, or url + token' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'say how to reach the gateway: stateDir + configPath, profile, or url + token',
+      });
     }
     for (const key of Object.keys(g.env)) {
       if (/TOKEN|PASSWORD|SECRET/i.test(key)) {
-        ctx.addIssue({ code: 'custom', path: ['env', key], message: `secrets do not go in env: use token: { env: ${key} } or password: { file: ... }` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['env', key],
+          message: `secrets do not go in env: use token: { env: ${key} } or password: { file: ... }`,
+        });
       }
     }
   });
@@ -94,7 +114,9 @@ export const OPERATOR_SCOPE = /^operator\.[a-z][a-z0-9_.-]*$/;
 
 export const Device = z
   .object({
-    deviceId: z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/, { message: 'deviceId must be the id shown by `openclaw devices list` (8-128 chars)' }),
+    deviceId: z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/, {
+      message: 'deviceId must be the id shown by `openclaw devices list` (8-128 chars)',
+    }),
     name: z.string().optional(),
     role: z.enum(['operator', 'node'], { error: 'role must be "operator" or "node"' }),
     scopes: z.array(z.string().min(1)).default([]),
@@ -112,9 +134,19 @@ export const Device = z
   .strict()
   .superRefine((d, ctx) => {
     if (d.role === 'operator') {
-      if (d.scopes.length === 0) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'an operator device needs scopes, e.g. ["operator.read", "operator.write"]' });
+      if (d.scopes.length === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scopes'],
+          message: 'an operator device needs scopes, e.g. ["operator.read", "operator.write"]',
+        });
       d.scopes.forEach((s, i) => {
-        if (!OPERATOR_SCOPE.test(s)) ctx.addIssue({ code: 'custom', path: ['scopes', i], message: `"${s}" is not an operator scope (expected operator.<name>, e.g. operator.read)` });
+        if (!OPERATOR_SCOPE.test(s))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['scopes', i],
+            message: `"${s}" is not an operator scope (expected operator.<name>, e.g. operator.read)`,
+          });
       });
     }
   });

@@ -42,7 +42,12 @@ export const Policy = z
       .object({
         /** Checks whose failure only warns instead of refusing the rollout (default: none; every failed check refuses). */
         warn: z
-          .array(z.enum(WARNABLE_CHECKS as [string, ...string[]], { error: (issue) => `policy.preflight.warn: "${String(issue.input)}" is not a check that may only warn (known: ${WARNABLE_CHECKS.join(', ')}; host-worker always refuses)` }))
+          .array(
+            z.enum(WARNABLE_CHECKS as [string, ...string[]], {
+              error: (issue) =>
+                `policy.preflight.warn: "${String(issue.input)}" is not a check that may only warn (known: ${WARNABLE_CHECKS.join(', ')}; host-worker always refuses)`,
+            }),
+          )
           .default([]),
       })
       .strict()

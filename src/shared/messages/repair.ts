@@ -10,7 +10,7 @@ export const approveRepair = defineSignal<[RejoinDecision]>('approveRepair');
 export const rejectRepair = defineSignal<[RejoinDecision]>('rejectRepair');
 
 export const APPROVE_REPAIR_DESCRIPTION =
-  "Approve the device's new pairing request (runs `openclaw devices approve <requestId>`). Payload: {\"instance\": \"gw-2\", \"approver\": \"alice\", \"comment\": \"checked the client\"}. Ignored (and recorded) unless the repair is waiting for approval.";
+  'Approve the device\'s new pairing request (runs `openclaw devices approve <requestId>`). Payload: {"instance": "gw-2", "approver": "alice", "comment": "checked the client"}. Ignored (and recorded) unless the repair is waiting for approval.';
 export const REJECT_REPAIR_DESCRIPTION =
   'Do not approve the request: the repair ends, the device stays revoked on the instance. Payload: {"instance": "gw-2", "approver": "alice", "comment": "why"}.';
 
@@ -23,7 +23,8 @@ export const approveRepairUpdate = defineUpdate<DecisionReceipt, [RejoinDecision
 export const rejectRepairUpdate = defineUpdate<DecisionReceipt, [RejoinDecision]>('rejectRepairUpdate');
 export const APPROVE_REPAIR_UPDATE_DESCRIPTION =
   'Like the approveRepair signal, but refused at once with the reason when the repair is not waiting or the approver is not allowed. Payload: {"instance": "gw-2", "approver": "alice", "comment": "..."}.';
-export const REJECT_REPAIR_UPDATE_DESCRIPTION = 'Like the rejectRepair signal, but refused at once with the reason when the repair is not waiting or the approver is not allowed.';
+export const REJECT_REPAIR_UPDATE_DESCRIPTION =
+  'Like the rejectRepair signal, but refused at once with the reason when the repair is not waiting or the approver is not allowed.';
 
 export type RepairPhase =
   | 'Revoking'

@@ -31,7 +31,8 @@ export const approveRejoinUpdate = defineUpdate<DecisionReceipt, [RejoinDecision
 export const rejectRejoinUpdate = defineUpdate<DecisionReceipt, [RejoinDecision]>('rejectRejoinUpdate');
 export const APPROVE_UPDATE_DESCRIPTION =
   'Like the approveRejoin signal, but refused at once with the reason when the instance is not waiting or the approver is not allowed. Payload: {"instance": "gw-2", "approver": "alice", "comment": "..."}.';
-export const REJECT_UPDATE_DESCRIPTION = 'Like the rejectRejoin signal, but refused at once with the reason when the instance is not waiting or the approver is not allowed.';
+export const REJECT_UPDATE_DESCRIPTION =
+  'Like the rejectRejoin signal, but refused at once with the reason when the instance is not waiting or the approver is not allowed.';
 
 /** What an accepted decision Update returns. */
 export interface DecisionReceipt {
@@ -52,7 +53,13 @@ export function approvalRules(rules: ApprovalRules | undefined): ApprovalRules {
  * empty), and for an approval under four-eyes not the one who started `subject` (the rollout, or the
  * repair). Returns the reason when not.
  */
-export function checkApprover(kind: 'approve' | 'reject', approver: string, rules: ApprovalRules, startedBy: string | undefined, subject = 'this rollout'): string | undefined {
+export function checkApprover(
+  kind: 'approve' | 'reject',
+  approver: string,
+  rules: ApprovalRules,
+  startedBy: string | undefined,
+  subject = 'this rollout',
+): string | undefined {
   if (rules.approvers.length && !rules.approvers.includes(approver)) {
     return `${approver} is not an allowed approver (policy.approvals.approvers: ${rules.approvers.join(', ')})`;
   }
@@ -152,7 +159,8 @@ export const progressQuery = defineQuery<RolloutProgress>('progress');
 
 /** Sent by each instance child to its parent rollout whenever its phase changes (keeps `progress` live). */
 export const instanceProgressSignal = defineSignal<[InstanceProgress]>('instanceProgress');
-export const INSTANCE_PROGRESS_DESCRIPTION = 'Internal: an instance child reports its progress to the rollout. Operators do not send this.';
+export const INSTANCE_PROGRESS_DESCRIPTION =
+  'Internal: an instance child reports its progress to the rollout. Operators do not send this.';
 export const instanceProgressQuery = defineQuery<InstanceProgress>('progress');
 
 /**
@@ -161,15 +169,25 @@ export const instanceProgressQuery = defineQuery<InstanceProgress>('progress');
  */
 export function checkDecision(raw: unknown): { ok: true; value: RejoinDecision } | { ok: false; problem: string } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, problem: 'expected one JSON object like {"instance": "gw-2", "approver": "alice", "comment": "..."}' };
+    return {
+      ok: false,
+      problem: 'expected one JSON object like {"instance": "gw-2", "approver": "alice", "comment": "..."}',
+    };
   }
   const r = raw as Record<string, unknown>;
-  if (typeof r.instance !== 'string' || r.instance.trim() === '') return { ok: false, problem: 'instance: expected the instance id, e.g. "gw-2"' };
-  if (typeof r.approver !== 'string' || r.approver.trim() === '') return { ok: false, problem: 'approver: expected who approves, e.g. "alice"' };
-  if (r.comment !== undefined && typeof r.comment !== 'string') return { ok: false, problem: 'comment: expected a string' };
+  if (typeof r.instance !== 'string' || r.instance.trim() === '')
+    return { ok: false, problem: 'instance: expected the instance id, e.g. "gw-2"' };
+  if (typeof r.approver !== 'string' || r.approver.trim() === '')
+    return { ok: false, problem: 'approver: expected who approves, e.g. "alice"' };
+  if (r.comment !== undefined && typeof r.comment !== 'string')
+    return { ok: false, problem: 'comment: expected a string' };
   const extra = Object.keys(r).filter((k) => !['instance', 'approver', 'comment'].includes(k));
-  if (extra.length) return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only instance, approver and comment` };
-  return { ok: true, value: { instance: r.instance.trim(), approver: r.approver.trim(), ...(r.comment ? { comment: r.comment } : {}) } };
+  if (extra.length)
+    return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only instance, approver and comment` };
+  return {
+    ok: true,
+    value: { instance: r.instance.trim(), approver: r.approver.trim(), ...(r.comment ? { comment: r.comment } : {}) },
+  };
 }
 
 // ---- After a failure: the operator's decision, and pausing between instances ----
@@ -190,23 +208,43 @@ export const decideFailure = defineSignal<[FailureDecision]>('decideFailure');
 export const DECIDE_FAILURE_DESCRIPTION =
   'Decide for an instance whose step failed after its retries (it stays out of traffic meanwhile). Payload: {"instance": "gw-2", "decision": "retry" | "rollback" | "skip" | "abort", "by": "alice", "comment": "..."}. retry: run the failed step again; rollback: reinstall the version it ran before, restart, verify, then ask for approval to rejoin; skip: leave it drained and flagged, go on with the next instance; abort: stop the rollout.';
 /** The same as an Update for the starter: refused at once when the instance is not waiting for a decision. */
-export const decideFailureUpdate = defineUpdate<{ instance: string; decision: FailureChoice; deliveredTo: string }, [FailureDecision]>('decideFailureUpdate');
+export const decideFailureUpdate = defineUpdate<
+  { instance: string; decision: FailureChoice; deliveredTo: string },
+  [FailureDecision]
+>('decideFailureUpdate');
 
 /** Checks a decision payload by hand (no zod in the workflow bundle). */
-export function checkFailureDecision(raw: unknown): { ok: true; value: FailureDecision } | { ok: false; problem: string } {
+export function checkFailureDecision(
+  raw: unknown,
+): { ok: true; value: FailureDecision } | { ok: false; problem: string } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, problem: 'expected one JSON object like {"instance": "gw-2", "decision": "retry", "by": "alice"}' };
+    return {
+      ok: false,
+      problem: 'expected one JSON object like {"instance": "gw-2", "decision": "retry", "by": "alice"}',
+    };
   }
   const r = raw as Record<string, unknown>;
-  if (typeof r.instance !== 'string' || r.instance.trim() === '') return { ok: false, problem: 'instance: expected the instance id, e.g. "gw-2"' };
+  if (typeof r.instance !== 'string' || r.instance.trim() === '')
+    return { ok: false, problem: 'instance: expected the instance id, e.g. "gw-2"' };
   if (typeof r.decision !== 'string' || !FAILURE_CHOICES.includes(r.decision as FailureChoice)) {
     return { ok: false, problem: `decision: expected one of ${FAILURE_CHOICES.join(', ')}` };
   }
-  if (typeof r.by !== 'string' || r.by.trim() === '') return { ok: false, problem: 'by: expected who decides, e.g. "alice"' };
-  if (r.comment !== undefined && typeof r.comment !== 'string') return { ok: false, problem: 'comment: expected a string' };
+  if (typeof r.by !== 'string' || r.by.trim() === '')
+    return { ok: false, problem: 'by: expected who decides, e.g. "alice"' };
+  if (r.comment !== undefined && typeof r.comment !== 'string')
+    return { ok: false, problem: 'comment: expected a string' };
   const extra = Object.keys(r).filter((k) => !['instance', 'decision', 'by', 'comment'].includes(k));
-  if (extra.length) return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only instance, decision, by and comment` };
-  return { ok: true, value: { instance: r.instance.trim(), decision: r.decision as FailureChoice, by: r.by.trim(), ...(r.comment ? { comment: r.comment } : {}) } };
+  if (extra.length)
+    return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only instance, decision, by and comment` };
+  return {
+    ok: true,
+    value: {
+      instance: r.instance.trim(),
+      decision: r.decision as FailureChoice,
+      by: r.by.trim(),
+      ...(r.comment ? { comment: r.comment } : {}),
+    },
+  };
 }
 
 /** Pause or resume a rollout between instances (a running instance finishes its turn first). */
@@ -216,14 +254,18 @@ export interface PauseRequest {
 }
 export const pauseRollout = defineSignal<[PauseRequest]>('pauseRollout');
 export const resumeRollout = defineSignal<[PauseRequest]>('resumeRollout');
-export const PAUSE_DESCRIPTION = 'Pause before the next instance (the current one finishes its turn). Payload: {"by": "alice", "comment": "why"}.';
+export const PAUSE_DESCRIPTION =
+  'Pause before the next instance (the current one finishes its turn). Payload: {"by": "alice", "comment": "why"}.';
 export const RESUME_DESCRIPTION = 'Resume a paused rollout. Payload: {"by": "alice"}.';
 
 export function checkPauseRequest(raw: unknown): { ok: true; value: PauseRequest } | { ok: false; problem: string } {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, problem: 'expected one JSON object like {"by": "alice", "comment": "..."}' };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, problem: 'expected one JSON object like {"by": "alice", "comment": "..."}' };
   const r = raw as Record<string, unknown>;
-  if (typeof r.by !== 'string' || r.by.trim() === '') return { ok: false, problem: 'by: expected who pauses or resumes, e.g. "alice"' };
-  if (r.comment !== undefined && typeof r.comment !== 'string') return { ok: false, problem: 'comment: expected a string' };
+  if (typeof r.by !== 'string' || r.by.trim() === '')
+    return { ok: false, problem: 'by: expected who pauses or resumes, e.g. "alice"' };
+  if (r.comment !== undefined && typeof r.comment !== 'string')
+    return { ok: false, problem: 'comment: expected a string' };
   const extra = Object.keys(r).filter((k) => !['by', 'comment'].includes(k));
   if (extra.length) return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only by and comment` };
   return { ok: true, value: { by: r.by.trim(), ...(r.comment ? { comment: r.comment } : {}) } };
@@ -239,10 +281,13 @@ export const ABORT_REASON_DESCRIPTION =
   'Records who aborts the rollout and why (the starter sends it right before it cancels the rollout; sending it alone cancels nothing). Payload: {"by": "alice", "reason": "why"}.';
 
 export function checkAbortRequest(raw: unknown): { ok: true; value: AbortRequest } | { ok: false; problem: string } {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, problem: 'expected one JSON object like {"by": "alice", "reason": "..."}' };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, problem: 'expected one JSON object like {"by": "alice", "reason": "..."}' };
   const r = raw as Record<string, unknown>;
-  if (typeof r.by !== 'string' || r.by.trim() === '') return { ok: false, problem: 'by: expected who aborts, e.g. "alice"' };
-  if (typeof r.reason !== 'string' || r.reason.trim() === '') return { ok: false, problem: 'reason: expected why the rollout is aborted' };
+  if (typeof r.by !== 'string' || r.by.trim() === '')
+    return { ok: false, problem: 'by: expected who aborts, e.g. "alice"' };
+  if (typeof r.reason !== 'string' || r.reason.trim() === '')
+    return { ok: false, problem: 'reason: expected why the rollout is aborted' };
   const extra = Object.keys(r).filter((k) => !['by', 'reason'].includes(k));
   if (extra.length) return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only by and reason` };
   return { ok: true, value: { by: r.by.trim(), reason: r.reason.trim() } };

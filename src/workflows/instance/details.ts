@@ -57,6 +57,8 @@ export function approvalQuestion(p: {
     '',
     `**Approve:** Send a Signal \`approveRejoin\` with \`{"instance": "${id}", "approver": "<you>", "comment": "..."}\``,
     `or \`npm run starter -- approve --instance ${id} --approver <you>\`. Reject with \`rejectRejoin\` (same payload).`,
-    progress.approvalTimeouts ? `\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${p.policy.approvalTimeout / 60_000} min; the instance stays drained._` : '',
+    progress.approvalTimeouts
+      ? `\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${p.policy.approvalTimeout / 60_000} min; the instance stays drained._`
+      : '',
   ].join('\n');
 }

@@ -22,7 +22,12 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
   if (safetyNet) await backUp(r, before.version ?? 'the running release');
 
   // 2-3. Update and doctor, restart and verify: the target version must be what runs now.
-  if (safetyNet && instance.install.type === 'global' && canStopAndStart(instance) && patched('documented-update-sequence-v1')) {
+  if (
+    safetyNet &&
+    instance.install.type === 'global' &&
+    canStopAndStart(instance) &&
+    patched('documented-update-sequence-v1')
+  ) {
     await updateAsDocumented(r);
   } else {
     await r.setPhase('Updating');
@@ -42,16 +47,29 @@ type Before = { version: string | null; healthy: boolean };
 async function readVersionFirst(r: InstanceRun): Promise<Before | 'already-on-target'> {
   const { progress, targetVersion } = r;
   await r.setPhase('Verifying');
-  const before = await r.step('read-version', 'read version before', () => r.quick.gatewayStatus(r.target), (s) => `${s.version}`);
+  const before = await r.step(
+    'read-version',
+    'read version before',
+    () => r.quick.gatewayStatus(r.target),
+    (s) => `${s.version}`,
+  );
   progress.versionBefore = before.version;
   if (before.healthy && before.version === targetVersion && !r.input.force) {
-    const why = await r.step('check-on-target', 'check whether already on target', () => whyNotFinished(r), (w) =>
-      w ? `not finished, rolling it out again: ${w}` : 'healthy, in traffic, channels ok, no mismatch',
+    const why = await r.step(
+      'check-on-target',
+      'check whether already on target',
+      () => whyNotFinished(r),
+      (w) => (w ? `not finished, rolling it out again: ${w}` : 'healthy, in traffic, channels ok, no mismatch'),
     );
     if (!why) {
       progress.versionAfter = before.version;
       progress.alreadyOnTarget = true;
-      r.recorder.note('already-on-target', 'already on target', 'skipped', `runs ${targetVersion} healthy and in traffic: no drain, install, restart or rotation (start --force redoes it)`);
+      r.recorder.note(
+        'already-on-target',
+        'already on target',
+        'skipped',
+        `runs ${targetVersion} healthy and in traffic: no drain, install, restart or rotation (start --force redoes it)`,
+      );
       await r.setPhase('Done');
       return 'already-on-target';
     }
@@ -63,7 +81,12 @@ async function readVersionFirst(r: InstanceRun): Promise<Before | 'already-on-ta
 /** How histories from before the safety net ran: the phase was Draining while the version was read. */
 async function drainFirstThenReadVersion(r: InstanceRun): Promise<Before> {
   await r.setPhase('Draining');
-  const before = await r.step('read-version', 'read version before', () => r.quick.gatewayStatus(r.target), (s) => `${s.version}`);
+  const before = await r.step(
+    'read-version',
+    'read version before',
+    () => r.quick.gatewayStatus(r.target),
+    (s) => `${s.version}`,
+  );
   r.progress.versionBefore = before.version;
   return before;
 }
@@ -82,25 +105,41 @@ async function whyNotFinished(r: InstanceRun): Promise<string | undefined> {
   ]);
   const inTraffic = lb.admin === 'ready' || input.loadBalancer.type === 'none';
   // A command adapter cannot tell (unknown): roll it out again rather than leave it drained.
-  const lbProblem = lb.admin === 'unknown' ? 'not known to be in traffic (the load balancer cannot tell)' : `${lb.admin} in the load balancer, not in traffic`;
+  const lbProblem =
+    lb.admin === 'unknown'
+      ? 'not known to be in traffic (the load balancer cannot tell)'
+      : `${lb.admin} in the load balancer, not in traffic`;
   const problems = [
     ...(inTraffic ? [] : [`${instance.lbServer} is ${lbProblem}`]),
     ...(channels.healthy ? [] : ['channels probe not healthy']),
-    ...(mismatches.count ? [`${mismatches.count} device token mismatch refusals in the last ${policy.mismatchWindow / 1000} s`] : []),
+    ...(mismatches.count
+      ? [`${mismatches.count} device token mismatch refusals in the last ${policy.mismatchWindow / 1000} s`]
+      : []),
   ];
   return problems.length ? problems.join('; ') : undefined;
 }
 
 /** A verified backup with the release that runs, so a rollback can bring back the state from before. */
 async function backUp(r: InstanceRun, running: string): Promise<void> {
-  r.progress.backup = await r.step('backup', `backup (with ${running})`, () => r.install.createBackup(r.target, running), (b) =>
-    'skipped' in b ? `no backup: ${b.skipped}` : `${b.path} (${(b.bytes / 1_048_576).toFixed(1)} MB, sha256 ${b.sha256.slice(0, 12)}…, verified)`,
+  r.progress.backup = await r.step(
+    'backup',
+    `backup (with ${running})`,
+    () => r.install.createBackup(r.target, running),
+    (b) =>
+      'skipped' in b
+        ? `no backup: ${b.skipped}`
+        : `${b.path} (${(b.bytes / 1_048_576).toFixed(1)} MB, sha256 ${b.sha256.slice(0, 12)}…, verified)`,
   );
 }
 
 /** Installs the target release (`npm i -g`, or `openclaw update` for a source checkout). */
 export function installTarget(r: InstanceRun, version = r.targetVersion, labelNote = '') {
-  return r.step('install', `install ${version} (${labelNote}${r.instance.install.type})`, () => r.install.installVersion(r.target, version), (x) => `${Math.round(x.durationMs / 1000)} s`);
+  return r.step(
+    'install',
+    `install ${version} (${labelNote}${r.instance.install.type})`,
+    () => r.install.installVersion(r.target, version),
+    (x) => `${Math.round(x.durationMs / 1000)} s`,
+  );
 }
 
 /**
@@ -115,14 +154,28 @@ async function updateAsDocumented(r: InstanceRun): Promise<void> {
   await r.setPhase('Updating');
   state.changed = true;
   state.stopped = true;
-  await r.step('stop', 'stop gateway', () => r.restart.stopGateway(r.target), (x) => `${x.command}`);
+  await r.step(
+    'stop',
+    'stop gateway',
+    () => r.restart.stopGateway(r.target),
+    (x) => `${x.command}`,
+  );
   await installTarget(r);
   state.ran = true;
-  await r.step('doctor-fix', `doctor --fix with ${targetVersion} (migrations)`, () => r.install.runDoctorFix(r.target), (x) =>
-    `${x.fixed.length ? `applied: ${x.fixed.join('; ')}` : x.migrationPendingBefore ? 'applied the pending state migration' : 'nothing to migrate'}${x.warnings.length ? `; ${x.warnings.length} warnings: ${x.warnings.join('; ')}` : ''}`,
+  await r.step(
+    'doctor-fix',
+    `doctor --fix with ${targetVersion} (migrations)`,
+    () => r.install.runDoctorFix(r.target),
+    (x) =>
+      `${x.fixed.length ? `applied: ${x.fixed.join('; ')}` : x.migrationPendingBefore ? 'applied the pending state migration' : 'nothing to migrate'}${x.warnings.length ? `; ${x.warnings.length} warnings: ${x.warnings.join('; ')}` : ''}`,
   );
   await r.setPhase('Restarting');
-  const started = await r.step('start', 'start gateway', () => r.restart.startGateway(r.target, targetVersion), (x) => `now ${x.version}`);
+  const started = await r.step(
+    'start',
+    'start gateway',
+    () => r.restart.startGateway(r.target, targetVersion),
+    (x) => `now ${x.version}`,
+  );
   state.stopped = false;
   r.progress.versionAfter = started.version;
   await verifyRunning(r, targetVersion);

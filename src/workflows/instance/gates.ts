@@ -32,7 +32,8 @@ interface GateContext {
   now: () => string;
 }
 
-const misaddressed = (instanceId: string, named: string) => (named !== instanceId ? `this workflow rolls out ${instanceId}, not ${named}` : undefined);
+const misaddressed = (instanceId: string, named: string) =>
+  named !== instanceId ? `this workflow rolls out ${instanceId}, not ${named}` : undefined;
 
 export function rejoinGate(c: GateContext): RejoinGate {
   return new ApprovalGate({
@@ -45,7 +46,10 @@ export function rejoinGate(c: GateContext): RejoinGate {
       return checked.ok ? { ok: true, value: { ...checked.value, kind } } : checked;
     },
     misaddressed: (d) => misaddressed(c.instanceId, d.instance),
-    notWaiting: () => (c.progress.phase !== 'AwaitingApproval' ? `${c.instanceId} is not waiting for approval (phase ${c.progress.phase})` : undefined),
+    notWaiting: () =>
+      c.progress.phase !== 'AwaitingApproval'
+        ? `${c.instanceId} is not waiting for approval (phase ${c.progress.phase})`
+        : undefined,
     who: (d) => ({ name: d.approver, kind: d.kind }),
   });
 }
@@ -71,13 +75,22 @@ export function failureGate(c: GateContext): FailureGate {
 }
 
 /** The signals (the Web UI's path) into the gates, and the instance's progress query. */
-export function setGateHandlers(instanceId: string, progress: InstanceProgress, rejoin: RejoinGate, failure: FailureGate): void {
+export function setGateHandlers(
+  instanceId: string,
+  progress: InstanceProgress,
+  rejoin: RejoinGate,
+  failure: FailureGate,
+): void {
   const onDecision = (kind: 'approve' | 'reject') => (raw: RejoinDecision) => {
     const refused = rejoin.offer(kind === 'approve' ? 'approveRejoin' : 'rejectRejoin', kind, raw);
     if (refused) log.warn('decision refused', { instance: instanceId, reason: refused });
   };
   setHandler(approveRejoin, onDecision('approve'), { description: APPROVE_DESCRIPTION });
   setHandler(rejectRejoin, onDecision('reject'), { description: REJECT_DESCRIPTION });
-  setHandler(instanceProgressQuery, () => progress, { description: 'Phase, steps, versions and decisions of this instance.' });
-  setHandler(decideFailure, (raw: FailureDecision) => void failure.offer('decideFailure', 'decide', raw), { description: DECIDE_FAILURE_DESCRIPTION });
+  setHandler(instanceProgressQuery, () => progress, {
+    description: 'Phase, steps, versions and decisions of this instance.',
+  });
+  setHandler(decideFailure, (raw: FailureDecision) => void failure.offer('decideFailure', 'decide', raw), {
+    description: DECIDE_FAILURE_DESCRIPTION,
+  });
 }

@@ -8,39 +8,79 @@ import { approvalQuestion } from './details.js';
 import { checkFailed, deviceLabel, type InstanceRun } from './run.js';
 import type { InstanceRolloutResult } from './types.js';
 
-export async function approveAndRejoin(r: InstanceRun, version: string, outcome: 'done' | 'rolled-back'): Promise<InstanceRolloutResult> {
+export async function approveAndRejoin(
+  r: InstanceRun,
+  version: string,
+  outcome: 'done' | 'rolled-back',
+): Promise<InstanceRolloutResult> {
   const { progress, instance, policy } = r;
   await r.setPhase('AwaitingApproval');
-  const question = () => approvalQuestion({ rolloutId: r.input.rolloutId, progress, version, targetVersion: r.targetVersion, outcome, rotations: r.rotations, policy });
-  const decision = await r.rejoinGate.wait(policy.approvalTimeout, () => setCurrentDetails(question()), async () => {
-    progress.approvalTimeouts++;
-    await r.reportToParent();
-    log.warn('approval timed out; instance stays drained, asking again', { instance: instance.id, times: progress.approvalTimeouts });
-  });
+  const question = () =>
+    approvalQuestion({
+      rolloutId: r.input.rolloutId,
+      progress,
+      version,
+      targetVersion: r.targetVersion,
+      outcome,
+      rotations: r.rotations,
+      policy,
+    });
+  const decision = await r.rejoinGate.wait(
+    policy.approvalTimeout,
+    () => setCurrentDetails(question()),
+    async () => {
+      progress.approvalTimeouts++;
+      await r.reportToParent();
+      log.warn('approval timed out; instance stays drained, asking again', {
+        instance: instance.id,
+        times: progress.approvalTimeouts,
+      });
+    },
+  );
   progress.decision = { ...decision, at: r.now() };
   if (decision.kind === 'reject') {
     await r.setPhase('Rejected');
-    setCurrentDetails(`**${instance.id}** rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}. It stays out of traffic (drained) on ${progress.versionAfter}.`);
+    setCurrentDetails(
+      `**${instance.id}** rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}. It stays out of traffic (drained) on ${progress.versionAfter}.`,
+    );
     return { ...progress, outcome: 'rejected' };
   }
 
   await r.setPhase('Rejoining');
-  await r.step('rejoin', 'rejoin', () => r.lb.lbReady(r.input.loadBalancer, instance.lbServer), () => `${instance.lbServer} ready, approved by ${decision.approver}`);
+  await r.step(
+    'rejoin',
+    'rejoin',
+    () => r.lb.lbReady(r.input.loadBalancer, instance.lbServer),
+    () => `${instance.lbServer} ready, approved by ${decision.approver}`,
+  );
   r.state.rejoined = true;
   await r.setPhase('VerifyingAfterRejoin');
   for (const device of instance.devices.filter((d) => d.reconnectHook)) {
-    await r.step('reconnect-hook', `reconnect hook after rejoin ${deviceLabel(device)}`, () => r.quick.runReconnectHook(r.target, device));
+    await r.step('reconnect-hook', `reconnect hook after rejoin ${deviceLabel(device)}`, () =>
+      r.quick.runReconnectHook(r.target, device),
+    );
   }
   // Emergency repair (patched): histories recorded before it replay the original checks.
   if (patched('emergency-repair')) {
     const repairs = await verifyAfterRejoinWithRepairs(r);
     await r.setPhase('Done');
-    log.info('instance rolled out', { instance: instance.id, version: progress.versionAfter, outcome, workflowId: workflowInfo().workflowId, repaired: repairs.length });
+    log.info('instance rolled out', {
+      instance: instance.id,
+      version: progress.versionAfter,
+      outcome,
+      workflowId: workflowInfo().workflowId,
+      repaired: repairs.length,
+    });
     return { ...progress, outcome };
   }
   await verifyAfterRejoinWithoutRepairs(r);
   await r.setPhase('Done');
-  log.info('instance rolled out', { instance: instance.id, version: progress.versionAfter, outcome, workflowId: workflowInfo().workflowId });
+  log.info('instance rolled out', {
+    instance: instance.id,
+    version: progress.versionAfter,
+    outcome,
+    workflowId: workflowInfo().workflowId,
+  });
   return { ...progress, outcome };
 }
 
@@ -48,27 +88,45 @@ export async function approveAndRejoin(r: InstanceRun, version: string, outcome:
 async function verifyAfterRejoinWithoutRepairs(r: InstanceRun): Promise<void> {
   const { policy, target } = r;
   for (const rot of r.rotations) {
-    await r.step('device-back', `device ${rot.deviceId.slice(0, 12)} connected again`, () => r.deviceWait.waitForDeviceBack(target, rot, rot.rotatedAtMs).then((b) => {
-      if (!b.back) throw checkFailed(`device ${rot.deviceId} did not reconnect within ${policy.reconnectDeadline / 1000} s after its rotation`);
-      return b;
-    }), (b) => `back after ${Math.round(b.waitedMs / 1000)} s`);
+    await r.step(
+      'device-back',
+      `device ${rot.deviceId.slice(0, 12)} connected again`,
+      () =>
+        r.deviceWait.waitForDeviceBack(target, rot, rot.rotatedAtMs).then((b) => {
+          if (!b.back)
+            throw checkFailed(
+              `device ${rot.deviceId} did not reconnect within ${policy.reconnectDeadline / 1000} s after its rotation`,
+            );
+          return b;
+        }),
+      (b) => `back after ${Math.round(b.waitedMs / 1000)} s`,
+    );
   }
   // Judge "no mismatch" over a window that starts once the rotated clients are back: a client's first
   // attempt after rejoin may still present its old token (runbook cause 1) before it re-authenticates.
   const windowStart = Date.now();
   await sleep(policy.mismatchWindow);
-  await r.step('verify-after-rejoin', 'verify after rejoin', async () => {
-    const [status, channels, mismatches] = await Promise.all([
-      r.quick.gatewayStatus(target),
-      r.quick.probeChannels(target),
-      r.quick.countTokenMismatches(target, { sinceMs: windowStart }),
-    ]);
-    const problems = [
-      ...(status.healthy ? [] : ['gateway not healthy']),
-      ...(channels.healthy ? [] : ['channels probe not healthy']),
-      ...(mismatches.count ? [`${mismatches.count} device token mismatch refusals in the window after rejoin: ${mismatches.samples.join(' | ')}`] : []),
-    ];
-    if (problems.length) throw checkFailed(problems.join('; '));
-    return mismatches;
-  }, () => `healthy, channels ok, 0 mismatches over ${policy.mismatchWindow / 1000} s`);
+  await r.step(
+    'verify-after-rejoin',
+    'verify after rejoin',
+    async () => {
+      const [status, channels, mismatches] = await Promise.all([
+        r.quick.gatewayStatus(target),
+        r.quick.probeChannels(target),
+        r.quick.countTokenMismatches(target, { sinceMs: windowStart }),
+      ]);
+      const problems = [
+        ...(status.healthy ? [] : ['gateway not healthy']),
+        ...(channels.healthy ? [] : ['channels probe not healthy']),
+        ...(mismatches.count
+          ? [
+              `${mismatches.count} device token mismatch refusals in the window after rejoin: ${mismatches.samples.join(' | ')}`,
+            ]
+          : []),
+      ];
+      if (problems.length) throw checkFailed(problems.join('; '));
+      return mismatches;
+    },
+    () => `healthy, channels ok, 0 mismatches over ${policy.mismatchWindow / 1000} s`,
+  );
 }

@@ -41,18 +41,42 @@ async function drainIfRejoined(r: InstanceRun): Promise<void> {
  * verify → rotate again if the roll-forward had rotated (the restore brought back the devices' old
  * tokens) → the normal approval before rejoin.
  */
-async function rollBackFromBackup(r: InstanceRun, version: string, backup: BackupRecord): Promise<InstanceRolloutResult> {
+async function rollBackFromBackup(
+  r: InstanceRun,
+  version: string,
+  backup: BackupRecord,
+): Promise<InstanceRolloutResult> {
   const file = backup.path.split('/').at(-1);
   // Before anything stops: a missing or changed archive fails here, with the gateway untouched.
-  await r.step('check-backup', `check backup ${file}`, () => r.install.checkBackupArchive(r.target, backup), () => `present, sha256 matches the one recorded at the backup`);
-  await r.step('stop', 'stop gateway (rollback)', () => r.restart.stopGateway(r.target), (x) => `${x.command}`);
-  await r.step('restore', `restore backup ${file}`, () => r.install.restoreBackup(r.target, backup), (x) => `state from before restored; the migrated state is kept at ${x.movedAsideTo}`);
+  await r.step(
+    'check-backup',
+    `check backup ${file}`,
+    () => r.install.checkBackupArchive(r.target, backup),
+    () => `present, sha256 matches the one recorded at the backup`,
+  );
+  await r.step(
+    'stop',
+    'stop gateway (rollback)',
+    () => r.restart.stopGateway(r.target),
+    (x) => `${x.command}`,
+  );
+  await r.step(
+    'restore',
+    `restore backup ${file}`,
+    () => r.install.restoreBackup(r.target, backup),
+    (x) => `state from before restored; the migrated state is kept at ${x.movedAsideTo}`,
+  );
   await installTarget(r, version, 'rollback, ');
   await checkRestoredDatabases(r, version);
   await runDoctor(r, ' (rollback)');
   await r.setPhase('Restarting');
   r.state.ran = true;
-  const started = await r.step('start', 'start gateway (rollback)', () => r.restart.startGateway(r.target, version), (x) => `now ${x.version}`);
+  const started = await r.step(
+    'start',
+    'start gateway (rollback)',
+    () => r.restart.startGateway(r.target, version),
+    (x) => `now ${x.version}`,
+  );
   r.progress.versionAfter = started.version;
   await verifyRunning(r, version);
   await rotateAgainIfRotated(r);
@@ -61,13 +85,24 @@ async function rollBackFromBackup(r: InstanceRun, version: string, backup: Backu
 
 /** The old release's `openclaw database preflight` must open the restored state unchanged. */
 function checkRestoredDatabases(r: InstanceRun, version: string) {
-  return r.step('check-restored-databases', `check restored databases with ${version}`, () => r.quick.checkRestoredDatabases(r.target).then((x) => {
-    if (!x.allExact) {
-      const off = x.databases.filter((d) => d.status !== 'exact').map((d) => `${d.path}: ${d.status}`).join('; ');
-      throw checkFailed(`\`openclaw database preflight\` of ${version} does not open the restored state unchanged: ${off}. The gateway stays stopped; the migrated state is kept beside it.`);
-    }
-    return x;
-  }), (x) => `${x.databases.length} databases exact`);
+  return r.step(
+    'check-restored-databases',
+    `check restored databases with ${version}`,
+    () =>
+      r.quick.checkRestoredDatabases(r.target).then((x) => {
+        if (!x.allExact) {
+          const off = x.databases
+            .filter((d) => d.status !== 'exact')
+            .map((d) => `${d.path}: ${d.status}`)
+            .join('; ');
+          throw checkFailed(
+            `\`openclaw database preflight\` of ${version} does not open the restored state unchanged: ${off}. The gateway stays stopped; the migrated state is kept beside it.`,
+          );
+        }
+        return x;
+      }),
+    (x) => `${x.databases.length} databases exact`,
+  );
 }
 
 /**
@@ -78,5 +113,11 @@ async function rotateAgainIfRotated(r: InstanceRun): Promise<void> {
   const rotatedSinceBackup = r.rotations.length > 0;
   r.rotations.length = 0;
   if (rotatedSinceBackup || !patched('rotate-after-restore-only-if-rotated-v1')) await rotateAndReconnect(r);
-  else r.recorder.note('rotate', 'rotate devices (rollback)', 'skipped', 'no rotation since the backup: the restored tokens are the ones the clients hold');
+  else
+    r.recorder.note(
+      'rotate',
+      'rotate devices (rollback)',
+      'skipped',
+      'no rotation since the backup: the restored tokens are the ones the clients hold',
+    );
 }

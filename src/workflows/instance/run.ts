@@ -4,9 +4,22 @@
  * progress), run a recorded step (asking the operator when it fails), and wait for a failure decision.
  * The parts of the runbook (forward.ts, rejoin.ts, rollback.ts, way-back.ts) are functions of it.
  */
-import { getExternalWorkflowHandle, isCancellation, log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  patched,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
-import { instanceProgressSignal, type FailureDecision, type InstancePhase, type InstanceProgress } from '../../shared/messages/rollout.js';
+import {
+  instanceProgressSignal,
+  type FailureDecision,
+  type InstancePhase,
+  type InstanceProgress,
+} from '../../shared/messages/rollout.js';
 import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../../shared/search-attributes.js';
 import type { StepId } from '../../shared/steps.js';
 import { instanceQueue } from '../../shared/task-queues.js';
@@ -57,11 +70,25 @@ export class InstanceRun {
     this.restart = longActivities(policy, hostQueue, policy.stepTimeouts.restart + 60_000);
     this.deviceWait = longActivities(policy, hostQueue, policy.reconnectDeadline + 60_000);
     this.target = { instance, policy };
-    this.progress = { instance: instance.id, phase: 'Pending', versionBefore: null, versionAfter: null, steps: [], ignored: [], approvalTimeouts: 0 };
+    this.progress = {
+      instance: instance.id,
+      phase: 'Pending',
+      versionBefore: null,
+      versionAfter: null,
+      steps: [],
+      ignored: [],
+      approvalTimeouts: 0,
+    };
     this.recorder = new StepRecorder(this.progress.steps, this.now);
     // The order of the patched() calls below is part of the recorded histories: keep it.
     this.askOnFailure = patched('failure-decisions-v1');
-    const gateContext = { instanceId: instance.id, progress: this.progress, rules: policy.approvals, startedBy: input.startedBy, now: this.now };
+    const gateContext = {
+      instanceId: instance.id,
+      progress: this.progress,
+      rules: policy.approvals,
+      startedBy: input.startedBy,
+      now: this.now,
+    };
     this.rejoinGate = rejoinGate(gateContext);
     this.failureGate = failureGate(gateContext);
     setGateHandlers(instance.id, this.progress, this.rejoinGate, this.failureGate);
@@ -98,7 +125,13 @@ export class InstanceRun {
       let message = '';
       try {
         this.state.inFlight = label;
-        const result = await this.recorder.run(id, label, run, detail, (err) => (message = this.askOnFailure ? failureMessage(err) : (err as Error).message));
+        const result = await this.recorder.run(
+          id,
+          label,
+          run,
+          detail,
+          (err) => (message = this.askOnFailure ? failureMessage(err) : (err as Error).message),
+        );
         this.state.inFlight = undefined;
         return result;
       } catch (err) {
@@ -123,13 +156,28 @@ export class InstanceRun {
     await this.setPhase('Failed');
     const ask = () =>
       setCurrentDetails(
-        failureQuestion({ instance: instance.id, stepName, message, rejoined: state.rejoined, failedPhase, versionBefore: progress.versionBefore, targetVersion: this.targetVersion }),
+        failureQuestion({
+          instance: instance.id,
+          stepName,
+          message,
+          rejoined: state.rejoined,
+          failedPhase,
+          versionBefore: progress.versionBefore,
+          targetVersion: this.targetVersion,
+        }),
       );
     ask();
-    const d = await this.failureGate.wait(this.policy.approvalTimeout, () => undefined, () => {
-      log.warn(`no decision after failure yet; instance ${state.rejoined ? 'is in traffic' : 'stays out of traffic'}`, { instance: instance.id, step: stepName });
-      ask();
-    });
+    const d = await this.failureGate.wait(
+      this.policy.approvalTimeout,
+      () => undefined,
+      () => {
+        log.warn(
+          `no decision after failure yet; instance ${state.rejoined ? 'is in traffic' : 'stays out of traffic'}`,
+          { instance: instance.id, step: stepName },
+        );
+        ask();
+      },
+    );
     progress.decisions = [...(progress.decisions ?? []), { ...d, at: this.now() }];
     progress.failure = undefined;
     log.info('decision after failure', { instance: instance.id, step: stepName, decision: d.decision, by: d.by });

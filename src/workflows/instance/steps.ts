@@ -7,12 +7,20 @@ import { checkFailed, deviceLabel, type InstanceRun } from './run.js';
 /** Runbook step 1: drain, then wait for sessions to leave (at the deadline the rest are cut by the restart). */
 export async function drainAndWait(r: InstanceRun, labelSuffix: string): Promise<void> {
   const { input, instance, policy } = r;
-  await r.step('drain', `drain${labelSuffix}`, () => r.lb.lbDrain(input.loadBalancer, instance.lbServer), () => `${instance.lbServer} set to drain`);
+  await r.step(
+    'drain',
+    `drain${labelSuffix}`,
+    () => r.lb.lbDrain(input.loadBalancer, instance.lbServer),
+    () => `${instance.lbServer} set to drain`,
+  );
   const drained = await r.step(
     'wait-drain',
     `wait for sessions to drain${labelSuffix}`,
     () => r.drainWait.lbWaitDrained(input.loadBalancer, instance.lbServer, policy.drainDeadline),
-    (w) => (w.drained ? `0 sessions after ${Math.round(w.waitedMs / 1000)} s` : `${w.sessions} sessions left at the ${policy.drainDeadline / 1000} s deadline`),
+    (w) =>
+      w.drained
+        ? `0 sessions after ${Math.round(w.waitedMs / 1000)} s`
+        : `${w.sessions} sessions left at the ${policy.drainDeadline / 1000} s deadline`,
   );
   r.progress.sessions = drained.sessions;
 }
@@ -25,7 +33,8 @@ export function runDoctor(r: InstanceRun, labelSuffix: string) {
     () =>
       r.quick.runDoctor(r.target).then((d) => {
         // A migration doctor asks for is an error here too (the documented update runs doctor --fix for it).
-        if (!d.passed) throw checkFailed(`doctor reported errors: ${[...d.errors, ...(d.blockingMigrations ?? [])].join('; ')}`);
+        if (!d.passed)
+          throw checkFailed(`doctor reported errors: ${[...d.errors, ...(d.blockingMigrations ?? [])].join('; ')}`);
         return d;
       }),
     (d) => `${d.warnings.length} warnings, no errors`,
@@ -35,21 +44,42 @@ export function runDoctor(r: InstanceRun, labelSuffix: string) {
 /** Runbook step 3's checks: healthy on `version`, channels probe healthy. */
 export async function verifyRunning(r: InstanceRun, version: string): Promise<void> {
   await r.setPhase('Verifying');
-  await r.step('verify-status', 'verify gateway status', () => r.quick.gatewayStatus(r.target).then((s) => {
-    if (!s.healthy || s.version !== version) throw checkFailed(`gateway ${s.healthy ? 'healthy' : 'not healthy'} on ${s.version}, expected healthy on ${version}`);
-    return s;
-  }), (s) => `healthy, RPC ok, ${s.version}`);
-  await r.step('verify-channels', 'verify channels probe', () => r.quick.probeChannels(r.target).then((c) => {
-    if (!c.healthy) throw checkFailed(`channels probe not healthy: ${c.issues.join('; ') || 'gateway not reachable'}`);
-    return c;
-  }), (c) => `${c.channels.length} channels, healthy`);
+  await r.step(
+    'verify-status',
+    'verify gateway status',
+    () =>
+      r.quick.gatewayStatus(r.target).then((s) => {
+        if (!s.healthy || s.version !== version)
+          throw checkFailed(
+            `gateway ${s.healthy ? 'healthy' : 'not healthy'} on ${s.version}, expected healthy on ${version}`,
+          );
+        return s;
+      }),
+    (s) => `healthy, RPC ok, ${s.version}`,
+  );
+  await r.step(
+    'verify-channels',
+    'verify channels probe',
+    () =>
+      r.quick.probeChannels(r.target).then((c) => {
+        if (!c.healthy)
+          throw checkFailed(`channels probe not healthy: ${c.issues.join('; ') || 'gateway not reachable'}`);
+        return c;
+      }),
+    (c) => `${c.channels.length} channels, healthy`,
+  );
 }
 
 /** Restart on `version` and check it runs healthy (runbook step 3). */
 export async function restartAndVerify(r: InstanceRun, version: string): Promise<void> {
   await r.setPhase('Restarting');
   r.state.ran = true;
-  const restarted = await r.step('restart', 'restart', () => r.restart.restartGateway(r.target, version), (x) => `now ${x.after.version}, down ${Math.round(x.downMs / 1000)} s`);
+  const restarted = await r.step(
+    'restart',
+    'restart',
+    () => r.restart.restartGateway(r.target, version),
+    (x) => `now ${x.after.version}, down ${Math.round(x.downMs / 1000)} s`,
+  );
   r.progress.versionAfter = restarted.after.version;
   await verifyRunning(r, version);
 }
@@ -58,10 +88,20 @@ export async function restartAndVerify(r: InstanceRun, version: string): Promise
 export async function rotateAndReconnect(r: InstanceRun): Promise<void> {
   await r.setPhase('RotatingTokens');
   for (const device of r.instance.devices) {
-    const x = await r.step('rotate', `rotate ${deviceLabel(device)} (${device.role})`, () => r.quick.rotateDeviceToken(r.target, device), (t) => `token ${t.tokenDelivery ?? 'rotated'}`);
+    const x = await r.step(
+      'rotate',
+      `rotate ${deviceLabel(device)} (${device.role})`,
+      () => r.quick.rotateDeviceToken(r.target, device),
+      (t) => `token ${t.tokenDelivery ?? 'rotated'}`,
+    );
     r.rotations.push({ deviceId: device.deviceId, role: device.role, rotatedAtMs: x.rotatedAtMs });
   }
   for (const device of r.instance.devices.filter((d) => d.reconnectHook)) {
-    await r.step('reconnect-hook', `reconnect hook ${deviceLabel(device)}`, () => r.quick.runReconnectHook(r.target, device), (h) => `${h.command}`);
+    await r.step(
+      'reconnect-hook',
+      `reconnect hook ${deviceLabel(device)}`,
+      () => r.quick.runReconnectHook(r.target, device),
+      (h) => `${h.command}`,
+    );
   }
 }

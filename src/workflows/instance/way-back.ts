@@ -18,12 +18,25 @@ async function backAsBefore(r: InstanceRun): Promise<boolean> {
   const { state, progress } = r;
   // An install cut off by a cancellation may have left a half-swapped tree: never trust it.
   const cutOff = state.inFlight?.startsWith('install') === true;
-  if (!state.drained || state.rejoined || state.ran || cutOff || !progress.versionBefore || !patched('unchanged-back-in-traffic-v1')) return false;
+  if (
+    !state.drained ||
+    state.rejoined ||
+    state.ran ||
+    cutOff ||
+    !progress.versionBefore ||
+    !patched('unchanged-back-in-traffic-v1')
+  )
+    return false;
   if (state.changed && (await r.quick.installedVersion(r.target)) !== progress.versionBefore) return false;
   if (state.stopped) await r.restart.startGateway(r.target, progress.versionBefore);
   await r.lb.lbReady(r.input.loadBalancer, r.instance.lbServer);
   state.stopped = false;
-  r.recorder.note('put-back', 'put back in traffic', 'ok', `unchanged: ${progress.versionBefore} still installed and running`);
+  r.recorder.note(
+    'put-back',
+    'put back in traffic',
+    'ok',
+    `unchanged: ${progress.versionBefore} still installed and running`,
+  );
   return true;
 }
 
@@ -46,7 +59,13 @@ export async function leaveSafeAfterCancel(r: InstanceRun): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     if (state.drained && !state.changed) {
       await r.lb.lbReady(r.input.loadBalancer, r.instance.lbServer);
-      progress.steps.push({ id: 'put-back', step: 'put back in traffic (cancelled before any change)', status: 'ok', startedAt: r.now(), endedAt: r.now() });
+      progress.steps.push({
+        id: 'put-back',
+        step: 'put back in traffic (cancelled before any change)',
+        status: 'ok',
+        startedAt: r.now(),
+        endedAt: r.now(),
+      });
     } else if (state.changed && !state.rejoined && !(await backAsBefore(r).catch(() => false))) {
       progress.needsAttention = `cancelled after changes (${progress.steps.at(-1)?.step ?? 'unknown step'}): left out of traffic on ${progress.versionAfter ?? 'a partly updated install'}; check it, then return it with your load balancer`;
     }

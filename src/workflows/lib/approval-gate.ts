@@ -55,7 +55,13 @@ export class ApprovalGate<D, K extends string = string> {
       this.spec.misaddressed?.(value) ??
       (this.pending !== undefined ? 'a decision was already accepted and is being carried out' : undefined) ??
       this.spec.notWaiting(value) ??
-      checkApprover(this.spec.who(value).kind, this.spec.who(value).name, approvalRules(this.spec.rules), this.spec.startedBy, this.spec.subject);
+      checkApprover(
+        this.spec.who(value).kind,
+        this.spec.who(value).name,
+        approvalRules(this.spec.rules),
+        this.spec.startedBy,
+        this.spec.subject,
+      );
     return problem ? { ok: false, problem } : { ok: true, value };
   }
 

@@ -13,7 +13,8 @@ import type { StepId } from '../../shared/steps.js';
  */
 export function failureMessage(err: unknown): string {
   let e = err as (Error & { cause?: unknown }) | undefined;
-  while (e?.cause instanceof Error && /^(Activity task failed|Child Workflow execution failed)/.test(e.message)) e = e.cause;
+  while (e?.cause instanceof Error && /^(Activity task failed|Child Workflow execution failed)/.test(e.message))
+    e = e.cause;
   return e?.message ?? String(err);
 }
 
@@ -28,7 +29,13 @@ export class StepRecorder {
    * result) or failed (with the failure's message, `describe(err)`). The failure is rethrown for the
    * caller to handle.
    */
-  async run<T>(id: StepId, label: string, run: () => Promise<T>, detail?: (r: T) => string, describe: (err: unknown) => string = failureMessage): Promise<T> {
+  async run<T>(
+    id: StepId,
+    label: string,
+    run: () => Promise<T>,
+    detail?: (r: T) => string,
+    describe: (err: unknown) => string = failureMessage,
+  ): Promise<T> {
     const record: StepRecord = { id, step: label, status: 'running', startedAt: this.now() };
     this.steps.push(record);
     try {

@@ -19,15 +19,18 @@ import type { InstancePreflight, PreflightInput } from './types.js';
 export const HOST_WORKER_WAIT_MS = 30_000;
 
 /** The activity waited in its queue: no worker polls it (or every one is busy). */
-const noWorkerTook = (e: unknown) => e instanceof ActivityFailure && e.cause instanceof TimeoutFailure && e.cause.timeoutType === 'SCHEDULE_TO_START';
+const noWorkerTook = (e: unknown) =>
+  e instanceof ActivityFailure && e.cause instanceof TimeoutFailure && e.cause.timeoutType === 'SCHEDULE_TO_START';
 
 /** A check whose activity failed: failed, with what to look at. */
-export const couldNotCheck = (check: CheckResult['check']) => (e: Error): CheckResult => ({
-  check,
-  status: 'failed',
-  found: `could not check: ${e.message}`,
-  fix: 'look at the worker that ran it (its host queue) and run plan again.',
-});
+export const couldNotCheck =
+  (check: CheckResult['check']) =>
+  (e: Error): CheckResult => ({
+    check,
+    status: 'failed',
+    found: `could not check: ${e.message}`,
+    fix: 'look at the worker that ran it (its host queue) and run plan again.',
+  });
 
 /** What every instance's preflight shares. */
 export interface PreflightContext {
@@ -42,7 +45,12 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
   const { inventory, checksOn, central } = c;
   const queue = instanceQueue(inventory.temporal.taskQueue, instance);
   const acts = checksOn
-    ? proxyActivities<Activities>({ taskQueue: queue, startToCloseTimeout: inventory.policy.stepTimeouts.cli + 10_000, scheduleToStartTimeout: HOST_WORKER_WAIT_MS, retry: retryPolicy(inventory.policy) })
+    ? proxyActivities<Activities>({
+        taskQueue: queue,
+        startToCloseTimeout: inventory.policy.stepTimeouts.cli + 10_000,
+        scheduleToStartTimeout: HOST_WORKER_WAIT_MS,
+        retry: retryPolicy(inventory.policy),
+      })
     : quickActivities(inventory.policy, queue);
   const target = { instance, policy: inventory.policy };
   const problems: string[] = [];
@@ -55,13 +63,22 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
   const [status, devices, lb] = await Promise.all([
     acts.gatewayStatus(target).catch(failed('gateway status')),
     acts.listDevices(target).catch(failed('devices list')),
-    central.lbState(inventory.loadBalancer, instance.lbServer).catch((e: Error) => (problems.push(`load balancer: ${e.message}`), null)),
+    central
+      .lbState(inventory.loadBalancer, instance.lbServer)
+      .catch((e: Error) => (problems.push(`load balancer: ${e.message}`), null)),
   ]);
-  if (status && !status.healthy) problems.push(`gateway not healthy (runtime ${status.runtimeRunning ? 'running' : 'not running'}, RPC probe ${status.rpcOk ? 'ok' : 'failed'})`);
+  if (status && !status.healthy)
+    problems.push(
+      `gateway not healthy (runtime ${status.runtimeRunning ? 'running' : 'not running'}, RPC probe ${status.rpcOk ? 'ok' : 'failed'})`,
+    );
   const paired = new Set(devices?.paired.map((d) => d.deviceId) ?? []);
   const missingDevices = devices ? instance.devices.filter((d) => !paired.has(d.deviceId)).map((d) => d.deviceId) : [];
   for (const id of missingDevices) problems.push(`device ${id} is not in \`openclaw devices list\` on ${instance.id}`);
-  const found = !checksOn ? undefined : noWorker ? hostWorkerMissing(instance, queue) : await checksBeforeChange(c, acts, target, status?.version ?? null);
+  const found = !checksOn
+    ? undefined
+    : noWorker
+      ? hostWorkerMissing(instance, queue)
+      : await checksBeforeChange(c, acts, target, status?.version ?? null);
   const warnings: string[] = [];
   if (found && noWorker) problems.unshift(describeCheck(found.checks[0]!));
   else if (found) {
@@ -89,7 +106,9 @@ function hostWorkerMissing(instance: Instance, queue: string): { checks: CheckRe
     check: 'host-worker',
     status: 'failed',
     found: `no worker took ${instance.id}'s commands from task queue ${queue} within ${HOST_WORKER_WAIT_MS / 1000} s: ${where}'s worker is stopped (or every slot is busy).`,
-    fix: instance.host ? `on ${instance.host}, start: npm run worker -- --inventory <your inventory> --host ${instance.host}` : 'start: npm run worker -- --inventory <your inventory>',
+    fix: instance.host
+      ? `on ${instance.host}, start: npm run worker -- --inventory <your inventory> --host ${instance.host}`
+      : 'start: npm run worker -- --inventory <your inventory>',
   };
   return { checks: [c] };
 }
@@ -103,11 +122,22 @@ async function checksBeforeChange(
 ): Promise<{ checks: CheckResult[]; jump?: string }> {
   const { targetVersion } = c.input;
   const [targetChecks, hostChecks] = await Promise.all([
-    targetVersion !== undefined ? acts.preflightTarget(target, targetVersion).catch((e: Error) => [couldNotCheck('target-exists')(e)]) : Promise.resolve([]),
+    targetVersion !== undefined
+      ? acts.preflightTarget(target, targetVersion).catch((e: Error) => [couldNotCheck('target-exists')(e)])
+      : Promise.resolve([]),
     acts.preflightHost(target).catch((e: Error) => [couldNotCheck('host-commands')(e)]),
   ]);
-  const checks = applyPolicy([...targetChecks, c.localState.get(target.instance.id)!, ...hostChecks], c.inventory.policy.preflight?.warn ?? []);
-  if (c.input.releaseJump && targetVersion !== undefined && runningVersion && runningVersion !== targetVersion && patched('plan-release-jump-v1')) {
+  const checks = applyPolicy(
+    [...targetChecks, c.localState.get(target.instance.id)!, ...hostChecks],
+    c.inventory.policy.preflight?.warn ?? [],
+  );
+  if (
+    c.input.releaseJump &&
+    targetVersion !== undefined &&
+    runningVersion &&
+    runningVersion !== targetVersion &&
+    patched('plan-release-jump-v1')
+  ) {
     const jump = await acts.planReleaseJump(target, runningVersion, targetVersion).then(
       (j) => j.summary,
       (e: Error) => `cannot tell which releases ${runningVersion} → ${targetVersion} crosses: ${e.message}`,

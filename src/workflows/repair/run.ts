@@ -85,8 +85,14 @@ export class RepairRun {
         const checked = checkDecision(raw);
         return checked.ok ? { ok: true, value: { ...checked.value, kind } } : checked;
       },
-      misaddressed: (d) => (d.instance !== instance.id ? `this workflow repairs ${short}… on ${instance.id}, not on ${d.instance}` : undefined),
-      notWaiting: () => (progress.phase !== 'AwaitingApproval' ? `the repair is not waiting for approval (phase ${progress.phase})` : undefined),
+      misaddressed: (d) =>
+        d.instance !== instance.id
+          ? `this workflow repairs ${short}… on ${instance.id}, not on ${d.instance}`
+          : undefined,
+      notWaiting: () =>
+        progress.phase !== 'AwaitingApproval'
+          ? `the repair is not waiting for approval (phase ${progress.phase})`
+          : undefined,
       who: (d) => ({ name: d.approver, kind: d.kind }),
     });
   }
@@ -96,22 +102,39 @@ export class RepairRun {
     const workflowId = workflowInfo().workflowId;
     const onSignal = (kind: 'approve' | 'reject') => (raw: RejoinDecision) => {
       const refused = gate.offer(kind === 'approve' ? 'approveRepair' : 'rejectRepair', kind, raw);
-      if (refused) log.warn('repair decision refused', { instance: this.instance.id, deviceId: this.device.deviceId, reason: refused });
+      if (refused)
+        log.warn('repair decision refused', {
+          instance: this.instance.id,
+          deviceId: this.device.deviceId,
+          reason: refused,
+        });
     };
-    const onUpdate = (kind: 'approve' | 'reject') => (raw: RejoinDecision): DecisionReceipt => {
-      const d = gate.accept(kind, raw);
-      return { instance: d.instance, kind, approver: d.approver, deliveredTo: workflowId };
-    };
+    const onUpdate =
+      (kind: 'approve' | 'reject') =>
+      (raw: RejoinDecision): DecisionReceipt => {
+        const d = gate.accept(kind, raw);
+        return { instance: d.instance, kind, approver: d.approver, deliveredTo: workflowId };
+      };
     setHandler(approveRepair, onSignal('approve'), { description: APPROVE_REPAIR_DESCRIPTION });
     setHandler(rejectRepair, onSignal('reject'), { description: REJECT_REPAIR_DESCRIPTION });
-    setHandler(approveRepairUpdate, onUpdate('approve'), { validator: (raw: RejoinDecision) => gate.validate('approve', raw), description: APPROVE_REPAIR_UPDATE_DESCRIPTION });
-    setHandler(rejectRepairUpdate, onUpdate('reject'), { validator: (raw: RejoinDecision) => gate.validate('reject', raw), description: REJECT_REPAIR_UPDATE_DESCRIPTION });
-    setHandler(repairProgressQuery, () => this.progress, { description: 'Phase, steps, pairing request and decision of this emergency repair.' });
+    setHandler(approveRepairUpdate, onUpdate('approve'), {
+      validator: (raw: RejoinDecision) => gate.validate('approve', raw),
+      description: APPROVE_REPAIR_UPDATE_DESCRIPTION,
+    });
+    setHandler(rejectRepairUpdate, onUpdate('reject'), {
+      validator: (raw: RejoinDecision) => gate.validate('reject', raw),
+      description: REJECT_REPAIR_UPDATE_DESCRIPTION,
+    });
+    setHandler(repairProgressQuery, () => this.progress, {
+      description: 'Phase, steps, pairing request and decision of this emergency repair.',
+    });
   }
 
   setPhase(phase: RepairPhase, details?: string): void {
     this.progress.phase = phase;
-    setCurrentDetails(`## Emergency repair of ${this.label}: ${phase}\n\nWhy: ${this.input.reason}\n\n${details ? `${details}\n\n` : ''}${this.recorder.text()}`);
+    setCurrentDetails(
+      `## Emergency repair of ${this.label}: ${phase}\n\nWhy: ${this.input.reason}\n\n${details ? `${details}\n\n` : ''}${this.recorder.text()}`,
+    );
   }
 
   /** One recorded step; a failure fails the repair (phase Failed, with the message). */
@@ -133,6 +156,12 @@ export class RepairRun {
 
   async runHook(when: string): Promise<void> {
     const { device } = this;
-    if (device.reconnectHook) await this.step('reconnect-hook', `reconnect hook ${when}`, () => this.quick.runReconnectHook(this.target, device), (h) => `${h.command}`);
+    if (device.reconnectHook)
+      await this.step(
+        'reconnect-hook',
+        `reconnect hook ${when}`,
+        () => this.quick.runReconnectHook(this.target, device),
+        (h) => `${h.command}`,
+      );
   }
 }

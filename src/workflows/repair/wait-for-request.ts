@@ -37,21 +37,26 @@ export async function waitForPairingRequest(r: RepairRun, revokedAtMs: number): 
   const deadlineAt = Date.now() + r.policy.repairDeadline;
   let waitMs = 2000;
   let polls = 0;
-  return r.step('wait-pairing-request', 'wait for a new pairing request', async () => {
-    for (;;) {
-      const found = await r.quick.pairingRequestsSince(r.target, r.device, revokedAtMs);
-      polls++;
-      const others = found.other.map((o) => `${o.requestId}: ${o.why}`);
-      if (found.matching[0]) return { requestId: found.matching[0].requestId, scopes: found.matching[0].scopes };
-      const left = deadlineAt - Date.now();
-      if (left <= 0) r.fail(noRequestMessage(r, polls, others));
-      r.setPhase(
-        'WaitingForPairingRequest',
-        `${clientSide}\n\nWaiting for the device's new pairing request: check ${polls}, next in ${Math.round(Math.min(waitMs, left) / 1000)} s, ` +
-          `gives up at ${new Date(deadlineAt).toISOString()}.${others.length ? `\n\nNot approving: ${others.join('; ')}` : ''}`,
-      );
-      await sleep(Math.min(waitMs, left));
-      waitMs = Math.min(waitMs * 2, 30_000);
-    }
-  }, (req) => `request ${req.requestId} (${req.scopes.join(', ') || 'no scopes'}) after ${polls} checks`);
+  return r.step(
+    'wait-pairing-request',
+    'wait for a new pairing request',
+    async () => {
+      for (;;) {
+        const found = await r.quick.pairingRequestsSince(r.target, r.device, revokedAtMs);
+        polls++;
+        const others = found.other.map((o) => `${o.requestId}: ${o.why}`);
+        if (found.matching[0]) return { requestId: found.matching[0].requestId, scopes: found.matching[0].scopes };
+        const left = deadlineAt - Date.now();
+        if (left <= 0) r.fail(noRequestMessage(r, polls, others));
+        r.setPhase(
+          'WaitingForPairingRequest',
+          `${clientSide}\n\nWaiting for the device's new pairing request: check ${polls}, next in ${Math.round(Math.min(waitMs, left) / 1000)} s, ` +
+            `gives up at ${new Date(deadlineAt).toISOString()}.${others.length ? `\n\nNot approving: ${others.join('; ')}` : ''}`,
+        );
+        await sleep(Math.min(waitMs, left));
+        waitMs = Math.min(waitMs * 2, 30_000);
+      }
+    },
+    (req) => `request ${req.requestId} (${req.scopes.join(', ') || 'no scopes'}) after ${polls} checks`,
+  );
 }

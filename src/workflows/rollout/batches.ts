@@ -12,7 +12,10 @@ import type { RolloutRun } from './run.js';
 import { rolloutOrder, type ClusterRolloutReport } from './types.js';
 
 /** The report when the rollout stopped early, or undefined when every batch went through. */
-export async function rollOutInBatches(r: RolloutRun, preflight: PreflightReport): Promise<ClusterRolloutReport | undefined> {
+export async function rollOutInBatches(
+  r: RolloutRun,
+  preflight: PreflightReport,
+): Promise<ClusterRolloutReport | undefined> {
   const { progress } = r;
   const order = rolloutOrder(r.inventory);
   const size = r.inventory.policy.batchSize;
@@ -22,16 +25,23 @@ export async function rollOutInBatches(r: RolloutRun, preflight: PreflightReport
     if (r.decisionsOn && progress.paused) await holdWhilePaused(r, batch);
     progress.current = batch;
     r.showPhase();
-    setCurrentDetails(`Rolling out **${batch.join(', ')}** (${start + batch.length}/${order.length}). Query \`progress\`, or open the child workflow(s) ${batch.map((id) => `\`${instanceWorkflowId(r.rolloutId, id)}\``).join(', ')}.`);
+    setCurrentDetails(
+      `Rolling out **${batch.join(', ')}** (${start + batch.length}/${order.length}). Query \`progress\`, or open the child workflow(s) ${batch.map((id) => `\`${instanceWorkflowId(r.rolloutId, id)}\``).join(', ')}.`,
+    );
     const results = await Promise.all(batch.map((id) => rollOutInstance(r, id)));
     for (const x of results) progress.instances[progress.instances.findIndex((p) => p.instance === x.instance)] = x;
     const rejected = results.filter((x) => x.outcome === 'rejected');
     if (rejected.length) return stopRejected(r, preflight, rejected);
     const aborted = results.filter((x) => x.outcome === 'aborted');
     if (aborted.length) return r.stop(preflight, aborted.map((x) => `${x.instance}: ${x.needsAttention}`).join('; '));
-    const failed = progress.instances.filter((i) => i.phase === 'Skipped' || i.decisions?.some((d) => d.decision === 'rollback')).length;
+    const failed = progress.instances.filter(
+      (i) => i.phase === 'Skipped' || i.decisions?.some((d) => d.decision === 'rollback'),
+    ).length;
     if (r.decisionsOn && failed > budget && start + size < order.length) {
-      return r.stop(preflight, `failure budget exceeded: ${failed} instances failed (policy.maxFailedInstances ${budget})`);
+      return r.stop(
+        preflight,
+        `failure budget exceeded: ${failed} instances failed (policy.maxFailedInstances ${budget})`,
+      );
     }
   }
   return undefined;
@@ -42,7 +52,9 @@ async function holdWhilePaused(r: RolloutRun, batch: string[]): Promise<void> {
   progress.phase = 'Paused';
   r.showPhase();
   const paused = progress.paused!;
-  setCurrentDetails(`Paused by ${paused.by}${paused.comment ? ` (${paused.comment})` : ''} before **${batch.join(', ')}**. Resume with the \`resumeRollout\` signal or \`npm run starter -- resume\`.`);
+  setCurrentDetails(
+    `Paused by ${paused.by}${paused.comment ? ` (${paused.comment})` : ''} before **${batch.join(', ')}**. Resume with the \`resumeRollout\` signal or \`npm run starter -- resume\`.`,
+  );
   await condition(() => !progress.paused);
   progress.phase = 'RollingOut';
 }
@@ -73,16 +85,30 @@ function rollOutInstance(r: RolloutRun, id: string): Promise<InstanceRolloutResu
     slot.phase = 'Failed';
     progress.phase = 'Failed';
     r.showPhase();
-    throw workflowFailure(WorkflowFailureType.InstanceFailed, `instance ${id} failed; it stays out of traffic: ${r.decisionsOn ? failureMessage(err) : (err as Error).message}`);
+    throw workflowFailure(
+      WorkflowFailureType.InstanceFailed,
+      `instance ${id} failed; it stays out of traffic: ${r.decisionsOn ? failureMessage(err) : (err as Error).message}`,
+    );
   });
 }
 
-function stopRejected(r: RolloutRun, preflight: PreflightReport, rejected: InstanceRolloutResult[]): ClusterRolloutReport {
+function stopRejected(
+  r: RolloutRun,
+  preflight: PreflightReport,
+  rejected: InstanceRolloutResult[],
+): ClusterRolloutReport {
   const { progress } = r;
   progress.phase = 'Rejected';
   progress.current = [];
   r.showPhase();
-  const text = rejected.map((x) => `${x.instance} rejected by ${x.decision?.approver}${x.decision?.comment ? ` (${x.decision.comment})` : ''}`).join('; ');
-  setCurrentDetails(`Rollout stopped: ${text}. The rejected instance stays drained on ${rejected[0]!.versionAfter}; the instances not yet rolled out were not touched.`);
+  const text = rejected
+    .map(
+      (x) =>
+        `${x.instance} rejected by ${x.decision?.approver}${x.decision?.comment ? ` (${x.decision.comment})` : ''}`,
+    )
+    .join('; ');
+  setCurrentDetails(
+    `Rollout stopped: ${text}. The rejected instance stays drained on ${rejected[0]!.versionAfter}; the instances not yet rolled out were not touched.`,
+  );
   return r.report(preflight, 'rejected');
 }

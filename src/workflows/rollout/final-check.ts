@@ -14,7 +14,10 @@ export async function finalCheck(r: RolloutRun, preflight: PreflightReport): Pro
   progress.current = [];
   progress.phase = 'Verifying';
   r.showPhase();
-  const check = await executeChild(clusterPreflight, { workflowId: `${r.rolloutId}/final-check`, args: [{ inventory: r.inventory }] });
+  const check = await executeChild(clusterPreflight, {
+    workflowId: `${r.rolloutId}/final-check`,
+    args: [{ inventory: r.inventory }],
+  });
   const expected = (id: string) => {
     const slot = progress.instances.find((i) => i.instance === id);
     if (slot?.phase === 'Skipped') return undefined;
@@ -25,16 +28,27 @@ export async function finalCheck(r: RolloutRun, preflight: PreflightReport): Pro
   if (judged.some((i) => i.problems.length) || wrong.length) {
     progress.phase = 'Failed';
     r.showPhase();
-    const states = wrong.map((i) => `${i.instance} ${i.healthy ? 'healthy' : 'unhealthy'} on ${i.version}, lb ${i.lb?.admin ?? '?'}`).join('; ');
-    throw workflowFailure(WorkflowFailureType.CheckFailed, `final cluster check failed: ${states} ${judged.flatMap((i) => i.problems).join('; ')}`);
+    const states = wrong
+      .map((i) => `${i.instance} ${i.healthy ? 'healthy' : 'unhealthy'} on ${i.version}, lb ${i.lb?.admin ?? '?'}`)
+      .join('; ');
+    throw workflowFailure(
+      WorkflowFailureType.CheckFailed,
+      `final cluster check failed: ${states} ${judged.flatMap((i) => i.problems).join('; ')}`,
+    );
   }
   progress.phase = 'Done';
   r.showPhase();
-  const exceptions = progress.instances.filter((i) => i.needsAttention || i.decisions?.some((d) => d.decision === 'rollback'));
+  const exceptions = progress.instances.filter(
+    (i) => i.needsAttention || i.decisions?.some((d) => d.decision === 'rollback'),
+  );
   if (exceptions.length) {
-    setCurrentDetails(`Done with exceptions: ${exceptions.map((i) => `${i.instance} ${i.phase === 'Skipped' ? 'skipped (drained)' : `rolled back to ${i.versionAfter}`}`).join('; ')}; the others run **${targetVersion}**.`);
+    setCurrentDetails(
+      `Done with exceptions: ${exceptions.map((i) => `${i.instance} ${i.phase === 'Skipped' ? 'skipped (drained)' : `rolled back to ${i.versionAfter}`}`).join('; ')}; the others run **${targetVersion}**.`,
+    );
     return r.report(preflight, 'partial', { finalCheck: check });
   }
-  setCurrentDetails(`Done: all ${progress.instances.length} instances run **${targetVersion}**, healthy and in traffic.`);
+  setCurrentDetails(
+    `Done: all ${progress.instances.length} instances run **${targetVersion}**, healthy and in traffic.`,
+  );
   return r.report(preflight, 'done', { finalCheck: check });
 }

@@ -56,7 +56,9 @@ export function setRolloutHandlers(r: RolloutRun): void {
   );
   setFailureDecisionHandlers(r);
   setControlHandlers(r);
-  setHandler(progressQuery, () => r.progress, { description: 'Where the rollout stands: phase, current instances, each instance\'s steps.' });
+  setHandler(progressQuery, () => r.progress, {
+    description: "Where the rollout stands: phase, current instances, each instance's steps.",
+  });
 }
 
 /** Why an approve or reject cannot be applied now, or the checked decision. Shared by the signals and the Updates. */
@@ -66,7 +68,10 @@ function vetDecision(r: RolloutRun, kind: 'approve' | 'reject', raw: RejoinDecis
   const { instance, approver } = checked.value;
   if (!r.progress.current.includes(instance)) {
     const known = r.inventory.instances.some((i) => i.id === instance);
-    return { ok: false, problem: `${instance} ${known ? 'is not being rolled out now' : 'is not an instance of this cluster'} (current: ${r.progress.current.join(', ') || 'none'})` };
+    return {
+      ok: false,
+      problem: `${instance} ${known ? 'is not being rolled out now' : 'is not an instance of this cluster'} (current: ${r.progress.current.join(', ') || 'none'})`,
+    };
   }
   const refused = checkApprover(kind, approver, approvalRules(r.inventory.policy.approvals), r.input.startedBy);
   return refused ? { ok: false, problem: refused } : checked;
@@ -82,31 +87,49 @@ function setRejoinHandlers(r: RolloutRun): void {
     const child = getExternalWorkflowHandle(instanceWorkflowId(r.rolloutId, vetted.value.instance));
     await child.signal(signalName === 'approveRejoin' ? approveRejoin : rejectRejoin, vetted.value);
   };
-  const decide = (kind: 'approve' | 'reject') => async (decision: RejoinDecision): Promise<DecisionReceipt> => {
-    const childId = instanceWorkflowId(r.rolloutId, decision.instance.trim());
-    const value = (vetDecision(r, kind, decision) as { value: RejoinDecision }).value;
-    await getExternalWorkflowHandle(childId).signal(kind === 'approve' ? approveRejoin : rejectRejoin, value);
-    return { instance: value.instance, kind, approver: value.approver, deliveredTo: childId };
-  };
+  const decide =
+    (kind: 'approve' | 'reject') =>
+    async (decision: RejoinDecision): Promise<DecisionReceipt> => {
+      const childId = instanceWorkflowId(r.rolloutId, decision.instance.trim());
+      const value = (vetDecision(r, kind, decision) as { value: RejoinDecision }).value;
+      await getExternalWorkflowHandle(childId).signal(kind === 'approve' ? approveRejoin : rejectRejoin, value);
+      return { instance: value.instance, kind, approver: value.approver, deliveredTo: childId };
+    };
   /** The Updates' validator: refuses (the caller sees the reason at once) what the signal would ignore. */
   const validate = (kind: 'approve' | 'reject') => (decision: RejoinDecision) => {
     const vetted = vetDecision(r, kind, decision);
     if (!vetted.ok) throw new Error(vetted.problem);
     const slot = r.progress.instances.find((i) => i.instance === vetted.value.instance);
-    if (slot?.phase !== 'AwaitingApproval') throw new Error(`${vetted.value.instance} is not waiting for approval (phase ${slot?.phase ?? 'unknown'})`);
+    if (slot?.phase !== 'AwaitingApproval')
+      throw new Error(`${vetted.value.instance} is not waiting for approval (phase ${slot?.phase ?? 'unknown'})`);
   };
   setHandler(approveRejoin, forward('approveRejoin'), { description: APPROVE_DESCRIPTION });
   setHandler(rejectRejoin, forward('rejectRejoin'), { description: REJECT_DESCRIPTION });
-  setHandler(approveRejoinUpdate, decide('approve'), { validator: validate('approve'), description: APPROVE_UPDATE_DESCRIPTION });
-  setHandler(rejectRejoinUpdate, decide('reject'), { validator: validate('reject'), description: REJECT_UPDATE_DESCRIPTION });
+  setHandler(approveRejoinUpdate, decide('approve'), {
+    validator: validate('approve'),
+    description: APPROVE_UPDATE_DESCRIPTION,
+  });
+  setHandler(rejectRejoinUpdate, decide('reject'), {
+    validator: validate('reject'),
+    description: REJECT_UPDATE_DESCRIPTION,
+  });
 }
 
 /** A decision after a failure: the same rule as the instance's gate (approver list, no four-eyes: it lets nothing into traffic by itself). */
 function vetFailureDecision(r: RolloutRun, raw: FailureDecision): Vetted<FailureDecision> {
   const checked = checkFailureDecision(raw);
   if (!checked.ok) return { ok: false, problem: `invalid payload: ${checked.problem}` };
-  if (!r.progress.current.includes(checked.value.instance)) return { ok: false, problem: `${checked.value.instance} is not being rolled out now (current: ${r.progress.current.join(', ') || 'none'})` };
-  const refused = checkApprover('reject', checked.value.by, approvalRules(r.inventory.policy.approvals), r.input.startedBy);
+  if (!r.progress.current.includes(checked.value.instance))
+    return {
+      ok: false,
+      problem: `${checked.value.instance} is not being rolled out now (current: ${r.progress.current.join(', ') || 'none'})`,
+    };
+  const refused = checkApprover(
+    'reject',
+    checked.value.by,
+    approvalRules(r.inventory.policy.approvals),
+    r.input.startedBy,
+  );
   return refused ? { ok: false, problem: refused } : checked;
 }
 
@@ -117,7 +140,10 @@ function setFailureDecisionHandlers(r: RolloutRun): void {
       r.progress.ignored.push({ signal: 'decideFailure', payload: raw, reason: vetted.problem, at: r.now() });
       return;
     }
-    await getExternalWorkflowHandle(instanceWorkflowId(r.rolloutId, vetted.value.instance)).signal(decideFailure, vetted.value);
+    await getExternalWorkflowHandle(instanceWorkflowId(r.rolloutId, vetted.value.instance)).signal(
+      decideFailure,
+      vetted.value,
+    );
   };
   const onUpdate = async (raw: FailureDecision) => {
     const value = (vetFailureDecision(r, raw) as { value: FailureDecision }).value;
@@ -129,8 +155,10 @@ function setFailureDecisionHandlers(r: RolloutRun): void {
     const vetted = vetFailureDecision(r, raw);
     if (!vetted.ok) throw new Error(vetted.problem);
     const slot = r.progress.instances.find((i) => i.instance === vetted.value.instance);
-    if (slot?.phase !== 'Failed') throw new Error(`${vetted.value.instance} is not waiting for a decision (phase ${slot?.phase ?? 'unknown'})`);
-    if (vetted.value.decision === 'rollback' && !slot.versionBefore) throw new Error(`${vetted.value.instance} has no recorded version to roll back to: retry, skip or abort`);
+    if (slot?.phase !== 'Failed')
+      throw new Error(`${vetted.value.instance} is not waiting for a decision (phase ${slot?.phase ?? 'unknown'})`);
+    if (vetted.value.decision === 'rollback' && !slot.versionBefore)
+      throw new Error(`${vetted.value.instance} has no recorded version to roll back to: retry, skip or abort`);
   };
   setHandler(decideFailure, onSignal, { description: DECIDE_FAILURE_DESCRIPTION });
   setHandler(decideFailureUpdate, onUpdate, {
@@ -145,7 +173,12 @@ function setControlHandlers(r: RolloutRun): void {
   const onPause = (pause: boolean) => (raw: PauseRequest) => {
     const checked = checkPauseRequest(raw);
     if (!checked.ok) {
-      progress.ignored.push({ signal: pause ? 'pauseRollout' : 'resumeRollout', payload: raw, reason: `invalid payload: ${checked.problem}`, at: r.now() });
+      progress.ignored.push({
+        signal: pause ? 'pauseRollout' : 'resumeRollout',
+        payload: raw,
+        reason: `invalid payload: ${checked.problem}`,
+        at: r.now(),
+      });
       return;
     }
     progress.paused = pause ? { ...checked.value, at: r.now() } : undefined;
@@ -153,7 +186,13 @@ function setControlHandlers(r: RolloutRun): void {
   };
   const onAbortReason = (raw: AbortRequest) => {
     const checked = checkAbortRequest(raw);
-    if (!checked.ok) return void progress.ignored.push({ signal: 'abortReason', payload: raw, reason: `invalid payload: ${checked.problem}`, at: r.now() });
+    if (!checked.ok)
+      return void progress.ignored.push({
+        signal: 'abortReason',
+        payload: raw,
+        reason: `invalid payload: ${checked.problem}`,
+        at: r.now(),
+      });
     progress.abort = { ...checked.value, at: r.now() };
     log.info('abort requested', { by: checked.value.by, reason: checked.value.reason });
   };

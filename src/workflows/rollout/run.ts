@@ -32,7 +32,15 @@ export class RolloutRun {
       startedBy: input.startedBy,
       phase: 'Preflight',
       current: [],
-      instances: inventory.instances.map((i) => ({ instance: i.id, phase: 'Pending', versionBefore: null, versionAfter: null, steps: [], ignored: [], approvalTimeouts: 0 })),
+      instances: inventory.instances.map((i) => ({
+        instance: i.id,
+        phase: 'Pending',
+        versionBefore: null,
+        versionAfter: null,
+        steps: [],
+        ignored: [],
+        approvalTimeouts: 0,
+      })),
       ignored: [],
     };
     this.upsert = input.searchAttributes === true && patched('search-attributes-v1');
@@ -47,7 +55,12 @@ export class RolloutRun {
     const approving = current.filter((i) => i.phase === 'AwaitingApproval');
     // An instance waiting for a decision after a failure shows as Failed; one waiting for approval as AwaitingApproval.
     const waiting = failed.length ? failed : approving;
-    const phase = progress.phase === 'RollingOut' && waiting.length ? (failed.length ? 'Failed' : 'AwaitingApproval') : progress.phase;
+    const phase =
+      progress.phase === 'RollingOut' && waiting.length
+        ? failed.length
+          ? 'Failed'
+          : 'AwaitingApproval'
+        : progress.phase;
     const instances = (waiting.length ? waiting.map((i) => i.instance) : progress.current).join(',');
     if (`${phase}|${instances}` === this.shownPhase) return;
     this.shownPhase = `${phase}|${instances}`;
@@ -58,9 +71,15 @@ export class RolloutRun {
     ]);
   }
 
-  report(preflight: PreflightReport, outcome: ClusterRolloutReport['outcome'], extra: Partial<ClusterRolloutReport> = {}): ClusterRolloutReport {
+  report(
+    preflight: PreflightReport,
+    outcome: ClusterRolloutReport['outcome'],
+    extra: Partial<ClusterRolloutReport> = {},
+  ): ClusterRolloutReport {
     const { progress } = this;
-    const needsAttention = progress.instances.filter((i) => i.needsAttention).map((i) => ({ instance: i.instance, why: i.needsAttention! }));
+    const needsAttention = progress.instances
+      .filter((i) => i.needsAttention)
+      .map((i) => ({ instance: i.instance, why: i.needsAttention! }));
     return {
       rolloutId: this.rolloutId,
       cluster: this.inventory.cluster,
@@ -81,8 +100,12 @@ export class RolloutRun {
     progress.current = [];
     this.showPhase();
     const rest = progress.instances.filter((i) => i.phase === 'Pending').map((i) => i.instance);
-    const attention = progress.instances.filter((i) => i.needsAttention).map((i) => `- ${i.instance}: ${i.needsAttention}`);
-    setCurrentDetails(`Rollout stopped: ${why}.${rest.length ? ` Not touched: ${rest.join(', ')}.` : ''}${attention.length ? `\n\n**Needs attention:**\n${attention.join('\n')}` : ''}`);
+    const attention = progress.instances
+      .filter((i) => i.needsAttention)
+      .map((i) => `- ${i.instance}: ${i.needsAttention}`);
+    setCurrentDetails(
+      `Rollout stopped: ${why}.${rest.length ? ` Not touched: ${rest.join(', ')}.` : ''}${attention.length ? `\n\n**Needs attention:**\n${attention.join('\n')}` : ''}`,
+    );
     return this.report(preflight, 'aborted', { stoppedBecause: why });
   }
 }

@@ -95,7 +95,11 @@ async function connectCommand(values: CliValues, url: string, identity: DeviceId
     if (!sharedToken) throw new Error(`--auth shared needs $${values['token-env']}`);
     auth = { token: sharedToken };
   } else auth = 'none';
-  const outcome = await connectOnce({ ...commonOptions(values, url, identity), auth, timeoutMs: Number(values['timeout-ms']) });
+  const outcome = await connectOnce({
+    ...commonOptions(values, url, identity),
+    auth,
+    timeoutMs: Number(values['timeout-ms']),
+  });
   print({ deviceId: identity.deviceId, ...redactOutcome(outcome) });
   if (outcome.kind === 'hello') await outcome.socket.close();
   return outcome.kind === 'hello' ? 0 : 1;

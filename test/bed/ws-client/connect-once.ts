@@ -3,8 +3,22 @@
  * `connect`, and end in hello (socket left open), closed or timeout. Never hangs.
  */
 import { randomUUID } from 'node:crypto';
-import { closedOutcome, helloOutcome, timeoutOutcome, type ConnectOutcome, type HandshakeFailure, type HelloOutcome } from './connect-outcome.js';
-import { connectParams, connectSettings, resolveAuth, type ConnectOptions, type ConnectSettings, type ResolvedAuth } from './connect-request.js';
+import {
+  closedOutcome,
+  helloOutcome,
+  timeoutOutcome,
+  type ConnectOutcome,
+  type HandshakeFailure,
+  type HelloOutcome,
+} from './connect-outcome.js';
+import {
+  connectParams,
+  connectSettings,
+  resolveAuth,
+  type ConnectOptions,
+  type ConnectSettings,
+  type ResolvedAuth,
+} from './connect-request.js';
 import { isRecord, parseFrame, type GatewayErrorShape, type GatewayResponseFrame, type HelloOk } from './frames.js';
 import { GatewaySocket, type CloseInfo } from './gateway-socket.js';
 
@@ -21,7 +35,16 @@ export async function connectOnce(opts: ConnectOptions): Promise<ConnectOutcome>
     try {
       ws = new WebSocket(opts.url);
     } catch (err) {
-      resolve({ kind: 'closed', url: opts.url, authUsed: resolved.authUsed, code: 1006, reason: '', wasClean: false, phase: 'before-challenge', transportError: String(err) });
+      resolve({
+        kind: 'closed',
+        url: opts.url,
+        authUsed: resolved.authUsed,
+        code: 1006,
+        reason: '',
+        wasClean: false,
+        phase: 'before-challenge',
+        transportError: String(err),
+      });
       return;
     }
     new Handshake(ws, opts, settings, resolved, resolve);
@@ -66,7 +89,13 @@ class Handshake {
   }
 
   private failure(): HandshakeFailure {
-    return { url: this.opts.url, authUsed: this.resolved.authUsed, phase: this.phase, connectError: this.connectError, transportError: this.transportError };
+    return {
+      url: this.opts.url,
+      authUsed: this.resolved.authUsed,
+      phase: this.phase,
+      connectError: this.connectError,
+      transportError: this.transportError,
+    };
   }
 
   private onTimeout(): void {
@@ -90,7 +119,8 @@ class Handshake {
       this.ws.send(JSON.stringify({ type: 'req', id: this.connectReqId, method: 'connect', params }));
       return;
     }
-    if (frame.type === 'res' && frame.id === this.connectReqId) this.onConnectResponse(frame as unknown as GatewayResponseFrame);
+    if (frame.type === 'res' && frame.id === this.connectReqId)
+      this.onConnectResponse(frame as unknown as GatewayResponseFrame);
   }
 
   private onConnectResponse(res: GatewayResponseFrame): void {

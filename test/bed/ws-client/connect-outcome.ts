@@ -94,7 +94,10 @@ export interface HandshakeFailure {
   transportError: string | undefined;
 }
 
-export function closedOutcome(f: HandshakeFailure, close: { code: number; reason: string; wasClean: boolean }): ClosedOutcome {
+export function closedOutcome(
+  f: HandshakeFailure,
+  close: { code: number; reason: string; wasClean: boolean },
+): ClosedOutcome {
   const { connectError, phase } = f;
   const details = connectError?.details;
   const requestId = typeof details?.requestId === 'string' ? details.requestId : undefined;
@@ -105,7 +108,12 @@ export function closedOutcome(f: HandshakeFailure, close: { code: number; reason
     code: close.code,
     reason: close.reason,
     wasClean: close.wasClean,
-    phase: connectError || phase === 'waiting-hello' ? 'after-connect' : phase === 'waiting-challenge' ? 'after-challenge' : 'before-challenge',
+    phase:
+      connectError || phase === 'waiting-hello'
+        ? 'after-connect'
+        : phase === 'waiting-challenge'
+          ? 'after-challenge'
+          : 'before-challenge',
     ...(typeof details?.code === 'string' ? { errorCode: details.code } : {}),
     ...(connectError ? { gatewayErrorCode: connectError.code, errorMessage: connectError.message } : {}),
     ...(details ? { details } : {}),

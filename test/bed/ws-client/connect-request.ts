@@ -68,10 +68,7 @@ export interface ResolvedAuth {
 
 const DEFAULT_CLIENT_VERSION = '0.1.0-openclaw-rollout-testbed';
 
-export function resolveAuth(
-  opts: ConnectOptions,
-  role: string,
-): ResolvedAuth {
+export function resolveAuth(opts: ConnectOptions, role: string): ResolvedAuth {
   let token: string | undefined;
   let deviceToken: string | undefined;
   if (opts.auth === 'stored') {
@@ -84,10 +81,10 @@ export function resolveAuth(
   }
   const authUsed: AuthKind =
     token && deviceToken ? 'shared-token+device-token' : token ? 'shared-token' : deviceToken ? 'device-token' : 'none';
-  const auth = token || deviceToken ? { ...(token ? { token } : {}), ...(deviceToken ? { deviceToken } : {}) } : undefined;
+  const auth =
+    token || deviceToken ? { ...(token ? { token } : {}), ...(deviceToken ? { deviceToken } : {}) } : undefined;
   return { auth, authUsed, signatureToken: token ?? deviceToken };
 }
-
 
 /** Builds the v3 device-auth signature payload exactly like the installed client does. */
 export function buildDeviceAuthPayloadV3(p: {
@@ -119,7 +116,12 @@ export function buildDeviceAuthPayloadV3(p: {
 }
 
 /** The signed `device` block of a connect, answering the challenge's nonce. */
-function signedDevice(opts: ConnectOptions, s: ConnectSettings, signatureToken: string | undefined, challenge: unknown) {
+function signedDevice(
+  opts: ConnectOptions,
+  s: ConnectSettings,
+  signatureToken: string | undefined,
+  challenge: unknown,
+) {
   const payload = isRecord(challenge) ? challenge : {};
   const nonce = typeof payload.nonce === 'string' ? payload.nonce.trim() : '';
   const signedAtMs = typeof payload.ts === 'number' && Number.isSafeInteger(payload.ts) ? payload.ts : Date.now();

@@ -3,7 +3,13 @@
  * it, and its close.
  */
 import { randomUUID } from 'node:crypto';
-import { isRecord, type GatewayErrorShape, type GatewayEventFrame, type GatewayResponseFrame, type HelloOk } from './frames.js';
+import {
+  isRecord,
+  type GatewayErrorShape,
+  type GatewayEventFrame,
+  type GatewayResponseFrame,
+  type HelloOk,
+} from './frames.js';
 
 export interface CloseInfo {
   code: number;
@@ -47,7 +53,8 @@ export class GatewaySocket {
     if (frame.type === 'event' && typeof frame.event === 'string') {
       const ev = frame as unknown as GatewayEventFrame;
       this.events.push(ev);
-      if (this.events.length > GatewaySocket.maxEvents) this.events.splice(0, this.events.length - GatewaySocket.maxEvents);
+      if (this.events.length > GatewaySocket.maxEvents)
+        this.events.splice(0, this.events.length - GatewaySocket.maxEvents);
       for (const l of this.listeners) {
         try {
           l(ev);
@@ -102,7 +109,10 @@ export class GatewaySocket {
       /* already closing */
     }
     const timeout = new Promise<CloseInfo>((resolve) =>
-      setTimeout(() => resolve({ code: 1006, reason: 'close timeout', wasClean: false, atMs: Date.now() }), timeoutMs).unref(),
+      setTimeout(
+        () => resolve({ code: 1006, reason: 'close timeout', wasClean: false, atMs: Date.now() }),
+        timeoutMs,
+      ).unref(),
     );
     return Promise.race([this.closed, timeout]);
   }

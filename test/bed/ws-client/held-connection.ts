@@ -72,7 +72,11 @@ export class HeldConnection {
     if (this.loop) throw new Error('already started');
     const since = this.events.length;
     this.loop = this.run();
-    return this.waitFor((e) => e.type === 'hello' || e.type === 'close' || e.type === 'timeout' || e.type === 'paused', firstOutcomeTimeoutMs, { since });
+    return this.waitFor(
+      (e) => e.type === 'hello' || e.type === 'close' || e.type === 'timeout' || e.type === 'paused',
+      firstOutcomeTimeoutMs,
+      { since },
+    );
   }
 
   /** Stops reconnecting and closes the live socket (code 1000). */
@@ -108,7 +112,9 @@ export class HeldConnection {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`HeldConnection.waitFor timed out after ${timeoutMs}ms (${this.events.length} events recorded)`));
+        reject(
+          new Error(`HeldConnection.waitFor timed out after ${timeoutMs}ms (${this.events.length} events recorded)`),
+        );
       }, timeoutMs);
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -157,7 +163,11 @@ export class HeldConnection {
       const stored = this.opts.identity.getDeviceToken(this.opts.url, this.role);
       const useShared = !!this.opts.sharedToken && (forceShared || !stored);
       forceShared = false;
-      const auth: ConnectAuth = useShared ? { token: this.opts.sharedToken! } : stored ? { deviceToken: stored.token } : 'none';
+      const auth: ConnectAuth = useShared
+        ? { token: this.opts.sharedToken! }
+        : stored
+          ? { deviceToken: stored.token }
+          : 'none';
       const authKind: AuthKind = useShared ? 'shared-token' : stored ? 'device-token' : 'none';
       this.record({ type: 'connecting', atMs: Date.now(), attempt, auth: authKind });
 
@@ -218,7 +228,12 @@ export class HeldConnection {
   }
 
   /** Records the hello, the chosen gateway events while the connection is up, and its close. */
-  private async holdUntilClosed(outcome: HelloOutcome, attempt: number, authKind: AuthKind, stored: StoredDeviceToken | undefined): Promise<void> {
+  private async holdUntilClosed(
+    outcome: HelloOutcome,
+    attempt: number,
+    authKind: AuthKind,
+    stored: StoredDeviceToken | undefined,
+  ): Promise<void> {
     const recordEvents = new Set(this.opts.recordGatewayEvents ?? ['shutdown']);
     const newStored = this.opts.identity.getDeviceToken(this.opts.url, this.role);
     this.current = outcome.socket;

@@ -30,7 +30,9 @@ export function archiveName(instanceId: string, version: string, stamp = isoStam
 }
 export function archivePattern(instanceId: string): RegExp {
   const id = instanceId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^openclaw-rollout-${id}@[0-9A-Za-z.+_-]+-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}-\\d{3}Z\\.tar\\.gz$`);
+  return new RegExp(
+    `^openclaw-rollout-${id}@[0-9A-Za-z.+_-]+-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}-\\d{3}Z\\.tar\\.gz$`,
+  );
 }
 
 /** Hex sha256 and size of a file (streamed). */
@@ -44,7 +46,11 @@ export async function sha256File(path: string): Promise<{ sha256: string; bytes:
   return { sha256: hash.digest('hex'), bytes };
 }
 
-export const exists = (p: string) => lstat(p).then(() => true, () => false);
+export const exists = (p: string) =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Whether the instance has local state this host can back up (not a gateway reached by url only). */
 export function hasLocalState(access: GatewayAccess): boolean {
@@ -58,15 +64,22 @@ export function hasLocalState(access: GatewayAccess): boolean {
 export async function resolveStateDir(access: GatewayAccess, ctx: CallContext): Promise<string> {
   if (access.stateDir) return resolve(access.stateDir);
   const r = await runCli(access, { args: ['backup', 'create', '--dry-run', '--json'], ...ctx });
-  if (r.exitCode !== 0) throw new TransientError(describeFailure(r, 'exit 0 with the backup plan (to find the state dir)'));
+  if (r.exitCode !== 0)
+    throw new TransientError(describeFailure(r, 'exit 0 with the backup plan (to find the state dir)'));
   const plan = parse.parseBackupCreate(r, { dryRun: true });
-  if (!plan.stateDir) throw new ConfigurationError(`\`${r.byHand}\` names no state dir to back up; set gateway.stateDir in the inventory.`);
+  if (!plan.stateDir)
+    throw new ConfigurationError(
+      `\`${r.byHand}\` names no state dir to back up; set gateway.stateDir in the inventory.`,
+    );
   return plan.stateDir;
 }
 
 /** The backup dir: the inventory's `backup.dir`, else `<stateDir>.rollout-backups` (a sibling, never inside it). */
 export function backupDirFor(instance: Instance, stateDir: string): string {
-  return instance.backup?.dir ? resolve(instance.backup.dir) : resolve(dirname(stateDir), basename(stateDir) + DEFAULT_DIR_SUFFIX);
+  return instance.backup?.dir
+    ? resolve(instance.backup.dir)
+    : resolve(dirname(stateDir), basename(stateDir) + DEFAULT_DIR_SUFFIX);
 }
 
-export const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+export const inside = (child: string, parent: string) =>
+  child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);

@@ -11,7 +11,17 @@ import type { BackupRecord } from '../../../shared/facts.js';
 import type { CallContext } from '../../call-context.js';
 import { describeFailure, runCli } from '../cli.js';
 import * as parse from '../parse/index.js';
-import { DEFAULT_DIR_SUFFIX, DEFAULT_KEEP, archiveName, archivePattern, sha256File, hasLocalState, resolveStateDir, backupDirFor, inside } from './archive.js';
+import {
+  DEFAULT_DIR_SUFFIX,
+  DEFAULT_KEEP,
+  archiveName,
+  archivePattern,
+  sha256File,
+  hasLocalState,
+  resolveStateDir,
+  backupDirFor,
+  inside,
+} from './archive.js';
 import { restoreWorkDir, readJournal } from './restore-journal.js';
 
 // Backup
@@ -21,7 +31,11 @@ import { restoreWorkDir, readJournal } from './restore-journal.js';
  * that runs): checks the exit code, the file, the JSON and the archive's manifest, computes the
  * sha256, then deletes this tool's older archives of the instance beyond `backup.keep`.
  */
-export async function createBackup(instance: Instance, runningVersion: string, ctx: CallContext): Promise<BackupRecord | { skipped: string }> {
+export async function createBackup(
+  instance: Instance,
+  runningVersion: string,
+  ctx: CallContext,
+): Promise<BackupRecord | { skipped: string }> {
   const access = instance.gateway;
   if (!hasLocalState(access)) {
     return {
@@ -34,7 +48,9 @@ export async function createBackup(instance: Instance, runningVersion: string, c
   const stateDir = await resolveStateDir(access, ctx);
   const dir = backupDirFor(instance, stateDir);
   if (inside(dir, stateDir)) {
-    throw new ConfigurationError(`backup.dir ${dir} of instance ${instance.id} is inside its state dir ${stateDir}: each backup would contain the older ones. Put it next to the state dir (the default is ${stateDir}${DEFAULT_DIR_SUFFIX}).`);
+    throw new ConfigurationError(
+      `backup.dir ${dir} of instance ${instance.id} is inside its state dir ${stateDir}: each backup would contain the older ones. Put it next to the state dir (the default is ${stateDir}${DEFAULT_DIR_SUFFIX}).`,
+    );
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const createdAt = new Date();
@@ -45,11 +61,15 @@ export async function createBackup(instance: Instance, runningVersion: string, c
   const result = parse.parseBackupCreate(r);
   if (r.exitCode !== 0) throw new TransientError(describeFailure(r, `exit 0 with a verified archive at ${path}`));
   if (!result.stateDir) {
-    throw new TransientError(`\`${r.byHand}\` made an archive without the state dir (assets: ${result.assets.map((a) => a.kind).join(', ') || 'none'}); a rollback could not restore from it. Keep ${path} and look at it by hand.`);
+    throw new TransientError(
+      `\`${r.byHand}\` made an archive without the state dir (assets: ${result.assets.map((a) => a.kind).join(', ') || 'none'}); a rollback could not restore from it. Keep ${path} and look at it by hand.`,
+    );
   }
   const written = result.archivePath ? resolve(result.archivePath) : path;
   if (written !== path) {
-    throw new TransientError(`\`${r.byHand}\` wrote ${written}, not ${path} as asked; keep it and look at it by hand. Run it by hand:\n  ${r.byHand}`);
+    throw new TransientError(
+      `\`${r.byHand}\` wrote ${written}, not ${path} as asked; keep it and look at it by hand. Run it by hand:\n  ${r.byHand}`,
+    );
   }
   const st = await stat(path).catch(() => undefined);
   if (!st?.isFile() || st.size === 0) {
@@ -59,7 +79,9 @@ export async function createBackup(instance: Instance, runningVersion: string, c
     );
   }
   if (!result.verified) {
-    throw new TransientError(`\`${r.byHand}\` exited 0 but its JSON does not say the archive was verified; check it with \`openclaw backup verify ${path}\`.`);
+    throw new TransientError(
+      `\`${r.byHand}\` exited 0 but its JSON does not say the archive was verified; check it with \`openclaw backup verify ${path}\`.`,
+    );
   }
   const { sha256, bytes } = await sha256File(path);
   const pruned = await pruneBackups(dir, instance.id, instance.backup?.keep ?? DEFAULT_KEEP, path);
@@ -70,7 +92,9 @@ export async function createBackup(instance: Instance, runningVersion: string, c
     createdAt: createdAt.toISOString(),
     version: runningVersion,
     stateDir: result.stateDir ?? stateDir,
-    ...(result.configPath && !inside(result.configPath, result.stateDir ?? stateDir) ? { configPath: result.configPath } : {}),
+    ...(result.configPath && !inside(result.configPath, result.stateDir ?? stateDir)
+      ? { configPath: result.configPath }
+      : {}),
     pruned,
     durationMs: r.durationMs,
   };
@@ -80,7 +104,9 @@ export async function createBackup(instance: Instance, runningVersion: string, c
 export async function pruneBackups(dir: string, instanceId: string, keep: number, current: string): Promise<string[]> {
   const pattern = archivePattern(instanceId);
   const names = (await readdir(dir)).filter((n) => pattern.test(n));
-  const dated = await Promise.all(names.map(async (n) => ({ path: join(dir, n), mtimeMs: (await stat(join(dir, n))).mtimeMs })));
+  const dated = await Promise.all(
+    names.map(async (n) => ({ path: join(dir, n), mtimeMs: (await stat(join(dir, n))).mtimeMs })),
+  );
   dated.sort((a, b) => b.mtimeMs - a.mtimeMs || b.path.localeCompare(a.path));
   const doomed = dated.filter((f) => f.path !== current).slice(Math.max(0, keep - 1));
   for (const f of doomed) {
@@ -88,7 +114,8 @@ export async function pruneBackups(dir: string, instanceId: string, keep: number
     // The finished restore of a pruned archive left only its journal and an emptied extraction; an
     // unfinished one may still hold restored files and is kept.
     const work = restoreWorkDir(f.path);
-    if ((await readJournal(join(work, 'journal.json')).catch(() => undefined))?.done) await rm(work, { recursive: true, force: true });
+    if ((await readJournal(join(work, 'journal.json')).catch(() => undefined))?.done)
+      await rm(work, { recursive: true, force: true });
   }
   return doomed.map((f) => f.path);
 }

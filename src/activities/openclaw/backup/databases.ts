@@ -22,10 +22,7 @@ export interface RestoredDatabases {
  * ask, each runs on a copy (a consolidated file with no -wal/-shm/-journal siblings) in a scratch dir
  * next to the backups, removed afterwards. Only `exact` proves the release opens it unchanged.
  */
-export async function checkRestoredDatabases(
-  instance: Instance,
-  ctx: CallContext,
-): Promise<RestoredDatabases> {
+export async function checkRestoredDatabases(instance: Instance, ctx: CallContext): Promise<RestoredDatabases> {
   const access = instance.gateway;
   const stateDir = await resolveStateDir(access, ctx);
   const found: { path: string; agentId?: string }[] = [];
@@ -37,7 +34,9 @@ export async function checkRestoredDatabases(
     if (d.isDirectory() && (await exists(db))) found.push({ path: db, agentId: d.name });
   }
   if (found.length === 0) {
-    throw new CheckFailedError(`no database found in ${stateDir} (expected state/openclaw.sqlite): the restore did not put the state in place. Look at ${stateDir}.`);
+    throw new CheckFailedError(
+      `no database found in ${stateDir} (expected state/openclaw.sqlite): the restore did not put the state in place. Look at ${stateDir}.`,
+    );
   }
   const scratch = join(backupDirFor(instance, stateDir), `.preflight-${isoStamp()}`);
   await mkdir(scratch, { recursive: true, mode: 0o700 });
@@ -51,12 +50,18 @@ export async function checkRestoredDatabases(
         if (st && st.size > 0) sidecars.push(basename(db.path + s));
       }
       if (sidecars.length) {
-        databases.push({ path: db.path, status: 'indeterminate', detail: `has ${sidecars.join(', ')} next to it (was it opened since the restore?); a copy of the main file alone would miss data` });
+        databases.push({
+          path: db.path,
+          status: 'indeterminate',
+          detail: `has ${sidecars.join(', ')} next to it (was it opened since the restore?); a copy of the main file alone would miss data`,
+        });
         continue;
       }
       const copy = join(scratch, `${i}-${basename(db.path)}`);
       await copyFile(db.path, copy);
-      const args = db.agentId ? ['database', 'preflight-agent', copy, '--agent-id', db.agentId, '--json'] : ['database', 'preflight', copy, '--json'];
+      const args = db.agentId
+        ? ['database', 'preflight-agent', copy, '--agent-id', db.agentId, '--json']
+        : ['database', 'preflight', copy, '--json'];
       const r = await runCli(access, { args, ...ctx });
       const res = parse.parseDatabasePreflight(r);
       databases.push({ path: db.path, status: res.status, ...(res.detail ? { detail: res.detail } : {}) });

@@ -15,4 +15,12 @@ export * from './archive.js';
 export * from './create.js';
 export * from './restore.js';
 export * from './databases.js';
-export { answersHttp, gatewayHttpUrl, serviceCommand, startGateway, stopGateway, type StartResult, type StopResult } from '../service.js';
+export {
+  answersHttp,
+  gatewayHttpUrl,
+  serviceCommand,
+  startGateway,
+  stopGateway,
+  type StartResult,
+  type StopResult,
+} from '../service.js';

@@ -29,7 +29,8 @@ export interface RestoreMove {
 }
 
 /** Where the restore of `archive` extracts and keeps its journal: `<backup dir>/.restore-<archive name>/`. */
-export const restoreWorkDir = (archive: string) => join(dirname(archive), `.restore-${basename(archive).replace(/\.tar\.gz$/, '')}`);
+export const restoreWorkDir = (archive: string) =>
+  join(dirname(archive), `.restore-${basename(archive).replace(/\.tar\.gz$/, '')}`);
 
 export async function readJournal(path: string): Promise<RestoreJournal | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);

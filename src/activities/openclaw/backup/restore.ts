@@ -38,11 +38,22 @@ const UNTOUCHED = 'Nothing was moved: the state in place (migrated by the newer 
  * when it was made. A missing or changed archive is a ConfigurationError (not retryable) that names the
  * path and says that nothing was stopped or moved.
  */
-export async function checkBackupArchive(instance: Instance, backup: BackupRecord): Promise<{ path: string; sha256: string; bytes: number }> {
-  return checkArchive(instance, backup, 'Nothing was stopped or moved: the gateway and its state (the migrated one) are untouched.');
+export async function checkBackupArchive(
+  instance: Instance,
+  backup: BackupRecord,
+): Promise<{ path: string; sha256: string; bytes: number }> {
+  return checkArchive(
+    instance,
+    backup,
+    'Nothing was stopped or moved: the gateway and its state (the migrated one) are untouched.',
+  );
 }
 
-async function checkArchive(instance: Instance, backup: BackupRecord, untouched: string): Promise<{ path: string; sha256: string; bytes: number }> {
+async function checkArchive(
+  instance: Instance,
+  backup: BackupRecord,
+  untouched: string,
+): Promise<{ path: string; sha256: string; bytes: number }> {
   const st = await stat(backup.path).catch(() => undefined);
   if (!st?.isFile()) {
     throw new ConfigurationError(
@@ -70,7 +81,11 @@ async function checkArchive(instance: Instance, backup: BackupRecord, untouched:
  * paths before the move, and the restored copies are recognised by inode once they are in place, so a
  * retry after a crash at any point finishes the job without moving anything twice.
  */
-export async function restoreBackup(instance: Instance, backup: BackupRecord, ctx: CallContext): Promise<RestoreResult> {
+export async function restoreBackup(
+  instance: Instance,
+  backup: BackupRecord,
+  ctx: CallContext,
+): Promise<RestoreResult> {
   const started = Date.now();
   const work = restoreWorkDir(backup.path);
   const journalPath = join(work, 'journal.json');
@@ -82,7 +97,9 @@ export async function restoreBackup(instance: Instance, backup: BackupRecord, ct
   // The gateway must be stopped: its state is about to be moved.
   const httpUrl = await gatewayHttpUrl(instance.gateway, ctx);
   if (await answersHttp(httpUrl, ctx.signal)) {
-    throw new CheckFailedError(`cannot restore instance ${instance.id}: the gateway still answers ${httpUrl}/readyz. ${UNTOUCHED} Stop it first (\`${describeStop(instance)}\`).`);
+    throw new CheckFailedError(
+      `cannot restore instance ${instance.id}: the gateway still answers ${httpUrl}/readyz. ${UNTOUCHED} Stop it first (\`${describeStop(instance)}\`).`,
+    );
   }
   await mkdir(work, { recursive: true, mode: 0o700 });
   if (!journal?.extracted) {
@@ -96,9 +113,17 @@ export async function restoreBackup(instance: Instance, backup: BackupRecord, ct
 }
 
 /** Extracts the archive into `extracted` (through the CLI, which verifies it) and plans the moves from its manifest. */
-async function extractAndPlan(instance: Instance, backup: BackupRecord, extracted: string, ctx: CallContext): Promise<RestoreJournal> {
+async function extractAndPlan(
+  instance: Instance,
+  backup: BackupRecord,
+  extracted: string,
+  ctx: CallContext,
+): Promise<RestoreJournal> {
   await rm(extracted, { recursive: true, force: true }); // our own incomplete extraction, if any
-  const r = await runCli(instance.gateway, { args: ['backup', 'restore', backup.path, '--target', extracted, '--json'], ...ctx });
+  const r = await runCli(instance.gateway, {
+    args: ['backup', 'restore', backup.path, '--target', extracted, '--json'],
+    ...ctx,
+  });
   let restored: parse.BackupRestoreResult;
   try {
     restored = parse.parseBackupRestore(r);
@@ -106,11 +131,18 @@ async function extractAndPlan(instance: Instance, backup: BackupRecord, extracte
     if (err instanceof RolloutError) err.message += `\n${UNTOUCHED}`;
     throw err;
   }
-  if (r.exitCode !== 0) throw new TransientError(describeFailure(r, `exit 0 with the archive restored into ${extracted}`) + `\n${UNTOUCHED}`);
-  const manifest = parse.parseBackupManifest(await readFile(join(extracted, restored.archiveRoot, 'manifest.json'), 'utf8'));
+  if (r.exitCode !== 0)
+    throw new TransientError(
+      describeFailure(r, `exit 0 with the archive restored into ${extracted}`) + `\n${UNTOUCHED}`,
+    );
+  const manifest = parse.parseBackupManifest(
+    await readFile(join(extracted, restored.archiveRoot, 'manifest.json'), 'utf8'),
+  );
   const { moves, notActivated } = await planMoves(manifest, { instance, backup, extracted });
   if (!moves.some((m) => m.kind === 'state')) {
-    throw new TransientError(`the archive ${backup.path} holds no state asset (its manifest lists ${manifest.assets.map((a) => a.kind).join(', ') || 'nothing'}). ${UNTOUCHED}`);
+    throw new TransientError(
+      `the archive ${backup.path} holds no state asset (its manifest lists ${manifest.assets.map((a) => a.kind).join(', ') || 'nothing'}). ${UNTOUCHED}`,
+    );
   }
   return { archive: backup.path, sha256: backup.sha256, extracted: true, moves, notActivated, done: false };
 }
@@ -137,18 +169,30 @@ async function planMoves(
       );
     }
     if (asset.kind === 'config' && access.configPath && resolve(access.configPath) !== asset.sourcePath) {
-      notActivated.push(`config ${asset.sourcePath} (the inventory's gateway.configPath is ${resolve(access.configPath)})`);
+      notActivated.push(
+        `config ${asset.sourcePath} (the inventory's gateway.configPath is ${resolve(access.configPath)})`,
+      );
       continue;
     }
     const restoredPath = join(where.extracted, asset.archivePath);
     const ino = (await lstat(restoredPath)).ino;
-    moves.push({ kind: asset.kind, livePath: asset.sourcePath, restoredPath, restoredIno: ino, asidePath: `${asset.sourcePath}.pre-restore-${stamp}` });
+    moves.push({
+      kind: asset.kind,
+      livePath: asset.sourcePath,
+      restoredPath,
+      restoredIno: ino,
+      asidePath: `${asset.sourcePath}.pre-restore-${stamp}`,
+    });
   }
   return { moves, notActivated };
 }
 
 /** Moves each live asset aside and its restored copy into place; a move already done (by inode) is skipped. */
-async function applyMoves(journal: RestoreJournal, instanceId: string, at: { work: string; journalPath: string; signal?: AbortSignal }): Promise<void> {
+async function applyMoves(
+  journal: RestoreJournal,
+  instanceId: string,
+  at: { work: string; journalPath: string; signal?: AbortSignal },
+): Promise<void> {
   for (const m of journal.moves) {
     at.signal?.throwIfAborted();
     const live = await lstat(m.livePath).catch(() => undefined);
@@ -162,7 +206,9 @@ async function applyMoves(journal: RestoreJournal, instanceId: string, at: { wor
     }
     if (live) {
       if (await exists(m.asidePath)) {
-        throw new TransientError(`restore of instance ${instanceId}: both ${m.livePath} and ${m.asidePath} exist and neither is the restored copy; refusing to overwrite. Finish by hand (journal: ${at.journalPath}).`);
+        throw new TransientError(
+          `restore of instance ${instanceId}: both ${m.livePath} and ${m.asidePath} exist and neither is the restored copy; refusing to overwrite. Finish by hand (journal: ${at.journalPath}).`,
+        );
       }
       await moveInPlace(m.livePath, m.asidePath, instanceId);
     }
@@ -170,7 +216,12 @@ async function applyMoves(journal: RestoreJournal, instanceId: string, at: { wor
   }
 }
 
-function restoreResult(j: RestoreJournal, backup: BackupRecord, started: number, alreadyRestored: boolean): RestoreResult {
+function restoreResult(
+  j: RestoreJournal,
+  backup: BackupRecord,
+  started: number,
+  alreadyRestored: boolean,
+): RestoreResult {
   const state = j.moves.find((m) => m.kind === 'state')!;
   const config = j.moves.find((m) => m.kind === 'config');
   return {
@@ -189,7 +240,9 @@ async function moveInPlace(from: string, to: string, instanceId: string): Promis
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EXDEV') {
-      throw new ConfigurationError(`cannot move ${from} to ${to}: they are on different filesystems. Put backup.dir of instance ${instanceId} on the state dir's filesystem (the default, <stateDir>${DEFAULT_DIR_SUFFIX}, is).`);
+      throw new ConfigurationError(
+        `cannot move ${from} to ${to}: they are on different filesystems. Put backup.dir of instance ${instanceId} on the state dir's filesystem (the default, <stateDir>${DEFAULT_DIR_SUFFIX}, is).`,
+      );
     }
     throw new TransientError(`cannot move ${from} to ${to}: ${quote(e.message, 300)}`);
   }

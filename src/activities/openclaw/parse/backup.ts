@@ -44,9 +44,18 @@ export interface BackupCreateResult {
  */
 export function parseBackupCreate(out: Captured, opts: { dryRun?: boolean } = {}): BackupCreateResult {
   throwIfErrorEnvelope('openclaw backup create', out, /inside a source path|Refusing to overwrite/i);
-  const j = parseJson('openclaw backup create --json', out, BackupCreateJson, 'a JSON object with archivePath, archiveRoot and assets');
+  const j = parseJson(
+    'openclaw backup create --json',
+    out,
+    BackupCreateJson,
+    'a JSON object with archivePath, archiveRoot and assets',
+  );
   if (j.dryRun !== !!opts.dryRun) {
-    throw new UnexpectedOutputError('openclaw backup create --json', `dryRun: ${!!opts.dryRun}`, quote(out.stdout, 500));
+    throw new UnexpectedOutputError(
+      'openclaw backup create --json',
+      `dryRun: ${!!opts.dryRun}`,
+      quote(out.stdout, 500),
+    );
   }
   const asset = (kind: string) => j.assets.find((a) => a.kind === kind)?.sourcePath;
   const stateDir = asset('state');
@@ -85,11 +94,24 @@ export interface BackupManifest {
 
 /** The archive's schema-version-1 manifest (the docs: the source of truth for where each asset goes back). */
 export function parseBackupManifest(text: string): BackupManifest {
-  const m = parseJson('backup manifest.json', { stdout: text, stderr: '', exitCode: 0 }, BackupManifestJson, 'a schema-version-1 backup manifest with archiveRoot and assets');
+  const m = parseJson(
+    'backup manifest.json',
+    { stdout: text, stderr: '', exitCode: 0 },
+    BackupManifestJson,
+    'a schema-version-1 backup manifest with archiveRoot and assets',
+  );
   for (const a of m.assets) {
-    if (!a.archivePath.startsWith(`${m.archiveRoot}/`) || a.archivePath.split('/').includes('..') || !a.sourcePath.startsWith('/')) {
+    if (
+      !a.archivePath.startsWith(`${m.archiveRoot}/`) ||
+      a.archivePath.split('/').includes('..') ||
+      !a.sourcePath.startsWith('/')
+    ) {
       // The archive root is output too: quoted (and so redacted) like the rest, never spliced in raw.
-      throw new UnexpectedOutputError('backup manifest.json', `assets inside the archive root ${quote(m.archiveRoot, 200)}/ with absolute source paths`, quote(JSON.stringify(a), 500));
+      throw new UnexpectedOutputError(
+        'backup manifest.json',
+        `assets inside the archive root ${quote(m.archiveRoot, 200)}/ with absolute source paths`,
+        quote(JSON.stringify(a), 500),
+      );
     }
   }
   return {
@@ -129,7 +151,23 @@ export interface BackupRestoreResult {
  * envelope (exit 1): ConfigurationError, since retrying the same call cannot help.
  */
 export function parseBackupRestore(out: Captured): BackupRestoreResult {
-  throwIfErrorEnvelope('openclaw backup restore', out, /verification failed|does not exist|must be empty|inside the live|not a directory/i);
-  const j = parseJson('openclaw backup restore --json', out, BackupRestoreJson, 'a JSON object with ok: true, archiveRoot and targetPath');
-  return { archivePath: j.archivePath, archiveRoot: j.archiveRoot, targetPath: j.targetPath, runtimeVersion: j.runtimeVersion ?? null, assetCount: j.assetCount, warnings: j.warnings };
+  throwIfErrorEnvelope(
+    'openclaw backup restore',
+    out,
+    /verification failed|does not exist|must be empty|inside the live|not a directory/i,
+  );
+  const j = parseJson(
+    'openclaw backup restore --json',
+    out,
+    BackupRestoreJson,
+    'a JSON object with ok: true, archiveRoot and targetPath',
+  );
+  return {
+    archivePath: j.archivePath,
+    archiveRoot: j.archiveRoot,
+    targetPath: j.targetPath,
+    runtimeVersion: j.runtimeVersion ?? null,
+    assetCount: j.assetCount,
+    warnings: j.warnings,
+  };
 }

@@ -5,7 +5,13 @@ import { z } from 'zod';
 import { quote } from '../../host/redact.js';
 import { parseJson, stringifySafe, throwIfErrorEnvelope, type Captured } from './json.js';
 
-export const PREFLIGHT_STATUSES = ['exact', 'startup-repairable', 'migration-required', 'incompatible', 'indeterminate'] as const;
+export const PREFLIGHT_STATUSES = [
+  'exact',
+  'startup-repairable',
+  'migration-required',
+  'incompatible',
+  'indeterminate',
+] as const;
 export type PreflightStatus = (typeof PREFLIGHT_STATUSES)[number];
 
 const DatabasePreflightJson = z
@@ -39,10 +45,18 @@ export interface DatabasePreflight {
  */
 export function parseDatabasePreflight(out: Captured): DatabasePreflight {
   throwIfErrorEnvelope('openclaw database preflight', out, /^$/);
-  const j = parseJson('openclaw database preflight --json', out, DatabasePreflightJson, 'a state- or agent-schema-preflight.v1 JSON object with status');
+  const j = parseJson(
+    'openclaw database preflight --json',
+    out,
+    DatabasePreflightJson,
+    'a state- or agent-schema-preflight.v1 JSON object with status',
+  );
   const versions = `schema ${j.foundVersion ?? '?'} in the file, ${j.targetVersion ?? '?'} supported by this release`;
   const issues = j.issues.length ? `issues: ${quote(stringifySafe(j.issues, '(unprintable)'), 500)}` : '';
-  const detail = j.status === 'exact' ? undefined : [j.reason ? quote(j.reason, 500) : '', issues, versions].filter(Boolean).join('; ');
+  const detail =
+    j.status === 'exact'
+      ? undefined
+      : [j.reason ? quote(j.reason, 500) : '', issues, versions].filter(Boolean).join('; ');
   return {
     kind: j.schema === 'openclaw.agent-schema-preflight.v1' ? 'agent' : 'state',
     databasePath: j.databasePath,

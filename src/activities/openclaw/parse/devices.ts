@@ -11,7 +11,11 @@ const epochMs = <K extends string>(...names: K[]) =>
   Object.fromEntries(names.map((n) => [n, z.number().optional()])) as { [N in K]: z.ZodOptional<z.ZodNumber> };
 
 const TokenJson = z
-  .object({ role: z.string(), scopes: z.array(z.string()).default([]), ...epochMs('createdAtMs', 'rotatedAtMs', 'revokedAtMs', 'lastUsedAtMs') })
+  .object({
+    role: z.string(),
+    scopes: z.array(z.string()).default([]),
+    ...epochMs('createdAtMs', 'rotatedAtMs', 'revokedAtMs', 'lastUsedAtMs'),
+  })
   .loose();
 
 const PairedJson = z
@@ -43,7 +47,9 @@ const PendingJson = z
   })
   .loose();
 
-const DevicesListJson = z.object({ pending: z.array(PendingJson).default([]), paired: z.array(PairedJson).default([]) }).loose();
+const DevicesListJson = z
+  .object({ pending: z.array(PendingJson).default([]), paired: z.array(PairedJson).default([]) })
+  .loose();
 
 export type PairedDevice = z.infer<typeof PairedJson>;
 export type PendingRequest = z.infer<typeof PendingJson>;
@@ -86,7 +92,12 @@ export type RotateResult = z.infer<typeof RotateJson>;
 
 export function parseDevicesRotate(out: Captured): RotateResult {
   throwIfErrorEnvelope('openclaw devices rotate', out, DENIED);
-  return parseJson('openclaw devices rotate --json', out, RotateJson, 'a JSON object with deviceId, role, scopes and rotatedAtMs');
+  return parseJson(
+    'openclaw devices rotate --json',
+    out,
+    RotateJson,
+    'a JSON object with deviceId, role, scopes and rotatedAtMs',
+  );
 }
 
 const RevokeJson = z.object({ deviceId: z.string(), role: z.string(), revokedAtMs: z.number() }).loose();
@@ -94,7 +105,12 @@ export type RevokeResult = z.infer<typeof RevokeJson>;
 
 export function parseDevicesRevoke(out: Captured): RevokeResult {
   throwIfErrorEnvelope('openclaw devices revoke', out, DENIED);
-  return parseJson('openclaw devices revoke --json', out, RevokeJson, 'a JSON object with deviceId, role and revokedAtMs');
+  return parseJson(
+    'openclaw devices revoke --json',
+    out,
+    RevokeJson,
+    'a JSON object with deviceId, role and revokedAtMs',
+  );
 }
 
 const ApproveJson = z
@@ -119,6 +135,11 @@ export function parseDevicesApprove(out: Captured, requestId: string): ApproveRe
     );
   }
   throwIfErrorEnvelope('openclaw devices approve', out, DENIED);
-  const a = parseJson('openclaw devices approve --json', out, ApproveJson, 'a JSON object describing the approved device');
+  const a = parseJson(
+    'openclaw devices approve --json',
+    out,
+    ApproveJson,
+    'a JSON object describing the approved device',
+  );
   return { requestId, deviceId: a.device?.deviceId ?? a.deviceId! };
 }

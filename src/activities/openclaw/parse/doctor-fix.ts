@@ -57,12 +57,19 @@ export function parseDoctorFix(out: Captured): DoctorFixOutput {
     const t = line.replace(/^[│┌└]\s*/, '').trim();
     if (t === '' || /^OpenClaw doctor$/.test(t) || /^Doctor complete\.$/.test(t)) continue;
     if (/^Updated config: /.test(t)) changes.push(t);
-    else if (/^Backup: /.test(t) && changes.at(-1)?.startsWith('Updated config: ')) changes[changes.length - 1] += ` (${t.toLowerCase()})`;
+    else if (/^Backup: /.test(t) && changes.at(-1)?.startsWith('Updated config: '))
+      changes[changes.length - 1] += ` (${t.toLowerCase()})`;
     else if (/^\[warning\] /.test(t)) warnings.push(t.replace(/^\[warning\] /, ''));
-    else if (/^fix: /.test(t)) continue; // the fixHint under a [warning] line
+    else if (/^fix: /.test(t))
+      continue; // the fixHint under a [warning] line
     else problems.push(t);
   }
   closeBox();
   for (const l of out.stderr.split('\n')) if (l.trim() && !/^\[state\/db\] /.test(l.trim())) problems.push(l.trim());
-  return { changes, problems: problems.map((p) => quote(p, 800)), complete: /Doctor complete\./.test(out.stdout), warnings };
+  return {
+    changes,
+    problems: problems.map((p) => quote(p, 800)),
+    complete: /Doctor complete\./.test(out.stdout),
+    warnings,
+  };
 }

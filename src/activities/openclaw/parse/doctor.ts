@@ -6,7 +6,13 @@ import { quote } from '../../host/redact.js';
 import { parseJson, type Captured } from './json.js';
 
 const DoctorFinding = z
-  .object({ checkId: z.string().optional(), severity: z.string(), message: z.string(), fixHint: z.string().optional(), errorCode: z.string().optional() })
+  .object({
+    checkId: z.string().optional(),
+    severity: z.string(),
+    message: z.string(),
+    fixHint: z.string().optional(),
+    errorCode: z.string().optional(),
+  })
   .loose();
 const DoctorJson = z
   .object({
@@ -71,10 +77,17 @@ export function parseDoctor(out: Captured): DoctorReport {
   const text = (f: z.infer<typeof DoctorFinding>) => `${f.checkId ?? 'doctor'}: ${f.message}`;
   const isError = (f: z.infer<typeof DoctorFinding>) => /^(error|critical|fatal)$/i.test(f.severity);
   const isWarning = (f: z.infer<typeof DoctorFinding>) => /^warn(ing)?$/i.test(f.severity);
-  const asksForFix = (f: z.infer<typeof DoctorFinding>) => (isError(f) || isWarning(f)) && (ASKS_FOR_FIX.test(f.message) || ASKS_FOR_FIX.test(f.fixHint ?? ''));
-  const noticeText = notice.replace(/[│◇├╮╯─┌└]/g, ' ').replace(/\s+/g, ' ').trim();
+  const asksForFix = (f: z.infer<typeof DoctorFinding>) =>
+    (isError(f) || isWarning(f)) && (ASKS_FOR_FIX.test(f.message) || ASKS_FOR_FIX.test(f.fixHint ?? ''));
+  const noticeText = notice
+    .replace(/[│◇├╮╯─┌└]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const noticeIsMigration = noticeText !== '' && ASKS_FOR_FIX.test(noticeText);
-  const migrations = [...(noticeIsMigration ? [quote(noticeText, 600)] : []), ...d.findings.filter(asksForFix).map(text)];
+  const migrations = [
+    ...(noticeIsMigration ? [quote(noticeText, 600)] : []),
+    ...d.findings.filter(asksForFix).map(text),
+  ];
   const blockingMigrations = d.findings.filter((f) => asksForFix(f) && isError(f)).map(text);
   const errors = d.findings.filter((f) => isError(f) && !asksForFix(f)).map(text);
   return {
@@ -82,7 +95,10 @@ export function parseDoctor(out: Captured): DoctorReport {
     errors,
     migrations,
     blockingMigrations,
-    warnings: [...(noticeText && !noticeIsMigration ? [quote(noticeText, 600)] : []), ...d.findings.filter((f) => isWarning(f) && !asksForFix(f)).map(text)],
+    warnings: [
+      ...(noticeText && !noticeIsMigration ? [quote(noticeText, 600)] : []),
+      ...d.findings.filter((f) => isWarning(f) && !asksForFix(f)).map(text),
+    ],
     migrationPending: /state database schema migration pending/i.test(out.stderr),
     stateTooNew: d.findings.some((f) => isError(f) && STATE_TOO_NEW.test(f.message)),
   };

@@ -7,11 +7,19 @@ import { parseJson, type Captured } from './json.js';
 
 const GatewayStatusJson = z
   .object({
-    gateway: z.object({ port: z.number().optional(), version: z.string().nullable().optional(), probeUrl: z.string().optional() }).loose(),
+    gateway: z
+      .object({
+        port: z.number().optional(),
+        version: z.string().nullable().optional(),
+        probeUrl: z.string().optional(),
+      })
+      .loose(),
     port: z
       .object({
         status: z.string().optional(),
-        listeners: z.array(z.object({ pid: z.number().optional(), address: z.string().optional() }).loose()).default([]),
+        listeners: z
+          .array(z.object({ pid: z.number().optional(), address: z.string().optional() }).loose())
+          .default([]),
       })
       .loose()
       .optional(),
@@ -44,7 +52,12 @@ export interface GatewayStatus {
  * check is about this host): an answering RPC probe is then the proof that the runtime runs.
  */
 export function parseGatewayStatus(out: Captured, opts: { remote?: boolean } = {}): GatewayStatus {
-  const s = parseJson('openclaw gateway status --json', out, GatewayStatusJson, 'a JSON object with gateway, port and rpc');
+  const s = parseJson(
+    'openclaw gateway status --json',
+    out,
+    GatewayStatusJson,
+    'a JSON object with gateway, port and rpc',
+  );
   const listeners = s.port?.listeners ?? [];
   const rpcOk = s.rpc.ok === true;
   const runtimeRunning = opts.remote ? rpcOk : listeners.length > 0;
@@ -64,18 +77,27 @@ export function parseGatewayProbeUrl(out: Captured): string | undefined {
   const s = parseJson(
     'openclaw gateway status --json',
     out,
-    z.object({ gateway: z.object({ probeUrl: z.string().optional(), bindHost: z.string().optional(), port: z.number().optional() }).loose() }).loose(),
+    z
+      .object({
+        gateway: z
+          .object({ probeUrl: z.string().optional(), bindHost: z.string().optional(), port: z.number().optional() })
+          .loose(),
+      })
+      .loose(),
     'a JSON object with gateway.probeUrl or gateway.port',
   );
   if (s.gateway.probeUrl && /^wss?:\/\//.test(s.gateway.probeUrl)) {
     const u = new URL(s.gateway.probeUrl);
     return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
   }
-  if (s.gateway.port) return `http://${s.gateway.bindHost && s.gateway.bindHost !== '0.0.0.0' ? s.gateway.bindHost : '127.0.0.1'}:${s.gateway.port}`;
+  if (s.gateway.port)
+    return `http://${s.gateway.bindHost && s.gateway.bindHost !== '0.0.0.0' ? s.gateway.bindHost : '127.0.0.1'}:${s.gateway.port}`;
   return undefined;
 }
 
-const RestartJson = z.object({ ok: z.boolean(), result: z.string().optional(), message: z.string().optional() }).loose();
+const RestartJson = z
+  .object({ ok: z.boolean(), result: z.string().optional(), message: z.string().optional() })
+  .loose();
 
 export function parseRestart(out: Captured): { ok: boolean; result?: string; message?: string } {
   return parseJson('openclaw gateway restart --json', out, RestartJson, 'a JSON object with ok and result');

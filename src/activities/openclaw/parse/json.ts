@@ -59,7 +59,9 @@ export function throwIfErrorEnvelope(command: string, out: Captured, configMessa
   if (!env.success) return;
   const { type, message } = env.data.error;
   if (type === 'gateway_transport_error') {
-    throw new TransientError(`${command}: the gateway is not reachable (${quote(message, 300)}). Expected a running gateway; check it with \`openclaw gateway status\`.`);
+    throw new TransientError(
+      `${command}: the gateway is not reachable (${quote(message, 300)}). Expected a running gateway; check it with \`openclaw gateway status\`.`,
+    );
   }
   if (configMessages.test(message)) {
     throw new ConfigurationError(`${command}: the gateway refused: ${quote(message, 300)}`);

@@ -7,7 +7,15 @@ import { TransientError, UnexpectedOutputError } from '../../../shared/errors.js
 import { quote } from '../../host/redact.js';
 import { stringifySafe, type Captured } from './json.js';
 
-const LogRecord = z.object({ type: z.string(), time: z.string().optional(), level: z.string().optional(), message: z.string().optional(), subsystem: z.string().optional() }).loose();
+const LogRecord = z
+  .object({
+    type: z.string(),
+    time: z.string().optional(),
+    level: z.string().optional(),
+    message: z.string().optional(),
+    subsystem: z.string().optional(),
+  })
+  .loose();
 export type LogRecord = z.infer<typeof LogRecord>;
 
 export function parseLogs(out: Captured): { records: LogRecord[]; localFallback: boolean } {
@@ -21,10 +29,20 @@ export function parseLogs(out: Captured): { records: LogRecord[]; localFallback:
     } catch {
       // An error record cut short: quote the line itself.
     }
-    const message = failure === null ? line : typeof failure.message === 'string' ? failure.message : stringifySafe(failure.message, line);
+    const message =
+      failure === null
+        ? line
+        : typeof failure.message === 'string'
+          ? failure.message
+          : stringifySafe(failure.message, line);
     throw new TransientError(`openclaw logs failed: ${quote(message, 500)}`);
   }
-  if (lines.length === 0) throw new UnexpectedOutputError('openclaw logs --json', 'NDJSON log records (at least a meta line)', quote(out.stderr || '(nothing)'));
+  if (lines.length === 0)
+    throw new UnexpectedOutputError(
+      'openclaw logs --json',
+      'NDJSON log records (at least a meta line)',
+      quote(out.stderr || '(nothing)'),
+    );
   const records: LogRecord[] = [];
   let localFallback = false;
   for (const line of lines) {
@@ -35,7 +53,8 @@ export function parseLogs(out: Captured): { records: LogRecord[]; localFallback:
       throw new UnexpectedOutputError('openclaw logs --json', 'one JSON object per line', quote(line, 500));
     }
     const r = LogRecord.safeParse(parsed);
-    if (!r.success) throw new UnexpectedOutputError('openclaw logs --json', 'records with a type field', quote(line, 500));
+    if (!r.success)
+      throw new UnexpectedOutputError('openclaw logs --json', 'records with a type field', quote(line, 500));
     if (r.data.type === 'meta' && (r.data as { localFallback?: unknown }).localFallback === true) localFallback = true;
     records.push(r.data);
   }

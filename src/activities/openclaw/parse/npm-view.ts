@@ -14,7 +14,9 @@ export type SchemaVersions = Record<string, number>;
 /** What `npm view openclaw@<v> version engines --json` answered: the version and its engines.node, or not found. */
 export type NpmView = { found: true; version: string; enginesNode: string | null } | { found: false };
 
-const NpmViewEntry = z.object({ version: z.string(), engines: z.object({ node: z.string().optional() }).passthrough().optional() }).passthrough();
+const NpmViewEntry = z
+  .object({ version: z.string(), engines: z.object({ node: z.string().optional() }).passthrough().optional() })
+  .passthrough();
 
 /**
  * Parses `npm view <pkg>@<v> version engines --json` after exit 0: one object, an array of them (a range
@@ -24,14 +26,29 @@ const NpmViewEntry = z.object({ version: z.string(), engines: z.object({ node: z
 export function parseNpmView(out: Captured): NpmView {
   const text = out.stdout.trim();
   if (!text) return { found: false };
-  const data = parseJson('npm view --json', out, z.union([NpmViewEntry, z.array(NpmViewEntry), z.string()]), 'the version and engines as JSON');
+  const data = parseJson(
+    'npm view --json',
+    out,
+    z.union([NpmViewEntry, z.array(NpmViewEntry), z.string()]),
+    'the version and engines as JSON',
+  );
   const entry = Array.isArray(data) ? data.at(-1) : typeof data === 'string' ? { version: data } : data;
   if (!entry) return { found: false };
-  return { found: true, version: entry.version, enginesNode: 'engines' in entry ? (entry.engines?.node ?? null) : null };
+  return {
+    found: true,
+    version: entry.version,
+    enginesNode: 'engines' in entry ? (entry.engines?.node ?? null) : null,
+  };
 }
 
 const SchemaVersionsJson = z.record(z.string(), z.number().int().nonnegative());
-const NpmErrorJson = z.object({ error: z.object({ code: z.string().optional(), summary: z.string().optional(), detail: z.string().optional() }).loose() }).loose();
+const NpmErrorJson = z
+  .object({
+    error: z
+      .object({ code: z.string().optional(), summary: z.string().optional(), detail: z.string().optional() })
+      .loose(),
+  })
+  .loose();
 
 /** A package.json's `openclaw.schemaVersions` (null when absent). Throws UnexpectedOutputError when malformed. */
 export function parsePackageSchemaVersions(packageJson: string, where: string): SchemaVersions | null {
@@ -44,7 +61,12 @@ export function parsePackageSchemaVersions(packageJson: string, where: string): 
   const raw = (pkg as { openclaw?: { schemaVersions?: unknown } } | null)?.openclaw?.schemaVersions;
   if (raw === undefined) return null;
   const r = SchemaVersionsJson.safeParse(raw);
-  if (!r.success) throw new UnexpectedOutputError(where, 'openclaw.schemaVersions as { name: integer }', quote(JSON.stringify(raw), 300));
+  if (!r.success)
+    throw new UnexpectedOutputError(
+      where,
+      'openclaw.schemaVersions as { name: integer }',
+      quote(JSON.stringify(raw), 300),
+    );
   return r.data;
 }
 
@@ -68,16 +90,23 @@ export function parseNpmViewSchemaVersions(out: Captured, version: string): Sche
   const err = NpmErrorJson.safeParse(data);
   if (err.success) {
     if (err.data.error.code === 'E404') {
-      throw new ConfigurationError(`openclaw@${version} is not in the registry (${command}: ${quote(err.data.error.summary ?? 'E404', 200)}). Check the target version (\`npm view openclaw versions\`).`);
+      throw new ConfigurationError(
+        `openclaw@${version} is not in the registry (${command}: ${quote(err.data.error.summary ?? 'E404', 200)}). Check the target version (\`npm view openclaw versions\`).`,
+      );
     }
-    throw new TransientError(`${command} failed (${quote(err.data.error.code ?? 'error', 50)}): ${quote(err.data.error.summary ?? '', 300)}. Is the registry reachable from this host?`);
+    throw new TransientError(
+      `${command} failed (${quote(err.data.error.code ?? 'error', 50)}): ${quote(err.data.error.summary ?? '', 300)}. Is the registry reachable from this host?`,
+    );
   }
   if (out.exitCode !== 0) {
-    throw new TransientError(`${command} exited with code ${out.exitCode}: ${quote(out.stderr || out.stdout || '(nothing)', 500)}. Is the registry reachable from this host?`);
+    throw new TransientError(
+      `${command} exited with code ${out.exitCode}: ${quote(out.stderr || out.stdout || '(nothing)', 500)}. Is the registry reachable from this host?`,
+    );
   }
   if (data === undefined) return null;
   const r = SchemaVersionsJson.safeParse(data);
-  if (!r.success) throw new UnexpectedOutputError(command, 'a JSON object of schema versions ({ name: integer })', quote(text, 300));
+  if (!r.success)
+    throw new UnexpectedOutputError(command, 'a JSON object of schema versions ({ name: integer })', quote(text, 300));
   return r.data;
 }
 
@@ -88,7 +117,9 @@ export function parseNpmViewVersions(out: Captured): string[] {
   try {
     data = JSON.parse(out.stdout.trim());
   } catch {
-    throw new TransientError(`${command} exited with code ${out.exitCode} and printed no JSON: ${quote(out.stderr || out.stdout || '(nothing)', 500)}`);
+    throw new TransientError(
+      `${command} exited with code ${out.exitCode} and printed no JSON: ${quote(out.stderr || out.stdout || '(nothing)', 500)}`,
+    );
   }
   if (typeof data === 'string') return [data];
   const r = z.array(z.string()).safeParse(data);

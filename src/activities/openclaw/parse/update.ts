@@ -40,7 +40,9 @@ export function parseUpdate(out: Captured): UpdateOutcome {
     changed: u.status === 'succeeded' || u.status === 'completed' || u.status === 'ok',
   };
   if (!['succeeded', 'completed', 'ok', 'skipped'].includes(u.status)) {
-    throw new TransientError(`openclaw update ended with status "${quote(u.status, 100)}"${u.reason ? ` (${quote(u.reason, 500)})` : ''}; expected succeeded or skipped.`);
+    throw new TransientError(
+      `openclaw update ended with status "${quote(u.status, 100)}"${u.reason ? ` (${quote(u.reason, 500)})` : ''}; expected succeeded or skipped.`,
+    );
   }
   return outcome;
 }

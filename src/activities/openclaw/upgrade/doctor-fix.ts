@@ -65,12 +65,15 @@ export async function runDoctorFix(instance: Instance, ctx: CallContext): Promis
   const r = await runCli(access, { args: ['doctor', '--fix', '--non-interactive'], ...ctx });
   const fix = parse.parseDoctorFix(r);
   if (r.exitCode !== 0) {
-    const said = fix.problems.length ? fix.problems.map((p) => `  - ${p}`).join('\n') : quote(r.stderr || r.stdout || '(nothing)', 1500);
-    const failure =
-      `\`${r.byHand}\` exited with code ${r.exitCode}${r.exitCode === 78 ? ' (78: the release refuses this state or its configuration)' : ''}; expected 0 with the migrations applied. It said:\n${said}\n`;
+    const said = fix.problems.length
+      ? fix.problems.map((p) => `  - ${p}`).join('\n')
+      : quote(r.stderr || r.stdout || '(nothing)', 1500);
+    const failure = `\`${r.byHand}\` exited with code ${r.exitCode}${r.exitCode === 78 ? ' (78: the release refuses this state or its configuration)' : ''}; expected 0 with the migrations applied. It said:\n${said}\n`;
     // Another process still holds the state (a gateway that is still stopping): worth another try.
     if (fix.problems.some((p) => /StateDatabaseCoordinatorContentionError|another OpenClaw process owns/.test(p))) {
-      throw new TransientError(`${failure}Something still holds the state: stop the gateway (\`${describeStop(instance)}\`) and any other openclaw process using ${access.stateDir ?? 'its state dir'}.`);
+      throw new TransientError(
+        `${failure}Something still holds the state: stop the gateway (\`${describeStop(instance)}\`) and any other openclaw process using ${access.stateDir ?? 'its state dir'}.`,
+      );
     }
     throw new CheckFailedError(failure + ROLLBACK_HINT);
   }
@@ -91,7 +94,13 @@ export async function runDoctorFix(instance: Instance, ctx: CallContext): Promis
     warnings: [...after.warnings, ...after.migrations],
     requiredBefore: before.migrations,
     migrationPendingBefore: before.migrationPending,
-    changes: fix.changes.length > MAX_CHANGES ? [...fix.changes.slice(0, MAX_CHANGES), `… and ${fix.changes.length - MAX_CHANGES} more (run it by hand to see them)`] : fix.changes,
+    changes:
+      fix.changes.length > MAX_CHANGES
+        ? [
+            ...fix.changes.slice(0, MAX_CHANGES),
+            `… and ${fix.changes.length - MAX_CHANGES} more (run it by hand to see them)`,
+          ]
+        : fix.changes,
     command: r.byHand,
     durationMs: Date.now() - started,
   };

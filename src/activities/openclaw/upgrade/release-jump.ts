@@ -43,7 +43,8 @@ export interface ReleaseJump {
 
 // The jump
 
-const list = (xs: string[], max = 6) => (xs.length <= max ? xs.join(', ') : `${xs.slice(0, max - 1).join(', ')}, …, ${xs.at(-1)!}`);
+const list = (xs: string[], max = 6) =>
+  xs.length <= max ? xs.join(', ') : `${xs.slice(0, max - 1).join(', ')}, …, ${xs.at(-1)!}`;
 
 /**
  * What going from `from` to `to` crosses: the releases in between (from `published`, the registry's
@@ -71,7 +72,11 @@ export function releaseJump(from: ReleaseInfo, to: ReleaseInfo, published: strin
   } else {
     parts.push(
       `${path}${direction === 'downgrade' ? ' (a downgrade)' : ''}` +
-        (crossed.length ? ` crosses ${crossed.length} release${crossed.length > 1 ? 's' : ''} in between (${list(crossed)})` : published.length ? ' is one release' : '') +
+        (crossed.length
+          ? ` crosses ${crossed.length} release${crossed.length > 1 ? 's' : ''} in between (${list(crossed)})`
+          : published.length
+            ? ' is one release'
+            : '') +
         '.',
     );
     const changes = schemaChanges.map((c) => `${c.schema} schema ${c.from ?? 'none'} → ${c.to ?? 'none'}`).join(', ');
@@ -80,13 +85,35 @@ export function releaseJump(from: ReleaseInfo, to: ReleaseInfo, published: strin
         `Migrations will run (${changes}): ${to.version}'s doctor --fix migrates the state, and ${from.version} refuses it afterwards, so a rollback then needs the backup taken before the update.`,
       );
     } else if (migrations === 'yes') {
-      parts.push(`${to.version} declares older schemas (${changes}): it refuses a state that ${from.version} already migrated; going back needs a backup taken before that migration.`);
+      parts.push(
+        `${to.version} declares older schemas (${changes}): it refuses a state that ${from.version} already migrated; going back needs a backup taken before that migration.`,
+      );
     } else if (migrations === 'unknown') {
-      const missing = [from, to].filter((r) => !r.schemaVersions).map((r) => r.version).join(' and ');
-      parts.push(`${missing} declare${missing.includes(' and ') ? '' : 's'} no schema versions: cannot tell whether migrations run; assume they do (a rollback needs the backup taken before the update).`);
+      const missing = [from, to]
+        .filter((r) => !r.schemaVersions)
+        .map((r) => r.version)
+        .join(' and ');
+      parts.push(
+        `${missing} declare${missing.includes(' and ') ? '' : 's'} no schema versions: cannot tell whether migrations run; assume they do (a rollback needs the backup taken before the update).`,
+      );
     } else {
-      parts.push(`No schema changes (${Object.entries(to.schemaVersions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none declared'}): the old release can still open the state.`);
+      parts.push(
+        `No schema changes (${
+          Object.entries(to.schemaVersions ?? {})
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || 'none declared'
+        }): the old release can still open the state.`,
+      );
     }
   }
-  return { from: from.version, to: to.version, direction, crossed, schemaChanges, migrations, rollbackNeedsBackup, summary: parts.join(' ') };
+  return {
+    from: from.version,
+    to: to.version,
+    direction,
+    crossed,
+    schemaChanges,
+    migrations,
+    rollbackNeedsBackup,
+    summary: parts.join(' '),
+  };
 }
