@@ -1,7 +1,7 @@
 /**
  * The checks `plan` and `start` run before anything changes (issue 20), their names, results and the
  * rules they enforce. Workflow-safe: no I/O and no Node built-ins (the preflight workflow imports it).
- * The checks that need a host live in activities/preflight-checks.ts; the one that needs the Temporal
+ * The checks that need a host live in activities/preflight/; the one that needs the Temporal
  * server (host-worker) in the starter; instance-local-state is pure and lives here.
  */
 

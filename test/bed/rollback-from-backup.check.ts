@@ -1,6 +1,6 @@
 /**
  * Runs "rollback from a verified backup" by hand on ONE real bed gateway, through the plain functions of
- * src/activities/backup.ts and openclaw.ts (no Temporal), and prints how long each step took:
+ * src/activities/openclaw/backup/ and openclaw/ (no Temporal), and prints how long each step took:
  *
  *   createBackup on the running release → install the target into the gateway's prefix → restart (the
  *   new release migrates the state) → checkBackupArchive → stopGateway → restoreBackup refused (archive missing / changed)
