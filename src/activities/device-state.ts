@@ -4,40 +4,15 @@
  * correlate with its client (the log lines carry no device id: see src/shared/refusal-attribution.ts).
  * Plain async functions over openclaw/devices.ts and openclaw/logs.ts; the activity wrappers live in activities/index.ts.
  */
+import type { DeviceFacts, PairedFacts } from '../shared/facts.js';
 import type { Device, GatewayAccess } from '../shared/inventory.js';
 import { attributeRefusals, matchesSignature, type ClientSignature } from '../shared/refusal-attribution.js';
 import type { CallContext } from './call-context.js';
 import { devicesList } from './openclaw/devices.js';
 import { refusedConnects } from './openclaw/logs.js';
-import { tokenFor, type PairedDevice, type PendingRequest, type RefusalLine } from './openclaw/parse/index.js';
+import { tokenFor, type PairedDevice, type PendingRequest } from './openclaw/parse/index.js';
 
-/** A device's pairing entry, as much as diagnosis needs (no token values: the CLI never prints them). */
-export interface PairedFacts extends ClientSignature {
-  roles: string[];
-  scopes: string[];
-  connected: boolean;
-  lastSeenAtMs: number | null;
-  tokens: {
-    role: string;
-    scopes: string[];
-    createdAtMs: number | null;
-    rotatedAtMs: number | null;
-    revokedAtMs: number | null;
-  }[];
-}
-
-export interface DeviceFacts {
-  deviceId: string;
-  /** null: this gateway's pairing store does not know the device. */
-  paired: PairedFacts | null;
-  pending: { requestId: string; role: string | null; scopes: string[]; ts: number | null }[];
-  /** Every refused connect (token or scope mismatch) in the window, newest last (at most 200). */
-  refusals: RefusalLine[];
-  refusalsTotal: number;
-  /** The client signatures of every device paired here (to tell how many share one). */
-  pairedSignatures: ({ deviceId: string } & ClientSignature)[];
-  localFallback: boolean;
-}
+export type { DeviceFacts, PairedFacts };
 
 export const signatureOf = (d: PairedDevice): ClientSignature => ({
   clientId: d.clientId ?? null,

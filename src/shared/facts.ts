@@ -2,6 +2,7 @@
  * Facts that one layer hands to another: what an activity found on a host and a workflow keeps in its
  * progress (and history), so both sides agree on the shape. Types only, workflow-safe.
  */
+import type { ClientSignature } from './refusal-attribution.js';
 
 /** A verified backup of an instance's state, made with the release that ran before an update. */
 export interface BackupRecord {
@@ -22,4 +23,56 @@ export interface BackupRecord {
   pruned?: string[];
   /** How long `openclaw backup create --verify` took. */
   durationMs?: number;
+}
+
+/**
+ * One refused connect as the gateway logs it (`gateway/ws` WARN `unauthorized conn=... reason=...`).
+ * The line names the client software, role, scope count, platform and peer, but NOT the device id:
+ * attributing it to a device is a correlation (src/shared/refusal-attribution.ts), never an identification.
+ */
+export interface RefusalLine {
+  time: string;
+  atMs: number;
+  /** `device_token_mismatch` (wrong/old token for that role) or `scope_mismatch` (asks more scopes than its token). */
+  reason: 'device_token_mismatch' | 'scope_mismatch';
+  conn: string | null;
+  /** Client address as the gateway saw it (behind a proxy: the proxy's address). */
+  remote: string | null;
+  clientId: string | null;
+  clientMode: string | null;
+  clientVersion: string | null;
+  role: string | null;
+  scopeCount: number | null;
+  auth: string | null;
+  platform: string | null;
+  /** The client's own instance id (`instance=`), when it sends one. */
+  clientInstance: string | null;
+}
+
+/** A device's pairing entry, as much as diagnosis needs (no token values: the CLI never prints them). */
+export interface PairedFacts extends ClientSignature {
+  roles: string[];
+  scopes: string[];
+  connected: boolean;
+  lastSeenAtMs: number | null;
+  tokens: {
+    role: string;
+    scopes: string[];
+    createdAtMs: number | null;
+    rotatedAtMs: number | null;
+    revokedAtMs: number | null;
+  }[];
+}
+
+export interface DeviceFacts {
+  deviceId: string;
+  /** null: this gateway's pairing store does not know the device. */
+  paired: PairedFacts | null;
+  pending: { requestId: string; role: string | null; scopes: string[]; ts: number | null }[];
+  /** Every refused connect (token or scope mismatch) in the window, newest last (at most 200). */
+  refusals: RefusalLine[];
+  refusalsTotal: number;
+  /** The client signatures of every device paired here (to tell how many share one). */
+  pairedSignatures: ({ deviceId: string } & ClientSignature)[];
+  localFallback: boolean;
 }

@@ -4,7 +4,7 @@
  * may live on another host). Read-only; the verdict is drawn from these facts by src/cli/diagnose/verdict.ts.
  */
 import type { Instance, Policy } from '../shared/inventory.js';
-import type { DeviceFacts } from '../activities/device-state.js';
+import type { DeviceFacts } from '../shared/facts.js';
 import { instanceQueue } from '../shared/task-queues.js';
 import { quickActivities } from './activity-options.js';
 

@@ -3,8 +3,7 @@
  * `device token mismatch` the refused connects correlating with the device point to, with the evidence
  * and the command that fixes it. Pure (facts in, findings out).
  */
-import type { DeviceFacts, PairedFacts } from '../../activities/device-state.js';
-import type { RefusalLine } from '../../activities/openclaw/parse/index.js';
+import type { DeviceFacts, PairedFacts, RefusalLine } from '../../shared/facts.js';
 import type { Device, Instance } from '../../shared/inventory.js';
 
 export const CAUSES = {

@@ -8,7 +8,7 @@
  * with its client id, mode and platform (src/shared/refusal-attribution.ts), and the output says so.
  * Pure: no I/O, so the verdict is unit-tested on facts (the findings per cause: findings.ts).
  */
-import type { DeviceFacts, PairedFacts } from '../../activities/device-state.js';
+import type { DeviceFacts, PairedFacts } from '../../shared/facts.js';
 import { ConfigurationError } from '../../shared/errors.js';
 import type { Device, Instance } from '../../shared/inventory.js';
 import {

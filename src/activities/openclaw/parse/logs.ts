@@ -2,6 +2,7 @@
  * Parsers of `openclaw logs --json --limit N` (NDJSON records) and what the records say: `device token
  * mismatch` refusals counted, and refused connects one per refusal.
  */
+import type { RefusalLine } from '../../../shared/facts.js';
 import { z } from 'zod';
 import { TransientError, UnexpectedOutputError } from '../../../shared/errors.js';
 import { quote } from '../../host/redact.js';
@@ -92,29 +93,7 @@ export function countMismatches(records: LogRecord[], q: MismatchQuery): { count
   return { count, samples };
 }
 
-/**
- * One refused connect as the gateway logs it (`gateway/ws` WARN `unauthorized conn=... reason=...`).
- * The line names the client software, role, scope count, platform and peer, but NOT the device id:
- * attributing it to a device is a correlation (src/shared/refusal-attribution.ts), never an identification.
- */
-export interface RefusalLine {
-  time: string;
-  atMs: number;
-  /** `device_token_mismatch` (wrong/old token for that role) or `scope_mismatch` (asks more scopes than its token). */
-  reason: 'device_token_mismatch' | 'scope_mismatch';
-  conn: string | null;
-  /** Client address as the gateway saw it (behind a proxy: the proxy's address). */
-  remote: string | null;
-  clientId: string | null;
-  clientMode: string | null;
-  clientVersion: string | null;
-  role: string | null;
-  scopeCount: number | null;
-  auth: string | null;
-  platform: string | null;
-  /** The client's own instance id (`instance=`), when it sends one. */
-  clientInstance: string | null;
-}
+export type { RefusalLine };
 
 const REFUSAL = /^unauthorized\s.*\breason=(device_token_mismatch|scope_mismatch)\b/;
 const field = (m: string, name: string): string | null => {
