@@ -198,6 +198,20 @@ describe('a valid inventory', () => {
       expect(inv.policy.approvalTimeout).toBe(ms);
     }
   });
+
+  it('takes batchSize and maxFailedInstances as a number or a share of the fleet', () => {
+    const inv = parseInventory(
+      variant((d) => {
+        d.policy.batchSize = '10%';
+        d.policy.maxFailedInstances = ' 5% ';
+      }),
+    );
+    expect(inv.policy.batchSize).toBe('10%');
+    expect(inv.policy.maxFailedInstances).toBe('5%');
+    const plain = parseInventory(variant((d) => (d.policy.batchSize = 2)));
+    expect(plain.policy.batchSize).toBe(2);
+    expect(plain.policy.maxFailedInstances).toBe(1);
+  });
 });
 
 describe('loadInventory', () => {
@@ -247,6 +261,24 @@ describe('a malformed inventory is a ValidationError naming the field and what i
   // [what is wrong, the inventory text, the issue it must produce: `path: ` prefix and message pattern]
   const table: Array<[string, string, string, RegExp]> = [
     ['missing cluster', variant((d) => delete d.cluster), 'cluster', /expected string/],
+    [
+      'batchSize as a share over 100%',
+      variant((d) => (d.policy.batchSize = '150%')),
+      'policy.batchSize',
+      /batchSize must be a whole number of instances \(at least 1\) or a percentage from 0% to 100% like "10%", got "150%"/,
+    ],
+    [
+      'batchSize as text that is no percentage',
+      variant((d) => (d.policy.batchSize = 'ten')),
+      'policy.batchSize',
+      /batchSize must be a whole number of instances \(at least 1\) or a percentage from 0% to 100% like "10%"/,
+    ],
+    [
+      'maxFailedInstances below zero',
+      variant((d) => (d.policy.maxFailedInstances = -1)),
+      'policy.maxFailedInstances',
+      /expected number to be >=0|too small/i,
+    ],
     [
       'cluster not a slug',
       variant((d) => (d.cluster = 'Prod EU!')),

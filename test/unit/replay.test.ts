@@ -82,6 +82,10 @@ describe('replaying recorded histories', () => {
     expect(files.some((f) => /^repaired-gate--repair-bed_gw-\d_[0-9a-f]{64}\.json$/.test(f))).toBe(true);
   });
 
+  it('has a recorded history of batches given as a share of the fleet (batchSize "50%")', () => {
+    expect(files).toContain('batch-share--rollout-share.json');
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout

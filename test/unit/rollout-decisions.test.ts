@@ -636,6 +636,30 @@ describe('reruns', () => {
   });
 });
 
+describe('batches given as a share of the fleet', () => {
+  it('batchSize "50%" of 4 instances rolls out two at a time', async () => {
+    const r = await rollout('share', ['gw-1', 'gw-2', 'gw-3', 'gw-4'], { batchSize: '50%' });
+    try {
+      const first = await waitFor(r.handle, 'the first batch waiting', (p) =>
+        ['gw-1', 'gw-2'].every((id) => phaseOf(p, id) === 'AwaitingApproval'),
+      );
+      expect(first.current).toEqual(['gw-1', 'gw-2']);
+      expect(phaseOf(first, 'gw-3')).toBe('Pending');
+      await approve(r.handle, 'gw-1');
+      await approve(r.handle, 'gw-2');
+      const second = await waitFor(r.handle, 'the second batch', (p) => p.current.includes('gw-3'));
+      expect(second.current).toEqual(['gw-3', 'gw-4']);
+      await approve(r.handle, 'gw-3');
+      await approve(r.handle, 'gw-4');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('done');
+      await saveHistories('batch-share', ['rollout-share']);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
 describe('pause and resume', () => {
   it('pauses before the next instance and goes on after resume', async () => {
     const r = await rollout('pause', ['gw-1', 'gw-2']);

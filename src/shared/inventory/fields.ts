@@ -46,3 +46,22 @@ export const namedArgv = (field: string, example: string) => {
     .array(z.string().min(1, { message: `${field}: an argument must not be empty` }), { error: message })
     .min(1, { message });
 };
+
+/**
+ * A number of instances, or a share of the fleet as a percentage (`"10%"`). A percentage is turned into
+ * a count by `countOf` (src/shared/counts.ts) when the rollout starts.
+ */
+export const CountOrPercent = (field: string, min: number) => {
+  const message = `${field} must be a whole number of instances (at least ${min}) or a percentage from 0% to 100% like "10%"`;
+  return z
+    .union([z.number().int().min(min), z.string().regex(/^\s*\d{1,3}%\s*$/, { message })], { error: message })
+    .transform((value, ctx) => {
+      if (typeof value === 'number') return value;
+      const percent = Number(value.trim().slice(0, -1));
+      if (percent > 100) {
+        ctx.addIssue({ code: 'custom', message: `${message}, got "${value}"` });
+        return z.NEVER;
+      }
+      return `${percent}%` as const;
+    });
+};

@@ -1,13 +1,17 @@
 /** The rollout policy: batches, deadlines, retries, approvals, the checks that only warn. */
 import { z } from 'zod';
-import { Duration } from './fields.js';
+import { CountOrPercent, Duration } from './fields.js';
 import { WARNABLE_CHECKS } from '../preflight-rules.js';
 
 export const Policy = z
   .object({
-    batchSize: z.number().int().min(1).default(1),
-    /** The rollout stops by itself once more instances than this failed (skipped or rolled back after a failure). */
-    maxFailedInstances: z.number().int().min(0).default(1),
+    /** Instances rolled out at a time: a number, or a share of the fleet like "10%" (rounded down, at least 1). */
+    batchSize: CountOrPercent('batchSize', 1).default(1),
+    /**
+     * The rollout stops by itself once more instances than this failed (skipped or rolled back after a
+     * failure): a number, or a share of the fleet like "5%" (rounded down).
+     */
+    maxFailedInstances: CountOrPercent('maxFailedInstances', 0).default(1),
     canary: z.string().optional(),
     drainDeadline: Duration.default(300_000),
     approvalTimeout: Duration.default(86_400_000),

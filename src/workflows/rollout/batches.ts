@@ -1,10 +1,11 @@
 /**
- * The instances in batches (policy.batchSize; the canary first), each instance an `instanceRollout`
+ * The instances in batches (policy.batchSize, a number or a share of the fleet; the canary first), each instance an `instanceRollout`
  * child. Between batches: a pause holds, a rejection or an abort stops the rollout, and so does a
  * failure budget (policy.maxFailedInstances) that is exceeded.
  */
 import { condition, executeChild, isCancellation, ParentClosePolicy, setCurrentDetails } from '@temporalio/workflow';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
+import { countOf } from '../../shared/counts.js';
 import { instanceWorkflowId } from '../../shared/ids.js';
 import { failureMessage, instanceRollout, type InstanceRolloutResult } from '../instance-rollout.js';
 import type { PreflightReport } from '../preflight.js';
@@ -18,8 +19,9 @@ export async function rollOutInBatches(
 ): Promise<ClusterRolloutReport | undefined> {
   const { progress } = r;
   const order = rolloutOrder(r.inventory);
-  const size = r.inventory.policy.batchSize;
-  const budget = r.inventory.policy.maxFailedInstances ?? 1;
+  // A percentage becomes a count of this fleet; a number stays as it is (older histories had only numbers).
+  const size = countOf(r.inventory.policy.batchSize, order.length, 1);
+  const budget = countOf(r.inventory.policy.maxFailedInstances ?? 1, order.length, 0);
   for (let start = 0; start < order.length; start += size) {
     const batch = order.slice(start, start + size);
     if (r.decisionsOn && progress.paused) await holdWhilePaused(r, batch);

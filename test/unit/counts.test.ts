@@ -1,0 +1,24 @@
+// A share of the fleet as a count of instances: rounded down like Kubernetes' maxUnavailable, never
+// below the floor the field needs (a batch of at least 1, a failure budget of at least 0).
+import { describe, expect, it } from 'vitest';
+import { countOf } from '../../src/shared/counts.js';
+
+describe('countOf', () => {
+  it('keeps a number as it is, whatever the fleet', () => {
+    expect(countOf(3, 1000, 1)).toBe(3);
+    expect(countOf(0, 10, 0)).toBe(0);
+  });
+
+  it('rounds a percentage down', () => {
+    expect(countOf('10%', 25, 1)).toBe(2);
+    expect(countOf('5%', 5000, 1)).toBe(250);
+    expect(countOf('100%', 7, 1)).toBe(7);
+    expect(countOf('33%', 10, 0)).toBe(3);
+  });
+
+  it('never goes below the floor', () => {
+    expect(countOf('1%', 50, 1)).toBe(1);
+    expect(countOf('0%', 50, 1)).toBe(1);
+    expect(countOf('10%', 5, 0)).toBe(0);
+  });
+});
