@@ -61,25 +61,15 @@ export async function approveAndRejoin(
     );
   }
   // Emergency repair (patched): histories recorded before it replay the original checks.
-  if (patched('emergency-repair')) {
-    const repairs = await verifyAfterRejoinWithRepairs(r);
-    await r.setPhase('Done');
-    log.info('instance rolled out', {
-      instance: instance.id,
-      version: progress.versionAfter,
-      outcome,
-      workflowId: workflowInfo().workflowId,
-      repaired: repairs.length,
-    });
-    return { ...progress, outcome };
-  }
-  await verifyAfterRejoinWithoutRepairs(r);
+  const repaired = patched('emergency-repair') ? (await verifyAfterRejoinWithRepairs(r)).length : undefined;
+  if (repaired === undefined) await verifyAfterRejoinWithoutRepairs(r);
   await r.setPhase('Done');
   log.info('instance rolled out', {
     instance: instance.id,
     version: progress.versionAfter,
     outcome,
     workflowId: workflowInfo().workflowId,
+    ...(repaired !== undefined ? { repaired } : {}),
   });
   return { ...progress, outcome };
 }

@@ -24,6 +24,7 @@ import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../../shared/search-attrib
 import type { StepId } from '../../shared/steps.js';
 import { instanceQueue } from '../../shared/task-queues.js';
 import { longActivities, quickActivities } from '../activity-options.js';
+import { pendingProgress } from '../lib/pending-progress.js';
 import { StepRecorder, failureMessage } from '../lib/step-recorder.js';
 import { failureQuestion } from './details.js';
 import { failureGate, rejoinGate, setGateHandlers, type FailureGate, type RejoinGate } from './gates.js';
@@ -70,15 +71,7 @@ export class InstanceRun {
     this.restart = longActivities(policy, hostQueue, policy.stepTimeouts.restart + 60_000);
     this.deviceWait = longActivities(policy, hostQueue, policy.reconnectDeadline + 60_000);
     this.target = { instance, policy };
-    this.progress = {
-      instance: instance.id,
-      phase: 'Pending',
-      versionBefore: null,
-      versionAfter: null,
-      steps: [],
-      ignored: [],
-      approvalTimeouts: 0,
-    };
+    this.progress = pendingProgress(instance.id);
     this.recorder = new StepRecorder(this.progress.steps, this.now);
     // The order of the patched() calls below is part of the recorded histories: keep it.
     this.askOnFailure = patched('failure-decisions-v1');

@@ -5,6 +5,7 @@
 import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Inventory } from '../../shared/inventory.js';
 import type { RolloutProgress } from '../../shared/messages/rollout.js';
+import { pendingProgress } from '../lib/pending-progress.js';
 import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../../shared/search-attributes.js';
 import type { PreflightReport } from '../preflight.js';
 import type { ClusterRolloutInput, ClusterRolloutReport } from './types.js';
@@ -32,15 +33,7 @@ export class RolloutRun {
       startedBy: input.startedBy,
       phase: 'Preflight',
       current: [],
-      instances: inventory.instances.map((i) => ({
-        instance: i.id,
-        phase: 'Pending',
-        versionBefore: null,
-        versionAfter: null,
-        steps: [],
-        ignored: [],
-        approvalTimeouts: 0,
-      })),
+      instances: inventory.instances.map((i) => pendingProgress(i.id)),
       ignored: [],
     };
     this.upsert = input.searchAttributes === true && patched('search-attributes-v1');
