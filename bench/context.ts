@@ -4,6 +4,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quietLogger } from '../test/helpers/quiet-logger.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 
 export interface BenchContext {
@@ -15,18 +16,6 @@ export interface BenchContext {
   nextName(label: string): string;
   close(): Promise<void>;
 }
-
-const quietLogger = {
-  info() {},
-  warn() {},
-  error: console.error,
-  debug() {},
-  trace() {},
-  log() {},
-  child() {
-    return this;
-  },
-};
 
 export async function openContext(dir: string): Promise<BenchContext> {
   const server = await startDevServer(dir);

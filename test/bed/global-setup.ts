@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadPayloadProtection } from '../../src/codec/data-converter.js';
 import { workflowsPath } from '../../src/worker.js';
+import { quietLogger } from '../helpers/quiet-logger.js';
 import { defaultBedDir, readBedInfo, startBed, stopBed } from './bed.js';
 import { httpOk } from './probes.js';
 import { pairBedClients } from './clients.js';
@@ -30,17 +31,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const bundle = await bundleWorkflowCode({
     workflowsPath,
     failureConverterPath: dataConverter?.failureConverterPath,
-    logger: {
-      info() {},
-      warn() {},
-      error: console.error,
-      debug() {},
-      trace() {},
-      log() {},
-      child() {
-        return this;
-      },
-    } as never,
+    logger: quietLogger,
   });
   await writeFile(join(dir, 'workflow-bundle.js'), bundle.code);
   return async () => {

@@ -30,6 +30,7 @@ import {
 import { historiesDir } from '../bed/histories.js';
 import { temporalBin } from '../bed/tools.js';
 import { FakeCluster } from '../helpers/fake-cluster.js';
+import { quietLogger } from '../helpers/quiet-logger.js';
 
 const FROM = '2026.9.5';
 const TARGET = '2026.9.6';
@@ -45,17 +46,7 @@ beforeAll(async () => {
   });
   bundle = await bundleWorkflowCode({
     workflowsPath,
-    logger: {
-      info() {},
-      warn() {},
-      error: console.error,
-      debug() {},
-      trace() {},
-      log() {},
-      child() {
-        return this;
-      },
-    } as never,
+    logger: quietLogger,
   });
 }, 120_000);
 afterAll(async () => {
