@@ -33,6 +33,8 @@ export class FakeCluster {
     string,
     { perDevice?: Record<string, number>; ambiguous?: number; unattributed?: number }
   >();
+  /** What `soakEvidence` counts as refused connects per instance (canary mode); none by default. */
+  readonly soakRefusals = new Map<string, number>();
   /** Instances restarted while their server was in traffic (the runbook never does that). */
   readonly restartedInTraffic: string[] = [];
   /** The most servers out of traffic at any moment. */
@@ -144,6 +146,11 @@ export class FakeCluster {
           total,
           samples: total ? ['2026-11-24T12:00:00.000Z device_token_mismatch client=cli role=operator conn=fake'] : [],
         };
+      },
+      soakEvidence: async (t: { instance: Instance }) => {
+        const refused = (await this.enter('soakEvidence', id(t)), this.soakRefusals.get(id(t)) ?? 0);
+        const samples = refused ? ['2026-11-30T12:00:00Z device_token_mismatch cli/cli operator'] : [];
+        return { healthy: true, channelsOk: true, refused, mismatches: refused, samples, linesRead: 100 };
       },
       countTokenMismatches: async (t: { instance: Instance }) => (
         await this.enter('countTokenMismatches', id(t)),

@@ -4,14 +4,14 @@
  * terminal and prints a new plain table only when something changed otherwise (logs, pipes, CI).
  * Steps are found by their id (src/shared/steps.ts); records without one (older progress) by their label.
  */
-import type { ApprovalRules } from '../../shared/inventory.js';
+import type { WhoMayDecide } from '../../shared/messages/rollout.js';
 import { formatTable } from './text-table.js';
 import type { InstanceProgress, RolloutProgress, StepRecord } from '../../shared/messages/rollout.js';
 import { CHECK_STEPS, type StepId } from '../../shared/steps.js';
 
 export interface StatusContext {
   /** policy.approvals of the rollout's inventory, to say who may approve. */
-  approvals?: ApprovalRules;
+  approvals?: WhoMayDecide;
   /** Who started the rollout (cannot approve under four-eyes). */
   startedBy?: string;
 }
