@@ -34,7 +34,9 @@ export async function soakEvidence(access: GatewayAccess, sinceMs: number, ctx: 
     channelsOk: channels.healthy,
     refused: refusals.length,
     mismatches: refusals.filter((x) => x.reason === 'device_token_mismatch').length,
-    samples: refusals.slice(-3).map((x) => `${x.time} ${x.reason} ${x.clientId ?? '?'}/${x.clientMode ?? '?'} ${x.role ?? '?'}`),
+    samples: refusals
+      .slice(-3)
+      .map((x) => `${x.time} ${x.reason} ${x.clientId ?? '?'}/${x.clientMode ?? '?'} ${x.role ?? '?'}`),
     linesRead: logs.linesRead,
   };
 }

@@ -20,6 +20,7 @@ export const STEP_IDS = [
   'verify-status',
   'verify-channels',
   'rotate',
+  'soak',
   'reconnect-hook',
   'rejoin',
   'device-back',

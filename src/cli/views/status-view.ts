@@ -44,13 +44,19 @@ export function waitingFor(i: InstanceProgress, ctx: StatusContext): string {
   if (i.phase === 'AwaitingApproval') {
     const who = ctx.approvals?.approvers.length ? ctx.approvals.approvers.join(' or ') : 'any operator';
     const notStarter = ctx.approvals?.fourEyes !== false && ctx.startedBy ? ` (not ${ctx.startedBy})` : '';
-    return `approval by ${who}${notStarter}`;
+    const stopped = i.promotion && !i.promotion.promoted ? `; not promoted automatically: ${i.promotion.why}` : '';
+    return `approval by ${who}${notStarter}${stopped}`;
   }
+  if (i.phase === 'Soaking') return 'the soak (canary mode): promoted on evidence, else a human is asked';
   if (i.phase === 'Failed' && i.failure)
     return `a decision after "${i.failure.step}" failed (retry | rollback | skip | abort)`;
   if (i.needsAttention) return `attention: ${i.needsAttention}`;
   if (i.alreadyOnTarget) return 'nothing: already on target, left alone (start --force redoes it)';
-  if (i.decision) return `${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}`;
+  if (i.decision) {
+    const via =
+      i.decision.via === 'policy' ? ' (canary mode, on evidence)' : i.decision.via ? ` (--${i.decision.via})` : '';
+    return `${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}${via}`;
+  }
   const running = i.steps.find((s) => s.status === 'running');
   return running ? `worker: ${running.step}` : '-';
 }
@@ -66,7 +72,18 @@ export function progressTable(p: RolloutProgress, ctx: StatusContext = {}): stri
   ]);
   const paused = p.paused ? ` (paused by ${p.paused.by}${p.paused.comment ? `: ${p.paused.comment}` : ''})` : '';
   const title = `rollout ${p.rolloutId}: ${p.phase}${paused}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
-  return `${title}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'last check', 'waiting for'], rows)}`;
+  return `${title}${standingLine(p)}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'last check', 'waiting for'], rows)}`;
+}
+
+/** The standing approval (approve --rest, or --batch in mode batch) and who gave it, or its withdrawal. */
+function standingLine(p: RolloutProgress): string {
+  const s = p.standing;
+  if (s) {
+    const what = s.scope === 'rest' ? 'every later instance' : `the batch ${s.instances?.join(', ')}`;
+    return `\nstanding approval for ${what}, by ${s.approver} at ${s.at}${s.comment ? ` (${s.comment})` : ''}`;
+  }
+  const w = p.withdrawn;
+  return w ? `\nstanding approval by ${w.approver} withdrawn by ${w.withdrawnBy}: ${w.why}` : '';
 }
 
 /**

@@ -18,8 +18,7 @@ export const Approvals = z
      */
     mode: z
       .enum(APPROVAL_MODES, {
-        error: (issue) =>
-          `policy.approvals.mode: "${String(issue.input)}" is not a mode (use each, batch or canary)`,
+        error: (issue) => `policy.approvals.mode: "${String(issue.input)}" is not a mode (use each, batch or canary)`,
       })
       .default('each'),
     /** canary mode: how long an instance is watched after its checks before it may be promoted. */
@@ -28,4 +27,3 @@ export const Approvals = z
     maxRefusals: z.number().int().min(0, { message: 'policy.approvals.maxRefusals must be 0 or more' }).default(0),
   })
   .strict();
-

@@ -125,6 +125,7 @@ export type InstancePhase =
   | 'Restarting'
   | 'Verifying'
   | 'RotatingTokens'
+  | 'Soaking'
   | 'AwaitingApproval'
   | 'Rejoining'
   | 'VerifyingAfterRejoin'

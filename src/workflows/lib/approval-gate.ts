@@ -14,12 +14,7 @@
  * Workflow-safe: no I/O besides `condition`.
  */
 import { condition } from '@temporalio/workflow';
-import {
-  approvalRules,
-  checkApprover,
-  type IgnoredMessage,
-  type WhoMayDecide,
-} from '../../shared/messages/rollout.js';
+import { approvalRules, checkApprover, type IgnoredMessage, type WhoMayDecide } from '../../shared/messages/rollout.js';
 
 /** What the gate needs to know about a decision of type D. */
 export interface GateSpec<D, K extends string> {
