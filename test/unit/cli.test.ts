@@ -48,7 +48,7 @@ describe('bad input is a usage error (exit 2) naming the option', () => {
 
   it('an option the command does not take, with the ones it does', async () => {
     await expect(refused(['approve', '--inventory', INVENTORY, '--target', '1'])).rejects.toThrow(
-      'approve: --target is not an option of approve (it takes --instance, --approver, --comment; see npm run starter -- approve --help)',
+      'approve: --target is not an option of approve (it takes --instance, --batch, --rest, --withdraw, --approver, --comment; see npm run starter -- approve --help)',
     );
   });
 
