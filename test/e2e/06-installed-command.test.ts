@@ -1,0 +1,154 @@
+/**
+ * The installed command (issue 16): the project packed and installed the way an operator does it
+ * (`npm pack`, `npm i -g` into a fresh prefix), then run from that prefix, outside the checkout, against
+ * the bed: --help, --version, validate, a worker that bundles the compiled workflows at start, preflight
+ * through that worker, and status (after 05-rollout: the rollout's progress, which the installed worker
+ * answers by replaying the rollout's history in its own bundle). Read-only on the bed.
+ * Cost: ~40 s on 2 cores (pack with its build ~8 s, install from the npm cache ~15 s, worker start with
+ * its bundle ~5 s, preflight ~10 s).
+ */
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { execa } from 'execa';
+import { mkdtemp, readFile, realpath } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPayloadProtection } from '../../src/codec/data-converter.js';
+import type { Inventory } from '../../src/shared/inventory.js';
+import { rolloutWorkflowId } from '../../src/shared/ids.js';
+import type { RolloutProgress } from '../../src/shared/messages/rollout.js';
+import type { PreflightReport } from '../../src/workflows/preflight.js';
+import type { BedInfo } from '../bed/bed.js';
+import { bed } from '../bed/context.js';
+import { sleep } from '../bed/probes.js';
+import { projectRoot } from '../bed/tools.js';
+import { packAndInstall, type InstalledPackage } from '../helpers/installed-package.js';
+
+let info: BedInfo;
+let inventory: Inventory;
+let pkg: InstalledPackage;
+let dir: string;
+
+/** Runs the installed command from outside the checkout; never throws. */
+const installed = (...args: string[]) =>
+  execa(pkg.bin, args, { cwd: dir, env: { PATH: pkg.path, NO_COLOR: '1' }, reject: false, all: true });
+
+beforeAll(async () => {
+  ({ info, inventory } = await bed());
+  dir = await mkdtemp(join(tmpdir(), 'openclaw-rollout-installed-'));
+  pkg = await packAndInstall(dir);
+  console.log(`installed command: pack ${pkg.packSeconds} s, install ${pkg.installSeconds} s`);
+});
+
+describe('the installed command', () => {
+  it('is the packed build, linked into the prefix, not the checkout', async () => {
+    const target = await realpath(pkg.bin);
+    expect(target).toBe(join(dir, 'prefix/lib/node_modules/openclaw-rollout/dist/bin.js'));
+    expect(target.startsWith(projectRoot)).toBe(false);
+  });
+
+  it('--version prints the version of package.json; --help lists the commands with its own name', async () => {
+    const { version } = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+    const v = await installed('--version');
+    expect([v.exitCode, v.stdout]).toEqual([0, version]);
+    const help = await installed('--help');
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain('Usage: openclaw-rollout <command> --inventory <cluster.yaml>');
+    for (const name of ['worker', 'codec-server', 'validate', 'start', 'status', 'approve'])
+      expect(help.stdout).toContain(`\n  ${name} `);
+  });
+
+  it("validates the bed's inventory, and refuses a broken one naming the field (exit 2)", async () => {
+    const ok = await installed('validate', '--inventory', info.inventoryPath);
+    expect(ok.exitCode, ok.all).toBe(0);
+    expect(ok.stdout).toContain(`inventory ok: cluster ${inventory.cluster}, ${inventory.instances.length} instances`);
+    const missing = await installed('validate', '--inventory', join(dir, 'nope.yaml'));
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml');
+  });
+});
+
+/** `openclaw-rollout worker --inventory <bed>` from the prefix, in its own process group; its output in `log()`. */
+function startInstalledWorker() {
+  const child = execa(pkg.bin, ['worker', '--inventory', info.inventoryPath], {
+    cwd: dir,
+    env: { PATH: pkg.path, NO_COLOR: '1' },
+    detached: true,
+    all: true,
+    reject: false,
+  });
+  let log = '';
+  let exited = false;
+  child.all.on('data', (d: Buffer) => (log += d.toString()));
+  void child.then(() => (exited = true));
+  return { child, log: () => log, exited: () => exited };
+}
+
+describe('a worker started with the installed command', () => {
+  let worker: ReturnType<typeof startInstalledWorker>;
+
+  beforeAll(async () => {
+    worker = startInstalledWorker();
+    for (let waited = 0; !worker.log().includes('worker serving task queue'); waited += 250) {
+      if (worker.exited() || waited > 120_000) throw new Error(`the worker did not start serving:\n${worker.log()}`);
+      await sleep(250);
+    }
+  });
+
+  afterAll(async () => {
+    if (worker?.child.pid && !worker.exited()) process.kill(-worker.child.pid, 'SIGKILL');
+    await worker?.child;
+  });
+
+  it('bundles the compiled workflows and serves the central queue', () => {
+    expect(worker.log()).toContain(
+      `worker serving task queue ${inventory.temporal.taskQueue} (workflows and commands)`,
+    );
+  });
+
+  it('runs preflight from the installed command, every instance healthy', async () => {
+    const res = await installed('preflight', '--inventory', info.inventoryPath, '--json');
+    expect(res.exitCode, res.all).toBe(0);
+    const report = JSON.parse(res.stdout) as PreflightReport;
+    expect(report.instances.map((i) => [i.instance, i.healthy])).toEqual(inventory.instances.map((i) => [i.id, true]));
+    // The workflow and its activities ran on this worker: it is among the pollers the check found.
+    const found = report.instances[0]!.checks!.find((c) => c.check === 'host-worker')!.found;
+    expect(found).toContain(`${worker.child.pid}@`);
+  });
+
+  it("shows the rollout's status, or says clearly that there is none", async () => {
+    const id = rolloutWorkflowId(inventory.cluster);
+    const res = await installed('status', '--inventory', info.inventoryPath, '--json');
+    if (await rolloutExists(id)) {
+      expect(res.exitCode, res.all).toBe(0);
+      const progress = JSON.parse(res.stdout) as RolloutProgress;
+      expect(progress.cluster).toBe(inventory.cluster);
+      expect(progress.instances.map((i) => i.instance)).toEqual(inventory.instances.map((i) => i.id));
+    } else {
+      expect(res.exitCode).toBe(1);
+      expect(res.stderr).toContain(`error: no rollout of cluster ${inventory.cluster} was found (${id})`);
+    }
+  });
+
+  it('stops cleanly on SIGTERM (exit 0)', async () => {
+    process.kill(-worker.child.pid!, 'SIGTERM');
+    const result = await Promise.race([worker.child, sleep(30_000).then(() => null)]);
+    expect(result?.exitCode, worker.log()).toBe(0);
+  });
+});
+
+/** Whether the bed's Temporal holds a rollout of this cluster (asked directly, not through the command). */
+async function rolloutExists(id: string): Promise<boolean> {
+  const { dataConverter } = await loadPayloadProtection();
+  const connection = await Connection.connect({ address: info.temporal.address });
+  try {
+    const client = new Client({ connection, namespace: info.temporal.namespace, dataConverter });
+    await client.workflow.getHandle(id).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  } finally {
+    await connection.close();
+  }
+}
