@@ -9,8 +9,8 @@
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { execa } from 'execa';
-import { mkdtemp, readFile, realpath } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPayloadProtection } from '../../src/codec/data-converter.js';
@@ -62,9 +62,11 @@ describe('the installed command', () => {
     const ok = await installed('validate', '--inventory', info.inventoryPath);
     expect(ok.exitCode, ok.all).toBe(0);
     expect(ok.stdout).toContain(`inventory ok: cluster ${inventory.cluster}, ${inventory.instances.length} instances`);
-    const missing = await installed('validate', '--inventory', join(dir, 'nope.yaml'));
-    expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toContain('nope.yaml');
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(broken, `cluster: ${inventory.cluster}\n`);
+    const refused = await installed('validate', '--inventory', broken);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain(`error: inventory ${broken} is invalid:\n  - loadBalancer:`);
   });
 });
 
@@ -106,14 +108,14 @@ describe('a worker started with the installed command', () => {
     );
   });
 
-  it('runs preflight from the installed command, every instance healthy', async () => {
+  it('runs preflight from the installed command, every instance healthy, on this worker', async () => {
+    const started = new Date();
     const res = await installed('preflight', '--inventory', info.inventoryPath, '--json');
     expect(res.exitCode, res.all).toBe(0);
     const report = JSON.parse(res.stdout) as PreflightReport;
     expect(report.instances.map((i) => [i.instance, i.healthy])).toEqual(inventory.instances.map((i) => [i.id, true]));
-    // The workflow and its activities ran on this worker: it is among the pollers the check found.
-    const found = report.instances[0]!.checks!.find((c) => c.check === 'host-worker')!.found;
-    expect(found).toContain(`${worker.child.pid}@`);
+    // The workflow and its activities ran on this worker (the SDK's identity: pid@host), no other.
+    expect(await preflightIdentities(started)).toEqual([`${worker.child.pid}@${hostname()}`]);
   });
 
   it("shows the rollout's status, or says clearly that there is none", async () => {
@@ -137,18 +139,41 @@ describe('a worker started with the installed command', () => {
   });
 });
 
-/** Whether the bed's Temporal holds a rollout of this cluster (asked directly, not through the command). */
-async function rolloutExists(id: string): Promise<boolean> {
+/** Runs `fn` with a client on the bed's Temporal (asked directly, not through the command). */
+async function withBedClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const { dataConverter } = await loadPayloadProtection();
   const connection = await Connection.connect({ address: info.temporal.address });
   try {
-    const client = new Client({ connection, namespace: info.temporal.namespace, dataConverter });
-    await client.workflow.getHandle(id).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
+    return await fn(new Client({ connection, namespace: info.temporal.namespace, dataConverter }));
   } finally {
     await connection.close();
   }
 }
+
+/** Whether the bed's Temporal holds this rollout. */
+const rolloutExists = (id: string) =>
+  withBedClient(async (client) => {
+    try {
+      await client.workflow.getHandle(id).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  });
+
+/** The workers (identities) that ran the workflow tasks and activities of the preflights started since `since`. */
+const preflightIdentities = (since: Date) =>
+  withBedClient(async (client) => {
+    const identities = new Set<string>();
+    const query = `WorkflowType = 'clusterPreflight' AND StartTime >= '${since.toISOString()}'`;
+    for await (const wf of client.workflow.list({ query })) {
+      const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      for (const e of history.events ?? []) {
+        const identity =
+          e.workflowTaskCompletedEventAttributes?.identity ?? e.activityTaskStartedEventAttributes?.identity;
+        if (identity) identities.add(identity);
+      }
+    }
+    return [...identities];
+  });
