@@ -1,19 +1,21 @@
 /**
  * The installed command (issue 16): the project packed and installed the way an operator does it
  * (`npm pack`, `npm i -g` into a fresh prefix), then run from that prefix, outside the checkout, against
- * the bed: --help, --version, validate, a worker that bundles the compiled workflows at start, preflight
- * through that worker, and status (after 05-rollout: the rollout's progress, which the installed worker
- * answers by replaying the rollout's history in its own bundle). Read-only on the bed.
- * Cost: ~40 s on 2 cores (pack with its build ~8 s, install from the npm cache ~15 s, worker start with
- * its bundle ~5 s, preflight ~10 s).
+ * the bed: --help, --version, validate, the codec server, a worker that bundles the compiled workflows at
+ * start, preflight through that worker, and status (after 05-rollout: the rollout's progress, which the
+ * installed worker answers by replaying the rollout's history in its own bundle). Read-only on the bed.
+ * Cost: ~40 s on 2 cores (pack with its build ~8 s, install from the npm cache ~11-15 s, worker start
+ * with its bundle ~5 s, preflight ~11 s).
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPayloadProtection } from '../../src/codec/data-converter.js';
+import { KEYS_ENV, KEY_FILE_ENV } from '../../src/codec/keys.js';
 import type { Inventory } from '../../src/shared/inventory.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { RolloutProgress } from '../../src/shared/messages/rollout.js';
@@ -67,6 +69,32 @@ describe('the installed command', () => {
     const refused = await installed('validate', '--inventory', broken);
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain(`error: inventory ${broken} is invalid:\n  - loadBalancer:`);
+  });
+});
+
+describe('the codec server of the installed command', () => {
+  it('encrypts and decrypts a payload with the given key, and stops on SIGTERM (exit 0)', async () => {
+    const server = execa(pkg.bin, ['codec-server', '--port', '0'], {
+      cwd: dir,
+      env: { PATH: pkg.path, [KEYS_ENV]: `k1:${randomBytes(32).toString('base64')}`, [KEY_FILE_ENV]: '' },
+      all: true,
+      reject: false,
+    });
+    let out = '';
+    server.all.on('data', (d: Buffer) => (out += d.toString()));
+    for (let i = 0; i < 100 && !/codec server on (\S+) /.test(out); i++) await sleep(100);
+    const url = /codec server on (\S+) /.exec(out)?.[1];
+    expect(url, out).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: 'ImhlbGxvIg==' };
+    const call = async (path: string, body: unknown) =>
+      (await (await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) })).json()) as {
+        payloads: { metadata: Record<string, string>; data: string }[];
+      };
+    const encoded = await call('/encode', { payloads: [plain] });
+    expect(Buffer.from(encoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
+    expect((await call('/decode', encoded)).payloads).toEqual([plain]);
+    server.kill('SIGTERM');
+    expect((await server).exitCode, out).toBe(0);
   });
 });
 
