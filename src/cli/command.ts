@@ -26,6 +26,7 @@ export const OPTIONS = {
   device: text,
   role: text,
   since: text,
+  listen: text,
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -17,6 +17,7 @@ import {
 } from './command.js';
 import { abort } from './commands/abort.js';
 import { approve, reject } from './commands/approve.js';
+import { approvalsServer } from './commands/approvals-server.js';
 import { approveRepair, rejectRepair } from './commands/approve-repair.js';
 import { decide } from './commands/decide.js';
 import { diagnose } from './commands/diagnose.js';
@@ -45,6 +46,7 @@ export const COMMANDS: readonly Command[] = [
   repair,
   approveRepair,
   rejectRepair,
+  approvalsServer,
 ];
 
 const USAGE = 'Usage: npm run starter -- <command> --inventory <cluster.yaml> [options]';

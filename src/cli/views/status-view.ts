@@ -66,7 +66,17 @@ export function progressTable(p: RolloutProgress, ctx: StatusContext = {}): stri
   ]);
   const paused = p.paused ? ` (paused by ${p.paused.by}${p.paused.comment ? `: ${p.paused.comment}` : ''})` : '';
   const title = `rollout ${p.rolloutId}: ${p.phase}${paused}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
-  return `${title}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'last check', 'waiting for'], rows)}`;
+  return `${title}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'last check', 'waiting for'], rows)}${notificationLines(p)}`;
+}
+
+/** Notifications that were not delivered (the rollout went on without them): the count and the last few. */
+function notificationLines(p: RolloutProgress): string {
+  const failed = p.notificationFailures ?? [];
+  if (!failed.length) return '';
+  const lines = failed
+    .slice(-5)
+    .map((f) => `  ${f.at} ${f.target}: ${f.event}${f.instance ? ` of ${f.instance}` : ''}: ${f.error}`);
+  return `\nnotifications not delivered: ${failed.length}${failed.length > 5 ? ' (the last 5)' : ''}\n${lines.join('\n')}`;
 }
 
 /**

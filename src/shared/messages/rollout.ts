@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BackupRecord } from '../facts.js';
 import type { ApprovalRules } from '../inventory.js';
+import type { NotificationFailure } from '../notices.js';
 import type { StepId } from '../steps.js';
 
 /** What an operator sends to approve or reject an instance's return to traffic. */
@@ -149,6 +150,8 @@ export interface RolloutProgress {
   current: string[];
   instances: InstanceProgress[];
   ignored: IgnoredMessage[];
+  /** Notifications that could not be delivered after their retries (inventory `notifications`). */
+  notificationFailures?: NotificationFailure[];
 }
 
 /**

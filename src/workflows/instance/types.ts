@@ -1,7 +1,7 @@
 /**
  * The instance rollout's input, result and inner state: what the parts in this folder share.
  */
-import type { Instance, LoadBalancerConfig, Policy } from '../../shared/inventory.js';
+import type { Instance, LoadBalancerConfig, NotificationsConfig, Policy } from '../../shared/inventory.js';
 import type { FailureDecision, InstanceProgress } from '../../shared/messages/rollout.js';
 
 export interface InstanceRolloutInput {
@@ -19,6 +19,9 @@ export interface InstanceRolloutInput {
   startedBy?: string;
   /** `start --force`: redo an instance that already runs the target (default: verify it and leave it alone). */
   force?: boolean;
+  /** The inventory's notifications and Web UI base URL, for the emergency repairs it starts (absent: none). */
+  notifications?: NotificationsConfig;
+  uiUrl?: string;
 }
 
 export interface InstanceRolloutResult extends InstanceProgress {

@@ -79,6 +79,7 @@ function rollOutInstance(r: RolloutRun, id: string): Promise<InstanceRolloutResu
         ...(r.upsert ? { searchAttributes: true } : {}),
         startedBy: input.startedBy,
         ...(input.force ? { force: true } : {}),
+        ...(inventory.notifications ? { notifications: inventory.notifications, uiUrl: inventory.temporal.uiUrl } : {}),
       },
     ],
   }).catch((err: unknown) => {

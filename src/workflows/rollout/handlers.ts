@@ -49,8 +49,10 @@ export function setRolloutHandlers(r: RolloutRun): void {
     instanceProgressSignal,
     (p) => {
       const i = r.progress.instances.findIndex((x) => x.instance === p.instance);
+      const before = r.progress.instances[i];
       if (i >= 0) r.progress.instances[i] = p;
       r.showPhase();
+      if (i >= 0) r.notices?.instanceProgress(before, p);
     },
     { description: INSTANCE_PROGRESS_DESCRIPTION },
   );

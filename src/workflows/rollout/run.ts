@@ -9,6 +9,7 @@ import { pendingProgress } from '../lib/pending-progress.js';
 import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../../shared/search-attributes.js';
 import type { PreflightReport } from '../preflight.js';
 import type { ClusterRolloutInput, ClusterRolloutReport } from './types.js';
+import type { RolloutNotices } from './notices.js';
 
 export class RolloutRun {
   readonly inventory: Inventory;
@@ -19,6 +20,8 @@ export class RolloutRun {
   readonly upsert: boolean;
   /** Failure decisions, pause, budget and safe cancellation (patched after the preflight: see clusterRollout). */
   decisionsOn = false;
+  /** Notifications (inventory `notifications`, patched: see rollout/notices.ts), set by clusterRollout. */
+  notices?: RolloutNotices;
   private shownPhase = '';
   readonly now = () => new Date().toISOString();
 
