@@ -86,6 +86,16 @@ describe('replaying recorded histories', () => {
     expect(files).toContain('batch-share--rollout-share.json');
   });
 
+  it('has recorded histories of a rollout that sends notifications (test/unit/notifications-rollout.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'notified--rollout-notify.json',
+        'notified--rollout-notify_gw-1.json',
+        'notified--rollout-notify_gw-2.json',
+      ]),
+    );
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout

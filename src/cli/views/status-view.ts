@@ -75,7 +75,7 @@ function notificationLines(p: RolloutProgress): string {
   if (!failed.length) return '';
   const lines = failed
     .slice(-5)
-    .map((f) => `  ${f.at} ${f.target}: ${f.event}${f.instance ? ` of ${f.instance}` : ''}: ${f.error}`);
+    .map((f) => `  ${f.at} ${f.event}${f.instance ? ` of ${f.instance}` : ''} to ${f.error}`);
   return `\nnotifications not delivered: ${failed.length}${failed.length > 5 ? ' (the last 5)' : ''}\n${lines.join('\n')}`;
 }
 

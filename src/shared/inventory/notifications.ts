@@ -47,10 +47,17 @@ export const SlackApprovals = z
   .object({
     /** The Slack app's signing secret (Basic Information → Signing Secret). */
     signingSecret: SecretRef,
-    users: z.record(
-      z.string().regex(/^[UW][A-Z0-9]{2,}$/, { message: 'a Slack user id looks like U024BE7LH' }),
-      z.string().trim().min(1, { message: 'the approver name must not be empty' }),
-    ),
+    users: z
+      .record(z.string(), z.string().trim().min(1, { message: 'the approver name must not be empty' }))
+      .superRefine((users, ctx) => {
+        for (const id of Object.keys(users))
+          if (!/^[UW][A-Z0-9]{2,}$/.test(id))
+            ctx.addIssue({
+              code: 'custom',
+              path: [id],
+              message: `"${id}" is not a Slack user id (like U024BE7LH: the member id in the user's Slack profile)`,
+            });
+      }),
   })
   .strict();
 
