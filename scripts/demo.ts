@@ -2,7 +2,9 @@
  * The demo (see scripts/demo.sh): a real rollout on the local bed. Three gateways one release behind
  * the target, a client device that hits `device token mismatch`, the rollout updating all three with
  * an approval per instance (sent from the CLI after showing where the Web UI would take it), ending
- * with the device connected again and no mismatch in the logs.
+ * with the device connected again and no mismatch in the logs. The rollout is driven by
+ * test/bed/rollout-driver.ts, which test/e2e/05-rollout.test.ts runs too: it prints the status table
+ * each time it changes; the demo closes with the time each instance was out of traffic.
  */
 import * as oc from '../src/activities/openclaw/index.js';
 import { connectClient } from '../src/starter.js';

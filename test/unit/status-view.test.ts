@@ -59,7 +59,9 @@ describe('progressTable', () => {
   const row = (id: string) => text.split('\n').find((l) => l.startsWith(id))!;
 
   it('has the columns of the issue', () => {
-    expect(text.split('\n')[1]).toMatch(/^instance\s+phase\s+version\s+sessions\s+out of traffic\s+last check\s+waiting for$/);
+    expect(text.split('\n')[1]).toMatch(
+      /^instance\s+phase\s+version\s+sessions\s+out of traffic\s+last check\s+waiting for$/,
+    );
     expect(text.split('\n')[0]).toBe('rollout rollout-prod: RollingOut, target 2026.9.6, now gw-2');
   });
   it('says who may approve a waiting instance, and who may not', () => {
