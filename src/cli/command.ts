@@ -41,6 +41,8 @@ export type OptionValues = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] ext
 export interface RunIo {
   tty?: boolean;
   pollMs?: number;
+  /** Ends `status --watch` at its next poll (for callers that run it in-process, like Ctrl-C does on a terminal). */
+  stop?: AbortSignal;
 }
 
 export type Out = (s: string) => void;

@@ -135,7 +135,9 @@ describe('notifications and approving from Slack', () => {
         const notice = JSON.parse(waiting.body) as Notice;
         expect(notice).toMatchObject({ cluster: CLUSTER, instance: x.id, workflowId: childId });
         expect(notice.link).toBe(`${info.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(childId)}`);
-        expect(notice.verified).toEqual(expect.arrayContaining([expect.stringMatching(/^verify gateway status: healthy/)]));
+        expect(notice.verified).toEqual(
+          expect.arrayContaining([expect.stringMatching(/^verify gateway status: healthy/)]),
+        );
         expect(notice.commands![0]).toContain(`approve --inventory <cluster.yaml> --instance ${x.id} --approver <you>`);
         const h = waiting.headers;
         expect(

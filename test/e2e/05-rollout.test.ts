@@ -5,9 +5,11 @@
  *  2. A rollout to the release the cluster already runs, with a short approval timeout: the first
  *     instance waits drained, is asked again after the timeout, ignores an approval for another
  *     instance, and a rejection stops the rollout with that instance still drained.
- *  3. The full 3-instance rollout to the target with approvals: a second start is refused, HAProxy shows
- *     each instance drained only during its own turn, every gateway ends on the target, in traffic,
- *     and the rotated clients are connected again.
+ *  3. The full 3-instance rollout to the target with approvals, driven by the demo's own driver
+ *     (test/bed/rollout-driver.ts): a second start is refused, status --watch shows each instance waiting,
+ *     HAProxy shows each instance drained only during its own turn and for the time out of traffic that
+ *     status reports, every gateway ends on the target, in traffic, and the rotated clients are
+ *     connected again.
  * This file runs last: it leaves every gateway on the target release.
  */
 import { join } from 'node:path';
@@ -17,13 +19,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import * as oc from '../../src/activities/openclaw/index.js';
 import type { Inventory } from '../../src/shared/inventory.js';
-import { run as starter } from '../../src/starter.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import { progressQuery } from '../../src/shared/messages/rollout.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import type { BedInfo } from '../bed/bed.js';
 import { sleep } from '../bed/probes.js';
 import { waitForInstancePhase } from '../bed/wait.js';
+import { driveRollout, type DrivenRollout } from '../bed/rollout-driver.js';
+import { outOfTraffic } from '../../src/shared/out-of-traffic.js';
+import { outOfTrafficCell } from '../../src/cli/views/out-of-traffic-view.js';
 import { gatewayAccess, routeUrl, sharedToken } from '../bed/clients.js';
 import { bed, clientIdentity, deviceNamed, startWorker } from '../bed/context.js';
 import { HeldConnection } from '../bed/ws-client.js';
@@ -210,20 +214,8 @@ describe('approval timeout and rejection', () => {
   });
 });
 
-/** Resolves once status --watch has printed a row showing `instance` waiting for approval. */
-async function waitForWatched(instance: string, timeoutMs: number): Promise<void> {
-  const row = new RegExp(`\\n${instance}\\s+AwaitingApproval\\s`);
-  const deadline = Date.now() + timeoutMs;
-  while (!row.test(watchOutput.join('\n'))) {
-    if (Date.now() > deadline)
-      throw new Error(`status --watch never showed ${instance} AwaitingApproval within ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
-
 /** Histories exported in this file (rejected and approved rollouts), scanned for secrets at the end. */
 const historyFiles: string[] = [];
-let watch: Promise<number> | undefined;
 const watchOutput: string[] = [];
 let secretsBefore: HeldSecret[] = [];
 
@@ -232,50 +224,32 @@ describe('full rollout with approvals', () => {
     'updates every instance one at a time, each rejoining only after its approval',
     async () => {
       const sampler = haproxySampler(info);
-      const turns: { instance: string; from: number; to: number }[] = [];
       const id = rolloutWorkflowId(inventory.cluster);
+      let driven: DrivenRollout;
       try {
-        const started = await cli(
-          'start',
-          '--inventory',
-          info.inventoryPath,
-          '--target',
-          info.targetVersion,
-          '--by',
-          'test',
-        );
-        expect(started.code, started.out).toBe(0);
-        watch = starter(['status', '--inventory', info.inventoryPath, '--watch'], (s) => watchOutput.push(s), {
-          tty: false,
-          pollMs: 1000,
+        // The demo's rollout (scripts/demo.ts runs the same driver): start, status --watch, and each instance
+        // approved from the CLI once the watch shows it waiting; a start or an approval that fails throws here.
+        driven = await driveRollout({
+          client: w.client,
+          inventory,
+          inventoryPath: info.inventoryPath,
+          target: info.targetVersion,
+          startedBy: 'test',
+          approver: 'alice',
+          comment: 'looks good',
+          cli,
+          onWatch: (table) => watchOutput.push(table),
+          hooks: {
+            afterStart: async () => {
+              const again = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion);
+              expect(again.code).toBe(2);
+              expect(again.out).toContain(`already running: ${id}`);
+            },
+          },
         });
-        const again = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion);
-        expect(again.code).toBe(2);
-        expect(again.out).toContain(`already running: ${id}`);
-
-        for (const instance of inventory.instances) {
-          const from = Date.now();
-          await waitForInstancePhase(w.client, id, instance.id, 'AwaitingApproval', 8 * 60_000);
-          // Approve once the watching operator has seen the instance waiting: the watch polls every second
-          // and a faster approval can fall between two polls (CI once saw gw-2 go from Verifying straight
-          // to VerifyingAfterRejoin).
-          await waitForWatched(instance.id, 60_000);
-          const approved = await cli(
-            'approve',
-            '--inventory',
-            info.inventoryPath,
-            '--instance',
-            instance.id,
-            '--approver',
-            'alice',
-            '--comment',
-            'looks good',
-          );
-          expect(approved.code, approved.out).toBe(0);
-          await waitForInstancePhase(w.client, id, instance.id, 'Done', 5 * 60_000);
-          turns.push({ instance: instance.lbServer, from, to: Date.now() });
-        }
-        const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
+        expect(driven.started.out).toContain(id);
+        for (const t of driven.turns) expect(t.approval.out).toContain(`approval of ${t.instance} by alice accepted`);
+        const report = driven.report;
         expect(report.outcome).toBe('done');
         historyFiles.push(
           ...(await saveHistories(info, 'approved', [
@@ -299,10 +273,11 @@ describe('full rollout with approvals', () => {
       } finally {
         await sampler.stop();
       }
+      const turns = driven.turns.map((t) => ({ instance: t.lbServer, from: t.from, to: t.to }));
 
       // status --watch (not a terminal): a new table on each change, every instance seen waiting with
       // who may approve, the last one the finished rollout.
-      expect(await watch).toBe(0);
+      expect(driven.watchCode).toBe(0);
       const watched = watchOutput.join('\n');
       for (const instance of inventory.instances) {
         expect(watched).toMatch(
@@ -324,6 +299,26 @@ describe('full rollout with approvals', () => {
       expect(new Set(sampler.samples.flatMap((s) => s.drained))).toEqual(
         new Set(inventory.instances.map((i) => i.lbServer)),
       );
+
+      // The time out of traffic that status and the demo show, from the recorded drain and rejoin steps:
+      // each instance left traffic once, and that period covers what HAProxy showed drained (sampled every
+      // 500 ms), not much longer (the steps' times are taken by the workflow around the calls).
+      const lastTable = watchOutput.at(-1)!;
+      for (const i of driven.report.instances) {
+        const o = outOfTraffic(i);
+        const server = inventory.instances.find((x) => x.id === i.instance)!.lbServer;
+        const seen = sampler.samples.filter((s) => s.drained.includes(server)).map((s) => s.at);
+        expect(o.periods, i.instance).toHaveLength(1);
+        expect(o.outSince, i.instance).toBeUndefined();
+        const from = Date.parse(o.periods[0]!.from);
+        const to = Date.parse(o.periods[0]!.to!);
+        expect(Math.min(...seen), i.instance).toBeGreaterThanOrEqual(from - 1000);
+        expect(Math.max(...seen), i.instance).toBeLessThanOrEqual(to + 1000);
+        expect(o.totalMs - (Math.max(...seen) - Math.min(...seen)), i.instance).toBeLessThan(10_000);
+        expect(lastTable.split('\n').find((l) => l.startsWith(`${i.instance} `))).toContain(
+          `  ${outOfTrafficCell(i)}  `,
+        );
+      }
 
       // The end state an operator checks.
       const rows = await showStat(info.haproxy.socket);

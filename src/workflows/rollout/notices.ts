@@ -6,6 +6,7 @@
  */
 import { CancellationScope, condition, workflowInfo } from '@temporalio/workflow';
 import type { InstanceProgress } from '../../shared/messages/rollout.js';
+import { outOfTraffic } from '../../shared/out-of-traffic.js';
 import { notifierFor, type Notifier } from '../lib/notify.js';
 import {
   awaitingApprovalNotice,
@@ -17,14 +18,8 @@ import {
 import type { RolloutRun } from './run.js';
 import type { ClusterRolloutReport } from './types.js';
 
-/** When the instance left traffic (its last drain), or undefined while it serves. */
-export function outOfTrafficSince(p: InstanceProgress | undefined): string | undefined {
-  if (!p) return undefined;
-  const drain = p.steps.findLastIndex((s) => s.id === 'drain' && s.status !== 'failed');
-  if (drain < 0) return undefined;
-  const back = p.steps.slice(drain + 1).some((s) => (s.id === 'rejoin' || s.id === 'put-back') && s.status === 'ok');
-  return back ? undefined : p.steps[drain]!.startedAt;
-}
+/** When the instance left traffic (src/shared/out-of-traffic.ts), or undefined while it serves. */
+const outOfTrafficSince = (p: InstanceProgress | undefined) => (p ? outOfTraffic(p).outSince : undefined);
 
 export class RolloutNotices {
   private readonly watching = new Set<string>();
