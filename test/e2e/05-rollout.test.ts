@@ -36,6 +36,12 @@ import { haproxySampler } from '../bed/haproxy-sampler.js';
 import { findSecrets, heldSecrets, historyText, readHistoryText, type HeldSecret } from '../bed/secret-scan.js';
 import { starterCli, type StarterResult } from '../bed/starter.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { mkdir } from 'node:fs/promises';
+import { verifyWebhookSignature } from '../../src/activities/notify/index.js';
+import type { Notice } from '../../src/shared/notices.js';
+import { notificationReceiver, type NotificationReceiver } from '../helpers/notification-receiver.js';
+import { pollUntil } from '../bed/wait.js';
+import { projectRoot } from '../bed/tools.js';
 import { approveRejoin } from '../../src/shared/messages/rollout.js';
 
 let info: BedInfo;
@@ -46,6 +52,10 @@ let opClient: HeldConnection;
 const workerLogs: string[] = [];
 /** Everything the starter printed in this file. */
 const starterOutput: string[] = [];
+/** Receives the full rollout's notifications (a signed webhook and a Slack message) on loopback. */
+let rx: NotificationReceiver;
+const HOOK_SECRET = 'whsec-05-1679091c5a880faf6fb5e6087eb1b2dc';
+const SLACK_PATH = '/slack/T05/B05/full-rollout-incoming-8f14e45fceea167a';
 
 /** Runs the starter in-process; its output is kept for the secret scan. */
 async function cli(...args: string[]): Promise<StarterResult> {
@@ -94,8 +104,12 @@ beforeAll(async () => {
   });
   expect((await opClient.start()).type).toBe('hello');
   secretsBefore = await heldSecrets(info);
+  rx = await notificationReceiver();
+  process.env.E2E05_HOOK_SECRET = HOOK_SECRET;
+  process.env.E2E05_SLACK_URL = `${rx.base}${SLACK_PATH}`;
 });
 afterAll(async () => {
+  await rx?.close();
   await opClient?.stop();
   await w?.stop();
 });
@@ -225,6 +239,7 @@ describe('full rollout with approvals', () => {
     async () => {
       const sampler = haproxySampler(info);
       const id = rolloutWorkflowId(inventory.cluster);
+      const notifying = await withNotifications();
       let driven: DrivenRollout;
       try {
         // The demo's rollout (scripts/demo.ts runs the same driver): start, status --watch, and each instance
@@ -232,7 +247,7 @@ describe('full rollout with approvals', () => {
         driven = await driveRollout({
           client: w.client,
           inventory,
-          inventoryPath: info.inventoryPath,
+          inventoryPath: notifying,
           target: info.targetVersion,
           startedBy: 'test',
           approver: 'alice',
@@ -245,6 +260,7 @@ describe('full rollout with approvals', () => {
               expect(again.code).toBe(2);
               expect(again.out).toContain(`already running: ${id}`);
             },
+            beforeApprove: (instance) => approvalNoticeArrived(instance.id, id),
           },
         });
         expect(driven.started.out).toContain(id);
@@ -274,6 +290,36 @@ describe('full rollout with approvals', () => {
         await sampler.stop();
       }
       const turns = driven.turns.map((t) => ({ instance: t.lbServer, from: t.from, to: t.to }));
+
+      // Notifications: one "waiting for approval" per instance, in order, then the end's summary; all delivered.
+      const notices = await pollUntil(
+        'the rollout-ended notice',
+        async () => {
+          const n = rx.json<Notice>('/ok');
+          return n.some((x) => x.event === 'rollout-ended') && n;
+        },
+        30_000,
+        250,
+      );
+      expect(notices.filter((n) => n.event === 'awaiting-approval').map((n) => n.instance)).toEqual(
+        inventory.instances.map((i) => i.id),
+      );
+      expect(notices.find((n) => n.event === 'rollout-ended')!.title).toBe(`Rollout ${id} ended: done`);
+      const slackMessages = rx.received.filter((r) => r.path === SLACK_PATH);
+      expect(slackMessages.filter((r) => r.body.includes('waits for approval to rejoin traffic'))).toHaveLength(
+        inventory.instances.length,
+      );
+      expect((await w.client.workflow.getHandle(id).query(progressQuery)).notificationFailures ?? []).toEqual([]);
+      // Kept for the README (a real run's messages).
+      await mkdir(join(projectRoot, 'test-artifacts', 'notifications'), { recursive: true });
+      await writeFile(
+        join(projectRoot, 'test-artifacts', 'notifications', 'webhook-awaiting-approval.json'),
+        rx.received.find((r) => r.path === '/ok')!.body,
+      );
+      await writeFile(
+        join(projectRoot, 'test-artifacts', 'notifications', 'slack-awaiting-approval.json'),
+        slackMessages[0]!.body,
+      );
 
       // status --watch (not a terminal): a new table on each change, every instance seen waiting with
       // who may approve, the last one the finished rollout.
@@ -399,7 +445,11 @@ describe('secrets', () => {
       )),
       { source: 'worker logs', text: workerLogs.join('\n') },
       { source: 'starter output', text: [...starterOutput, ...watchOutput].join('\n') },
+      ...rx.received.map((r, i) => ({ source: `notification ${i} to ${r.path.slice(0, 6)}`, text: r.body })),
     ];
+    // The notification targets' own secrets are searched for too.
+    secrets.push({ label: 'webhook secret', value: HOOK_SECRET }, { label: 'Slack webhook URL', value: SLACK_PATH });
+    expect(rx.received.length).toBeGreaterThanOrEqual(2 * (inventory.instances.length + 1));
     expect(workerLogs.length).toBeGreaterThan(10);
     // The scan finds a secret where there is one (also inside a base64 payload), so zero hits means something.
     expect(findSecrets([{ source: 'planted', text: `x${secrets[1]!.value}x` }], secrets)).toHaveLength(1);
@@ -412,3 +462,43 @@ describe('secrets', () => {
     expect(findSecrets(sources, secrets)).toEqual([]);
   });
 });
+
+/** The bed's inventory with notifications to the loopback receiver: a signed webhook and a Slack message. */
+async function withNotifications(): Promise<string> {
+  const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown>;
+  raw.notifications = {
+    targets: [
+      { kind: 'webhook', name: 'ops', url: `${rx.base}/ok`, secret: { env: 'E2E05_HOOK_SECRET' } },
+      { kind: 'slack', name: 'chat', webhookUrl: { env: 'E2E05_SLACK_URL' } },
+    ],
+  };
+  const file = join(info.dir, 'cluster-notifications.yaml');
+  await writeFile(file, toYaml(raw));
+  return file;
+}
+
+/** The instance's "waiting for approval" arrived, signed, with its instance, Web UI link and approve command. */
+async function approvalNoticeArrived(instance: string, rolloutId: string): Promise<void> {
+  const got = await pollUntil(
+    `the approval notice of ${instance}`,
+    async () =>
+      rx.received.find(
+        (r) =>
+          r.path === '/ok' &&
+          r.body.includes('"event":"awaiting-approval"') &&
+          r.body.includes(`"instance":"${instance}"`),
+      ),
+    30_000,
+    250,
+  );
+  const notice = JSON.parse(got.body) as Notice;
+  expect(notice.workflowId).toBe(`${rolloutId}/${instance}`);
+  expect(notice.link).toBe(
+    `${info.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`${rolloutId}/${instance}`)}`,
+  );
+  expect(notice.commands![0]).toContain(`approve --inventory <cluster.yaml> --instance ${instance} --approver <you>`);
+  const h = got.headers;
+  expect(
+    verifyWebhookSignature(HOOK_SECRET, h['x-signature-timestamp'] as string, got.body, h['x-signature'] as string),
+  ).toBe(true);
+}
