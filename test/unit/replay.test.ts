@@ -86,12 +86,13 @@ describe('replaying recorded histories', () => {
     expect(files).toContain('batch-share--rollout-share.json');
   });
 
-  it('has recorded histories of a rollout that sends notifications (test/unit/notifications-rollout.test.ts)', () => {
+  it('has recorded histories of rollouts that send notifications (test/unit/notifications-rollout.test.ts, test/e2e/04g-notifications.test.ts)', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'notified--rollout-notify.json',
         'notified--rollout-notify_gw-1.json',
         'notified--rollout-notify_gw-2.json',
+        'notified-bed--rollout-bed-notify.json',
       ]),
     );
   });
