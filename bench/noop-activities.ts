@@ -264,6 +264,10 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
       seen('installedVersion');
       return versions.get(`${t.instance.id}:installed`) ?? versions.get(t.instance.id) ?? fromVersion;
     },
+    async sendNotification(_target, label) {
+      seen('sendNotification');
+      return { target: label, status: 200 };
+    },
   };
   return {
     activities,

@@ -2,15 +2,18 @@
  * The demo (see scripts/demo.sh): a real rollout on the local bed. Three gateways one release behind
  * the target, a client device that hits `device token mismatch`, the rollout updating all three with
  * an approval per instance (sent from the CLI after showing where the Web UI would take it), ending
- * with the device connected again and no mismatch in the logs.
+ * with the device connected again and no mismatch in the logs. The rollout is driven by
+ * test/bed/rollout-driver.ts, which test/e2e/05-rollout.test.ts runs too: it prints the status table
+ * each time it changes; the demo closes with the time each instance was out of traffic.
  */
 import * as oc from '../src/activities/openclaw/index.js';
-import { connectClient, run as starter } from '../src/starter.js';
-import { rolloutWorkflowId } from '../src/shared/ids.js';
+import { connectClient } from '../src/starter.js';
 import { createWorker } from '../src/worker.js';
-import { progressQuery } from '../src/shared/messages/rollout.js';
+import type { RolloutProgress } from '../src/shared/messages/rollout.js';
 import { loadInventory } from '../src/inventory-file.js';
+import { durationText, outOfTrafficSummary } from '../src/cli/views/out-of-traffic-view.js';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { KEY_FILE_ENV, KEYS_ENV } from '../src/codec/keys.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startBed, stopBed } from '../test/bed/bed.js';
@@ -18,12 +21,33 @@ import { sleep } from '../test/bed/probes.js';
 import { gatewayAccess, pairBedClients, routeUrl, sharedToken } from '../test/bed/clients.js';
 import { bedHealth } from '../test/bed/health.js';
 import { clientIdentity } from '../test/bed/context.js';
+import { driveRollout } from '../test/bed/rollout-driver.js';
+import { starterCli } from '../test/bed/starter.js';
+import { projectRoot } from '../test/bed/tools.js';
 import { HeldConnection, connectOnce } from '../test/bed/ws-client.js';
 
 const keep = process.argv.includes('--keep');
+// Its own bed directory, so the demo never replaces the e2e tests' bed (.bed/current) of the same checkout.
+const bedDir = process.env.OPENCLAW_ROLLOUT_BED_DIR ?? join(projectRoot, '.bed', 'demo');
 // The demo narrates; the worker only speaks up for warnings (approval timeouts) and errors.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const step = (s: string) => console.log(`\n== ${s}`);
+const indent = (text: string) => text.replace(/^/gm, '  ');
+/** Runs a CLI command in-process and prints what it printed, as if typed. */
+const printed = async (...args: string[]) => {
+  const r = await starterCli(...args);
+  console.log(indent(`$ npm run starter -- ${args.join(' ')}\n${r.out}`));
+  return r;
+};
+
+/** What the operator would do at the approval gate: where the Web UI takes them; the demo then approves from the CLI. */
+function explainApproval(uiUrl: string, instance: string, progress: RolloutProgress) {
+  const slot = progress.instances.find((i) => i.instance === instance);
+  const ui = `${uiUrl}/namespaces/default/workflows/${encodeURIComponent(`${progress.rolloutId}/${instance}`)}`;
+  console.log(`\n  ${instance} is drained, on ${slot?.versionAfter}, verified, and waits for approval.`);
+  console.log(`  In the Web UI: ${ui} → Send a Signal → approveRejoin`);
+  console.log('  The demo approves from the CLI instead:');
+}
 
 // Payloads are encrypted in the demo: with the operator's keys if set, else a throwaway demo key. The bed
 // then runs the codec server and points the Web UI at it.
@@ -31,7 +55,7 @@ if (!process.env[KEYS_ENV] && !process.env[KEY_FILE_ENV])
   process.env[KEYS_ENV] = `demo:${randomBytes(32).toString('base64')}`;
 
 step('starting the local cluster (Temporal dev server + Web UI + codec server, 3 gateways under supervisor, HAProxy)');
-const info = await startBed();
+const info = await startBed({ dir: bedDir });
 console.log(
   `  payloads are AES-GCM encrypted in Temporal; the Web UI decrypts them through the codec server ${info.temporal.codecEndpoint}`,
 );
@@ -65,45 +89,31 @@ try {
   });
   await client.start();
 
-  step(`rolling out ${info.targetVersion} (worker + starter)`);
+  step(`rolling out ${info.targetVersion} (worker + starter; the status table is printed each time it changes)`);
   const { worker, connection: workerConnection } = await createWorker({ inventoryPath: info.inventoryPath });
   const running = worker.run();
   // The starter's own client: same connection settings and payload codec as the product (the demo's
   // payloads are encrypted, so a plain client could not read the progress query).
-  const { client: temporal, connection } = await connectClient(await loadInventory(info.inventoryPath));
+  const inventory = await loadInventory(info.inventoryPath);
+  const { client: temporal, connection } = await connectClient(inventory);
   try {
-    await starter(['start', '--inventory', info.inventoryPath, '--target', info.targetVersion, '--by', 'demo']);
-    const handle = temporal.workflow.getHandle(rolloutWorkflowId('bed'));
-    const approved = new Set<string>();
-    for (;;) {
-      const desc = await handle.describe();
-      if (desc.status.name !== 'RUNNING') break;
-      const progress = await handle.query(progressQuery);
-      for (const i of progress.instances.filter((x) => x.phase === 'AwaitingApproval' && !approved.has(x.instance))) {
-        console.log(`\n  ${i.instance} is drained, on ${i.versionAfter}, verified, and waits for approval.`);
-        console.log(
-          `  In the Web UI: ${info.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`${progress.rolloutId}/${i.instance}`)} → Send a Signal → approveRejoin`,
-        );
-        console.log('  The demo approves from the CLI instead:');
-        await starter([
-          'approve',
-          '--inventory',
-          info.inventoryPath,
-          '--instance',
-          i.instance,
-          '--approver',
-          'demo-approver',
-          '--comment',
-          'demo approval',
-        ]);
-        approved.add(i.instance);
-      }
-      await sleep(3000);
-    }
-    await starter(['status', '--inventory', info.inventoryPath]);
-    const report = (await handle.result()) as { outcome: string };
-    console.log(`\n  rollout ended: ${report.outcome}`);
-    if (report.outcome !== 'done') exitCode = 1;
+    const startedAt = Date.now();
+    const driven = await driveRollout({
+      client: temporal,
+      inventory,
+      inventoryPath: info.inventoryPath,
+      target: info.targetVersion,
+      startedBy: 'demo',
+      approver: 'demo-approver',
+      comment: 'demo approval',
+      cli: printed,
+      onWatch: (table) => console.log(`\n${indent(table)}`),
+      hooks: { beforeApprove: (instance, progress) => explainApproval(info.temporal.uiUrl, instance.id, progress) },
+    });
+    step(`rollout ended: ${driven.report.outcome} after ${durationText(Date.now() - startedAt)}`);
+    console.log('  time each instance was out of traffic, from its drain to its rejoin:');
+    console.log(indent(outOfTrafficSummary(driven.report.instances)));
+    if (driven.report.outcome !== 'done') exitCode = 1;
   } catch (err) {
     console.error(`  rollout failed: ${(err as Error).message}`);
     exitCode = 1;
@@ -127,7 +137,7 @@ try {
 } finally {
   if (keep) {
     console.log(
-      `\nbed left running (--keep): ${info.dir}; Web UI ${info.temporal.uiUrl}; stop it with: npm run bed -- down`,
+      `\nbed left running (--keep): ${info.dir}; Web UI ${info.temporal.uiUrl}; stop it with: OPENCLAW_ROLLOUT_BED_DIR=${info.dir} npm run bed -- down`,
     );
     console.log(
       `its payload key: export ${KEY_FILE_ENV}=${info.temporal.codecKeyFile} (for npm run starter / worker against it)`,

@@ -10,6 +10,7 @@ import type { Device, Instance, LoadBalancerConfig, Policy } from '../shared/inv
 import { asActivity, context, keepAlive } from './activity-wrap.js';
 import { backupActivities } from './backup-activities.js';
 import { upgradeActivities } from './upgrade-activities.js';
+import { notifyActivities } from './notify-activities.js';
 import { waitForZeroSessions } from './load-balancer/drain-wait.js';
 import { createLoadBalancer } from './load-balancer/index.js';
 import * as oc from './openclaw/index.js';
@@ -204,6 +205,7 @@ export function createActivities() {
     ...backupActivities,
     ...preflightActivities,
     ...upgradeActivities,
+    ...notifyActivities,
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -30,6 +30,7 @@ export const OPTIONS = {
   device: text,
   role: text,
   since: text,
+  listen: text,
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -44,6 +45,8 @@ export type OptionValues = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] ext
 export interface RunIo {
   tty?: boolean;
   pollMs?: number;
+  /** Ends `status --watch` at its next poll (for callers that run it in-process, like Ctrl-C does on a terminal). */
+  stop?: AbortSignal;
 }
 
 export type Out = (s: string) => void;

@@ -21,6 +21,7 @@ import {
 } from './command.js';
 import { abort } from './commands/abort.js';
 import { approve, reject } from './commands/approve.js';
+import { approvalsServer } from './commands/approvals-server.js';
 import { approveRepair, rejectRepair } from './commands/approve-repair.js';
 import { codecServer } from './commands/codec-server.js';
 import { decide } from './commands/decide.js';
@@ -54,6 +55,7 @@ export const COMMANDS: readonly TableEntry[] = [
   repair,
   approveRepair,
   rejectRepair,
+  approvalsServer,
 ];
 
 const USAGE = `Usage: openclaw-rollout <command> --inventory <cluster.yaml> [options]

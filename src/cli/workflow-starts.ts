@@ -110,6 +110,7 @@ export function repairStart(
         taskQueue,
         reason: `started by hand by ${startedBy}`,
         startedBy,
+        ...(inventory.notifications ? { notifications: inventory.notifications, uiUrl: inventory.temporal.uiUrl } : {}),
       },
     ],
   };

@@ -11,6 +11,7 @@ import { slug } from './inventory/fields.js';
 import { Instance } from './inventory/instance.js';
 import { TemporalConnection, LoadBalancer } from './inventory/connections.js';
 import { Policy } from './inventory/policy.js';
+import { Notifications } from './inventory/notifications.js';
 
 export { Duration, SecretRef } from './inventory/fields.js';
 
@@ -27,6 +28,8 @@ export const Inventory = z
     loadBalancer: LoadBalancer,
     instances: z.array(Instance).min(1, { message: 'list at least one instance' }),
     policy: Policy.default(Policy.parse({})),
+    /** Messages when a human is needed (webhook, Slack) and Slack users for approvals-server. */
+    notifications: Notifications.optional(),
   })
   .strict()
   .superRefine((inv, ctx) => {
@@ -66,6 +69,7 @@ export type LoadBalancerConfig = Inventory['loadBalancer'];
 export type Policy = Inventory['policy'];
 export type ApprovalRules = Policy['approvals'];
 export type TemporalConnectionConfig = Inventory['temporal'];
+export type { NotificationTarget, NotificationsConfig } from './inventory/notifications.js';
 
 /** Formats zod issues as `path: message` lines (the path in the file's own terms, e.g. instances[1].install.type). */
 export function formatIssues(error: z.ZodError): string[] {

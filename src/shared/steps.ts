@@ -3,6 +3,8 @@
  * people and change with their parameters; code that looks for a step (status, the report, tests)
  * finds it by its id. Workflow-safe (no I/O).
  */
+import type { StepRecord } from './messages/rollout.js';
+
 export const STEP_IDS = [
   // instance rollout, forward
   'read-version',
@@ -41,6 +43,14 @@ export const STEP_IDS = [
 ] as const;
 
 export type StepId = (typeof STEP_IDS)[number];
+
+/**
+ * Whether a step record is one of `ids`: by its id, or, for progress recorded before step ids (a rollout
+ * started by older code), by its label.
+ */
+export function isStep(record: StepRecord, ids: ReadonlySet<StepId>, legacyLabel: RegExp): boolean {
+  return record.id !== undefined ? ids.has(record.id) : legacyLabel.test(record.step);
+}
 
 /** The steps that check the instance (what `status` shows as its last check). */
 export const CHECK_STEPS: ReadonlySet<StepId> = new Set<StepId>([

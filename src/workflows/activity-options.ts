@@ -39,3 +39,22 @@ export function longActivities(policy: Policy, taskQueue: string, startToCloseMs
     retry: retryPolicy(policy),
   });
 }
+
+/**
+ * Notifications: a short deadline and few retries, so a receiver that is down or hangs costs at most
+ * ~30 s of a background send (never the rollout's time: workflows/lib/notify.ts never awaits a failure).
+ */
+export function notifyActivities(taskQueue: string) {
+  return proxyActivities<Activities>({
+    taskQueue,
+    startToCloseTimeout: '8s',
+    scheduleToCloseTimeout: '30s',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '5s',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
+  });
+}

@@ -10,17 +10,35 @@ import { clusterPreflight } from './preflight.js';
 import { rollOutInBatches } from './rollout/batches.js';
 import { finalCheck } from './rollout/final-check.js';
 import { setRolloutHandlers } from './rollout/handlers.js';
+import { rolloutNotices } from './rollout/notices.js';
 import { RolloutRun } from './rollout/run.js';
+import { failureMessage } from './lib/step-recorder.js';
 import { rolloutOrder, type ClusterRolloutInput, type ClusterRolloutReport } from './rollout/types.js';
 
 export { rolloutOrder };
 export type { ClusterRolloutInput, ClusterRolloutReport };
 
 export async function clusterRollout(input: ClusterRolloutInput): Promise<ClusterRolloutReport> {
-  const { inventory, targetVersion } = input;
   const r = new RolloutRun(input);
-  const { progress, rolloutId } = r;
+  // Notifications (only with inventory `notifications`, patched): instance events, and the end's summary.
+  r.notices = rolloutNotices(r);
   setRolloutHandlers(r);
+  const notices = r.notices;
+  if (!notices) return runRollout(r);
+  try {
+    const report = await runRollout(r);
+    await notices.rolloutEnded(report);
+    return report;
+  } catch (err) {
+    const outcome = isCancellation(err) ? 'cancelled' : `failed (${failureMessage(err)})`;
+    await notices.rolloutEnded({ outcome, instances: r.progress.instances });
+    throw err;
+  }
+}
+
+async function runRollout(r: RolloutRun): Promise<ClusterRolloutReport> {
+  const { inventory, targetVersion } = r;
+  const { progress, rolloutId } = r;
 
   // The runbook's "Before you start": read-only checks of every instance; nothing changes when they fail.
   r.showPhase();

@@ -16,6 +16,7 @@
  * starter's `repair` (id `repair-<cluster>/<instance>/<deviceId>`). Deterministic orchestration only.
  */
 import { log, sleep } from '@temporalio/workflow';
+import { notifyRepairWaiting } from './repair/notify.js';
 import { RepairRun } from './repair/run.js';
 import type { EmergencyRepairInput, EmergencyRepairResult } from './repair/types.js';
 import { waitForPairingRequest, type PairingRequest } from './repair/wait-for-request.js';
@@ -91,6 +92,7 @@ async function approval(r: RepairRun, req: PairingRequest): Promise<string | und
           ? `\n\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${policy.approvalTimeout / 60_000} min._`
           : ''),
     );
+  notifyRepairWaiting(r, req);
   const decision = await r.gate.wait(policy.approvalTimeout, ask, () => {
     progress.approvalTimeouts++;
     log.warn('repair approval timed out; asking again', {

@@ -5,9 +5,11 @@
  *  2. A rollout to the release the cluster already runs, with a short approval timeout: the first
  *     instance waits drained, is asked again after the timeout, ignores an approval for another
  *     instance, and a rejection stops the rollout with that instance still drained.
- *  3. The full 3-instance rollout to the target with approvals: a second start is refused, HAProxy shows
- *     each instance drained only during its own turn, every gateway ends on the target, in traffic,
- *     and the rotated clients are connected again.
+ *  3. The full 3-instance rollout to the target with approvals, driven by the demo's own driver
+ *     (test/bed/rollout-driver.ts): a second start is refused, status --watch shows each instance waiting,
+ *     HAProxy shows each instance drained only during its own turn and for the time out of traffic that
+ *     status reports, every gateway ends on the target, in traffic, and the rotated clients are
+ *     connected again.
  * The last file that changes the bed: it leaves every gateway on the target release (06 only reads).
  */
 import { join } from 'node:path';
@@ -17,13 +19,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import * as oc from '../../src/activities/openclaw/index.js';
 import type { Inventory } from '../../src/shared/inventory.js';
-import { run as starter } from '../../src/starter.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import { progressQuery } from '../../src/shared/messages/rollout.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import type { BedInfo } from '../bed/bed.js';
 import { sleep } from '../bed/probes.js';
 import { waitForInstancePhase } from '../bed/wait.js';
+import { driveRollout, type DrivenRollout } from '../bed/rollout-driver.js';
+import { outOfTraffic } from '../../src/shared/out-of-traffic.js';
+import { outOfTrafficCell } from '../../src/cli/views/out-of-traffic-view.js';
 import { gatewayAccess, routeUrl, sharedToken } from '../bed/clients.js';
 import { bed, clientIdentity, deviceNamed, startWorker } from '../bed/context.js';
 import { HeldConnection } from '../bed/ws-client.js';
@@ -32,6 +36,12 @@ import { haproxySampler } from '../bed/haproxy-sampler.js';
 import { findSecrets, heldSecrets, historyText, readHistoryText, type HeldSecret } from '../bed/secret-scan.js';
 import { starterCli, type StarterResult } from '../bed/starter.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { mkdir } from 'node:fs/promises';
+import { verifyWebhookSignature } from '../../src/activities/notify/index.js';
+import type { Notice } from '../../src/shared/notices.js';
+import { notificationReceiver, type NotificationReceiver } from '../helpers/notification-receiver.js';
+import { pollUntil } from '../bed/wait.js';
+import { projectRoot } from '../bed/tools.js';
 import { approveRejoin } from '../../src/shared/messages/rollout.js';
 
 let info: BedInfo;
@@ -42,6 +52,10 @@ let opClient: HeldConnection;
 const workerLogs: string[] = [];
 /** Everything the starter printed in this file. */
 const starterOutput: string[] = [];
+/** Receives the full rollout's notifications (a signed webhook and a Slack message) on loopback. */
+let rx: NotificationReceiver;
+const HOOK_SECRET = 'whsec-05-1679091c5a880faf6fb5e6087eb1b2dc';
+const SLACK_PATH = '/slack/T05/B05/full-rollout-incoming-8f14e45fceea167a';
 
 /** Runs the starter in-process; its output is kept for the secret scan. */
 async function cli(...args: string[]): Promise<StarterResult> {
@@ -90,8 +104,12 @@ beforeAll(async () => {
   });
   expect((await opClient.start()).type).toBe('hello');
   secretsBefore = await heldSecrets(info);
+  rx = await notificationReceiver();
+  process.env.E2E05_HOOK_SECRET = HOOK_SECRET;
+  process.env.E2E05_SLACK_URL = `${rx.base}${SLACK_PATH}`;
 });
 afterAll(async () => {
+  await rx?.close();
   await opClient?.stop();
   await w?.stop();
 });
@@ -210,20 +228,8 @@ describe('approval timeout and rejection', () => {
   });
 });
 
-/** Resolves once status --watch has printed a row showing `instance` waiting for approval. */
-async function waitForWatched(instance: string, timeoutMs: number): Promise<void> {
-  const row = new RegExp(`\\n${instance}\\s+AwaitingApproval\\s`);
-  const deadline = Date.now() + timeoutMs;
-  while (!row.test(watchOutput.join('\n'))) {
-    if (Date.now() > deadline)
-      throw new Error(`status --watch never showed ${instance} AwaitingApproval within ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
-
 /** Histories exported in this file (rejected and approved rollouts), scanned for secrets at the end. */
 const historyFiles: string[] = [];
-let watch: Promise<number> | undefined;
 const watchOutput: string[] = [];
 let secretsBefore: HeldSecret[] = [];
 
@@ -232,50 +238,34 @@ describe('full rollout with approvals', () => {
     'updates every instance one at a time, each rejoining only after its approval',
     async () => {
       const sampler = haproxySampler(info);
-      const turns: { instance: string; from: number; to: number }[] = [];
       const id = rolloutWorkflowId(inventory.cluster);
+      const notifying = await withNotifications();
+      let driven: DrivenRollout;
       try {
-        const started = await cli(
-          'start',
-          '--inventory',
-          info.inventoryPath,
-          '--target',
-          info.targetVersion,
-          '--by',
-          'test',
-        );
-        expect(started.code, started.out).toBe(0);
-        watch = starter(['status', '--inventory', info.inventoryPath, '--watch'], (s) => watchOutput.push(s), {
-          tty: false,
-          pollMs: 1000,
+        // The demo's rollout (scripts/demo.ts runs the same driver): start, status --watch, and each instance
+        // approved from the CLI once the watch shows it waiting; a start or an approval that fails throws here.
+        driven = await driveRollout({
+          client: w.client,
+          inventory,
+          inventoryPath: notifying,
+          target: info.targetVersion,
+          startedBy: 'test',
+          approver: 'alice',
+          comment: 'looks good',
+          cli,
+          onWatch: (table) => watchOutput.push(table),
+          hooks: {
+            afterStart: async () => {
+              const again = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion);
+              expect(again.code).toBe(2);
+              expect(again.out).toContain(`already running: ${id}`);
+            },
+            beforeApprove: (instance) => approvalNoticeArrived(instance.id, id),
+          },
         });
-        const again = await cli('start', '--inventory', info.inventoryPath, '--target', info.targetVersion);
-        expect(again.code).toBe(2);
-        expect(again.out).toContain(`already running: ${id}`);
-
-        for (const instance of inventory.instances) {
-          const from = Date.now();
-          await waitForInstancePhase(w.client, id, instance.id, 'AwaitingApproval', 8 * 60_000);
-          // Approve once the watching operator has seen the instance waiting: the watch polls every second
-          // and a faster approval can fall between two polls (CI once saw gw-2 go from Verifying straight
-          // to VerifyingAfterRejoin).
-          await waitForWatched(instance.id, 60_000);
-          const approved = await cli(
-            'approve',
-            '--inventory',
-            info.inventoryPath,
-            '--instance',
-            instance.id,
-            '--approver',
-            'alice',
-            '--comment',
-            'looks good',
-          );
-          expect(approved.code, approved.out).toBe(0);
-          await waitForInstancePhase(w.client, id, instance.id, 'Done', 5 * 60_000);
-          turns.push({ instance: instance.lbServer, from, to: Date.now() });
-        }
-        const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
+        expect(driven.started.out).toContain(id);
+        for (const t of driven.turns) expect(t.approval.out).toContain(`approval of ${t.instance} by alice accepted`);
+        const report = driven.report;
         expect(report.outcome).toBe('done');
         historyFiles.push(
           ...(await saveHistories(info, 'approved', [
@@ -299,10 +289,41 @@ describe('full rollout with approvals', () => {
       } finally {
         await sampler.stop();
       }
+      const turns = driven.turns.map((t) => ({ instance: t.lbServer, from: t.from, to: t.to }));
+
+      // Notifications: one "waiting for approval" per instance, in order, then the end's summary; all delivered.
+      const notices = await pollUntil(
+        'the rollout-ended notice',
+        async () => {
+          const n = rx.json<Notice>('/ok');
+          return n.some((x) => x.event === 'rollout-ended') && n;
+        },
+        30_000,
+        250,
+      );
+      expect(notices.filter((n) => n.event === 'awaiting-approval').map((n) => n.instance)).toEqual(
+        inventory.instances.map((i) => i.id),
+      );
+      expect(notices.find((n) => n.event === 'rollout-ended')!.title).toBe(`Rollout ${id} ended: done`);
+      const slackMessages = rx.received.filter((r) => r.path === SLACK_PATH);
+      expect(slackMessages.filter((r) => r.body.includes('waits for approval to rejoin traffic'))).toHaveLength(
+        inventory.instances.length,
+      );
+      expect((await w.client.workflow.getHandle(id).query(progressQuery)).notificationFailures ?? []).toEqual([]);
+      // Kept for the README (a real run's messages).
+      await mkdir(join(projectRoot, 'test-artifacts', 'notifications'), { recursive: true });
+      await writeFile(
+        join(projectRoot, 'test-artifacts', 'notifications', 'webhook-awaiting-approval.json'),
+        rx.received.find((r) => r.path === '/ok')!.body,
+      );
+      await writeFile(
+        join(projectRoot, 'test-artifacts', 'notifications', 'slack-awaiting-approval.json'),
+        slackMessages[0]!.body,
+      );
 
       // status --watch (not a terminal): a new table on each change, every instance seen waiting with
       // who may approve, the last one the finished rollout.
-      expect(await watch).toBe(0);
+      expect(driven.watchCode).toBe(0);
       const watched = watchOutput.join('\n');
       for (const instance of inventory.instances) {
         expect(watched).toMatch(
@@ -324,6 +345,26 @@ describe('full rollout with approvals', () => {
       expect(new Set(sampler.samples.flatMap((s) => s.drained))).toEqual(
         new Set(inventory.instances.map((i) => i.lbServer)),
       );
+
+      // The time out of traffic that status and the demo show, from the recorded drain and rejoin steps:
+      // each instance left traffic once, and that period covers what HAProxy showed drained (sampled every
+      // 500 ms), not much longer (the steps' times are taken by the workflow around the calls).
+      const lastTable = watchOutput.at(-1)!;
+      for (const i of driven.report.instances) {
+        const o = outOfTraffic(i);
+        const server = inventory.instances.find((x) => x.id === i.instance)!.lbServer;
+        const seen = sampler.samples.filter((s) => s.drained.includes(server)).map((s) => s.at);
+        expect(o.periods, i.instance).toHaveLength(1);
+        expect(o.outSince, i.instance).toBeUndefined();
+        const from = Date.parse(o.periods[0]!.from);
+        const to = Date.parse(o.periods[0]!.to!);
+        expect(Math.min(...seen), i.instance).toBeGreaterThanOrEqual(from - 1000);
+        expect(Math.max(...seen), i.instance).toBeLessThanOrEqual(to + 1000);
+        expect(o.totalMs - (Math.max(...seen) - Math.min(...seen)), i.instance).toBeLessThan(10_000);
+        expect(lastTable.split('\n').find((l) => l.startsWith(`${i.instance} `))).toContain(
+          `  ${outOfTrafficCell(i)}  `,
+        );
+      }
 
       // The end state an operator checks.
       const rows = await showStat(info.haproxy.socket);
@@ -404,7 +445,11 @@ describe('secrets', () => {
       )),
       { source: 'worker logs', text: workerLogs.join('\n') },
       { source: 'starter output', text: [...starterOutput, ...watchOutput].join('\n') },
+      ...rx.received.map((r, i) => ({ source: `notification ${i} to ${r.path.slice(0, 6)}`, text: r.body })),
     ];
+    // The notification targets' own secrets are searched for too.
+    secrets.push({ label: 'webhook secret', value: HOOK_SECRET }, { label: 'Slack webhook URL', value: SLACK_PATH });
+    expect(rx.received.length).toBeGreaterThanOrEqual(2 * (inventory.instances.length + 1));
     expect(workerLogs.length).toBeGreaterThan(10);
     // The scan finds a secret where there is one (also inside a base64 payload), so zero hits means something.
     expect(findSecrets([{ source: 'planted', text: `x${secrets[1]!.value}x` }], secrets)).toHaveLength(1);
@@ -417,3 +462,43 @@ describe('secrets', () => {
     expect(findSecrets(sources, secrets)).toEqual([]);
   });
 });
+
+/** The bed's inventory with notifications to the loopback receiver: a signed webhook and a Slack message. */
+async function withNotifications(): Promise<string> {
+  const raw = parseYaml(await readFile(info.inventoryPath, 'utf8')) as Record<string, unknown>;
+  raw.notifications = {
+    targets: [
+      { kind: 'webhook', name: 'ops', url: `${rx.base}/ok`, secret: { env: 'E2E05_HOOK_SECRET' } },
+      { kind: 'slack', name: 'chat', webhookUrl: { env: 'E2E05_SLACK_URL' } },
+    ],
+  };
+  const file = join(info.dir, 'cluster-notifications.yaml');
+  await writeFile(file, toYaml(raw));
+  return file;
+}
+
+/** The instance's "waiting for approval" arrived, signed, with its instance, Web UI link and approve command. */
+async function approvalNoticeArrived(instance: string, rolloutId: string): Promise<void> {
+  const got = await pollUntil(
+    `the approval notice of ${instance}`,
+    async () =>
+      rx.received.find(
+        (r) =>
+          r.path === '/ok' &&
+          r.body.includes('"event":"awaiting-approval"') &&
+          r.body.includes(`"instance":"${instance}"`),
+      ),
+    30_000,
+    250,
+  );
+  const notice = JSON.parse(got.body) as Notice;
+  expect(notice.workflowId).toBe(`${rolloutId}/${instance}`);
+  expect(notice.link).toBe(
+    `${info.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(`${rolloutId}/${instance}`)}`,
+  );
+  expect(notice.commands![0]).toContain(`approve --inventory <cluster.yaml> --instance ${instance} --approver <you>`);
+  const h = got.headers;
+  expect(
+    verifyWebhookSignature(HOOK_SECRET, h['x-signature-timestamp'] as string, got.body, h['x-signature'] as string),
+  ).toBe(true);
+}

@@ -1,6 +1,9 @@
-/** canary mode's evidence gate (src/shared/promotion.ts): promote only on complete evidence no worse than the baseline. */
+/** canary mode's evidence gate (src/shared/promotion.ts): promote only on complete evidence no worse than the baseline; say why when not. */
 import { describe, expect, it } from 'vitest';
 import { judgePromotion, type SoakFacts } from '../../src/shared/promotion.js';
+import { approvalRules } from '../../src/shared/messages/rollout.js';
+import { awaitingApprovalNotice } from '../../src/workflows/lib/notices.js';
+import { pendingProgress } from '../../src/workflows/lib/pending-progress.js';
 
 const clean: SoakFacts = { healthy: true, channelsOk: true, refused: 0, mismatches: 0, samples: [], linesRead: 120 };
 const rules = { soak: 60_000, maxRefusals: 0 };
@@ -51,5 +54,27 @@ describe('judgePromotion', () => {
     const v = judgePromotion(facts, baseline, rules);
     expect(v.promoted).toBe(false);
     expect(v.why).toContain(why);
+  });
+});
+
+describe('the notification of an instance the policy did not promote', () => {
+  it('says why a person is asked', () => {
+    const place = {
+      cluster: 'c',
+      rolloutId: 'rollout-c',
+      targetVersion: '2026.9.6',
+      namespace: 'default',
+      approvals: approvalRules({ mode: 'canary' }),
+      now: 't',
+    };
+    const slot = {
+      ...pendingProgress('gw-3'),
+      phase: 'AwaitingApproval' as const,
+      promotion: { promoted: false, why: '2 refused connects during the soak', soakMs: 1000, at: 't' },
+    };
+    expect(awaitingApprovalNotice(place, slot).text).toContain(
+      'Not promoted automatically (canary mode): 2 refused connects during the soak.',
+    );
+    expect(awaitingApprovalNotice(place, { ...slot, promotion: undefined }).text.join(' ')).not.toContain('promoted');
   });
 });

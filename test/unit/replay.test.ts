@@ -103,6 +103,17 @@ describe('replaying recorded histories', () => {
     );
   });
 
+  it('has recorded histories of rollouts that send notifications (test/unit/notifications-rollout.test.ts, test/e2e/04g-notifications.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'notified--rollout-notify.json',
+        'notified--rollout-notify_gw-1.json',
+        'notified--rollout-notify_gw-2.json',
+        'notified-bed--rollout-bed-notify.json',
+      ]),
+    );
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout

@@ -59,17 +59,19 @@ describe('progressTable', () => {
   const row = (id: string) => text.split('\n').find((l) => l.startsWith(id))!;
 
   it('has the columns of the issue', () => {
-    expect(text.split('\n')[1]).toMatch(/^instance\s+phase\s+version\s+sessions\s+last check\s+waiting for$/);
+    expect(text.split('\n')[1]).toMatch(
+      /^instance\s+phase\s+version\s+sessions\s+out of traffic\s+last check\s+waiting for$/,
+    );
     expect(text.split('\n')[0]).toBe('rollout rollout-prod: RollingOut, target 2026.9.6, now gw-2');
   });
   it('says who may approve a waiting instance, and who may not', () => {
     expect(row('gw-2')).toMatch(
-      /AwaitingApproval\s+2026\.9\.5 → 2026\.9\.6\s+2\s+verify channels probe: ok\s+approval by alice or bob \(not carol\)$/,
+      /AwaitingApproval\s+2026\.9\.5 → 2026\.9\.6\s+2\s+-\s+verify channels probe: ok\s+approval by alice or bob \(not carol\)$/,
     );
   });
   it('shows decisions, sessions and running steps', () => {
     expect(row('gw-1')).toMatch(/Done .* 0 .*verify after rejoin: ok\s+approved by alice$/);
-    expect(row('gw-3')).toMatch(/Draining\s+\? → \?\s+draining\s+-\s+worker: wait for sessions to drain$/);
+    expect(row('gw-3')).toMatch(/Draining\s+\? → \?\s+draining\s+-\s+-\s+worker: wait for sessions to drain$/);
   });
   it('says when an instance was left alone because it already ran the target', () => {
     const alone = slot({
@@ -118,7 +120,7 @@ describe('steps found by id, and by label in progress recorded before step ids',
       phase: 'Draining',
       steps: [{ id: 'wait-drain', step: 'wait for gw-1 to drain (3 sessions)', status: 'running', startedAt: 't' }],
     });
-    expect(cells(draining)).toMatch(/\s+draining\s+-\s+worker: wait for gw-1 to drain \(3 sessions\)$/);
+    expect(cells(draining)).toMatch(/\s+draining\s+-\s+-\s+worker: wait for gw-1 to drain \(3 sessions\)$/);
     const checked = slot({
       phase: 'AwaitingApproval',
       steps: [
@@ -135,7 +137,7 @@ describe('steps found by id, and by label in progress recorded before step ids',
       phase: 'Draining',
       steps: [{ step: 'wait for sessions to drain', status: 'running', startedAt: 't' }],
     });
-    expect(cells(draining)).toMatch(/\s+draining\s+-\s+worker: wait for sessions to drain$/);
+    expect(cells(draining)).toMatch(/\s+draining\s+-\s+-\s+worker: wait for sessions to drain$/);
     const checked = slot({
       phase: 'Done',
       steps: [
@@ -152,7 +154,7 @@ describe('steps found by id, and by label in progress recorded before step ids',
       phase: 'Done',
       steps: [{ id: 'install', step: 'verify the install', status: 'ok', startedAt: 't' }],
     });
-    expect(cells(relabelled)).toMatch(/\?\s+-\s+-\s+-$/);
+    expect(cells(relabelled)).toMatch(/\?\s+-\s+-\s+-\s+-$/);
   });
 });
 

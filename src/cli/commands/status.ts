@@ -30,7 +30,7 @@ async function showStatus(handle: WorkflowHandle, { inventory, values, out, io }
     if (values.json) out(JSON.stringify(progress, null, values.watch ? undefined : 2));
     else if (values.watch) show(table());
     else out(table());
-    if (!values.watch || !running) return 0;
+    if (!values.watch || !running || io.stop?.aborted) return 0;
     await new Promise((r) => setTimeout(r, io.pollMs ?? 3000));
   }
 }
@@ -39,7 +39,8 @@ export const status: Command = {
   name: 'status',
   options: ['watch'],
   help: `  status      the rollout's progress: instance, phase, version before → after, sessions left at the
-              drain, last check, waiting for whom. --watch refreshes until the rollout ends (in place
-              on a terminal; a new table only on change otherwise); --json for scripts`,
+              drain, time out of traffic (drain → rejoin), last check, waiting for whom. --watch
+              refreshes until the rollout ends (in place on a terminal; a new table only on change
+              otherwise); --json for scripts`,
   run: (ctx) => withClient(ctx.inventory, (client) => showStatus(rolloutHandle(client, ctx.inventory), ctx)),
 };

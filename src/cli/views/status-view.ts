@@ -1,27 +1,20 @@
 /**
  * What `status` shows: the rollout's progress as a table (instance, phase, version before → after,
- * sessions, last check, waiting for whom), and the `--watch` writer that redraws it in place on a
+ * sessions, time out of traffic, last check, waiting for whom), and the `--watch` writer that redraws it in place on a
  * terminal and prints a new plain table only when something changed otherwise (logs, pipes, CI).
  * Steps are found by their id (src/shared/steps.ts); records without one (older progress) by their label.
  */
 import type { WhoMayDecide } from '../../shared/messages/rollout.js';
 import { formatTable } from './text-table.js';
-import type { InstanceProgress, RolloutProgress, StepRecord } from '../../shared/messages/rollout.js';
-import { CHECK_STEPS, type StepId } from '../../shared/steps.js';
+import { outOfTrafficCell } from './out-of-traffic-view.js';
+import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
+import { CHECK_STEPS, isStep, type StepId } from '../../shared/steps.js';
 
 export interface StatusContext {
   /** policy.approvals of the rollout's inventory, to say who may approve. */
   approvals?: WhoMayDecide;
   /** Who started the rollout (cannot approve under four-eyes). */
   startedBy?: string;
-}
-
-/**
- * Whether a step record is one of `ids`: by its id, or, for progress recorded before step ids (a rollout
- * started by older code), by its label.
- */
-function isStep(record: StepRecord, ids: ReadonlySet<StepId>, legacyLabel: RegExp): boolean {
-  return record.id !== undefined ? ids.has(record.id) : legacyLabel.test(record.step);
 }
 
 const DRAIN_WAIT: ReadonlySet<StepId> = new Set<StepId>(['wait-drain']);
@@ -67,12 +60,13 @@ export function progressTable(p: RolloutProgress, ctx: StatusContext = {}): stri
     i.phase,
     `${i.versionBefore ?? '?'} → ${i.versionAfter ?? '?'}`,
     sessionsCell(i),
+    outOfTrafficCell(i),
     lastCheckCell(i),
     waitingFor(i, ctx),
   ]);
   const paused = p.paused ? ` (paused by ${p.paused.by}${p.paused.comment ? `: ${p.paused.comment}` : ''})` : '';
   const title = `rollout ${p.rolloutId}: ${p.phase}${paused}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
-  return `${title}${standingLine(p)}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'last check', 'waiting for'], rows)}`;
+  return `${title}${standingLine(p)}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'out of traffic', 'last check', 'waiting for'], rows)}${notificationLines(p)}`;
 }
 
 /** The standing approval (approve --rest, or --batch in mode batch) and who gave it, or its withdrawal. */
@@ -84,6 +78,16 @@ function standingLine(p: RolloutProgress): string {
   }
   const w = p.withdrawn;
   return w ? `\nstanding approval by ${w.approver} withdrawn by ${w.withdrawnBy}: ${w.why}` : '';
+}
+
+/** Notifications that were not delivered (the rollout went on without them): the count and the last few. */
+function notificationLines(p: RolloutProgress): string {
+  const failed = p.notificationFailures ?? [];
+  if (!failed.length) return '';
+  const lines = failed
+    .slice(-5)
+    .map((f) => `  ${f.at} ${f.event}${f.instance ? ` of ${f.instance}` : ''} to ${f.error}`);
+  return `\nnotifications not delivered: ${failed.length}${failed.length > 5 ? ' (the last 5)' : ''}\n${lines.join('\n')}`;
 }
 
 /**

@@ -3,6 +3,7 @@
  * Workflow-safe: no I/O. The approval payload has the same shape and rules as the rejoin approval
  * (messages.ts checkDecision): `{"instance": "gw-2", "approver": "alice", "comment": "..."}`.
  */
+import type { NotificationFailure } from '../notices.js';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionReceipt, IgnoredMessage, RejoinDecision, StepRecord } from './rollout.js';
 
@@ -50,6 +51,8 @@ export interface RepairProgress {
   decision?: RejoinDecision & { kind: 'approve' | 'reject' | 'auto'; at: string };
   ignored: IgnoredMessage[];
   approvalTimeouts: number;
+  /** Notifications that could not be delivered after their retries. */
+  notificationFailures?: NotificationFailure[];
 }
 
 export const repairProgressQuery = defineQuery<RepairProgress>('repairProgress');

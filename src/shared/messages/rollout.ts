@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { APPROVALS_DEFAULT } from '../approval-modes.js';
 import type { BackupRecord } from '../facts.js';
 import type { ApprovalRules } from '../inventory.js';
+import type { NotificationFailure } from '../notices.js';
 import type { StepId } from '../steps.js';
 import type { FailureDecision, PauseRequest, AbortRequest } from './control.js';
 import type { StandingApproval } from './standing.js';
@@ -185,6 +186,8 @@ export interface RolloutProgress {
   withdrawn?: StandingApproval & { withdrawnBy: string; why: string; withdrawnAt: string };
   instances: InstanceProgress[];
   ignored: IgnoredMessage[];
+  /** Notifications that could not be delivered after their retries (inventory `notifications`). */
+  notificationFailures?: NotificationFailure[];
 }
 
 /**

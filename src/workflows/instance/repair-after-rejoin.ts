@@ -109,6 +109,7 @@ async function repairDevice(r: InstanceRun, deviceId: string, why: string): Prom
             taskQueue: input.taskQueue,
             reason: `rollout ${instanceWorkflowId}: ${why}`,
             ...(input.startedBy ? { startedBy: input.startedBy } : {}),
+            ...(input.notifications ? { notifications: input.notifications, uiUrl: input.uiUrl } : {}),
           },
         ],
       }),

@@ -1,7 +1,7 @@
 /**
  * The instance rollout's input, result and inner state: what the parts in this folder share.
  */
-import type { Instance, LoadBalancerConfig, Policy } from '../../shared/inventory.js';
+import type { Instance, LoadBalancerConfig, NotificationsConfig, Policy } from '../../shared/inventory.js';
 import type { FailureDecision, InstanceProgress } from '../../shared/messages/rollout.js';
 import type { RefusalBaseline } from '../../shared/promotion.js';
 
@@ -25,6 +25,9 @@ export interface InstanceRolloutInput {
    * (the soak against this baseline from preflight, null when preflight took none). Absent: a human decides.
    */
   autoPromote?: { baseline: RefusalBaseline | null };
+  /** The inventory's notifications and Web UI base URL, for the emergency repairs it starts (absent: none). */
+  notifications?: NotificationsConfig;
+  uiUrl?: string;
 }
 
 export interface InstanceRolloutResult extends InstanceProgress {

@@ -1,5 +1,5 @@
 /** The emergency repair's input and result. */
-import type { Device, Instance, Policy } from '../../shared/inventory.js';
+import type { Device, Instance, NotificationsConfig, Policy } from '../../shared/inventory.js';
 import type { RepairProgress } from '../../shared/messages/repair.js';
 
 export interface EmergencyRepairInput {
@@ -13,6 +13,9 @@ export interface EmergencyRepairInput {
   reason: string;
   /** Who started it: `repair --by`, or the rollout's starter for a repair a rollout started (four-eyes). */
   startedBy?: string;
+  /** The inventory's notifications and Web UI base URL (absent: no notifications). */
+  notifications?: NotificationsConfig;
+  uiUrl?: string;
 }
 
 export interface EmergencyRepairResult extends RepairProgress {

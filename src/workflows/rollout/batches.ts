@@ -84,6 +84,7 @@ function rollOutInstance(r: RolloutRun, id: string, preflight: PreflightReport):
         startedBy: input.startedBy,
         ...(input.force ? { force: true } : {}),
         ...(r.canaryApproved ? { autoPromote: { baseline: baselineOf(preflight, id) } } : {}),
+        ...(inventory.notifications ? { notifications: inventory.notifications, uiUrl: inventory.temporal.uiUrl } : {}),
       },
     ],
   }).catch((err: unknown) => {

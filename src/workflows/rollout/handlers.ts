@@ -50,8 +50,10 @@ export function setRolloutHandlers(r: RolloutRun): void {
     instanceProgressSignal,
     async (p) => {
       const i = r.progress.instances.findIndex((x) => x.instance === p.instance);
+      const before = r.progress.instances[i];
       if (i >= 0) r.progress.instances[i] = p;
       r.showPhase();
+      if (i >= 0) r.notices?.instanceProgress(before, p);
       if (p.phase === 'Rejected') withdrawStanding(r, p.decision?.approver ?? 'unknown', `${p.instance} was rejected`);
       if (p.phase === 'AwaitingApproval') await applyStanding(r, p.instance);
     },

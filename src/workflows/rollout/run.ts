@@ -9,6 +9,7 @@ import { pendingProgress } from '../lib/pending-progress.js';
 import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../../shared/search-attributes.js';
 import type { PreflightReport } from '../preflight.js';
 import type { ClusterRolloutInput, ClusterRolloutReport } from './types.js';
+import type { RolloutNotices } from './notices.js';
 
 export class RolloutRun {
   readonly inventory: Inventory;
@@ -23,6 +24,8 @@ export class RolloutRun {
   readonly handed = new Set<string>();
   /** canary mode: a human approved every instance of the first batch, so later ones may be promoted on evidence. */
   canaryApproved = false;
+  /** Notifications (inventory `notifications`, patched: see rollout/notices.ts), set by clusterRollout. */
+  notices?: RolloutNotices;
   private shownPhase = '';
   readonly now = () => new Date().toISOString();
 
