@@ -21,7 +21,7 @@ export const LINT_PROBE_FILES = [
 ];
 
 export default defineConfig(
-  globalIgnores(['node_modules/', '.tools/', '.bed/', '.bench/', '.temporal/', 'scratch/', 'test-artifacts/']),
+  globalIgnores(['node_modules/', '.tools/', '.bed/', '.bench/', '.temporal/', 'scratch/', 'test-artifacts/', 'dist/']),
 
   {
     name: 'openclaw-rollout/typescript',

@@ -119,6 +119,10 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
       seen('refusalsByDevice');
       return { perDevice: {}, unattributed: 0, total: 0, samples: [] };
     },
+    async soakEvidence() {
+      seen('soakEvidence');
+      return { healthy: true, channelsOk: true, refused: 0, mismatches: 0, samples: [], linesRead: 1 };
+    },
     async countTokenMismatches() {
       seen('countTokenMismatches');
       return { count: 0, samples: [], localFallback: false, linesRead: 0 };

@@ -1,6 +1,7 @@
 /**
- * Entry point of the operator CLI (`npm run starter -- <command>`, see --help). The commands live in
- * src/cli/; `run` and `connectClient` are exported here for the tests and scripts that drive it in-process.
+ * Entry point of the operator CLI in a checkout (`npm run starter -- <command>`, the same as the installed
+ * `openclaw-rollout <command>` of src/bin.ts; see --help). The commands live in src/cli/; `run` and
+ * `connectClient` are exported here for the tests and scripts that drive it in-process.
  */
 import { fileURLToPath } from 'node:url';
 import { runAsProcess } from './cli/main.js';

@@ -14,6 +14,7 @@ import { waitForZeroSessions } from './load-balancer/drain-wait.js';
 import { createLoadBalancer } from './load-balancer/index.js';
 import * as oc from './openclaw/index.js';
 import * as ds from './device-state.js';
+import { soakEvidence } from './soak-evidence.js';
 import * as pc from './preflight/index.js';
 import type { MismatchQuery } from './openclaw/parse/index.js';
 
@@ -63,6 +64,10 @@ export const gatewayActivities = {
   /** Runbook step 3: `openclaw channels status --probe`. */
   async probeChannels(t: InstanceTarget) {
     return asActivity(() => oc.channelsProbe(t.instance.gateway, cli(t)));
+  },
+  /** canary mode: health, channels and refused connects since `sinceMs` (the soak, or preflight's baseline). */
+  async soakEvidence(t: InstanceTarget, sinceMs: number) {
+    return asActivity(() => soakEvidence(t.instance.gateway, sinceMs, cli(t)));
   },
   /** Verification: count `device token mismatch` refusals in a time window (bounded read, no follow). */
   async countTokenMismatches(t: InstanceTarget, query: MismatchQuery) {

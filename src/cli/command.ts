@@ -2,6 +2,7 @@
  * What one operator command is: its name, the options it takes, its help text and its handler. The
  * table of commands (src/cli/main.ts) lists them; every command lives in its own file under commands/.
  */
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { Inventory } from '../shared/inventory.js';
 import { ConfigurationError } from '../shared/errors.js';
 
@@ -22,6 +23,9 @@ export const OPTIONS = {
   instance: text,
   approver: text,
   comment: text,
+  batch: flag,
+  rest: flag,
+  withdraw: flag,
   decision: text,
   device: text,
   role: text,
@@ -65,6 +69,37 @@ export interface Command {
   help: string;
   /** Returns the exit code: 0 ok, 1 the check found problems or the workflow refused. Throws on bad input. */
   run(ctx: CommandContext): Promise<number>;
+}
+
+/**
+ * A long-running process with options of its own (worker, codec-server): the table hands it every
+ * argument after its name, its own --help included. Its module loads only when it runs, so the other
+ * commands do not pay for the worker's SDK.
+ */
+export interface ProcessCommand {
+  name: string;
+  /** Its entry under "Commands:" in --help, name column included. */
+  help: string;
+  /** Runs until the process is asked to stop; resolves to the exit code. Throws UsageError on bad usage. */
+  runArgs(argv: string[], out: Out): Promise<number>;
+}
+
+/** One row of the CLI table: a command on an inventory, or a process with its own options. */
+export type TableEntry = Command | ProcessCommand;
+
+export const isProcessCommand = (entry: TableEntry): entry is ProcessCommand => 'runArgs' in entry;
+
+/** A process command's own options, parsed; an unknown option or a missing value is a UsageError naming it. */
+export function parseOwnArgs<T extends ParseArgsOptionsConfig>(command: string, argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true }).values;
+  } catch (err) {
+    const unknown =
+      (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' &&
+      /'([^']+)'/.exec((err as Error).message)?.[1];
+    const problem = unknown ? `unknown option ${unknown}` : (err as Error).message;
+    throw new UsageError(`${command}: ${problem} (see openclaw-rollout ${command} --help)`);
+  }
 }
 
 /** Bad usage (exit 2): a missing or malformed option. Nothing has changed when it is thrown. */

@@ -1,7 +1,9 @@
 /**
- * The operator CLI: the table of commands, argument parsing, --help (overall and per command), and how
- * an outcome becomes an exit code: 0 ok, 1 the check found problems or a call failed, 2 bad usage or
- * invalid input (nothing changed). Each command (options, help, handler) lives in commands/.
+ * The operator CLI (`openclaw-rollout <command>`): the table of commands, argument parsing, --help
+ * (overall and per command), --version, and how an outcome becomes an exit code: 0 ok, 1 the check found
+ * problems or a call failed, 2 bad usage or invalid input (nothing changed). Each command (options, help,
+ * handler) lives in commands/; the long-running processes (worker, codec-server) are rows of the same
+ * table that parse their own options.
  */
 import { parseArgs } from 'node:util';
 import { RolloutError, ValidationError } from '../shared/errors.js';
@@ -10,7 +12,9 @@ import {
   COMMON_OPTIONS,
   OPTIONS,
   UsageError,
+  isProcessCommand,
   type Command,
+  type TableEntry,
   type OptionValues,
   type Out,
   type RunIo,
@@ -18,6 +22,7 @@ import {
 import { abort } from './commands/abort.js';
 import { approve, reject } from './commands/approve.js';
 import { approveRepair, rejectRepair } from './commands/approve-repair.js';
+import { codecServer } from './commands/codec-server.js';
 import { decide } from './commands/decide.js';
 import { diagnose } from './commands/diagnose.js';
 import { pause, resume } from './commands/pause.js';
@@ -27,9 +32,13 @@ import { repair } from './commands/repair.js';
 import { start } from './commands/start.js';
 import { status } from './commands/status.js';
 import { validate } from './commands/validate.js';
+import { worker } from './commands/worker.js';
+import { packageVersion } from './version.js';
 
 /** Every command, in the order --help lists them. */
-export const COMMANDS: readonly Command[] = [
+export const COMMANDS: readonly TableEntry[] = [
+  worker,
+  codecServer,
   validate,
   preflight,
   plan,
@@ -47,7 +56,9 @@ export const COMMANDS: readonly Command[] = [
   rejectRepair,
 ];
 
-const USAGE = 'Usage: npm run starter -- <command> --inventory <cluster.yaml> [options]';
+const USAGE = `Usage: openclaw-rollout <command> --inventory <cluster.yaml> [options]
+       openclaw-rollout --version
+       (in a checkout: npm run starter -- <command> ...)`;
 
 const INTRO = `openclaw-rollout: rolling updates of OpenClaw Gateway clusters, with a human approval before
 each instance returns to traffic (runbook "Cluster update and reload").`;
@@ -67,7 +78,7 @@ export function overallHelp(): string {
 
 export function commandHelp(command: Command): string {
   const own = command.options.length ? command.options.map((o) => `--${o}`).join(' ') : 'none besides the common ones';
-  return `Usage: npm run starter -- ${command.name} --inventory <cluster.yaml> [options]\n\n${command.help}\n\n  its options: ${own}\n\n${COMMON_HELP}`;
+  return `Usage: openclaw-rollout ${command.name} --inventory <cluster.yaml> [options]\n\n${command.help}\n\n  its options: ${own}\n\n${COMMON_HELP}`;
 }
 
 /** Refuses an option the command does not take (e.g. `approve --target`), naming the ones it does. */
@@ -79,7 +90,7 @@ function refuseForeignOptions(command: Command, values: OptionValues): void {
       ? command.options.map((o) => `--${o}`).join(', ')
       : 'only --inventory and --json';
     throw new UsageError(
-      `${command.name}: --${foreign[0]} is not an option of ${command.name} (it takes ${takes}; see npm run starter -- ${command.name} --help)`,
+      `${command.name}: --${foreign[0]} is not an option of ${command.name} (it takes ${takes}; see openclaw-rollout ${command.name} --help)`,
     );
   }
 }
@@ -100,6 +111,13 @@ function parse(argv: string[]) {
 
 /** Runs one command line. Bad usage and invalid input throw (see exitCode); anything else returns the exit code. */
 export async function run(argv: string[], out: Out = console.log, io: RunIo = {}): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    out(packageVersion());
+    return 0;
+  }
+  // A process command (worker, codec-server) parses its own options: everything after its name is its.
+  const first = COMMANDS.find((c) => c.name === argv[0]);
+  if (first && isProcessCommand(first)) return first.runArgs(argv.slice(1), out);
   const { values, positionals } = parse(argv);
   const [name] = positionals;
   if (!name) {
@@ -108,6 +126,10 @@ export async function run(argv: string[], out: Out = console.log, io: RunIo = {}
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command "${name}" (see --help)`);
+  if (isProcessCommand(command)) {
+    if (values.help) return command.runArgs(['--help'], out);
+    throw new UsageError(`${name} takes its options after its name: openclaw-rollout ${name} [options]`);
+  }
   if (values.help) {
     out(commandHelp(command));
     return 0;

@@ -4,12 +4,12 @@
  * SDK defaults apply and callers print `warning` once at start. Used by the starter's client, the worker
  * and the e2e bed's worker alike, so they always agree.
  */
-import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { AesGcmPayloadCodec } from './aes-gcm-codec.js';
 import { KEYS_ENV, KEY_FILE_ENV, loadKeyring } from './keys.js';
+import { siblingModulePath } from '../module-path.js';
 
-export const failureConverterPath = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
+export const failureConverterPath = siblingModulePath(import.meta.url, './failure-converter');
 
 export const NO_KEY_WARNING = `warning: payload encryption is off (${KEYS_ENV} / ${KEY_FILE_ENV} not set): workflow inputs, results and errors are stored in Temporal as plain text`;
 

@@ -7,15 +7,12 @@
  * (`--ui-origin`); with OPENCLAW_ROLLOUT_CODEC_SERVER_TOKEN set it also requires
  * `Authorization: Bearer <token>` (the CLI's `--codec-auth`). Anyone who can reach it can decrypt: run it
  * next to the person using the UI, not as a shared service, unless the token is set.
- *
- *   npm run codec-server -- [--port 8081] [--host 127.0.0.1] [--ui-origin http://localhost:8233]
+ * Its command line (`openclaw-rollout codec-server`) is src/cli/commands/codec-server.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { RolloutError } from '../shared/errors.js';
+import { ConfigurationError, RolloutError } from '../shared/errors.js';
 import { AesGcmPayloadCodec } from './aes-gcm-codec.js';
 import { KEYS_ENV, KEY_FILE_ENV, loadKeyring } from './keys.js';
 
@@ -127,49 +124,34 @@ export function createCodecServer({ codec, uiOrigin, token }: CodecServerOptions
   }
 }
 
-const HELP = `openclaw-rollout codec server: decrypts payloads for the Temporal Web UI and CLI.
-
-Usage: npm run codec-server -- [--port 8081] [--host 127.0.0.1] [--ui-origin http://localhost:8233]
-
-Needs the same keys as worker and starter: ${KEYS_ENV} or ${KEY_FILE_ENV}.
-Optional ${TOKEN_ENV}: require "Authorization: Bearer <token>" (temporal --codec-auth).
-Point the UI at it: temporal server start-dev --ui-codec-endpoint http://127.0.0.1:8081
-(or TEMPORAL_CODEC_ENDPOINT for the standalone UI, or "Codec Server" in the UI's settings).`;
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '8081' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'ui-origin': { type: 'string', default: 'http://localhost:8233' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return console.log(HELP);
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be a port number, not "${values.port}"`);
-  const keys = await loadKeyring();
-  if (!keys) throw new Error(`no keys: set ${KEYS_ENV} or ${KEY_FILE_ENV} to the keys the workers use (see --help)`);
-  const server = createCodecServer({
-    codec: new AesGcmPayloadCodec(keys),
-    uiOrigin: values['ui-origin'],
-    token: process.env[TOKEN_ENV] || undefined,
-  });
-  server.listen(port, values.host, () => {
-    const { port: bound } = server.address() as { port: number };
-    console.log(
-      `codec server on http://${values.host}:${bound} (keys ${[...keys.byId.keys()].join(', ')}; browsers allowed from ${values['ui-origin']}${process.env[TOKEN_ENV] ? '; bearer token required' : ''})`,
-    );
-  });
-  const stop = () => server.close(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+export interface CodecServeOptions {
+  port: number;
+  host: string;
+  uiOrigin: string;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((err: unknown) => {
-    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+/**
+ * Serves the codec with the configured keys until SIGINT or SIGTERM closes it. `openclaw-rollout
+ * codec-server` (src/cli/commands/codec-server.ts) parses its command line and calls this.
+ */
+export async function serveCodec({ port, host, uiOrigin }: CodecServeOptions): Promise<void> {
+  const keys = await loadKeyring();
+  if (!keys)
+    throw new ConfigurationError(
+      `no keys: set ${KEYS_ENV} or ${KEY_FILE_ENV} to the keys the workers use (see codec-server --help)`,
+    );
+  const token = process.env[TOKEN_ENV] || undefined;
+  const server = createCodecServer({ codec: new AesGcmPayloadCodec(keys), uiOrigin, token });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { port: bound } = server.address() as { port: number };
+      console.log(
+        `codec server on http://${host}:${bound} (keys ${[...keys.byId.keys()].join(', ')}; browsers allowed from ${uiOrigin}${token ? '; bearer token required' : ''})`,
+      );
+      const stop = () => server.close(() => resolve());
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
   });
 }

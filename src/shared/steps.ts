@@ -22,6 +22,7 @@ export const STEP_IDS = [
   'verify-status',
   'verify-channels',
   'rotate',
+  'soak',
   'reconnect-hook',
   'rejoin',
   'device-back',

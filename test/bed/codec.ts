@@ -1,7 +1,8 @@
 /**
  * The bed's codec server: when payload encryption keys are configured (OPENCLAW_ROLLOUT_CODEC_KEYS or
- * _KEY_FILE), the bed runs `src/codec/server.ts` under supervisor and starts the dev server's Web UI
- * with `--ui-codec-endpoint` pointing at it, so the UI shows decrypted payloads. Without keys: nothing.
+ * _KEY_FILE), the bed runs the codec server (`src/starter.ts codec-server`) under supervisor and starts
+ * the dev server's Web UI with `--ui-codec-endpoint` pointing at it, so the UI shows decrypted payloads.
+ * Without keys: nothing.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,7 +42,8 @@ export async function bedCodecServer(opts: {
         opts.node,
         '--import',
         'tsx',
-        join(projectRoot, 'src/codec/server.ts'),
+        join(projectRoot, 'src/starter.ts'),
+        'codec-server',
         '--port',
         String(port),
         '--ui-origin',

@@ -138,7 +138,7 @@ describe('payload codec on a real Temporal server', () => {
     const origin = `http://127.0.0.1:${await uiPort}`;
     codecServer = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/codec/server.ts', '--port', String(port), '--ui-origin', origin],
+      ['--import', 'tsx', 'src/starter.ts', 'codec-server', '--port', String(port), '--ui-origin', origin],
       {
         cwd: projectRoot,
         env: { PATH: process.env.PATH, [KEYS_ENV]: KEYS },

@@ -10,7 +10,7 @@
  *     HAProxy shows each instance drained only during its own turn and for the time out of traffic that
  *     status reports, every gateway ends on the target, in traffic, and the rotated clients are
  *     connected again.
- * This file runs last: it leaves every gateway on the target release.
+ * The last file that changes the bed: it leaves every gateway on the target release (06 only reads).
  */
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';

@@ -33,6 +33,9 @@ export class FakeCluster {
     string,
     { perDevice?: Record<string, number>; ambiguous?: number; unattributed?: number }
   >();
+  /** What `soakEvidence` counts as refused connects per instance once it runs another release than at the
+   *  start (the soak, not preflight's baseline); none by default. */
+  readonly soakRefusals = new Map<string, number>();
   /** Instances restarted while their server was in traffic (the runbook never does that). */
   readonly restartedInTraffic: string[] = [];
   /** The most servers out of traffic at any moment. */
@@ -42,7 +45,11 @@ export class FakeCluster {
   /** States moved aside by restores (kept, never deleted): `instance stateOf`. */
   readonly movedAside: string[] = [];
 
-  constructor(ids: string[], version: string) {
+  constructor(
+    ids: string[],
+    private readonly startVersion: string,
+  ) {
+    const version = startVersion;
     for (const id of ids)
       this.instances.set(id, { version, installed: version, lb: 'ready', stateOf: version, running: true });
   }
@@ -144,6 +151,12 @@ export class FakeCluster {
           total,
           samples: total ? ['2026-11-24T12:00:00.000Z device_token_mismatch client=cli role=operator conn=fake'] : [],
         };
+      },
+      soakEvidence: async (t: { instance: Instance }) => {
+        const s = await this.enter('soakEvidence', id(t));
+        const refused = s.version !== this.startVersion ? (this.soakRefusals.get(id(t)) ?? 0) : 0;
+        const samples = refused ? ['2026-11-30T12:00:00Z device_token_mismatch cli/cli operator'] : [];
+        return { healthy: true, channelsOk: true, refused, mismatches: refused, samples, linesRead: 100 };
       },
       countTokenMismatches: async (t: { instance: Instance }) => (
         await this.enter('countTokenMismatches', id(t)),

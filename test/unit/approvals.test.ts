@@ -1,7 +1,10 @@
-/** The approval rules of policy.approvals: allowed approvers and four-eyes, as the workflows apply them. */
+/** The approval rules of policy.approvals (allowed approvers, four-eyes, the modes), and the payloads and options of every approval path. */
 import { describe, expect, it } from 'vitest';
 import { Inventory } from '../../src/shared/inventory.js';
 import { approvalRules, checkApprover, checkDecision } from '../../src/shared/messages/rollout.js';
+import { checkManyDecision } from '../../src/shared/messages/standing.js';
+import { approveScope } from '../../src/cli/commands/approve-many.js';
+import { UsageError } from '../../src/cli/command.js';
 
 const open = { approvers: [], fourEyes: false };
 const fourEyes = { approvers: [], fourEyes: true };
@@ -39,7 +42,23 @@ describe('checkApprover', () => {
   });
 
   it('defaults to four-eyes for rollouts whose policy predates the rules', () => {
-    expect(approvalRules(undefined)).toEqual({ approvers: [], fourEyes: true });
+    expect(approvalRules(undefined)).toEqual({
+      approvers: [],
+      fourEyes: true,
+      mode: 'each',
+      soak: 120_000,
+      maxRefusals: 0,
+    });
+  });
+
+  it('fills the fields a recorded policy lacks (a rollout started before the modes) with their defaults', () => {
+    expect(approvalRules({ approvers: ['alice'], fourEyes: false })).toEqual({
+      approvers: ['alice'],
+      fourEyes: false,
+      mode: 'each',
+      soak: 120_000,
+      maxRefusals: 0,
+    });
   });
 });
 
@@ -50,7 +69,27 @@ describe('policy.approvals in the inventory', () => {
     instances: [{ id: 'gw-1', gateway: { profile: 'p' }, lbServer: 's', install: { type: 'global' } }],
   };
   it('defaults to four-eyes with no approver list', () => {
-    expect(Inventory.parse(base).policy.approvals).toEqual({ approvers: [], fourEyes: true });
+    expect(Inventory.parse(base).policy.approvals).toEqual({
+      approvers: [],
+      fourEyes: true,
+      mode: 'each',
+      soak: 120_000,
+      maxRefusals: 0,
+    });
+  });
+  it('takes the canary mode with its soak and threshold', () => {
+    const approvals = { mode: 'canary', soak: '5m', maxRefusals: 2 };
+    expect(Inventory.parse({ ...base, policy: { approvals } }).policy.approvals).toMatchObject({
+      mode: 'canary',
+      soak: 300_000,
+      maxRefusals: 2,
+    });
+  });
+  it('names the field and the choices for an unknown mode, and a negative threshold', () => {
+    const r = Inventory.safeParse({ ...base, policy: { approvals: { mode: 'auto' } } });
+    expect(r.error?.issues[0]?.message).toBe('policy.approvals.mode: "auto" is not a mode (use each, batch or canary)');
+    const n = Inventory.safeParse({ ...base, policy: { approvals: { maxRefusals: -1 } } });
+    expect(n.error?.issues[0]?.message).toBe('policy.approvals.maxRefusals must be 0 or more');
   });
   it('names the field when an approver name is empty', () => {
     const r = Inventory.safeParse({ ...base, policy: { approvals: { approvers: ['alice', ' '] } } });
@@ -76,10 +115,55 @@ describe('checkDecision (the payload every approval path accepts)', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problem).toMatch(problem);
   });
+  it('takes via batch or rest (set by the rollout), and refuses a person claiming the policy', () => {
+    expect(checkDecision({ instance: 'gw-1', approver: 'alice', via: 'rest' })).toMatchObject({ ok: true });
+    expect(checkDecision({ instance: 'gw-1', approver: 'alice', via: 'policy' })).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/^via: only "batch" or "rest"/),
+    });
+  });
   it('trims names', () => {
     expect(checkDecision({ instance: ' gw-1 ', approver: ' alice ' })).toEqual({
       ok: true,
       value: { instance: 'gw-1', approver: 'alice' },
     });
+  });
+});
+
+describe('checkManyDecision (approve --batch and --rest)', () => {
+  it.each([
+    ['batch', { approver: '' }, /^approver:/],
+    ['batch', { approver: 'a', withdraw: true }, /unknown field\(s\) withdraw: only approver, comment$/],
+    ['rest', { approver: 'a', withdraw: 'yes' }, /^withdraw: expected true or false/],
+    ['rest', { approver: 'a', instance: 'gw-1' }, /unknown field\(s\) instance/],
+  ] as const)('%s refuses %j', (scope, payload, problem) => {
+    const r = checkManyDecision(payload, scope);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problem).toMatch(problem);
+  });
+  it('takes a withdrawal of the rest', () => {
+    expect(checkManyDecision({ approver: ' bob ', withdraw: true }, 'rest')).toEqual({
+      ok: true,
+      value: { approver: 'bob', withdraw: true },
+    });
+  });
+});
+
+describe('approve: one of --instance, --batch, --rest', () => {
+  it.each([
+    [
+      {},
+      'approve: give exactly one of --instance <id> (one instance), --batch (the current batch) or --rest (every later instance)',
+    ],
+    [{ instance: 'gw-1', rest: true }, 'got --instance and --rest'],
+    [{ batch: true, withdraw: true }, 'approve: --withdraw goes with --rest'],
+  ])('refuses %j', (values, message) => {
+    expect(() => approveScope('approve', values)).toThrow(UsageError);
+    expect(() => approveScope('approve', values)).toThrow(message);
+  });
+  it('takes each alone', () => {
+    expect(approveScope('approve', { instance: 'gw-1' })).toBe('instance');
+    expect(approveScope('approve', { batch: true })).toBe('batch');
+    expect(approveScope('approve', { rest: true, withdraw: true })).toBe('rest');
   });
 });

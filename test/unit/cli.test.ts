@@ -2,11 +2,14 @@
  * The operator CLI without a server: every command's --help, and bad input refused with a usage error
  * that names the option and the fix, before anything connects or changes.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, exitCode } from '../../src/cli/main.js';
+import { isProcessCommand, type Command } from '../../src/cli/command.js';
 import { run, UsageError } from '../../src/starter.js';
 
 const INVENTORY = 'examples/cluster.example.yaml';
+const INVENTORY_COMMANDS = COMMANDS.filter((c): c is Command => !isProcessCommand(c));
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -21,17 +24,32 @@ describe('help', () => {
     for (const c of COMMANDS) expect(out).toContain(`\n  ${c.name} `);
   });
 
-  it.each(COMMANDS.map((c) => c.name))(
+  it.each(INVENTORY_COMMANDS.map((c) => c.name))(
     '%s --help explains the command and its options, with no inventory needed',
     async (name) => {
-      const command = COMMANDS.find((c) => c.name === name)!;
+      const command = INVENTORY_COMMANDS.find((c) => c.name === name)!;
       const { code, out } = await cli(name, '--help');
       expect(code).toBe(0);
-      expect(out).toContain(`npm run starter -- ${name} --inventory`);
+      expect(out).toContain(`openclaw-rollout ${name} --inventory`);
       expect(out).toContain(command.help);
       for (const option of command.options) expect(out).toContain(`--${option}`);
     },
   );
+
+  it('worker and codec-server are rows of the table with their own --help, before or after the name', async () => {
+    const worker = await cli('worker', '--help');
+    expect(worker.code).toBe(0);
+    expect(worker.out).toContain('Usage: openclaw-rollout worker --inventory <cluster.yaml> [--host <host>]');
+    expect((await cli('--help', 'worker')).out).toBe(worker.out);
+    const codec = await cli('codec-server', '--help');
+    expect(codec.code).toBe(0);
+    expect(codec.out).toContain('Usage: openclaw-rollout codec-server [--port 8081]');
+  });
+
+  it('--version prints the version of package.json', async () => {
+    const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    expect(await cli('--version')).toEqual({ code: 0, out: version });
+  });
 
   it('no command: the overall help, exit 2', async () => {
     expect((await cli()).code).toBe(2);
@@ -48,8 +66,19 @@ describe('bad input is a usage error (exit 2) naming the option', () => {
 
   it('an option the command does not take, with the ones it does', async () => {
     await expect(refused(['approve', '--inventory', INVENTORY, '--target', '1'])).rejects.toThrow(
-      'approve: --target is not an option of approve (it takes --instance, --approver, --comment; see npm run starter -- approve --help)',
+      'approve: --target is not an option of approve (it takes --instance, --batch, --rest, --withdraw, --approver, --comment; see openclaw-rollout approve --help)',
     );
+  });
+
+  it("a process command's unknown option, missing inventory or bad port, before anything starts", async () => {
+    await expect(refused(['worker', '--target', '1'])).rejects.toThrow(
+      'worker: unknown option --target (see openclaw-rollout worker --help)',
+    );
+    await expect(refused(['worker'])).rejects.toThrow('worker: --inventory <cluster.yaml> is required');
+    await expect(refused(['codec-server', '--port', 'http'])).rejects.toThrow(
+      'codec-server: --port must be a port number (0-65535), not "http"',
+    );
+    await expect(refused(['--json', 'worker'])).rejects.toThrow('worker takes its options after its name');
   });
 
   it('a missing inventory', async () => {

@@ -126,7 +126,7 @@ const EXPECTED = {
     reconnectDeadline: 120_000,
     repairDeadline: 600_000,
     stepTimeouts: { cli: 120_000, update: 900_000, restart: 300_000, heartbeat: 60_000 },
-    approvals: { approvers: [], fourEyes: true },
+    approvals: { approvers: [], fourEyes: true, mode: 'each', soak: 120_000, maxRefusals: 0 },
     preflight: { warn: [] },
     retries: { maxAttempts: 5, initialInterval: 500, maximumInterval: 60_000 },
   },

@@ -86,6 +86,23 @@ describe('replaying recorded histories', () => {
     expect(files).toContain('batch-share--rollout-share.json');
   });
 
+  it('has recorded histories of one decision for many and of the canary mode (test/unit/approvals-at-scale.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'approve-batch--rollout-batch-each.json',
+        'batch-mode--rollout-batch-mode.json',
+        'batch-mode--rollout-batch-mode_gw-2.json',
+        'approve-rest--rollout-rest.json',
+        'canary-mode--rollout-canary.json',
+        'canary-mode--rollout-canary_gw-2.json',
+        'canary-mode--rollout-canary_gw-3.json',
+        'canary-mode--rollout-canary_preflight.json',
+        'canary-bed--rollout-bed-canary.json',
+        'canary-bed--rollout-bed-canary_gw-3.json',
+      ]),
+    );
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout

@@ -5,16 +5,8 @@
  * budget, pause/resume and cancellation each do what the starter's --help promises. The histories of
  * these runs are saved (test-artifacts/histories) as replay fixtures for these paths.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { execa } from 'execa';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Inventory } from '../../src/shared/inventory.js';
-import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
-import { workflowsPath } from '../../src/worker.js';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import {
   abortReason,
@@ -24,157 +16,22 @@ import {
   pauseRollout,
   progressQuery,
   resumeRollout,
-  type InstancePhase,
-  type RolloutProgress,
 } from '../../src/shared/messages/rollout.js';
-import { historiesDir } from '../bed/histories.js';
-import { temporalBin } from '../bed/tools.js';
-import { FakeCluster } from '../helpers/fake-cluster.js';
-import { quietLogger } from '../helpers/quiet-logger.js';
+import {
+  FROM,
+  SAYS_ADMIN_STATE,
+  TARGET,
+  approve,
+  inPhase,
+  phaseOf,
+  rollout,
+  saveHistories,
+  stubEnv,
+  useStubServer,
+  waitFor,
+} from '../helpers/stub-rollout.js';
 
-const FROM = '2026.9.5';
-const TARGET = '2026.9.6';
-let env: TestWorkflowEnvironment;
-let bundle: { code: string };
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalBin() },
-      searchAttributes: [...ROLLOUT_SEARCH_ATTRIBUTES],
-    },
-  });
-  bundle = await bundleWorkflowCode({
-    workflowsPath,
-    logger: quietLogger,
-  });
-}, 120_000);
-afterAll(async () => {
-  await env?.teardown();
-});
-
-/** A load balancer the stubs answer for (lbState says ready or drain), like HAProxy's admin state. */
-const SAYS_ADMIN_STATE = {
-  type: 'command',
-  drain: ['lb', 'drain'],
-  ready: ['lb', 'ready'],
-  sessions: ['lb', 'sessions'],
-};
-
-function inventory(
-  cluster: string,
-  ids: string[],
-  policy: Record<string, unknown> = {},
-  loadBalancer: Record<string, unknown> = { type: 'none' },
-  perInstance: Record<string, unknown> = {},
-) {
-  return Inventory.parse({
-    cluster,
-    loadBalancer,
-    temporal: { taskQueue: `q-${cluster}` },
-    instances: ids.map((id) => ({
-      id,
-      gateway: { profile: id },
-      lbServer: id,
-      install: { type: 'global' },
-      devices: id === ids[0] ? [{ deviceId: `device-of-${id}`, role: 'operator', scopes: ['operator.read'] }] : [],
-      ...perInstance,
-    })),
-    policy: {
-      retries: { maxAttempts: 1, initialInterval: '10ms' },
-      mismatchWindow: '0ms',
-      drainDeadline: '1s',
-      ...policy,
-    },
-  });
-}
-
-/** Starts a rollout of a fake cluster with a worker on its own queue; returns handles and a stop(). */
-async function rollout(
-  cluster: string,
-  ids: string[],
-  policy: Record<string, unknown> = {},
-  prepare?: (fake: FakeCluster) => void,
-  opts: { force?: boolean; loadBalancer?: Record<string, unknown>; instance?: Record<string, unknown> } = {},
-) {
-  const inv = inventory(cluster, ids, policy, opts.loadBalancer, opts.instance);
-  const fake = new FakeCluster(ids, FROM);
-  prepare?.(fake);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: inv.temporal.taskQueue,
-    workflowBundle: bundle,
-    activities: fake.activities(),
-  });
-  const running = worker.run();
-  const handle = await env.client.workflow.start('clusterRollout', {
-    taskQueue: inv.temporal.taskQueue,
-    workflowId: `rollout-${cluster}`,
-    args: [
-      {
-        inventory: inv,
-        targetVersion: TARGET,
-        startedBy: 'carol',
-        searchAttributes: true,
-        ...(opts.force ? { force: true } : {}),
-      },
-    ],
-  });
-  return {
-    fake,
-    handle: handle as WorkflowHandle,
-    async stop() {
-      worker.shutdown();
-      await running;
-    },
-  };
-}
-
-async function waitFor(
-  handle: WorkflowHandle,
-  what: string,
-  pred: (p: RolloutProgress) => boolean,
-  timeoutMs = 30_000,
-): Promise<RolloutProgress> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const p = await handle.query(progressQuery);
-    if (pred(p)) return p;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}: ${JSON.stringify(p.instances.map((i) => [i.instance, i.phase]))} rollout ${p.phase}`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-const phaseOf = (p: RolloutProgress, id: string) => p.instances.find((i) => i.instance === id)?.phase;
-const inPhase = (handle: WorkflowHandle, id: string, phase: InstancePhase) =>
-  waitFor(handle, `${id} ${phase}`, (p) => phaseOf(p, id) === phase);
-
-async function approve(handle: WorkflowHandle, id: string) {
-  await inPhase(handle, id, 'AwaitingApproval');
-  await handle.executeUpdate(approveRejoinUpdate, { args: [{ instance: id, approver: 'alice' }] });
-}
-
-/** Saves the histories of a finished rollout and its children as replay fixture candidates. */
-async function saveHistories(label: string, ids: string[]) {
-  await mkdir(historiesDir, { recursive: true });
-  for (const id of ids) {
-    const { stdout } = await execa(temporalBin(), [
-      'workflow',
-      'show',
-      '--workflow-id',
-      id,
-      '--address',
-      env.address,
-      '--namespace',
-      'default',
-      '--output',
-      'json',
-    ]);
-    await writeFile(join(historiesDir, `${label}--${id.replaceAll('/', '_')}.json`), stdout);
-  }
-}
+useStubServer();
 
 describe('a step that fails after its retries', () => {
   it('keeps the instance drained and waits; retry runs the failed step again and the rollout completes', async () => {
@@ -324,7 +181,7 @@ describe('refused connects after rejoin', () => {
       expect(r.fake.calls.filter((c) => c.startsWith('revokeDeviceRole'))).toEqual([]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, lb: 'ready' }); // it had rejoined
       await expect(
-        env.client.workflow.getHandle('rollout-ambiguous/gw-1/repair/device-of-gw-1').describe(),
+        stubEnv().client.workflow.getHandle('rollout-ambiguous/gw-1/repair/device-of-gw-1').describe(),
       ).rejects.toThrow(/not found/i);
 
       r.fake.refusals.delete('gw-1');

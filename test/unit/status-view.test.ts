@@ -84,6 +84,28 @@ describe('progressTable', () => {
     });
     expect(waitingFor(alone, {})).toBe('nothing: already on target, left alone (start --force redoes it)');
   });
+  it('shows a standing approval and who gave it, then its withdrawal', () => {
+    const standing = { scope: 'rest' as const, approver: 'alice', at: '2026-11-30T10:00:00Z', comment: 'canary fine' };
+    expect(progressTable({ ...progress, standing }).split('\n')[1]).toBe(
+      'standing approval for every later instance, by alice at 2026-11-30T10:00:00Z (canary fine)',
+    );
+    const withdrawn = { ...standing, withdrawnBy: 'bob', why: 'the rollout was paused', withdrawnAt: 't' };
+    expect(progressTable({ ...progress, withdrawn }).split('\n')[1]).toBe(
+      'standing approval by alice withdrawn by bob: the rollout was paused',
+    );
+  });
+  it('says who approved for many or by the policy, and why the policy asked a person', () => {
+    const decided = (via: 'batch' | 'rest' | 'policy', approver: string) =>
+      waitingFor(slot({ phase: 'Done', decision: { instance: 'gw-1', approver, via, kind: 'approve', at: 't' } }), {});
+    expect(decided('policy', 'policy')).toBe('approved by policy (canary mode, on evidence)');
+    expect(decided('batch', 'alice')).toBe('approved by alice (--batch)');
+    const stopped = slot({
+      phase: 'AwaitingApproval',
+      promotion: { promoted: false, why: '2 refused connects', soakMs: 1000, at: 't' },
+    });
+    expect(waitingFor(stopped, {})).toBe('approval by any operator; not promoted automatically: 2 refused connects');
+    expect(waitingFor(slot({ phase: 'Soaking' }), {})).toContain('promoted on evidence, else a human is asked');
+  });
   it('without an approver list anyone may approve; without four-eyes the starter too', () => {
     expect(
       waitingFor(progress.instances[1]!, { approvals: { approvers: [], fourEyes: false }, startedBy: 'carol' }),

@@ -5,10 +5,14 @@
 import { optionProblem, requireKnownInstance, type Command, type CommandContext } from '../command.js';
 import { onRunningRollout, rolloutHandle, withClient } from '../client.js';
 import { sendUpdate } from '../updates.js';
+import { approveMany, approveScope } from './approve-many.js';
 import { approveRejoinUpdate, checkDecision, rejectRejoinUpdate } from '../../shared/messages/rollout.js';
 
 function rejoinDecision(kind: 'approve' | 'reject') {
-  return async ({ name, inventory, values, out }: CommandContext): Promise<number> => {
+  return async (ctx: CommandContext): Promise<number> => {
+    const { name, inventory, values, out } = ctx;
+    const scope = kind === 'approve' ? approveScope(name, values) : 'instance';
+    if (scope !== 'instance') return approveMany(ctx, scope);
     const checked = checkDecision({
       instance: values.instance,
       approver: values.approver,
@@ -31,10 +35,15 @@ function rejoinDecision(kind: 'approve' | 'reject') {
 
 export const approve: Command = {
   name: 'approve',
-  options: ['instance', 'approver', 'comment'],
+  options: ['instance', 'batch', 'rest', 'withdraw', 'approver', 'comment'],
   help: `  approve     let a waiting instance rejoin traffic: --instance <id> --approver <name> [--comment <text>]
               Refused at once (exit 1, nothing changes) when that instance is not waiting, the approver
-              is not in policy.approvals.approvers, or (four-eyes, the default) started the rollout`,
+              is not in policy.approvals.approvers, or (four-eyes, the default) started the rollout.
+              --batch instead of --instance: every instance of the current batch that waits (in
+              policy.approvals.mode batch also those of the batch still on their way to the gate).
+              --rest: a standing approval for every instance that waits now or later, applied as each
+              becomes ready; --rest --withdraw takes it back (so do pause and a rejection). Neither
+              covers an instance waiting after a rollback, or one the canary mode did not promote`,
   run: rejoinDecision('approve'),
 };
 

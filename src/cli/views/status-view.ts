@@ -1,18 +1,18 @@
 /**
  * What `status` shows: the rollout's progress as a table (instance, phase, version before → after,
- * sessions, time out of traffic, last check, waiting for whom), and the `--watch` writer that redraws it in place on a
- * terminal and prints a new plain table only when something changed otherwise (logs, pipes, CI).
+ * sessions, time out of traffic, last check, waiting for whom), and the `--watch` writer that redraws it
+ * in place on a terminal and prints a new plain table only when something changed otherwise (logs,
+ * pipes, CI).
  * Steps are found by their id (src/shared/steps.ts); records without one (older progress) by their label.
  */
-import type { ApprovalRules } from '../../shared/inventory.js';
 import { formatTable } from './text-table.js';
 import { outOfTrafficCell } from './out-of-traffic-view.js';
-import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
+import type { InstanceProgress, RolloutProgress, WhoMayDecide } from '../../shared/messages/rollout.js';
 import { CHECK_STEPS, isStep, type StepId } from '../../shared/steps.js';
 
 export interface StatusContext {
   /** policy.approvals of the rollout's inventory, to say who may approve. */
-  approvals?: ApprovalRules;
+  approvals?: WhoMayDecide;
   /** Who started the rollout (cannot approve under four-eyes). */
   startedBy?: string;
 }
@@ -37,13 +37,19 @@ export function waitingFor(i: InstanceProgress, ctx: StatusContext): string {
   if (i.phase === 'AwaitingApproval') {
     const who = ctx.approvals?.approvers.length ? ctx.approvals.approvers.join(' or ') : 'any operator';
     const notStarter = ctx.approvals?.fourEyes !== false && ctx.startedBy ? ` (not ${ctx.startedBy})` : '';
-    return `approval by ${who}${notStarter}`;
+    const stopped = i.promotion && !i.promotion.promoted ? `; not promoted automatically: ${i.promotion.why}` : '';
+    return `approval by ${who}${notStarter}${stopped}`;
   }
+  if (i.phase === 'Soaking') return 'the soak (canary mode): promoted on evidence, else a human is asked';
   if (i.phase === 'Failed' && i.failure)
     return `a decision after "${i.failure.step}" failed (retry | rollback | skip | abort)`;
   if (i.needsAttention) return `attention: ${i.needsAttention}`;
   if (i.alreadyOnTarget) return 'nothing: already on target, left alone (start --force redoes it)';
-  if (i.decision) return `${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}`;
+  if (i.decision) {
+    const via =
+      i.decision.via === 'policy' ? ' (canary mode, on evidence)' : i.decision.via ? ` (--${i.decision.via})` : '';
+    return `${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}${via}`;
+  }
   const running = i.steps.find((s) => s.status === 'running');
   return running ? `worker: ${running.step}` : '-';
 }
@@ -60,7 +66,18 @@ export function progressTable(p: RolloutProgress, ctx: StatusContext = {}): stri
   ]);
   const paused = p.paused ? ` (paused by ${p.paused.by}${p.paused.comment ? `: ${p.paused.comment}` : ''})` : '';
   const title = `rollout ${p.rolloutId}: ${p.phase}${paused}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
-  return `${title}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'out of traffic', 'last check', 'waiting for'], rows)}`;
+  return `${title}${standingLine(p)}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'out of traffic', 'last check', 'waiting for'], rows)}`;
+}
+
+/** The standing approval (approve --rest, or --batch in mode batch) and who gave it, or its withdrawal. */
+function standingLine(p: RolloutProgress): string {
+  const s = p.standing;
+  if (s) {
+    const what = s.scope === 'rest' ? 'every later instance' : `the batch ${s.instances?.join(', ')}`;
+    return `\nstanding approval for ${what}, by ${s.approver} at ${s.at}${s.comment ? ` (${s.comment})` : ''}`;
+  }
+  const w = p.withdrawn;
+  return w ? `\nstanding approval by ${w.approver} withdrawn by ${w.withdrawnBy}: ${w.why}` : '';
 }
 
 /**

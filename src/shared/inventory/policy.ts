@@ -1,5 +1,7 @@
 /** The rollout policy: batches, deadlines, retries, approvals, the checks that only warn. */
 import { z } from 'zod';
+import { APPROVALS_DEFAULT } from '../approval-modes.js';
+import { Approvals } from './approvals.js';
 import { CountOrPercent, Duration } from './fields.js';
 import { WARNABLE_CHECKS } from '../preflight-rules.js';
 
@@ -31,16 +33,8 @@ export const Policy = z
       })
       .strict()
       .default({ cli: 120_000, update: 900_000, restart: 300_000, heartbeat: 60_000 }),
-    /** Who may decide on an instance's return to traffic (approve or reject). */
-    approvals: z
-      .object({
-        /** Names allowed to approve or reject; empty: anyone. Decisions from others are recorded and ignored. */
-        approvers: z.array(z.string().trim().min(1, { message: 'an approver name must not be empty' })).default([]),
-        /** Four-eyes: whoever started the rollout (`start --by`) may not approve it (rejecting stays allowed). */
-        fourEyes: z.boolean().default(true),
-      })
-      .strict()
-      .default({ approvers: [], fourEyes: true }),
+    /** Who may decide on an instance's return to traffic, and how many decisions a rollout needs. */
+    approvals: Approvals.default({ ...APPROVALS_DEFAULT, approvers: [] }),
     /** The checks `plan` and `start` run before anything changes. */
     preflight: z
       .object({

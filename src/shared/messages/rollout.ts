@@ -3,15 +3,41 @@
  * Payloads are one JSON object each, so the Temporal Web UI's "Send a Signal" dialog can send them.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { APPROVALS_DEFAULT } from '../approval-modes.js';
 import type { BackupRecord } from '../facts.js';
 import type { ApprovalRules } from '../inventory.js';
 import type { StepId } from '../steps.js';
+import type { FailureDecision, PauseRequest, AbortRequest } from './control.js';
+import type { StandingApproval } from './standing.js';
+
+/**
+ * What the policy saw before promoting an instance in canary mode: over the soak, refused connects
+ * (and how many of them were `device token mismatch`) against the baseline taken in preflight, health
+ * and channels. `promoted` false: it asked a human, `why` says what stopped it.
+ */
+export interface Promotion {
+  promoted: boolean;
+  why: string;
+  soakMs: number;
+  at: string;
+  evidence?: {
+    refused: number;
+    mismatches: number;
+    samples: string[];
+    baseline: { refused: number; windowMs: number } | null;
+    allowed: number;
+    healthy: boolean;
+    channelsOk: boolean;
+  };
+}
 
 /** What an operator sends to approve or reject an instance's return to traffic. */
 export interface RejoinDecision {
   instance: string;
   approver: string;
   comment?: string;
+  /** Given for many at once (`approve --batch`, `approve --rest`), or by the policy (canary mode). */
+  via?: 'batch' | 'rest' | 'policy';
 }
 
 export const approveRejoin = defineSignal<[RejoinDecision]>('approveRejoin');
@@ -43,9 +69,12 @@ export interface DecisionReceipt {
   deliveredTo: string;
 }
 
-/** Rules of the inventory's policy.approvals, with the defaults for histories from before they existed. */
-export function approvalRules(rules: ApprovalRules | undefined): ApprovalRules {
-  return rules ?? { approvers: [], fourEyes: true };
+/** The part of policy.approvals that says who may take a decision. */
+export type WhoMayDecide = Pick<ApprovalRules, 'approvers' | 'fourEyes'>;
+
+/** Rules of the inventory's policy.approvals, with the defaults for histories from before they (or a field) existed. */
+export function approvalRules(rules: Partial<ApprovalRules> | undefined): ApprovalRules {
+  return { ...APPROVALS_DEFAULT, approvers: [], ...rules };
 }
 
 /**
@@ -56,7 +85,7 @@ export function approvalRules(rules: ApprovalRules | undefined): ApprovalRules {
 export function checkApprover(
   kind: 'approve' | 'reject',
   approver: string,
-  rules: ApprovalRules,
+  rules: WhoMayDecide,
   startedBy: string | undefined,
   subject = 'this rollout',
 ): string | undefined {
@@ -96,6 +125,7 @@ export type InstancePhase =
   | 'Restarting'
   | 'Verifying'
   | 'RotatingTokens'
+  | 'Soaking'
   | 'AwaitingApproval'
   | 'Rejoining'
   | 'VerifyingAfterRejoin'
@@ -131,6 +161,8 @@ export interface InstanceProgress {
   needsAttention?: string;
   /** It ran the target healthy and in traffic before anything ran: verified, and left alone. */
   alreadyOnTarget?: boolean;
+  /** canary mode: the policy's promotion (or why it asked a human instead), with its evidence. */
+  promotion?: Promotion;
   /** The verified backup taken before the update (path and checksum only, never its contents), or why none. */
   backup?: BackupRecord | { skipped: string };
 }
@@ -147,6 +179,10 @@ export interface RolloutProgress {
   /** Who aborted it and why (`abort --by --reason`), recorded before the cancellation. */
   abort?: AbortRequest & { at: string };
   current: string[];
+  /** A standing approval (`approve --rest`, or `--batch` in mode batch) and who gave it. */
+  standing?: StandingApproval;
+  /** The last standing approval withdrawn, by whom and why. */
+  withdrawn?: StandingApproval & { withdrawnBy: string; why: string; withdrawnAt: string };
   instances: InstanceProgress[];
   ignored: IgnoredMessage[];
 }
@@ -181,114 +217,22 @@ export function checkDecision(raw: unknown): { ok: true; value: RejoinDecision }
     return { ok: false, problem: 'approver: expected who approves, e.g. "alice"' };
   if (r.comment !== undefined && typeof r.comment !== 'string')
     return { ok: false, problem: 'comment: expected a string' };
-  const extra = Object.keys(r).filter((k) => !['instance', 'approver', 'comment'].includes(k));
+  // `via` is set by the rollout when it hands on an approval given for many; a person's "policy" is refused.
+  if (r.via !== undefined && r.via !== 'batch' && r.via !== 'rest')
+    return { ok: false, problem: 'via: only "batch" or "rest" (set by the rollout for approve --batch / --rest)' };
+  const extra = Object.keys(r).filter((k) => !['instance', 'approver', 'comment', 'via'].includes(k));
   if (extra.length)
     return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only instance, approver and comment` };
   return {
     ok: true,
-    value: { instance: r.instance.trim(), approver: r.approver.trim(), ...(r.comment ? { comment: r.comment } : {}) },
-  };
-}
-
-// ---- After a failure: the operator's decision, and pausing between instances ----
-
-/** What an operator decides for an instance whose step failed after its retries. */
-export type FailureChoice = 'retry' | 'rollback' | 'skip' | 'abort';
-export const FAILURE_CHOICES: readonly FailureChoice[] = ['retry', 'rollback', 'skip', 'abort'];
-
-export interface FailureDecision {
-  instance: string;
-  decision: FailureChoice;
-  /** Who decides (recorded). */
-  by: string;
-  comment?: string;
-}
-
-export const decideFailure = defineSignal<[FailureDecision]>('decideFailure');
-export const DECIDE_FAILURE_DESCRIPTION =
-  'Decide for an instance whose step failed after its retries (it stays out of traffic meanwhile). Payload: {"instance": "gw-2", "decision": "retry" | "rollback" | "skip" | "abort", "by": "alice", "comment": "..."}. retry: run the failed step again; rollback: reinstall the version it ran before, restart, verify, then ask for approval to rejoin; skip: leave it drained and flagged, go on with the next instance; abort: stop the rollout.';
-/** The same as an Update for the starter: refused at once when the instance is not waiting for a decision. */
-export const decideFailureUpdate = defineUpdate<
-  { instance: string; decision: FailureChoice; deliveredTo: string },
-  [FailureDecision]
->('decideFailureUpdate');
-
-/** Checks a decision payload by hand (no zod in the workflow bundle). */
-export function checkFailureDecision(
-  raw: unknown,
-): { ok: true; value: FailureDecision } | { ok: false; problem: string } {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return {
-      ok: false,
-      problem: 'expected one JSON object like {"instance": "gw-2", "decision": "retry", "by": "alice"}',
-    };
-  }
-  const r = raw as Record<string, unknown>;
-  if (typeof r.instance !== 'string' || r.instance.trim() === '')
-    return { ok: false, problem: 'instance: expected the instance id, e.g. "gw-2"' };
-  if (typeof r.decision !== 'string' || !FAILURE_CHOICES.includes(r.decision as FailureChoice)) {
-    return { ok: false, problem: `decision: expected one of ${FAILURE_CHOICES.join(', ')}` };
-  }
-  if (typeof r.by !== 'string' || r.by.trim() === '')
-    return { ok: false, problem: 'by: expected who decides, e.g. "alice"' };
-  if (r.comment !== undefined && typeof r.comment !== 'string')
-    return { ok: false, problem: 'comment: expected a string' };
-  const extra = Object.keys(r).filter((k) => !['instance', 'decision', 'by', 'comment'].includes(k));
-  if (extra.length)
-    return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only instance, decision, by and comment` };
-  return {
-    ok: true,
     value: {
       instance: r.instance.trim(),
-      decision: r.decision as FailureChoice,
-      by: r.by.trim(),
+      approver: r.approver.trim(),
       ...(r.comment ? { comment: r.comment } : {}),
+      ...(r.via ? { via: r.via } : {}),
     },
   };
 }
 
-/** Pause or resume a rollout between instances (a running instance finishes its turn first). */
-export interface PauseRequest {
-  by: string;
-  comment?: string;
-}
-export const pauseRollout = defineSignal<[PauseRequest]>('pauseRollout');
-export const resumeRollout = defineSignal<[PauseRequest]>('resumeRollout');
-export const PAUSE_DESCRIPTION =
-  'Pause before the next instance (the current one finishes its turn). Payload: {"by": "alice", "comment": "why"}.';
-export const RESUME_DESCRIPTION = 'Resume a paused rollout. Payload: {"by": "alice"}.';
-
-export function checkPauseRequest(raw: unknown): { ok: true; value: PauseRequest } | { ok: false; problem: string } {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    return { ok: false, problem: 'expected one JSON object like {"by": "alice", "comment": "..."}' };
-  const r = raw as Record<string, unknown>;
-  if (typeof r.by !== 'string' || r.by.trim() === '')
-    return { ok: false, problem: 'by: expected who pauses or resumes, e.g. "alice"' };
-  if (r.comment !== undefined && typeof r.comment !== 'string')
-    return { ok: false, problem: 'comment: expected a string' };
-  const extra = Object.keys(r).filter((k) => !['by', 'comment'].includes(k));
-  if (extra.length) return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only by and comment` };
-  return { ok: true, value: { by: r.by.trim(), ...(r.comment ? { comment: r.comment } : {}) } };
-}
-
-/** Why a rollout is aborted, and by whom: sent by `abort` just before it cancels the rollout. */
-export interface AbortRequest {
-  by: string;
-  reason: string;
-}
-export const abortReason = defineSignal<[AbortRequest]>('abortReason');
-export const ABORT_REASON_DESCRIPTION =
-  'Records who aborts the rollout and why (the starter sends it right before it cancels the rollout; sending it alone cancels nothing). Payload: {"by": "alice", "reason": "why"}.';
-
-export function checkAbortRequest(raw: unknown): { ok: true; value: AbortRequest } | { ok: false; problem: string } {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    return { ok: false, problem: 'expected one JSON object like {"by": "alice", "reason": "..."}' };
-  const r = raw as Record<string, unknown>;
-  if (typeof r.by !== 'string' || r.by.trim() === '')
-    return { ok: false, problem: 'by: expected who aborts, e.g. "alice"' };
-  if (typeof r.reason !== 'string' || r.reason.trim() === '')
-    return { ok: false, problem: 'reason: expected why the rollout is aborted' };
-  const extra = Object.keys(r).filter((k) => !['by', 'reason'].includes(k));
-  if (extra.length) return { ok: false, problem: `unknown field(s) ${extra.join(', ')}: only by and reason` };
-  return { ok: true, value: { by: r.by.trim(), reason: r.reason.trim() } };
-}
+// The decision after a failure, pause and abort: their own module, re-exported here for the callers.
+export * from './control.js';

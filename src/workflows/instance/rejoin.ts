@@ -5,6 +5,7 @@
 import { log, patched, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
 import { verifyAfterRejoinWithRepairs } from './repair-after-rejoin.js';
 import { approvalQuestion } from './details.js';
+import { promoteOnEvidence } from './promotion.js';
 import { checkFailed, deviceLabel, type InstanceRun } from './run.js';
 import type { InstanceRolloutResult } from './types.js';
 
@@ -14,7 +15,10 @@ export async function approveAndRejoin(
   outcome: 'done' | 'rolled-back',
 ): Promise<InstanceRolloutResult> {
   const { progress, instance, policy } = r;
-  await r.setPhase('AwaitingApproval');
+  // canary mode after the canary (input.autoPromote): the instance soaks first and the policy may approve
+  // on evidence; it waits for a human (AwaitingApproval) only when the policy did not promote it.
+  const byPolicy = r.input.autoPromote && outcome === 'done' ? await promoteOnEvidence(r) : undefined;
+  if (!byPolicy) await r.setPhase('AwaitingApproval');
   const question = () =>
     approvalQuestion({
       rolloutId: r.input.rolloutId,
@@ -25,18 +29,8 @@ export async function approveAndRejoin(
       rotations: r.rotations,
       policy,
     });
-  const decision = await r.rejoinGate.wait(
-    policy.approvalTimeout,
-    () => setCurrentDetails(question()),
-    async () => {
-      progress.approvalTimeouts++;
-      await r.reportToParent();
-      log.warn('approval timed out; instance stays drained, asking again', {
-        instance: instance.id,
-        times: progress.approvalTimeouts,
-      });
-    },
-  );
+  const stopped = progress.promotion && !progress.promotion.promoted ? progress.promotion.why : undefined;
+  const decision = byPolicy ? { ...byPolicy, kind: 'approve' as const } : await waitForHuman(r, question, stopped);
   progress.decision = { ...decision, at: r.now() };
   if (decision.kind === 'reject') {
     await r.setPhase('Rejected');
@@ -72,6 +66,23 @@ export async function approveAndRejoin(
     ...(repaired !== undefined ? { repaired } : {}),
   });
   return { ...progress, outcome };
+}
+
+/** The human gate: asks (the question, and why the policy did not promote) until someone decides. */
+function waitForHuman(r: InstanceRun, question: () => string, stopped: string | undefined) {
+  const { progress, instance, policy } = r;
+  const ask = () =>
+    setCurrentDetails(
+      stopped ? `${question()}\n\n**Not promoted automatically (canary mode):** ${stopped}` : question(),
+    );
+  return r.rejoinGate.wait(policy.approvalTimeout, ask, async () => {
+    progress.approvalTimeouts++;
+    await r.reportToParent();
+    log.warn('approval timed out; instance stays drained, asking again', {
+      instance: instance.id,
+      times: progress.approvalTimeouts,
+    });
+  });
 }
 
 /** The checks after rejoin as they ran before emergency repairs existed (older histories replay them). */

@@ -3,6 +3,7 @@
  */
 import type { Instance, LoadBalancerConfig, Policy } from '../../shared/inventory.js';
 import type { FailureDecision, InstanceProgress } from '../../shared/messages/rollout.js';
+import type { RefusalBaseline } from '../../shared/promotion.js';
 
 export interface InstanceRolloutInput {
   rolloutId: string;
@@ -19,6 +20,11 @@ export interface InstanceRolloutInput {
   startedBy?: string;
   /** `start --force`: redo an instance that already runs the target (default: verify it and leave it alone). */
   force?: boolean;
+  /**
+   * canary mode after a human approved the canary: the policy may promote this instance on evidence
+   * (the soak against this baseline from preflight, null when preflight took none). Absent: a human decides.
+   */
+  autoPromote?: { baseline: RefusalBaseline | null };
 }
 
 export interface InstanceRolloutResult extends InstanceProgress {

@@ -14,8 +14,7 @@
  * Workflow-safe: no I/O besides `condition`.
  */
 import { condition } from '@temporalio/workflow';
-import type { ApprovalRules } from '../../shared/inventory.js';
-import { approvalRules, checkApprover, type IgnoredMessage } from '../../shared/messages/rollout.js';
+import { approvalRules, checkApprover, type IgnoredMessage, type WhoMayDecide } from '../../shared/messages/rollout.js';
 
 /** What the gate needs to know about a decision of type D. */
 export interface GateSpec<D, K extends string> {
@@ -30,7 +29,7 @@ export interface GateSpec<D, K extends string> {
   notWaiting: (value: D) => string | undefined;
   /** Who decides, and whether the decision lets something through (four-eyes applies to those). */
   who: (value: D) => { name: string; kind: 'approve' | 'reject' };
-  rules: ApprovalRules | undefined;
+  rules: WhoMayDecide | undefined;
   /** Who started what is being decided on (four-eyes): the rollout's or the repair's starter. */
   startedBy: string | undefined;
   /** What `startedBy` started, for the four-eyes refusal (default "this rollout"). */

@@ -8,6 +8,8 @@ import type { Activities } from '../../activities/index.js';
 import type { Instance, Inventory } from '../../shared/inventory.js';
 import { applyPolicy, describeCheck, type CheckResult } from '../../shared/preflight-rules.js';
 import { instanceQueue } from '../../shared/task-queues.js';
+import { approvalRules } from '../../shared/messages/rollout.js';
+import type { RefusalBaseline } from '../../shared/promotion.js';
 import { quickActivities, retryPolicy } from '../activity-options.js';
 import type { InstancePreflight, PreflightInput } from './types.js';
 
@@ -87,6 +89,7 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
       if (x.status === 'warning') warnings.push(describeCheck(x));
     }
   }
+  const baseline = await takeBaseline(c, acts, target);
   return {
     instance: instance.id,
     healthy: status?.healthy ?? false,
@@ -96,7 +99,26 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
     problems,
     ...(found ? { checks: found.checks, warnings } : {}),
     ...(found?.jump ? { jump: found.jump } : {}),
+    ...(baseline ? { baseline } : {}),
   };
+}
+
+/**
+ * canary mode only (no command otherwise, so histories from before it replay): the refused connects the
+ * instance logged over the soak's length before anything changed, the baseline its automatic promotion
+ * is judged against. None when it cannot be read: that instance then always asks a human.
+ */
+async function takeBaseline(
+  c: PreflightContext,
+  acts: ReturnType<typeof quickActivities>,
+  target: { instance: Instance; policy: Inventory['policy'] },
+): Promise<RefusalBaseline | undefined> {
+  const rules = approvalRules(c.inventory.policy.approvals);
+  if (rules.mode !== 'canary') return undefined;
+  return acts
+    .soakEvidence(target, Date.now() - rules.soak)
+    .then((e) => (e.linesRead > 0 ? { refused: e.refused, windowMs: rules.soak } : undefined))
+    .catch(() => undefined);
 }
 
 /** Nothing else can be asked on that host: say what is missing, once. */

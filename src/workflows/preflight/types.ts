@@ -1,6 +1,7 @@
 /** The preflight's input and report. */
 import type { Inventory } from '../../shared/inventory.js';
 import type { CheckResult } from '../../shared/preflight-rules.js';
+import type { RefusalBaseline } from '../../shared/promotion.js';
 
 export interface PreflightInput {
   inventory: Inventory;
@@ -25,6 +26,8 @@ export interface InstancePreflight {
   warnings?: string[];
   /** The gateway was not asked (a host worker is missing, so the preflight did not run). */
   unchecked?: boolean;
+  /** canary mode: refused connects over the soak's length before anything changed (the promotion's baseline). */
+  baseline?: RefusalBaseline;
   /** `plan`: the releases the update crosses, the schema migrations, whether a rollback needs the backup. */
   jump?: string;
 }

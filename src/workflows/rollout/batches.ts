@@ -10,6 +10,8 @@ import { instanceWorkflowId } from '../../shared/ids.js';
 import { failureMessage, instanceRollout, type InstanceRolloutResult } from '../instance-rollout.js';
 import type { PreflightReport } from '../preflight.js';
 import type { RolloutRun } from './run.js';
+import { endBatchStanding } from './standing.js';
+import { approvalRules } from '../../shared/messages/rollout.js';
 import { rolloutOrder, type ClusterRolloutReport } from './types.js';
 
 /** The report when the rollout stopped early, or undefined when every batch went through. */
@@ -30,8 +32,10 @@ export async function rollOutInBatches(
     setCurrentDetails(
       `Rolling out **${batch.join(', ')}** (${start + batch.length}/${order.length}). Query \`progress\`, or open the child workflow(s) ${batch.map((id) => `\`${instanceWorkflowId(r.rolloutId, id)}\``).join(', ')}.`,
     );
-    const results = await Promise.all(batch.map((id) => rollOutInstance(r, id)));
+    const results = await Promise.all(batch.map((id) => rollOutInstance(r, id, preflight)));
     for (const x of results) progress.instances[progress.instances.findIndex((p) => p.instance === x.instance)] = x;
+    endBatchStanding(r);
+    if (start === 0) r.canaryApproved = canaryApprovedByHuman(r, results);
     const rejected = results.filter((x) => x.outcome === 'rejected');
     if (rejected.length) return stopRejected(r, preflight, rejected);
     const aborted = results.filter((x) => x.outcome === 'aborted');
@@ -62,7 +66,7 @@ async function holdWhilePaused(r: RolloutRun, batch: string[]): Promise<void> {
 }
 
 /** One instance's child workflow; its failure (histories from before decisions) fails the rollout. */
-function rollOutInstance(r: RolloutRun, id: string): Promise<InstanceRolloutResult> {
+function rollOutInstance(r: RolloutRun, id: string, preflight: PreflightReport): Promise<InstanceRolloutResult> {
   const { inventory, input, progress } = r;
   return executeChild(instanceRollout, {
     workflowId: instanceWorkflowId(r.rolloutId, id),
@@ -79,6 +83,7 @@ function rollOutInstance(r: RolloutRun, id: string): Promise<InstanceRolloutResu
         ...(r.upsert ? { searchAttributes: true } : {}),
         startedBy: input.startedBy,
         ...(input.force ? { force: true } : {}),
+        ...(r.canaryApproved ? { autoPromote: { baseline: baselineOf(preflight, id) } } : {}),
       },
     ],
   }).catch((err: unknown) => {
@@ -93,6 +98,16 @@ function rollOutInstance(r: RolloutRun, id: string): Promise<InstanceRolloutResu
     );
   });
 }
+
+/** canary mode: the first batch went through on target, every instance of it approved by a person. */
+function canaryApprovedByHuman(r: RolloutRun, results: InstanceRolloutResult[]): boolean {
+  if (approvalRules(r.inventory.policy.approvals).mode !== 'canary') return false;
+  return results.every((x) => x.outcome === 'done' && x.decision?.kind === 'approve' && x.decision.via !== 'policy');
+}
+
+/** The refused connects preflight counted on the instance before anything changed, or null. */
+const baselineOf = (preflight: PreflightReport, id: string) =>
+  preflight.instances.find((i) => i.instance === id)?.baseline ?? null;
 
 function stopRejected(
   r: RolloutRun,

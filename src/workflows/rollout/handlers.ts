@@ -40,6 +40,7 @@ import {
   type RejoinDecision,
 } from '../../shared/messages/rollout.js';
 import type { RolloutRun } from './run.js';
+import { applyStanding, setStandingHandlers, withdrawStanding } from './standing.js';
 
 type Vetted<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -47,15 +48,18 @@ export function setRolloutHandlers(r: RolloutRun): void {
   setRejoinHandlers(r);
   setHandler(
     instanceProgressSignal,
-    (p) => {
+    async (p) => {
       const i = r.progress.instances.findIndex((x) => x.instance === p.instance);
       if (i >= 0) r.progress.instances[i] = p;
       r.showPhase();
+      if (p.phase === 'Rejected') withdrawStanding(r, p.decision?.approver ?? 'unknown', `${p.instance} was rejected`);
+      if (p.phase === 'AwaitingApproval') await applyStanding(r, p.instance);
     },
     { description: INSTANCE_PROGRESS_DESCRIPTION },
   );
   setFailureDecisionHandlers(r);
   setControlHandlers(r);
+  setStandingHandlers(r);
   setHandler(progressQuery, () => r.progress, {
     description: "Where the rollout stands: phase, current instances, each instance's steps.",
   });
@@ -182,6 +186,7 @@ function setControlHandlers(r: RolloutRun): void {
       return;
     }
     progress.paused = pause ? { ...checked.value, at: r.now() } : undefined;
+    if (pause) withdrawStanding(r, checked.value.by, 'the rollout was paused');
     log.info(pause ? 'rollout paused' : 'rollout resumed', { by: checked.value.by });
   };
   const onAbortReason = (raw: AbortRequest) => {

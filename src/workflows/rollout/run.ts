@@ -19,6 +19,10 @@ export class RolloutRun {
   readonly upsert: boolean;
   /** Failure decisions, pause, budget and safe cancellation (patched after the preflight: see clusterRollout). */
   decisionsOn = false;
+  /** Instances already handed an approval given for many (approve --batch / --rest): never twice. */
+  readonly handed = new Set<string>();
+  /** canary mode: a human approved every instance of the first batch, so later ones may be promoted on evidence. */
+  canaryApproved = false;
   private shownPhase = '';
   readonly now = () => new Date().toISOString();
 
