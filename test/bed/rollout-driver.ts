@@ -7,13 +7,15 @@
  */
 import type { Client } from '@temporalio/client';
 import { run as starter } from '../../src/starter.js';
+import { livePollers } from '../../src/cli/preflight-checks.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
+import { centralQueue } from '../../src/shared/task-queues.js';
 import type { Instance, Inventory } from '../../src/shared/inventory.js';
 import type { RolloutProgress } from '../../src/shared/messages/rollout.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { sleep } from './probes.js';
 import { starterCli, type StarterResult } from './starter.js';
-import { waitForInstancePhase } from './wait.js';
+import { pollUntil, waitForInstancePhase } from './wait.js';
 
 /** One instance's turn: from when the driver began waiting for it to when it was Done (ms since epoch). */
 export interface InstanceTurn {
@@ -95,10 +97,30 @@ function mustSucceed(what: string, r: StarterResult): StarterResult {
   return r;
 }
 
+/**
+ * Waits until a worker polls the central queue for workflows and activities: `start` refuses without one,
+ * and a worker started a moment before (the demo's) may not have polled yet on a busy machine.
+ */
+async function waitForWorker(o: RolloutDriverOptions): Promise<void> {
+  const central = centralQueue(o.inventory, process.env);
+  const ns = o.inventory.temporal.namespace;
+  await pollUntil(
+    `a worker polling the task queue ${central}`,
+    async () => {
+      const polling = await Promise.all(
+        (['workflow', 'activity'] as const).map((type) => livePollers(o.client, ns, central, type)),
+      );
+      return polling.every((p) => p.length > 0);
+    },
+    60_000,
+  );
+}
+
 /** Runs the rollout to its end; throws (after stopping the watch) when a step of the driving fails. */
 export async function driveRollout(o: RolloutDriverOptions): Promise<DrivenRollout> {
   const cli = o.cli ?? starterCli;
   const rolloutId = rolloutWorkflowId(o.inventory.cluster);
+  await waitForWorker(o);
   const started = mustSucceed(
     'start',
     await cli('start', '--inventory', o.inventoryPath, '--target', o.target, '--by', o.startedBy),

@@ -1,6 +1,7 @@
 /** `status` rendering: the columns an operator reads, and the --watch writer on a terminal and in a log. */
 import { describe, expect, it } from 'vitest';
 import { progressTable, waitingFor, watchWriter } from '../../src/cli/views/status-view.js';
+import { withLiveInstances } from '../../src/cli/commands/status.js';
 import type { InstanceProgress, RolloutProgress } from '../../src/shared/messages/rollout.js';
 
 const slot = (over: Partial<InstanceProgress>): InstanceProgress => ({
@@ -177,5 +178,22 @@ describe('watchWriter', () => {
     show('b');
     expect(out).toEqual(['[2026-11-24T10:00:00.000Z]\na', '[2026-11-24T10:00:00.000Z]\nb']);
     expect(out.join('')).not.toContain('\x1b');
+  });
+});
+
+describe('withLiveInstances', () => {
+  it("shows the step an instance runs now from its own workflow, the rollout's copy for the others", () => {
+    const live = slot({
+      instance: 'gw-3',
+      phase: 'Updating',
+      steps: [{ id: 'install', step: 'install 2026.9.6 (global)', status: 'running', startedAt: 't' }],
+    });
+    const merged = withLiveInstances(progress, [live, undefined]);
+    expect(merged.instances.map((i) => i.phase)).toEqual(['Done', 'AwaitingApproval', 'Updating']);
+    const row = progressTable(merged)
+      .split('\n')
+      .find((l) => l.startsWith('gw-3'));
+    expect(row).toMatch(/Updating .*worker: install 2026\.9\.6 \(global\)$/);
+    expect(withLiveInstances(progress, [])).toEqual(progress);
   });
 });

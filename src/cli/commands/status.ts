@@ -4,7 +4,35 @@ import type { Command, CommandContext } from '../command.js';
 import { rolloutHandle, withClient } from '../client.js';
 import { progressTable, watchWriter } from '../views/status-view.js';
 import { ConfigurationError } from '../../shared/errors.js';
-import { progressQuery, type RolloutProgress } from '../../shared/messages/rollout.js';
+import { instanceWorkflowId } from '../../shared/ids.js';
+import {
+  instanceProgressQuery,
+  progressQuery,
+  type InstanceProgress,
+  type RolloutProgress,
+} from '../../shared/messages/rollout.js';
+
+/**
+ * The rollout's progress with `live` instance slots in place of its own copies: the rollout's copy of an
+ * instance is updated at each phase change, the instance's own workflow at each step (what it runs now).
+ */
+export function withLiveInstances(progress: RolloutProgress, live: (InstanceProgress | undefined)[]): RolloutProgress {
+  const byId = new Map(live.filter((i) => i !== undefined).map((i) => [i.instance, i]));
+  return { ...progress, instances: progress.instances.map((i) => byId.get(i.instance) ?? i) };
+}
+
+/** The instances being rolled out now, asked directly; one that does not answer keeps the rollout's copy. */
+async function liveInstances(handle: WorkflowHandle, progress: RolloutProgress): Promise<RolloutProgress> {
+  const live = await Promise.all(
+    progress.current.map((id) =>
+      handle.client
+        .getHandle(instanceWorkflowId(progress.rolloutId, id))
+        .query(instanceProgressQuery)
+        .catch(() => undefined),
+    ),
+  );
+  return withLiveInstances(progress, live);
+}
 
 /** The rollout's progress and whether it still runs (status first: when it says ended, the progress read after it is the final one). */
 async function readProgress(
@@ -13,7 +41,7 @@ async function readProgress(
 ): Promise<{ progress: RolloutProgress; running: boolean }> {
   try {
     const running = (await handle.describe()).status.name === 'RUNNING';
-    return { progress: await handle.query(progressQuery), running };
+    return { progress: await liveInstances(handle, await handle.query(progressQuery)), running };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
       throw new ConfigurationError(`no rollout of cluster ${cluster} was found (${handle.workflowId})`);

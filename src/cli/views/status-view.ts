@@ -1,13 +1,13 @@
 /**
  * What `status` shows: the rollout's progress as a table (instance, phase, version before → after,
- * sessions, time out of traffic, last check, waiting for whom), and the `--watch` writer that redraws it in place on a
- * terminal and prints a new plain table only when something changed otherwise (logs, pipes, CI).
+ * sessions, time out of traffic, last check, waiting for whom), and the `--watch` writer that redraws it
+ * in place on a terminal and prints a new plain table only when something changed otherwise (logs,
+ * pipes, CI).
  * Steps are found by their id (src/shared/steps.ts); records without one (older progress) by their label.
  */
-import type { WhoMayDecide } from '../../shared/messages/rollout.js';
 import { formatTable } from './text-table.js';
 import { outOfTrafficCell } from './out-of-traffic-view.js';
-import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
+import type { InstanceProgress, RolloutProgress, WhoMayDecide } from '../../shared/messages/rollout.js';
 import { CHECK_STEPS, isStep, type StepId } from '../../shared/steps.js';
 
 export interface StatusContext {
