@@ -137,45 +137,47 @@ describe('approve --rest', () => {
 
 describe('canary mode', () => {
   it('promotes on clean evidence after a human approved the canary, and asks a human on refused connects or no baseline', async () => {
-    const ids = ['gw-1', 'gw-2', 'gw-3', 'gw-4'];
+    const ids = ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5'];
     const r = await rollout('canary', ids, { approvals: { mode: 'canary', soak: '1s' } }, (f) => {
-      f.soakRefusals.set('gw-3', 2);
-      f.failNext('soakEvidence', 'gw-4', 'logs unreadable'); // preflight's baseline read
+      f.soakRefusals.set('gw-4', 2);
+      f.failNext('soakEvidence', 'gw-5', 'logs unreadable'); // preflight's baseline read
     });
     try {
       await approve(r.handle, 'gw-1');
-      const asked = await inPhase(r.handle, 'gw-3', 'AwaitingApproval');
-      const gw2 = asked.instances.find((i) => i.instance === 'gw-2')!;
-      expect(gw2.phase).toBe('Done');
-      expect(gw2.decision).toMatchObject({ kind: 'approve', approver: 'policy', via: 'policy' });
-      expect(gw2.promotion).toMatchObject({
-        promoted: true,
-        soakMs: 1000,
-        evidence: { refused: 0, baseline: { refused: 0, windowMs: 1000 } },
-      });
-      expect(gw2.steps.map((s) => s.id)).toContain('soak');
-      const gw3 = asked.instances.find((i) => i.instance === 'gw-3')!;
-      expect(gw3.promotion).toMatchObject({ promoted: false, evidence: { refused: 2, allowed: 0 } });
-      expect(gw3.promotion?.why).toContain(
+      const asked = await inPhase(r.handle, 'gw-4', 'AwaitingApproval');
+      for (const id of ['gw-2', 'gw-3']) {
+        const promoted = asked.instances.find((i) => i.instance === id)!;
+        expect(promoted.phase).toBe('Done');
+        expect(promoted.decision).toMatchObject({ kind: 'approve', approver: 'policy', via: 'policy' });
+        expect(promoted.promotion).toMatchObject({
+          promoted: true,
+          soakMs: 1000,
+          evidence: { refused: 0, baseline: { refused: 0, windowMs: 1000 } },
+        });
+        expect(promoted.steps.map((s) => s.id)).toContain('soak');
+      }
+      const gw4 = asked.instances.find((i) => i.instance === 'gw-4')!;
+      expect(gw4.promotion).toMatchObject({ promoted: false, evidence: { refused: 2, allowed: 0 } });
+      expect(gw4.promotion?.why).toContain(
         '2 refused connects (2 device token mismatch) during the soak, over the 0 allowed',
       );
-      expect(r.fake.drained()).toEqual(['gw-3']);
+      expect(r.fake.drained()).toEqual(['gw-4']);
       // A standing approval does not cover what the evidence stopped: a person looks at it alone.
       expect(await rest(r.handle, { approver: 'alice' })).toMatchObject({ approvedNow: [] });
-      expect(phaseOf(await waitFor(r.handle, 'gw-3', () => true), 'gw-3')).toBe('AwaitingApproval');
+      expect(phaseOf(await waitFor(r.handle, 'gw-4', () => true), 'gw-4')).toBe('AwaitingApproval');
       await r.handle.executeUpdate(approveRestUpdate, { args: [{ approver: 'alice', withdraw: true }] });
-      await approve(r.handle, 'gw-3');
-      const gw4 = await inPhase(r.handle, 'gw-4', 'AwaitingApproval');
-      expect(gw4.instances.find((i) => i.instance === 'gw-4')?.promotion?.why).toContain('no baseline from preflight');
       await approve(r.handle, 'gw-4');
+      const gw5 = await inPhase(r.handle, 'gw-5', 'AwaitingApproval');
+      expect(gw5.instances.find((i) => i.instance === 'gw-5')?.promotion?.why).toContain('no baseline from preflight');
+      await approve(r.handle, 'gw-5');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('done');
       expect(decisionOf(report, 'gw-1')).toMatchObject({ approver: 'alice' });
-      expect(decisionOf(report, 'gw-3')).toMatchObject({ approver: 'alice' });
+      expect(decisionOf(report, 'gw-4')).toMatchObject({ approver: 'alice' });
       await saveHistories('canary-mode', [
         'rollout-canary',
         'rollout-canary/gw-2',
-        'rollout-canary/gw-3',
+        'rollout-canary/gw-4',
         'rollout-canary/preflight',
       ]);
     } finally {

@@ -96,6 +96,7 @@ describe('replaying recorded histories', () => {
         'canary-mode--rollout-canary.json',
         'canary-mode--rollout-canary_gw-2.json',
         'canary-mode--rollout-canary_gw-3.json',
+        'canary-mode--rollout-canary_gw-4.json',
         'canary-mode--rollout-canary_preflight.json',
         'canary-bed--rollout-bed-canary.json',
         'canary-bed--rollout-bed-canary_gw-3.json',
