@@ -4,23 +4,14 @@
  * `openclaw gateway status`, `openclaw channels status --probe` and the refused connects in the log.
  */
 import type { GatewayAccess } from '../shared/inventory.js';
+import type { SoakFacts } from '../shared/promotion.js';
 import type { CallContext } from './call-context.js';
 import { channelsProbe } from './openclaw/checks.js';
 import { gatewayStatus } from './openclaw/gateway.js';
 import { refusedConnects } from './openclaw/logs.js';
 
-export interface SoakEvidence {
-  healthy: boolean;
-  channelsOk: boolean;
-  /** Refused connects (device token or scope mismatch) logged since `sinceMs`. */
-  refused: number;
-  /** How many of them were `device token mismatch`. */
-  mismatches: number;
-  /** A few refusals as "time reason client/mode role" (no token, no address). */
-  samples: string[];
-  /** Log records read: 0 means the log said nothing, which is no evidence. */
-  linesRead: number;
-}
+/** What the soak saw: the shape the evidence gate judges (src/shared/promotion.ts). */
+export type SoakEvidence = SoakFacts;
 
 export async function soakEvidence(access: GatewayAccess, sinceMs: number, ctx: CallContext): Promise<SoakEvidence> {
   const [status, channels, logs] = await Promise.all([

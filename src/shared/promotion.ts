@@ -9,9 +9,13 @@
 export interface SoakFacts {
   healthy: boolean;
   channelsOk: boolean;
+  /** Refused connects (device token or scope mismatch) logged since the soak (or baseline window) began. */
   refused: number;
+  /** How many of them were `device token mismatch`. */
   mismatches: number;
+  /** A few refusals as "time reason client/mode role" (no token, no address). */
   samples: string[];
+  /** Log records read: 0 means the log said nothing, which is no evidence. */
   linesRead: number;
 }
 

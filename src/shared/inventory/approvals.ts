@@ -1,8 +1,7 @@
 /** policy.approvals: who decides on an instance's return to traffic, and how many decisions a rollout needs. */
 import { z } from 'zod';
-import { Duration } from './fields.js';
-
 import { APPROVAL_MODES } from '../approval-modes.js';
+import { Duration } from './fields.js';
 
 export const Approvals = z
   .object({
