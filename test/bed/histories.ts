@@ -15,7 +15,11 @@ export const historiesDir = join(projectRoot, 'test-artifacts', 'histories');
  * Writes each workflow's history to test-artifacts/histories/<label>--<id with / as _>.json, exported
  * with `temporal workflow show --output json` (the format operators get, and historyFromJSON reads).
  */
-export async function saveHistories(info: BedInfo, label: string, workflowIds: string[]): Promise<string[]> {
+export async function saveHistories(
+  info: { temporal: Pick<BedInfo['temporal'], 'address' | 'namespace'> },
+  label: string,
+  workflowIds: string[],
+): Promise<string[]> {
   await mkdir(historiesDir, { recursive: true });
   const written: string[] = [];
   for (const id of workflowIds) {

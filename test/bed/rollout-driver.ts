@@ -13,7 +13,6 @@ import { centralQueue } from '../../src/shared/task-queues.js';
 import type { Instance, Inventory } from '../../src/shared/inventory.js';
 import type { RolloutProgress } from '../../src/shared/messages/rollout.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
-import { sleep } from './probes.js';
 import { starterCli, type StarterResult } from './starter.js';
 import { pollUntil, waitForInstancePhase } from './wait.js';
 
@@ -70,12 +69,12 @@ export interface DrivenRollout {
 /** Resolves once the watch has printed a row showing `instance` waiting for approval. */
 async function waitForWatched(watchOutput: string[], instance: string, timeoutMs: number): Promise<void> {
   const row = new RegExp(`\\n${instance}\\s+AwaitingApproval\\s`);
-  const deadline = Date.now() + timeoutMs;
-  while (!row.test(watchOutput.join('\n'))) {
-    if (Date.now() > deadline)
-      throw new Error(`status --watch never showed ${instance} AwaitingApproval within ${timeoutMs} ms`);
-    await sleep(250);
-  }
+  await pollUntil(
+    `status --watch to show ${instance} AwaitingApproval`,
+    async () => row.test(watchOutput.join('\n')),
+    timeoutMs,
+    250,
+  );
 }
 
 /** Starts the watch; it ends with the rollout, or at its next poll once `stop` is aborted. */

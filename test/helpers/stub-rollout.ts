@@ -6,9 +6,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { execa } from 'execa';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { Inventory } from '../../src/shared/inventory.js';
 import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
@@ -19,7 +16,7 @@ import {
   type InstancePhase,
   type RolloutProgress,
 } from '../../src/shared/messages/rollout.js';
-import { historiesDir } from '../bed/histories.js';
+import { saveHistories as saveServerHistories } from '../bed/histories.js';
 import { temporalBin } from '../bed/tools.js';
 import { FakeCluster } from './fake-cluster.js';
 import { quietLogger } from './quiet-logger.js';
@@ -158,21 +155,6 @@ export async function approve(handle: WorkflowHandle, id: string) {
 }
 
 /** Saves the histories of a finished rollout and its children as replay fixture candidates. */
-export async function saveHistories(label: string, ids: string[]) {
-  await mkdir(historiesDir, { recursive: true });
-  for (const id of ids) {
-    const { stdout } = await execa(temporalBin(), [
-      'workflow',
-      'show',
-      '--workflow-id',
-      id,
-      '--address',
-      env.address,
-      '--namespace',
-      'default',
-      '--output',
-      'json',
-    ]);
-    await writeFile(join(historiesDir, `${label}--${id.replaceAll('/', '_')}.json`), stdout);
-  }
+export async function saveHistories(label: string, ids: string[]): Promise<void> {
+  await saveServerHistories({ temporal: { address: env.address, namespace: 'default' } }, label, ids);
 }

@@ -24,7 +24,6 @@ import {
 import type { Notice } from '../../src/shared/notices.js';
 import { workflowsPath } from '../../src/worker.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
-import type { BedInfo } from '../bed/bed.js';
 import { saveHistories } from '../bed/histories.js';
 import { historyText } from '../bed/secret-scan.js';
 import { temporalBin } from '../bed/tools.js';
@@ -192,11 +191,11 @@ describe('a rollout with notifications', () => {
         `${last.at} ${last.event}${last.instance ? ` of ${last.instance}` : ''} to ${last.error}`,
       );
 
-      const files = await saveHistories(
-        { temporal: { address: env.address, namespace: 'default' } } as BedInfo,
-        'notified',
-        ['rollout-notify', 'rollout-notify/gw-1', 'rollout-notify/gw-2'],
-      );
+      const files = await saveHistories({ temporal: { address: env.address, namespace: 'default' } }, 'notified', [
+        'rollout-notify',
+        'rollout-notify/gw-1',
+        'rollout-notify/gw-2',
+      ]);
       for (const f of files)
         expect(historyText(await readFile(f, 'utf8'))).not.toMatch(/whsec-rollout-unit|xoxb-rollout-unit/);
     } finally {
