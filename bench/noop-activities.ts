@@ -127,6 +127,10 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
       seen('countTokenMismatches');
       return { count: 0, samples: [], localFallback: false, linesRead: 0 };
     },
+    async prepareRelease(_t, version) {
+      seen('prepareRelease');
+      return { kind: 'cache-warmed' as const, detail: `npm's cache holds ${version}`, durationMs: 0 };
+    },
     async installVersion(t, version) {
       seen('installVersion');
       versions.set(`${t.instance.id}:installed`, version);

@@ -82,6 +82,14 @@ export const gatewayActivities = {
       ),
     );
   },
+  /** Before the drain: stage the release (`staged`) or warm npm's cache (`global`); the gateway keeps serving. */
+  async prepareRelease(t: InstanceTarget, version: string) {
+    return keepAlive(() =>
+      asActivity(() =>
+        oc.prepareRelease(t.instance.gateway, t.instance.install, version, context(t.policy.stepTimeouts.update)),
+      ),
+    );
+  },
   /** Runbook step 2: `openclaw doctor` (fails on error findings only). */
   async runDoctor(t: InstanceTarget) {
     return asActivity(() => oc.doctor(t.instance.gateway, cli(t)));

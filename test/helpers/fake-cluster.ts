@@ -162,6 +162,10 @@ export class FakeCluster {
         await this.enter('countTokenMismatches', id(t)),
         { count: 0, samples: [], linesRead: 0 }
       ),
+      prepareRelease: async (t: { instance: Instance }, version: string) => (
+        await this.enter('prepareRelease', id(t), version),
+        { kind: 'cache-warmed', detail: `npm's cache holds ${version}`, durationMs: 1 }
+      ),
       installVersion: async (t: { instance: Instance }, version: string) => {
         const s = await this.enter('installVersion', id(t), version);
         s.installed = version;

@@ -252,7 +252,7 @@ describe('loadInventory', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).subject).toContain(path);
     expect((err as ValidationError).issues).toEqual([
-      'instances[0].install.type: install.type must be "global", "source" or "command"',
+      'instances[0].install.type: install.type must be "global", "staged", "source" or "command"',
     ]);
   });
 });
@@ -295,7 +295,7 @@ describe('a malformed inventory is a ValidationError naming the field and what i
       'unknown install type',
       variant((d) => (d.instances[0].install = { type: 'docker' })),
       'instances[0].install.type',
-      /"global", "source" or "command"/,
+      /"global", "staged", "source" or "command"/,
     ],
     [
       'operator device without scopes',

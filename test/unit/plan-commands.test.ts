@@ -27,8 +27,8 @@ describe('planCommands', () => {
     expect(cmds).toContain('supervisorctl -c /etc/s.conf stop gw-1');
     expect(cmds).toContain('supervisorctl -c /etc/s.conf start gw-1');
     expect(at('backup create')).toBeLessThan(at('stop gw-1'));
-    expect(at('stop gw-1')).toBeLessThan(at('openclaw@2026.9.6'));
-    expect(at('openclaw@2026.9.6')).toBeLessThan(at('doctor --fix'));
+    expect(at('stop gw-1')).toBeLessThan(at('install -g openclaw@2026.9.6'));
+    expect(at('install -g openclaw@2026.9.6')).toBeLessThan(at('doctor --fix'));
     expect(at('doctor --fix')).toBeLessThan(at('start gw-1'));
     expect(cmds!.some((c) => c.includes('restart gw-1'))).toBe(false);
   });
@@ -37,5 +37,32 @@ describe('planCommands', () => {
     const [cmds] = Object.values(planCommands(inventory({}), '2026.9.6'));
     expect(cmds).toContain('openclaw gateway restart --json');
     expect(cmds!.some((c) => c.includes('doctor --fix'))).toBe(false);
+  });
+
+  it('staged: stages and runs the first doctor before the drain, only switches the symlink after the stop', () => {
+    const [cmds] = Object.values(
+      planCommands(
+        inventory({
+          install: { type: 'staged', root: '/opt/openclaw' },
+          restart: ['supervisorctl', 'restart', 'gw-1'],
+        }),
+        '2026.9.6',
+      ),
+    );
+    const at = (text: string) => cmds!.findIndex((c) => c.includes(text));
+    expect(at('--prefix /opt/openclaw/versions/2026.9.6 openclaw@2026.9.6')).toBeGreaterThanOrEqual(0);
+    expect(at('--prefix /opt/openclaw/versions/2026.9.6')).toBeLessThan(at('state drain'));
+    expect(at('doctor --json --non-interactive   (in traffic)')).toBeLessThan(at('state drain'));
+    expect(at('stop gw-1')).toBeLessThan(at('ln -sfn versions/2026.9.6 /opt/openclaw/current'));
+    expect(at('ln -sfn versions/2026.9.6')).toBeLessThan(at('doctor --fix'));
+    expect(cmds!.filter((c) => c.includes('install -g'))).toHaveLength(1); // nothing installs after the drain
+  });
+
+  it('global: warms the cache before the drain and says that staged would shorten the time out of traffic', () => {
+    const [cmds] = Object.values(planCommands(inventory({}), '2026.9.6'));
+    const warm = cmds!.findIndex((c) => c.includes('--prefix <temporary dir> openclaw@2026.9.6'));
+    expect(warm).toBeGreaterThanOrEqual(0);
+    expect(warm).toBeLessThan(cmds!.findIndex((c) => c.includes('state drain')));
+    expect(cmds![warm]).toContain('install.type staged would shorten the time out of traffic');
   });
 });

@@ -39,6 +39,55 @@ export async function startupVersion(
   }
 }
 
+/** Whether `<httpUrl>/startupz` answers 200: started and not draining (no auth, a few ms). */
+export async function startupzOk(httpUrl: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const timeout = AbortSignal.timeout(3000);
+    const res = await fetch(`${httpUrl}/startupz`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    signal?.throwIfAborted();
+    return false;
+  }
+}
+
+/**
+ * Waits until `gateway status` satisfies `done`, or the deadline. With the gateway's http address it
+ * first waits for `/startupz` (polled every 250 ms), so the 2-20 s CLI call runs once the gateway is
+ * up rather than every 2 s while it boots. Returns the last status read (undefined: none answered).
+ */
+export async function waitForStatus(
+  access: GatewayAccess,
+  httpUrl: string | undefined,
+  done: (s: parse.GatewayStatus) => boolean,
+  ctx: CallContext & { deadline: number; step: string },
+): Promise<parse.GatewayStatus | undefined> {
+  const started = Date.now();
+  const statusCtx = { ...ctx, timeoutMs: 60_000 };
+  let last: parse.GatewayStatus | undefined;
+  while (Date.now() < ctx.deadline) {
+    ctx.signal?.throwIfAborted();
+    ctx.heartbeat?.({ step: ctx.step, waitedMs: Date.now() - started });
+    if (httpUrl && !(await startupzOk(httpUrl, ctx.signal))) {
+      await pause(250, ctx.signal);
+      continue;
+    }
+    last = await gatewayStatus(access, statusCtx).catch(() => undefined);
+    if (last && done(last)) return last;
+    await pause(httpUrl ? 500 : 2000, ctx.signal);
+  }
+  return last;
+}
+
+/** The gateway's http address when the inventory gives it (gateway.httpUrl, or derived from gateway.url). */
+export function knownHttpUrl(access: GatewayAccess): string | undefined {
+  if (access.httpUrl) return access.httpUrl.replace(/\/+$/, '');
+  if (!access.url) return undefined;
+  const u = new URL(access.url);
+  return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
+}
+
 export interface RestartOutcome {
   command: string;
   before: parse.GatewayStatus;
@@ -84,15 +133,12 @@ export async function restartGateway(
       );
   }
   // Wait for a new boot that answers RPC.
-  const deadline = Date.now() + ctx.readyDeadlineMs;
-  let last: parse.GatewayStatus | undefined;
-  while (Date.now() < deadline) {
-    ctx.signal?.throwIfAborted();
-    ctx.heartbeat?.({ step: 'restart', waitedMs: Date.now() - started });
-    last = await gatewayStatus(access, statusCtx).catch(() => undefined);
-    if (last?.healthy && (!before?.bootId || last.bootId !== before.bootId)) break;
-    await pause(2000, ctx.signal);
-  }
+  const newBoot = (s: parse.GatewayStatus) => s.healthy && (!before?.bootId || s.bootId !== before.bootId);
+  const last = await waitForStatus(access, knownHttpUrl(access), newBoot, {
+    ...ctx,
+    deadline: Date.now() + ctx.readyDeadlineMs,
+    step: 'restart',
+  });
   if (!last?.healthy || (before?.bootId && last.bootId === before.bootId)) {
     throw new CheckFailedError(
       `after \`${command}\` the gateway did not come back healthy with a new boot within ${ctx.readyDeadlineMs / 1000} s ` +

@@ -10,3 +10,5 @@ export * from './devices.js';
 export * from './logs.js';
 export * from './checks.js';
 export * from './install.js';
+export * from './prepare.js';
+export { currentRelease, prefixVersion } from './staged.js';

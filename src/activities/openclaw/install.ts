@@ -1,6 +1,6 @@
 /**
- * Installing a release the instance's way: global npm, a source checkout's `openclaw update`, or the
- * inventory's own command (restarting is restartGateway's job).
+ * Installing a release the instance's way: global npm, a staged release switched in, a source
+ * checkout's `openclaw update`, or the inventory's own command (restarting is restartGateway's job).
  */
 import { ConfigurationError, TransientError } from '../../shared/errors.js';
 import type { GatewayAccess, InstallSpec } from '../../shared/inventory.js';
@@ -9,12 +9,22 @@ import { outputTail } from '../host/npm-errors.js';
 import type { CallContext } from '../call-context.js';
 import { runCli } from './cli.js';
 import * as parse from './parse/index.js';
+import { stageRelease, switchRelease } from './staged.js';
 
 export interface InstallOutcome {
   kind: InstallSpec['type'];
   /** What ran, for the report (secrets left out). */
   command: string;
   durationMs: number;
+  /** staged: the release `current` pointed to before (null: none), when the switch changed it. */
+  switchedFrom?: string | null;
+}
+
+/** A version or dist-tag that can go on a command line (ConfigurationError otherwise). */
+export function checkVersionArgument(version: string): void {
+  if (!/^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/.test(version)) {
+    throw new ConfigurationError(`target version "${version}" is not a version or dist-tag (e.g. 2026.9.6)`);
+  }
 }
 
 /**
@@ -28,10 +38,20 @@ export async function installVersion(
   version: string,
   ctx: CallContext,
 ): Promise<InstallOutcome> {
-  if (!/^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/.test(version)) {
-    throw new ConfigurationError(`target version "${version}" is not a version or dist-tag (e.g. 2026.9.6)`);
-  }
+  checkVersionArgument(version);
   const started = Date.now();
+  if (install.type === 'staged') {
+    // Normally staged before the drain already (then this is the switch alone); a rollback may stage here.
+    await stageRelease(access, install, version, ctx);
+    const sw = await switchRelease(install.root, version);
+    const command = `ln -sfn versions/${version} ${install.root}/current   (atomic rename)`;
+    return {
+      kind: 'staged',
+      command,
+      durationMs: Date.now() - started,
+      ...(sw.switched ? { switchedFrom: sw.from } : {}),
+    };
+  }
   if (install.type === 'source') {
     const r = await runCli(access, {
       args: ['update', '--yes', '--json', '--no-restart', '--tag', install.tag ?? version],

@@ -10,7 +10,7 @@ import { runHostCommand } from '../host/exec.js';
 import { pause, type CallContext } from '../call-context.js';
 import { runCli } from './cli.js';
 import * as parse from './parse/index.js';
-import { gatewayStatus } from './gateway.js';
+import { gatewayStatus, knownHttpUrl, waitForStatus } from './gateway.js';
 
 export interface StopResult {
   command: string;
@@ -34,11 +34,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  * (ws → http), else the port of `gateway status --json` (which reads the config, also when down).
  */
 export async function gatewayHttpUrl(access: GatewayAccess, ctx: CallContext): Promise<string> {
-  if (access.httpUrl) return access.httpUrl.replace(/\/+$/, '');
-  if (access.url) {
-    const u = new URL(access.url);
-    return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
-  }
+  const known = knownHttpUrl(access);
+  if (known) return known;
   const r = await runCli(access, {
     args: ['gateway', 'status', '--json', '--timeout', '3000'],
     ...ctx,
@@ -140,6 +137,8 @@ export async function startGateway(
         `Stop it (\`${serviceCommand(instance, 'stop').join(' ')}\`), reinstall ${expectVersion}, then start it again.`,
     );
   }
+  // Read before the start: without gateway.httpUrl it comes from the config (one CLI call).
+  const httpUrl = await gatewayHttpUrl(access, ctx).catch(() => undefined);
   const started = Date.now();
   try {
     await runHostCommand({
@@ -157,15 +156,11 @@ export async function startGateway(
     const again = await gatewayStatus(access, statusCtx).catch(() => undefined);
     if (!again?.runtimeRunning) throw err;
   }
-  const deadline = started + ctx.readyDeadlineMs;
-  let last: parse.GatewayStatus | undefined;
-  while (Date.now() < deadline) {
-    ctx.signal?.throwIfAborted();
-    ctx.heartbeat?.({ step: 'start', waitedMs: Date.now() - started });
-    last = await gatewayStatus(access, statusCtx).catch(() => undefined);
-    if (last?.healthy) break;
-    await pause(2000, ctx.signal);
-  }
+  const last = await waitForStatus(access, httpUrl, (s) => s.healthy, {
+    ...ctx,
+    deadline: started + ctx.readyDeadlineMs,
+    step: 'start',
+  });
   if (!last?.healthy) {
     throw new CheckFailedError(
       `after \`${command}\` the gateway did not become healthy within ${seconds(ctx.readyDeadlineMs)} ` +

@@ -68,7 +68,8 @@ export async function checkDiskSpace(instance: Instance, ctx: CallContext): Prom
     }
     if (prefix) await add(prefix, INSTALL_BYTES, 'the install');
     else notes.push("npm's global prefix is unknown: install room not checked");
-  } else notes.push(`install.type ${instance.install.type}: install room not knowable up front`);
+  } else if (instance.install.type === 'staged') await add(instance.install.root, INSTALL_BYTES, 'the staged release');
+  else notes.push(`install.type ${instance.install.type}: install room not knowable up front`);
   if (instance.gateway.stateDir) {
     const state = resolve(instance.gateway.stateDir);
     await add(backupDirFor(instance, state), await dirBytes(state), 'the backup');

@@ -47,7 +47,8 @@ export async function which(cmd: string, pathVar = process.env.PATH ?? ''): Prom
 export async function checkHostCommands(instance: Instance): Promise<CheckResult> {
   const env = childEnvironment(cliEnvironment(instance.gateway).env);
   const commands: { field: string; argv: string[] }[] = [{ field: 'gateway.cli', argv: instance.gateway.cli }];
-  if (instance.install.type === 'global') commands.push({ field: 'install.npm', argv: instance.install.npm });
+  if (instance.install.type === 'global' || instance.install.type === 'staged')
+    commands.push({ field: 'install.npm', argv: instance.install.npm });
   if (instance.install.type === 'command') commands.push({ field: 'install.command', argv: instance.install.command });
   if (instance.restart) commands.push({ field: 'restart', argv: instance.restart });
   for (const action of ['stop', 'start'] as const) {

@@ -7,6 +7,7 @@ import { ConfigurationError } from '../../shared/errors.js';
 import type { Instance } from '../../shared/inventory.js';
 import type { CallContext } from '../call-context.js';
 import { cliArgv, cliEnvironment } from '../openclaw/cli.js';
+import { prefixVersion, stagedPaths } from '../openclaw/staged.js';
 import * as parse from '../openclaw/parse/index.js';
 import { capture, type Captured } from './capture.js';
 
@@ -14,11 +15,14 @@ import { capture, type Captured } from './capture.js';
 
 /**
  * The version of the openclaw package installed for the instance, or null when none is there: the
- * package.json under install.prefix for a global install with a prefix (no process), else
+ * package.json under install.prefix for a global install with a prefix, or under `<root>/current` for
+ * a staged one (no process), else
  * `openclaw --version` (~0.2 s; `OpenClaw 2026.9.6 (eb377ac)`).
  */
 export async function installedVersion(instance: Instance, ctx: CallContext): Promise<string | null> {
   const install = instance.install;
+  // staged: the release `current` points to (what the next start runs).
+  if (install.type === 'staged') return prefixVersion(stagedPaths(install.root).current);
   if (install.type === 'global' && install.prefix) {
     const pkg = join(install.prefix, 'lib', 'node_modules', 'openclaw', 'package.json');
     const text = await readFile(pkg, 'utf8').catch((e: NodeJS.ErrnoException) => {

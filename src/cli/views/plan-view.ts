@@ -22,20 +22,40 @@ const cliOf = (i: Instance) =>
 function installCommand(i: Instance, target: string): string {
   if (i.install.type === 'global')
     return `${i.install.npm.join(' ')} install -g ${i.install.prefix ? `--prefix ${i.install.prefix} ` : ''}openclaw@${target}`;
+  if (i.install.type === 'staged')
+    return `ln -sfn versions/${target} ${i.install.root}/current   (switch: one atomic rename of the symlink)`;
   if (i.install.type === 'source')
     return `${cliOf(i)} update --yes --json --no-restart --tag ${i.install.tag ?? target}`;
   return i.install.command.map((a) => a.replaceAll('{version}', target)).join(' ');
 }
 
-/** Install and restart, or OpenClaw's documented update where the gateway can be stopped and started (see instance-rollout.ts). */
+/** OpenClaw's documented update (stop, install, doctor --fix, start): an npm install the rollout can stop and start. */
+const documented = (i: Instance) => (i.install.type === 'global' || i.install.type === 'staged') && canStopAndStart(i);
+
+/** What runs before the drain, while the instance still serves (src/workflows/instance/prepare.ts). */
+function whileServing(i: Instance, target: string): string[] {
+  const steps: string[] = [];
+  const inTraffic = '(in traffic)';
+  if (i.install.type === 'staged')
+    steps.push(
+      `${i.install.npm.join(' ')} install -g --prefix ${i.install.root}/versions/${target} openclaw@${target}   ${inTraffic} stage it (via a temporary directory, renamed into place once its CLI says ${target})`,
+    );
+  if (i.install.type === 'global')
+    steps.push(
+      `${i.install.npm.join(' ')} install -g --prefix <temporary dir> openclaw@${target}   ${inTraffic} warms npm's cache; install.type staged would shorten the time out of traffic (only a symlink switch after the drain)`,
+    );
+  if (documented(i))
+    steps.push(`${cliOf(i)} doctor --json --non-interactive   ${inTraffic} the running release: refuse early`);
+  return steps;
+}
+
+/** Install and restart, or OpenClaw's documented update where the gateway can be stopped and started (src/workflows/instance/forward.ts). */
 function updateCommands(i: Instance, target: string): string[] {
   const cli = cliOf(i);
   const install = installCommand(i, target);
   const doctor = `${cli} doctor --json --non-interactive`;
-  if (i.install.type !== 'global' || !canStopAndStart(i))
-    return [install, doctor, i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`];
+  if (!documented(i)) return [install, doctor, i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`];
   return [
-    `${doctor}   (the running release: refuse early)`,
     deriveServiceCommand(i, 'stop')!.join(' '),
     install,
     `${cli} doctor --fix --non-interactive   (the new release: the migrations it requires)`,
@@ -46,12 +66,14 @@ function updateCommands(i: Instance, target: string): string[] {
 function instanceCommands(inventory: Inventory, i: Instance, target: string): string[] {
   const cli = cliOf(i);
   return [
+    ...whileServing(i, target),
     lbCommand(inventory, i.lbServer, 'drain'),
     `wait until ${i.lbServer} has 0 sessions (at most ${inventory.policy.drainDeadline / 1000} s)`,
     `${cli} backup create --output <backup dir>/<file> --verify --json   (with the running release; checked, its checksum recorded, for a rollback)`,
     ...updateCommands(i, target),
-    `${cli} gateway status --json --require-rpc   (must be healthy on ${target})`,
+    `${cli} gateway status --json --require-rpc   (must be healthy on ${target}; side by side with the next${documented(i) ? ' two' : ''})`,
     `${cli} channels status --probe --json`,
+    ...(documented(i) ? [`${cli} doctor --json --non-interactive   (the new release, read-only)`] : []),
     ...i.devices.map(
       (d) =>
         `${cli} devices rotate --device ${d.deviceId} --role ${d.role}${d.scopes.map((sc) => ` --scope ${sc}`).join('')} --json`,

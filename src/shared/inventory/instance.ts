@@ -94,6 +94,20 @@ export const Install = z.discriminatedUnion(
       .strict(),
     z
       .object({
+        type: z.literal('staged'),
+        /**
+         * Where the releases live: each in `<root>/versions/<version>` (an npm prefix), the service runs
+         * from `<root>/current`, a symlink the rollout switches after the drain (and back on a rollback).
+         */
+        root: z
+          .string({ error: 'install.root must be the directory that holds versions/ and current, e.g. /opt/openclaw' })
+          .regex(/^\/./, { message: 'install.root must be an absolute path, e.g. /opt/openclaw' }),
+        /** npm as argv (default `["npm"]`). */
+        npm: Argv.default(['npm']),
+      })
+      .strict(),
+    z
+      .object({
         type: z.literal('source'),
         /** Release channel/tag for `openclaw update --tag` (default: the rollout's target version). */
         tag: z.string().optional(),
@@ -107,7 +121,7 @@ export const Install = z.discriminatedUnion(
       })
       .strict(),
   ],
-  { error: 'install.type must be "global", "source" or "command"' },
+  { error: 'install.type must be "global", "staged", "source" or "command"' },
 );
 
 export const OPERATOR_SCOPE = /^operator\.[a-z][a-z0-9_.-]*$/;

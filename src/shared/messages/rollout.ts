@@ -121,6 +121,7 @@ export interface IgnoredMessage {
 
 export type InstancePhase =
   | 'Pending'
+  | 'Staging'
   | 'Draining'
   | 'Updating'
   | 'Restarting'

@@ -6,29 +6,33 @@
  */
 import { patched } from '@temporalio/workflow';
 import { canStopAndStart } from '../../shared/service-commands.js';
+import { prepareWhileServing, startedAhead } from './prepare.js';
 import { approveAndRejoin } from './rejoin.js';
 import type { InstanceRun } from './run.js';
 import { drainAndWait, restartAndVerify, rotateAndReconnect, runDoctor, verifyRunning } from './steps.js';
 import type { InstanceRolloutResult } from './types.js';
 
 export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult> {
-  const { instance, targetVersion } = r;
+  const { targetVersion } = r;
   // Patched: histories from before it drained first and had no backup step.
   const safetyNet = patched('already-on-target-and-backup-v1');
-  const before = safetyNet ? await readVersionFirst(r) : await drainFirstThenReadVersion(r);
+  // Patched: histories from before it staged the release (and ran the first doctor) while still serving.
+  const prepare = safetyNet && patched('stage-before-drain-v1');
+  const before = safetyNet ? await readVersionFirst(r, !prepare) : await drainFirstThenReadVersion(r);
   if (before === 'already-on-target') return { ...r.progress, outcome: 'already-on-target' };
+  let documented: boolean | undefined;
+  if (prepare) {
+    documented = documentedSequence(r, safetyNet);
+    await prepareWhileServing(r, documented);
+    await r.setPhase('Draining');
+  }
   r.state.drained = true; // from here on (even if the drain call's answer is lost) cleanup puts it back
   await drainAndWait(r, '');
   if (safetyNet) await backUp(r, before.version ?? 'the running release');
 
   // 2-3. Update and doctor, restart and verify: the target version must be what runs now.
-  if (
-    safetyNet &&
-    instance.install.type === 'global' &&
-    canStopAndStart(instance) &&
-    patched('documented-update-sequence-v1')
-  ) {
-    await updateAsDocumented(r);
+  if (documented ?? documentedSequence(r, safetyNet)) {
+    await updateAsDocumented(r, prepare);
   } else {
     await r.setPhase('Updating');
     r.state.changed = true;
@@ -41,10 +45,21 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
   return approveAndRejoin(r, targetVersion, 'done');
 }
 
+/** OpenClaw's documented update (stop, install, doctor --fix, start) for an npm install the rollout can stop and start. */
+function documentedSequence(r: InstanceRun, safetyNet: boolean): boolean {
+  const { type } = r.instance.install;
+  return (
+    safetyNet &&
+    (type === 'global' || type === 'staged') &&
+    canStopAndStart(r.instance) &&
+    patched('documented-update-sequence-v1')
+  );
+}
+
 type Before = { version: string | null; healthy: boolean };
 
 /** The running version, read before anything changes; an instance already finished is left alone. */
-async function readVersionFirst(r: InstanceRun): Promise<Before | 'already-on-target'> {
+async function readVersionFirst(r: InstanceRun, drainNext: boolean): Promise<Before | 'already-on-target'> {
   const { progress, targetVersion } = r;
   await r.setPhase('Verifying');
   const before = await r.step(
@@ -74,7 +89,7 @@ async function readVersionFirst(r: InstanceRun): Promise<Before | 'already-on-ta
       return 'already-on-target';
     }
   }
-  await r.setPhase('Draining');
+  if (drainNext) await r.setPhase('Draining');
   return before;
 }
 
@@ -132,13 +147,21 @@ async function backUp(r: InstanceRun, running: string): Promise<void> {
   );
 }
 
-/** Installs the target release (`npm i -g`, or `openclaw update` for a source checkout). */
+/** Installs the target release (`npm i -g`, `openclaw update` for a source checkout, or switches `current` to it). */
 export function installTarget(r: InstanceRun, version = r.targetVersion, labelNote = '') {
+  const { install } = r.instance;
+  const [id, label] =
+    install.type === 'staged'
+      ? (['switch', `switch ${install.root}/current to ${version} (${labelNote}staged)`] as const)
+      : (['install', `install ${version} (${labelNote}${install.type})`] as const);
   return r.step(
-    'install',
-    `install ${version} (${labelNote}${r.instance.install.type})`,
+    id,
+    label,
     () => r.install.installVersion(r.target, version),
-    (x) => `${Math.round(x.durationMs / 1000)} s`,
+    (x) =>
+      x.kind === 'staged'
+        ? `${x.switchedFrom === undefined ? 'already pointed there' : `was ${x.switchedFrom ?? 'nothing'}`} (${x.durationMs} ms)`
+        : `${Math.round(x.durationMs / 1000)} s`,
   );
 }
 
@@ -148,9 +171,9 @@ export function installTarget(r: InstanceRun, version = r.targetVersion, labelNo
  * `doctor --fix` (the migrations it requires, e.g. a jump over several releases) → start → verify,
  * doctor again read-only. The instance is drained and backed up before.
  */
-async function updateAsDocumented(r: InstanceRun): Promise<void> {
+async function updateAsDocumented(r: InstanceRun, doctoredBeforeDrain: boolean): Promise<void> {
   const { state, targetVersion } = r;
-  await runDoctor(r, ' (running release, before the update)');
+  if (!doctoredBeforeDrain) await runDoctor(r, ' (running release, before the update)');
   await r.setPhase('Updating');
   state.changed = true;
   state.stopped = true;
@@ -178,6 +201,9 @@ async function updateAsDocumented(r: InstanceRun): Promise<void> {
   );
   state.stopped = false;
   r.progress.versionAfter = started.version;
+  // Patched like verifyRunning's checks: the last doctor runs beside them (older histories: after them).
+  const doctor = () => r.quick.runDoctor(r.target);
+  const doctorCall = patched('parallel-checks-v1') ? startedAhead(doctor(), doctor) : doctor;
   await verifyRunning(r, targetVersion);
-  await runDoctor(r, ' (after the start)');
+  await runDoctor(r, ' (after the start)', doctorCall);
 }

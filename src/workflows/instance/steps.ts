@@ -2,6 +2,8 @@
  * The runbook steps that both the way forward and the rollback take: drain and wait for sessions,
  * doctor, restart and verify, rotate the devices and run their reconnect hooks.
  */
+import { patched } from '@temporalio/workflow';
+import { startedAhead } from './prepare.js';
 import { checkFailed, deviceLabel, type InstanceRun } from './run.js';
 
 /** Runbook step 1: drain, then wait for sessions to leave (at the deadline the rest are cut by the restart). */
@@ -26,12 +28,12 @@ export async function drainAndWait(r: InstanceRun, labelSuffix: string): Promise
 }
 
 /** `openclaw doctor`, read-only: errors (or a migration it asks for) fail the step. */
-export function runDoctor(r: InstanceRun, labelSuffix: string) {
+export function runDoctor(r: InstanceRun, labelSuffix: string, call = () => r.quick.runDoctor(r.target)) {
   return r.step(
     'doctor',
     `doctor${labelSuffix}`,
     () =>
-      r.quick.runDoctor(r.target).then((d) => {
+      call().then((d) => {
         // A migration doctor asks for is an error here too (the documented update runs doctor --fix for it).
         if (!d.passed)
           throw checkFailed(`doctor reported errors: ${[...d.errors, ...(d.blockingMigrations ?? [])].join('; ')}`);
@@ -41,14 +43,22 @@ export function runDoctor(r: InstanceRun, labelSuffix: string) {
   );
 }
 
-/** Runbook step 3's checks: healthy on `version`, channels probe healthy. */
+/**
+ * Runbook step 3's checks: healthy on `version`, channels probe healthy. The two CLI calls run side by
+ * side and are recorded one after the other (patched: older histories ran them in turn).
+ */
 export async function verifyRunning(r: InstanceRun, version: string): Promise<void> {
   await r.setPhase('Verifying');
+  const status = () => r.quick.gatewayStatus(r.target);
+  const channels = () => r.quick.probeChannels(r.target);
+  const together = patched('parallel-checks-v1');
+  const statusCall = together ? startedAhead(status(), status) : status;
+  const channelsCall = together ? startedAhead(channels(), channels) : channels;
   await r.step(
     'verify-status',
     'verify gateway status',
     () =>
-      r.quick.gatewayStatus(r.target).then((s) => {
+      statusCall().then((s) => {
         if (!s.healthy || s.version !== version)
           throw checkFailed(
             `gateway ${s.healthy ? 'healthy' : 'not healthy'} on ${s.version}, expected healthy on ${version}`,
@@ -61,7 +71,7 @@ export async function verifyRunning(r: InstanceRun, version: string): Promise<vo
     'verify-channels',
     'verify channels probe',
     () =>
-      r.quick.probeChannels(r.target).then((c) => {
+      channelsCall().then((c) => {
         if (!c.healthy)
           throw checkFailed(`channels probe not healthy: ${c.issues.join('; ') || 'gateway not reachable'}`);
         return c;

@@ -32,7 +32,15 @@ type Scope = 'batch' | 'rest';
 type Vetted = { ok: true; value: ManyDecision } | { ok: false; problem: string };
 
 /** Phases before the gate: the instance may still come to wait for approval in this batch. */
-const BEFORE_GATE = new Set(['Pending', 'Draining', 'Updating', 'Restarting', 'Verifying', 'RotatingTokens']);
+const BEFORE_GATE = new Set([
+  'Pending',
+  'Staging',
+  'Draining',
+  'Updating',
+  'Restarting',
+  'Verifying',
+  'RotatingTokens',
+]);
 
 /** Why a waiting instance is not covered by an approval given for many, or undefined when it is. */
 export function notCovered(slot: InstanceProgress): string | undefined {

@@ -11,9 +11,9 @@ import { parseNpmViewSchemaVersions, parseNpmViewVersions } from '../parse/npm-v
 import { isReleaseVersion } from './release-order.js';
 import { releaseJump, type ReleaseInfo, type ReleaseJump } from './release-jump.js';
 
-/** The npm this instance installs with (`install.npm` for global installs, else `npm` on PATH). */
+/** The npm this instance installs with (`install.npm` for global and staged installs, else `npm` on PATH). */
 function npmArgv(install: InstallSpec): string[] {
-  return install.type === 'global' ? install.npm : ['npm'];
+  return install.type === 'global' || install.type === 'staged' ? install.npm : ['npm'];
 }
 
 async function npmView(instance: Instance, args: string[], ctx: CallContext): Promise<Captured> {
