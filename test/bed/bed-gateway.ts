@@ -1,10 +1,18 @@
 /**
- * One gateway of the bed: its layout on disk (own npm prefix, state dir, config with the shared
- * token, log file), the supervisor program that runs it, and putting it back on a release.
+ * One gateway of the bed: its layout on disk (a staged install: its releases under
+ * <gw>/openclaw/versions/<version>, the one it runs at <gw>/openclaw/current; state dir, config with
+ * the shared token, log file), the supervisor program that runs it, and putting it back on a release.
  */
 import { execa } from 'execa';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import {
+  isStaged,
+  prefixVersion,
+  STAGED_MARKER,
+  stagedPaths,
+  switchRelease,
+} from '../../src/activities/openclaw/staged.js';
 import type { BedInfo } from './bed.js';
 import { lbServerUp } from './haproxy-config.js';
 import { httpOk, waitFor } from './probes.js';
@@ -20,6 +28,9 @@ export interface BedGateway {
   dir: string;
   stateDir: string;
   configPath: string;
+  /** The staged install's root (install.root): versions/<version> and the symlink current. */
+  root: string;
+  /** The npm prefix it runs from: <root>/current. */
   prefix: string;
   logFile: string;
   /** argv of this gateway's openclaw CLI (Node 24 + the instance's own install). */
@@ -33,8 +44,9 @@ export function bedPath(): string {
 }
 
 /**
- * Lays out one bed gateway in <bedDir>/<id>: state and home dirs, its own npm prefix (a copy of the
- * release's template) and its config with the shared token. Returns its description; it is not started.
+ * Lays out one bed gateway in <bedDir>/<id>: state and home dirs, its staged install (the template's
+ * release in versions/, current pointing to it) and its config with the shared token. Returns its
+ * description; it is not started.
  */
 export async function bedGateway(p: {
   bedDir: string;
@@ -45,15 +57,16 @@ export async function bedGateway(p: {
   sharedToken: string;
 }): Promise<BedGateway> {
   const gdir = join(p.bedDir, p.id);
-  const prefix = join(gdir, 'npm-prefix');
+  const root = join(gdir, 'openclaw');
+  const prefix = stagedPaths(root).current;
   const stateDir = join(gdir, 'state');
   const configPath = join(gdir, 'openclaw.json');
   const logFile = join(gdir, 'gateway.log');
   await mkdir(stateDir, { recursive: true });
   await mkdir(join(gdir, 'home'), { recursive: true });
-  // Hard links: instant and ~0 bytes. Safe because npm never edits an installed file in place (an
-  // update extracts new files and swaps directories), so updating one prefix leaves the others alone.
-  await execa('cp', ['-al', p.template, prefix]);
+  const version = await prefixVersion(p.template);
+  if (!version) throw new Error(`bed: ${p.template} holds no openclaw package`);
+  await putOnRelease(root, version);
   await writeGatewayConfig(configPath, p.port, p.sharedToken, logFile);
   return {
     id: p.id,
@@ -64,6 +77,7 @@ export async function bedGateway(p: {
     dir: gdir,
     stateDir,
     configPath,
+    root,
     prefix,
     logFile,
     cli: [node24Bin(), join(prefix, 'lib/node_modules/openclaw/openclaw.mjs')],
@@ -92,6 +106,22 @@ export async function writeGatewayConfig(
   await chmod(configPath, 0o600);
 }
 
+/**
+ * Points a staged install's current at `version`, first staging it from the template when it is not
+ * there yet (the rollout stages with npm; the bed uses hard links: instant and ~0 bytes, and safe
+ * because nothing edits an installed file in place).
+ */
+export async function putOnRelease(root: string, version: string): Promise<void> {
+  if (!(await isStaged(root, version))) {
+    const dir = stagedPaths(root).release(version);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(stagedPaths(root).versions, { recursive: true });
+    await execa('cp', ['-al', openclawTemplate(version), dir]);
+    await writeFile(join(dir, STAGED_MARKER), JSON.stringify({ version, stagedAt: new Date().toISOString() }) + '\n');
+  }
+  await switchRelease(root, version);
+}
+
 /** The supervisor program that runs one bed gateway (`openclaw gateway run` from its own prefix). */
 export function gatewayProgram(g: BedGateway): Program {
   return {
@@ -114,8 +144,7 @@ export async function resetGateway(info: BedInfo, id: string, version = info.fro
   if (!g) throw new Error(`bed has no gateway ${id}`);
   const sup = new Supervisor(info.dir);
   await sup.ctl('stop', id);
-  await rm(g.prefix, { recursive: true, force: true });
-  await execa('cp', ['-al', openclawTemplate(version), g.prefix]);
+  await putOnRelease(g.root, version);
   await rm(g.stateDir, { recursive: true, force: true });
   await mkdir(g.stateDir, { recursive: true });
   await sup.ctl('start', id);

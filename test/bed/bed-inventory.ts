@@ -59,7 +59,7 @@ export function bedInstanceEntry(
     id: g.id,
     gateway: { cli: g.cli, stateDir: g.stateDir, configPath: g.configPath, env: g.env, httpUrl: g.httpUrl },
     lbServer: g.lbServer,
-    install: { type: 'global' as const, npm: [node24Bin(), npmCliScript()], prefix: g.prefix },
+    install: { type: 'staged' as const, npm: [node24Bin(), npmCliScript()], root: g.root },
     restart: sup.ctlArgv('restart', g.id),
     devices: devices
       .filter((d) => d.instance === g.id)

@@ -12,17 +12,16 @@
  *   source scripts/env.sh
  *   OPENCLAW_ROLLOUT_BED_DIR=$PWD/.bed/helper-jump npx tsx test/bed/extra-gateway.check.ts [--keep-bed]
  */
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import * as bk from '../../src/activities/openclaw/backup/index.js';
 import * as oc from '../../src/activities/openclaw/index.js';
 import { runDoctorFix } from '../../src/activities/openclaw/upgrade/index.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import { defaultBedDir, readBedInfo, startBed, stopBed, type BedInfo } from './bed.js';
+import { putOnRelease } from './bed-gateway.js';
 import { removeExtraGateway, startExtraGateway, writeExtraInventory } from './extra-gateway.js';
-import { openclawTemplate, versions } from './tools.js';
+import { versions } from './tools.js';
 
 const keepBed = process.argv.includes('--keep-bed');
 const dir = defaultBedDir();
@@ -68,9 +67,8 @@ try {
     `[check]   ${JSON.stringify({ passed: before.passed, errors: before.errors.length, migrations: before.migrations.length, warnings: before.warnings.length })}`,
   );
   await step('stopGateway', () => bk.stopGateway(instance, ctx));
-  await step(`the ${versions.OPENCLAW_TARGET_VERSION} files into the prefix (cp -al of the template)`, async () => {
-    await rm(extra.gateway.prefix, { recursive: true, force: true });
-    await execa('cp', ['-al', openclawTemplate(versions.OPENCLAW_TARGET_VERSION), extra.gateway.prefix]);
+  await step(`current switched to ${versions.OPENCLAW_TARGET_VERSION} (staged from the template with cp -al)`, async () => {
+    await putOnRelease(extra.gateway.root, versions.OPENCLAW_TARGET_VERSION);
   });
   const readOnly = await step('read-only doctor of the new release on the old state', () =>
     oc.doctor(instance.gateway, ctx),

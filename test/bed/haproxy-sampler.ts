@@ -1,4 +1,7 @@
-/** Samples HAProxy's view every 500 ms: which servers are out of traffic (DRAIN or MAINT) at each moment. */
+/**
+ * Samples HAProxy's view every 500 ms: which servers are out of traffic (DRAIN or MAINT) and which are
+ * not UP (also DOWN: failing their health check) at each moment.
+ */
 import { showStat } from '../../src/activities/load-balancer/haproxy.js';
 import type { BedInfo } from './bed.js';
 import { sleep } from './probes.js';
@@ -6,6 +9,7 @@ import { sleep } from './probes.js';
 export interface HaproxySample {
   at: number;
   drained: string[];
+  notUp: string[];
 }
 
 export function haproxySampler(info: BedInfo) {
@@ -13,12 +17,13 @@ export function haproxySampler(info: BedInfo) {
   let stop = false;
   const loop = (async () => {
     while (!stop) {
-      const rows = await showStat(info.haproxy.socket).catch(() => []);
+      const rows = (await showStat(info.haproxy.socket).catch(() => [])).filter(
+        (r) => r.backend === info.haproxy.backend && r.server !== 'BACKEND',
+      );
       samples.push({
         at: Date.now(),
-        drained: rows
-          .filter((r) => r.backend === info.haproxy.backend && r.server !== 'BACKEND' && /DRAIN|MAINT/.test(r.status))
-          .map((r) => r.server),
+        drained: rows.filter((r) => /DRAIN|MAINT/.test(r.status)).map((r) => r.server),
+        notUp: rows.filter((r) => r.status !== 'UP').map((r) => r.server),
       });
       await sleep(500);
     }

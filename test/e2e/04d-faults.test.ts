@@ -3,16 +3,17 @@
  * release by real worker processes, with, in order:
  *   1. HAProxy's admin socket gone when the drain runs → retries, then the operator is asked; the socket
  *      comes back and `decide retry` drains;
- *   2. the worker SIGKILLed (its whole process group) during the drain wait and during the npm install,
- *      a new worker started each time;
+ *   2. the worker SIGKILLed (its whole process group) during the staging's npm install (before the
+ *      drain, in traffic: the next worker stages again, harmlessly) and during the drain wait, a new
+ *      worker started each time;
  *   3. a check that fails after the new release started (its doctor --fix migrated the state to a newer
  *      schema, which the old release refuses): the channels probe says the gateway is unreachable →
  *      the instance stays drained, the operator is asked; the worker is killed while it waits;
  *   4. `decide rollback` while the backup taken before the update is missing → the rollback fails at its
  *      backup check, nothing is stopped or moved, the migrated state is still in place; the archive comes
  *      back and `decide retry` restores it: stop, restore (the migrated state moved aside, kept),
- *      reinstall, the old release's database preflight says exact, doctor, start;
- *   5. the Temporal dev server restarted (same SQLite file) during the rollback's install;
+ *      current switched back, the old release's database preflight says exact, doctor, start;
+ *   5. the Temporal dev server restarted (same SQLite file) during the rollback's doctor;
  *   6. the worker killed during the start, during the token rotation, during the approval wait, and
  *      right after the approval (the rejoin);
  * and asserts the end an operator checks: the rollout completed (partial: rolled back), the instance
@@ -191,6 +192,10 @@ it(
       await waitUntil('the instance workflow to start', async () =>
         (await handle.query(progressQuery)).current.includes(instance.id),
       );
+      // 2a. Worker killed while it stages the target with npm (in traffic, before the drain).
+      await activityRunning(child, 'prepareRelease');
+      await sleep(3000); // npm is running now
+      await replaceWorker('during the staging (npm install, in traffic)');
       await rm(socketLink);
       note('HAProxy admin socket removed');
       const lbFailure = await instanceWhen(
@@ -219,13 +224,10 @@ it(
       );
       expect(retry.code, retry.out).toBe(0);
 
-      // 2. Worker killed during the drain wait (node-1 holds a session: the wait lasts up to 20 s) and the install.
+      // 2b. Worker killed during the drain wait (node-1 holds a session: the wait lasts up to 20 s).
       await activityRunning(child, 'lbWaitDrained');
-      await replaceWorker('during the drain wait');
-      await activityRunning(child, 'installVersion');
       await writeFile(probeFlag, 'the channels probe of this instance says "not reachable" for now\n');
-      await sleep(3000); // npm is running now
-      await replaceWorker('during the npm install');
+      await replaceWorker('during the drain wait');
 
       // 3. A check fails after the new release started: the instance stays drained and the operator is asked.
       const restartFailure = await instanceWhen(
@@ -312,8 +314,8 @@ it(
       );
       expect(retryRestore.code, retryRestore.out).toBe(0);
 
-      // 5. The Temporal server restarts during the rollback's install (its SQLite file keeps everything).
-      await activityRunning(child, 'installVersion');
+      // 5. The Temporal server restarts during the rollback's doctor (its SQLite file keeps everything).
+      await activityRunning(child, 'runDoctor');
       await new Supervisor(info.dir).ctl('restart', 'temporal');
       note('Temporal dev server restarted');
 
@@ -377,7 +379,7 @@ it(
       )) {
         note(`${step.step}: ${Math.round((Date.parse(step.endedAt!) - Date.parse(step.startedAt)) / 100) / 10} s`);
       }
-      await saveHistories(info, 'faults', [id, child]);
+      await saveHistories(info, 'faults-staged', [id, child]);
     } finally {
       await sampler.stop();
       await tolerant(() => handle.terminate('test cleanup'));

@@ -7,8 +7,9 @@
  *  3. a backend that balances `roundrobin` (a second small HAProxy in front of the same gateways) is
  *     reported by `plan`, quoting runbook rule 1;
  *  4. a host whose worker stopped makes `start` refuse, naming the host and the command to start it;
- *  5. a failing install (the real npm, a version that does not exist) says ETARGET in its failure
- *     message, and changed nothing: installedVersion still reads the release that runs.
+ *  5. a failing staging (the real npm, a version that does not exist) says ETARGET in its failure
+ *     message and changed nothing: current still points to the release that runs, no directory was
+ *     left in versions/, and the server stayed UP in HAProxy throughout.
  * Leaves the bed as it found it: its own inventory copies and HAProxy; gw-1's install is not changed.
  */
 import { writeFile } from 'node:fs/promises';
@@ -26,7 +27,8 @@ import { bed, runActivity, startWorker } from '../bed/context.js';
 import { haproxySampler } from '../bed/haproxy-sampler.js';
 import { starterCli } from '../bed/starter.js';
 import { startHaproxy, type HaproxyProcess } from '../helpers/haproxy-process.js';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { currentRelease } from '../../src/activities/openclaw/index.js';
 
 let info: BedInfo;
 let inventory: Inventory;
@@ -220,24 +222,35 @@ describe('sticky routing (runbook rule 1)', () => {
   });
 });
 
-describe('a failed install says what npm said', () => {
-  it('ETARGET in the failure message; nothing changed (installedVersion still reads the running release)', async () => {
+describe('a failed staging says what npm said and changes nothing', () => {
+  it('ETARGET in the failure message; current, the versions and the server in HAProxy untouched', async () => {
+    const gw1 = info.gateways.find((g) => g.id === 'gw-1')!;
     const before = await runActivity(preflightActivities.installedVersion, target('gw-1'));
     expect(before).toBe(info.fromVersion);
+    const versionsBefore = await readdir(join(gw1.root, 'versions'));
+    const sampler = haproxySampler(info);
     const t0 = Date.now();
-    const err = await runActivity(gatewayActivities.installVersion, target('gw-1'), '2026.99.9').then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
+    const err = await runActivity(gatewayActivities.prepareRelease, target('gw-1'), '2026.99.9')
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      )
+      .finally(() => sampler.stop());
     console.log(
-      `install of 2026.99.9 on gw-1 failed after ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${err?.message}`,
+      `staging of 2026.99.9 on gw-1 failed after ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${err?.message}`,
     );
-    expect(err?.message).toContain('exited with code 1; expected it to install openclaw 2026.99.9.');
+    expect(err?.message).toMatch(/exited with code 1; expected it to stage openclaw 2026\.99\.9 into /);
     expect(err?.message).toContain(
       'npm says ETARGET: the registry has no version 2026.99.9 of openclaw ("No matching version found")',
     );
     expect(err?.message).toContain('npm error code ETARGET');
     expect(err?.message).toContain('npm error notarget No matching version found for openclaw@2026.99.9.');
+    // Nothing changed: current still points to the running release, no new or half-staged directory.
     expect(await runActivity(preflightActivities.installedVersion, target('gw-1'))).toBe(info.fromVersion);
+    expect(await currentRelease(gw1.root)).toBe(info.fromVersion);
+    expect(await readdir(join(gw1.root, 'versions'))).toEqual(versionsBefore);
+    // The server was in traffic and UP throughout.
+    expect(sampler.samples.length).toBeGreaterThan(0);
+    expect(sampler.samples.filter((x) => x.notUp.includes(gw1.lbServer))).toEqual([]);
   });
 });

@@ -268,7 +268,7 @@ describe('full rollout with approvals', () => {
         const report = driven.report;
         expect(report.outcome).toBe('done');
         historyFiles.push(
-          ...(await saveHistories(info, 'approved', [
+          ...(await saveHistories(info, 'approved-staged', [
             id,
             ...inventory.instances.map((i) => `${id}/${i.id}`),
             `${id}/preflight`,
@@ -366,12 +366,44 @@ describe('full rollout with approvals', () => {
         );
       }
 
-      // The end state an operator checks.
+      // Staged install: each release was staged while its instance served. During its staging the server
+      // was UP in HAProxy (sampled every 500 ms) and op-1's held connection to its home gateway stayed open
+      // (no 1011 "gateway install changed"): it was closed only by the restart, after the drain.
+      const opHome = deviceNamed(inventory, 'op-1').instance.id;
+      for (const i of driven.report.instances) {
+        const stage = i.steps.find((s) => s.id === 'stage');
+        const drain = i.steps.find((s) => s.id === 'drain');
+        expect(stage?.status, i.instance).toBe('ok');
+        expect(stage!.detail, i.instance).toMatch(/staged in .*versions\/.*, its CLI checked/);
+        const [from, to] = [Date.parse(stage!.startedAt), Date.parse(stage!.endedAt!)];
+        expect(to, i.instance).toBeLessThanOrEqual(Date.parse(drain!.startedAt));
+        const server = inventory.instances.find((x) => x.id === i.instance)!.lbServer;
+        const during = sampler.samples.filter((s) => s.at >= from && s.at <= to);
+        expect(during.length, `${i.instance}: samples during the staging`).toBeGreaterThan(2);
+        expect(
+          during.filter((s) => s.notUp.includes(server)),
+          i.instance,
+        ).toEqual([]);
+        if (i.instance === opHome) {
+          const closes = opClient.closes.filter((c) => c.phase === 'post-hello' && c.atMs >= from);
+          expect(
+            closes.filter((c) => c.atMs >= from && c.atMs <= to),
+            'op-1 closed during staging',
+          ).toEqual([]);
+          expect(closes.filter((c) => c.code === 1011)).toEqual([]);
+          expect(Math.min(...closes.map((c) => c.atMs)), 'op-1 first closed after the drain').toBeGreaterThanOrEqual(
+            Date.parse(drain!.startedAt),
+          );
+        }
+      }
+
+      // The end state an operator checks: every gateway runs the target from <root>/current.
       const rows = await showStat(info.haproxy.socket);
       for (const g of info.gateways) {
         expect(rows.find((r) => r.server === g.lbServer)?.status).toBe('UP');
         const status = await oc.gatewayStatus(gatewayAccess(g), { timeoutMs: 60_000 });
         expect(status.version, g.id).toBe(info.targetVersion);
+        expect(await oc.currentRelease(g.root), g.id).toBe(info.targetVersion);
       }
       for (const name of ['node-1', 'op-1']) {
         const { instance, device } = deviceNamed(inventory, name);

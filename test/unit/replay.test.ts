@@ -115,6 +115,18 @@ describe('replaying recorded histories', () => {
     );
   });
 
+  it('has recorded histories of updates prepared while serving: a failed staging, the documented update with its first doctor before the drain and the checks side by side (test/unit/rollout-decisions.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'failed-staging--rollout-stagefail.json',
+        'failed-staging--rollout-stagefail_gw-1.json',
+        'failed-staging--rollout-stagefail_gw-2.json',
+        'documented-update-prepared--rollout-jump.json',
+        'documented-update-prepared--rollout-jump_gw-1.json',
+      ]),
+    );
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout

@@ -142,6 +142,41 @@ describe('a step that fails after its retries', () => {
     }
   });
 
+  it('a staging that fails leaves the instance in traffic and unchanged; the operator is asked; skip goes on', async () => {
+    const r = await rollout('stagefail', ['gw-1', 'gw-2'], {}, (f) =>
+      f.failNext('prepareRelease', 'gw-1', 'npm error code ETARGET'),
+    );
+    try {
+      const p = await inPhase(r.handle, 'gw-1', 'Failed');
+      const slot = p.instances.find((i) => i.instance === 'gw-1')!;
+      expect(slot.failure).toMatchObject({
+        step: `warm npm's cache with ${TARGET} (in traffic)`,
+        message: expect.stringContaining('ETARGET'),
+      });
+      // Asked while still serving: never drained, nothing installed or stopped.
+      expect(r.fake.drained()).toEqual([]);
+      expect(r.fake.calls.filter((c) => /^(lbDrain|installVersion|stopGateway|createBackup) gw-1/.test(c))).toEqual([]);
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'skip', by: 'alice' }],
+      });
+      await approve(r.handle, 'gw-2');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ outcome: 'skipped' });
+      expect(report.needsAttention?.[0]?.why).toBe(
+        `skip by alice: still in traffic, not updated (still ${FROM}; it failed before the drain, nothing changed)`,
+      );
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, lb: 'ready' });
+      expect(r.fake.instances.get('gw-2')).toMatchObject({ version: TARGET, lb: 'ready' });
+      // The staging (here: warming npm's cache for a global install) ran before the drain.
+      const gw2 = r.fake.calls.filter((c) => / gw-2\b/.test(c)).map((c) => c.split(' ')[0]);
+      expect(gw2.indexOf('prepareRelease')).toBeGreaterThanOrEqual(0);
+      expect(gw2.indexOf('prepareRelease')).toBeLessThan(gw2.indexOf('lbDrain'));
+      await saveHistories('failed-staging', ['rollout-stagefail', 'rollout-stagefail/gw-1', 'rollout-stagefail/gw-2']);
+    } finally {
+      await r.stop();
+    }
+  });
+
   it('abort stops the rollout there: the failed instance stays drained, the rest untouched', async () => {
     const r = await rollout('abort', ['gw-1', 'gw-2'], {}, (f) =>
       f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'),
@@ -346,16 +381,10 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
       expect(report.outcome).toBe('done');
       const order = r.fake.calls.filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]);
       const update = order.slice(order.indexOf('createBackup') + 1, order.indexOf('rotateDeviceToken'));
-      expect(update).toEqual([
-        'runDoctor',
-        'stopGateway',
-        'installVersion',
-        'runDoctorFix',
-        'startGateway',
-        'gatewayStatus',
-        'probeChannels',
-        'runDoctor',
-      ]);
+      // The running release's doctor ran before the drain (in traffic); the checks after the start side by side.
+      expect(order.indexOf('runDoctor')).toBeLessThan(order.indexOf('lbDrain'));
+      expect(update.slice(0, 4)).toEqual(['stopGateway', 'installVersion', 'runDoctorFix', 'startGateway']);
+      expect(update.slice(4).sort()).toEqual(['gatewayStatus', 'probeChannels', 'runDoctor']);
       expect(r.fake.restartedInTraffic).toEqual([]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({
         version: TARGET,
@@ -368,7 +397,7 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
         status: 'ok',
         detail: expect.stringContaining('legacy schema; run openclaw doctor --fix'),
       });
-      await saveHistories('documented-update', ['rollout-jump', 'rollout-jump/gw-1']);
+      await saveHistories('documented-update-prepared', ['rollout-jump', 'rollout-jump/gw-1']);
     } finally {
       await r.stop();
     }

@@ -54,6 +54,13 @@ export function rejoinGate(c: GateContext): RejoinGate {
   });
 }
 
+/**
+ * Failed while the update was prepared (staging, the first doctor), before any drain: nothing changed.
+ * Only progress with a `stage` step can say so (older histories had none, so their answers stay the same).
+ */
+const failedWhileServing = (p: GateContext['progress']) =>
+  p.steps.some((s) => s.id === 'stage') && !p.steps.some((s) => s.id === 'drain');
+
 export function failureGate(c: GateContext): FailureGate {
   return new ApprovalGate<FailureDecision, 'decide'>({
     ignored: c.progress.ignored,
@@ -67,7 +74,9 @@ export function failureGate(c: GateContext): FailureGate {
         ? `${c.instanceId} is not waiting for a decision (phase ${c.progress.phase})`
         : d.decision === 'rollback' && !c.progress.versionBefore
           ? `${c.instanceId} has no recorded version to roll back to (it failed before reading it): retry, skip or abort`
-          : undefined,
+          : d.decision === 'rollback' && failedWhileServing(c.progress)
+            ? `${c.instanceId} has nothing to roll back: it failed while preparing the update, before the drain, and still serves its release unchanged: retry, skip or abort`
+            : undefined,
     // A decision after a failure lets nothing into traffic by itself (a retry or rollback meets the rejoin
     // approval later): the approver list applies, four-eyes does not.
     who: (d) => ({ name: d.by, kind: 'reject' }),

@@ -45,9 +45,11 @@ export async function leaveByDecision(r: InstanceRun, d: FailureDecision): Promi
   const { progress, state } = r;
   const outcome = d.decision === 'skip' ? 'skipped' : 'aborted';
   const who = `${d.decision} by ${d.by}${d.comment ? ` (${d.comment})` : ''}`;
-  progress.needsAttention = (await backAsBefore(r))
-    ? `${who}: back in traffic, not updated (still ${progress.versionBefore}; the failed update changed nothing, checked)`
-    : `${who}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}`;
+  progress.needsAttention = !state.drained
+    ? `${who}: still in traffic, not updated (still ${progress.versionBefore ?? 'on its release'}; it failed before the drain, nothing changed)`
+    : (await backAsBefore(r))
+      ? `${who}: back in traffic, not updated (still ${progress.versionBefore}; the failed update changed nothing, checked)`
+      : `${who}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}`;
   await r.setPhase(d.decision === 'skip' ? 'Skipped' : 'Aborted');
   setCurrentDetails(`**${r.instance.id}**: ${progress.needsAttention}.`);
   return { ...progress, outcome };
