@@ -67,9 +67,12 @@ try {
     `[check]   ${JSON.stringify({ passed: before.passed, errors: before.errors.length, migrations: before.migrations.length, warnings: before.warnings.length })}`,
   );
   await step('stopGateway', () => bk.stopGateway(instance, ctx));
-  await step(`current switched to ${versions.OPENCLAW_TARGET_VERSION} (staged from the template with cp -al)`, async () => {
-    await putOnRelease(extra.gateway.root, versions.OPENCLAW_TARGET_VERSION);
-  });
+  await step(
+    `current switched to ${versions.OPENCLAW_TARGET_VERSION} (staged from the template with cp -al)`,
+    async () => {
+      await putOnRelease(extra.gateway.root, versions.OPENCLAW_TARGET_VERSION);
+    },
+  );
   const readOnly = await step('read-only doctor of the new release on the old state', () =>
     oc.doctor(instance.gateway, ctx),
   );
