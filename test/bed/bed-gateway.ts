@@ -122,7 +122,7 @@ export async function putOnRelease(root: string, version: string): Promise<void>
   await switchRelease(root, version);
 }
 
-/** The supervisor program that runs one bed gateway (`openclaw gateway run` from its own prefix). */
+/** The supervisor program that runs one bed gateway (`openclaw gateway run` from <root>/current). */
 export function gatewayProgram(g: BedGateway): Program {
   return {
     name: g.id,

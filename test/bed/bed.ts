@@ -88,7 +88,7 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
   const uiPort = await freePort();
   const frontendPort = await freePort();
   const template = openclawTemplate(version);
-  log(`copying openclaw ${version} into ${count} per-instance prefixes`);
+  log(`staging openclaw ${version} for ${count} gateways (hard links into <gw>/openclaw/versions)`);
   const gateways = await layOutGateways(dir, count, template, sharedToken);
 
   const haproxySocket = join(dir, 'haproxy.sock');
