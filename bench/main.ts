@@ -6,9 +6,11 @@
  *   npm run bench                 full run (~15 min on 2 cores; starts a one-gateway bed for section 4)
  *   npm run bench -- --quick      one run each, scale 50 and 200, no real bed
  *   npm run bench -- --smoke      tiny sizes, no real bed (test/unit/bench-smoke.test.ts)
+ *   npm run bench -- --only-bed   section 4 alone (staged and global); the other sections are kept
+ *                                 from the last run's benchmarks.json
  *   --no-bed                      skip section 4;  --out <dir>  where to write (default docs/)
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -17,7 +19,7 @@ import { openContext } from './context.js';
 import { describeEnvironment } from './environment.js';
 import { measureKillRecovery } from './kill-recovery.js';
 import { measureOverhead } from './overhead.js';
-import { measureRealBed } from './real-bed.js';
+import { measureRealBed, type RealBedResult } from './real-bed.js';
 import { latencySummary, writeResults, type BenchResults } from './report.js';
 import { measureScale } from './scale.js';
 
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean' },
     smoke: { type: 'boolean' },
     'no-bed': { type: 'boolean' },
+    'only-bed': { type: 'boolean' },
     out: { type: 'string' },
   },
 });
@@ -60,6 +63,20 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const started = Date.now();
 const environment = await describeEnvironment();
+if (values['only-bed']) {
+  const json = join(outDir, 'benchmarks.json');
+  const last = JSON.parse(await readFile(json, 'utf8')) as BenchResults;
+  const { realBed, realBedError } = await measureRealBeds(log);
+  const written = await writeResults(outDir, {
+    ...last,
+    environment,
+    realBed,
+    ...(realBedError ? { realBedError } : { realBedError: undefined }),
+    bedMeasuredAt: environment.date,
+  });
+  log(`wrote section 4 into ${written.markdown} and ${written.json} (${Math.round((Date.now() - started) / 1000)} s)`);
+  process.exit(0);
+}
 await mkdir(join(projectRoot, '.bench'), { recursive: true });
 const ctx = await openContext(await mkdtemp(join(projectRoot, '.bench', 'run-')));
 log(`${mode} run; dev server ${ctx.server.address}, files in ${ctx.dir}`);
@@ -69,11 +86,8 @@ try {
   const scale = await measureScale(ctx, { sizes: plan.scale, batchSize: 25, log });
   const workerKill = await measureKillRecovery(ctx, { kills: plan.kills, log });
   await ctx.close();
-  let realBed = null;
-  let realBedError: string | undefined;
-  // A failure on the real bed must not throw away the sections already measured.
-  if (plan.bed && !values['no-bed'])
-    realBed = await measureRealBed({ log }).catch((err: unknown) => ((realBedError = (err as Error).message), null));
+  const { realBed, realBedError } =
+    plan.bed && !values['no-bed'] ? await measureRealBeds(log) : { realBed: null, realBedError: undefined };
   results = {
     mode,
     environment,
@@ -98,3 +112,16 @@ await mkdir(outDir, { recursive: true });
 const written = await writeResults(outDir, results);
 log(`wrote ${written.markdown} and ${written.json} (${Math.round(results.durationMs / 1000)} s)`);
 process.exit(0);
+
+/** Section 4 with the bed's staged install, then as a global npm install; a failure keeps what was measured. */
+async function measureRealBeds(
+  log: (s: string) => void,
+): Promise<{ realBed: RealBedResult[] | null; realBedError?: string }> {
+  const realBed: RealBedResult[] = [];
+  try {
+    for (const installType of ['staged', 'global'] as const) realBed.push(await measureRealBed({ log, installType }));
+    return { realBed };
+  } catch (err) {
+    return { realBed: realBed.length ? realBed : null, realBedError: (err as Error).message };
+  }
+}

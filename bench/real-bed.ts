@@ -1,7 +1,9 @@
 /**
  * Section 4, the real bed: one gateway (own bed under .bed/bench, free ports) with the real node host
  * paired to it, rolled one release forward (versions.sh FROM → TARGET) by the real workflows and real
- * activities, approved as soon as it waits. Every activity call is timed (start, end, workflow), so the
+ * activities, approved as soon as it waits; once with the bed's `staged` install and once as a `global`
+ * npm install into the prefix the gateway runs from (time-out-of-traffic.ts turns the steps into the
+ * time out of traffic against its floor). Every activity call is timed (start, end, workflow), so the
  * report shows where the engine waits on OpenClaw CLI calls and which run in parallel. Then, in the same
  * run, the steps no rollout can avoid are measured on their own: `npm i -g openclaw@TARGET` into a copy
  * of the FROM prefix, the restart command until `/readyz` answers, and one `devices rotate`.
@@ -24,6 +26,7 @@ import { pairNodeHost } from '../test/bed/clients.js';
 import { Supervisor } from '../test/bed/supervisor.js';
 import { openclawTemplate, projectRoot } from '../test/bed/tools.js';
 import { Client, Connection } from '@temporalio/client';
+import { outOfTrafficFigures, type OutOfTrafficFigures } from './time-out-of-traffic.js';
 
 export interface ActivityCall {
   activity: string;
@@ -35,6 +38,7 @@ export interface ActivityCall {
 }
 
 export interface RealBedResult {
+  installType: 'staged' | 'global';
   fromVersion: string;
   targetVersion: string;
   rolloutWallMs: number;
@@ -48,11 +52,15 @@ export interface RealBedResult {
   unavoidable: { installMs: number; restartToReadyMs: number; rotationMs: number; sumMs: number };
   /** Rollout wall time minus approval wait and mismatch window, over the unavoidable sum. */
   ratioToUnavoidable: number;
+  /** The instance's time out of traffic and wall time against their floors. */
+  instance: OutOfTrafficFigures;
 }
 
 const PHASE_OF: [RegExp, string][] = [
+  [/^(stage|warm npm)/, 'stage / warm the cache (in traffic)'],
   [/^(read version before|drain|wait for sessions)/, 'drain'],
-  [/^(install|doctor)/, 'install + doctor'],
+  [/^(install|switch|doctor|stop gateway)/, 'install + doctor'],
+  [/^start gateway/, 'restart'],
   [/^restart/, 'restart'],
   [/^verify (gateway|channels)/, 'verify new version'],
   [/after rejoin|^device .* connected again/, 'verify after rejoin'],
@@ -60,8 +68,11 @@ const PHASE_OF: [RegExp, string][] = [
   [/^rejoin/, 'rejoin'],
 ];
 
-export async function measureRealBed(opts: { log: (s: string) => void }): Promise<RealBedResult> {
-  const dir = join(projectRoot, '.bed', 'bench');
+export async function measureRealBed(opts: {
+  log: (s: string) => void;
+  installType: 'staged' | 'global';
+}): Promise<RealBedResult> {
+  const dir = join(projectRoot, '.bed', `bench-${opts.installType}`);
   const info = await startBed({ dir, gateways: 1, log: (l) => opts.log(`[bed] ${l}`) });
   let connection: NativeConnection | undefined;
   let clientConnection: Connection | undefined;
@@ -82,6 +93,9 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
     inventory.policy.drainDeadline = 5000;
     inventory.policy.mismatchWindow = 5000;
     const instance = inventory.instances[0]!;
+    if (opts.installType === 'global' && instance.install.type === 'staged')
+      // The same gateway, its install as a global npm prefix: the one it runs from (<root>/current).
+      instance.install = { type: 'global', npm: instance.install.npm, prefix: info.gateways[0]!.prefix };
 
     // The real activities, each call timed.
     const origin = Date.now();
@@ -120,7 +134,9 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
     let approvalWaitMs = 0;
     let rolloutWallMs: number;
     try {
-      opts.log(`[bed] rolling ${instance.id} from ${info.fromVersion} to ${info.targetVersion}`);
+      opts.log(
+        `[bed] rolling ${instance.id} from ${info.fromVersion} to ${info.targetVersion} (${instance.install.type} install)`,
+      );
       const started = Date.now();
       const handle = await client.workflow.start('clusterRollout', {
         taskQueue: inventory.temporal.taskQueue,
@@ -168,7 +184,7 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
     // The activity's own install function, into a copy of the FROM prefix (same npm, same environment).
     await oc.installVersion(
       instance.gateway,
-      { ...instance.install, prefix: scratch } as typeof instance.install,
+      { type: 'global', npm: 'npm' in instance.install ? instance.install.npm : ['npm'], prefix: scratch },
       info.targetVersion,
       { timeoutMs: 15 * 60_000 },
     );
@@ -215,6 +231,7 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
       durationMs: Math.max(0, rolloutWallMs - accounted),
     });
     return {
+      installType: opts.installType,
       fromVersion: info.fromVersion,
       targetVersion: info.targetVersion,
       rolloutWallMs,
@@ -230,6 +247,12 @@ export async function measureRealBed(opts: { log: (s: string) => void }): Promis
       calls,
       unavoidable: { installMs, restartToReadyMs, rotationMs, sumMs },
       ratioToUnavoidable: (rolloutWallMs - approvalWaitMs - inventory.policy.mismatchWindow) / sumMs,
+      instance: outOfTrafficFigures(steps, approvalWaitMs, {
+        installMs,
+        restartToReadyMs,
+        rotationMs,
+        devices: instance.devices.length,
+      }),
     };
   } finally {
     await clientConnection?.close();

@@ -18,8 +18,10 @@ export interface BenchResults {
     approvalToRejoin: { source: string; n: number; p50Ms: number; p95Ms: number }[];
     workerKill: KillRecoveryResult;
   };
-  realBed: RealBedResult | null;
+  realBed: RealBedResult[] | null;
   realBedError?: string;
+  /** When section 4 was measured on its own (`--only-bed`): the other sections are from `environment.date` of an earlier run. */
+  bedMeasuredAt?: string;
 }
 
 const ms = (v: number) =>
@@ -89,8 +91,11 @@ export function toMarkdown(r: BenchResults): string {
     "After a kill the workflow task that the approval creates goes to the dead worker's sticky queue and waits for its schedule-to-start timeout (the SDK's `stickyQueueScheduleToStartTimeout`, 10 s by default) before any worker may take it from the normal queue; that, not the new worker's start-up, is most of the recovery time. A kill in the middle of an activity is bounded instead by that activity's timeouts (start-to-close: policy `stepTimeouts.cli` + 10 s for checks; heartbeat 60 s for install, restart, drain and device waits).",
     '',
   ];
-  if (r.realBed) lines.push(...realBedMarkdown(r.realBed));
-  else
+  if (r.realBed) {
+    lines.push(...outOfTrafficMarkdown(r.realBed, r.bedMeasuredAt));
+    for (const b of r.realBed) lines.push(...realBedMarkdown(b));
+    if (r.realBedError) lines.push(`Section 4 stopped early: ${r.realBedError}`, '');
+  } else
     lines.push(
       '## 4. The real bed',
       '',
@@ -102,10 +107,38 @@ export function toMarkdown(r: BenchResults): string {
   return lines.join('\n');
 }
 
+/** Section 4's summary: per install type, the time out of traffic and the wall time against their floors, with the goals. */
+function outOfTrafficMarkdown(beds: RealBedResult[], measuredAt?: string): string[] {
+  const met = (ok: boolean) => (ok ? 'met' : '**missed**');
+  return [
+    `## 4. The real bed: time out of traffic (one gateway, ${beds[0]!.fromVersion} → ${beds[0]!.targetVersion}, supervisor stop/start, one node device; 1 run per install type${measuredAt ? `; measured ${measuredAt} with \`--only-bed\`` : ''})`,
+    '',
+    "Out of traffic: from the drain call to the end of the rejoin, the (automatic) approval wait taken out. Its floor: what must happen while the instance is out, measured alone in the same run (the restart command until `/readyz` answers, plus one `devices rotate` per device). Per-instance wall time: the instance's first step to its last (the verification after rejoin and its mismatch window included), approval wait out, against the unavoidable steps (`npm i -g` + restart to `/readyz` + rotations).",
+    '',
+    '| install type | out of traffic | floor | ratio (goal: staged ≤ 2) | per-instance wall time | unavoidable steps | ratio (goal ≤ 1.5) |',
+    '|---|---|---|---|---|---|---|',
+    ...beds.map((b) => {
+      const f = b.instance;
+      const goal = b.installType === 'staged' ? ` ${met(f.ratioToFloor <= 2)}` : '';
+      return `| ${b.installType} | ${ms(f.outOfTrafficMs)} | ${ms(f.floorMs)} | ${f.ratioToFloor.toFixed(2)}${goal} | ${ms(f.instanceWallMs)} | ${ms(f.unavoidableMs)} | ${f.ratioToUnavoidable.toFixed(2)} ${met(f.ratioToUnavoidable <= 1.5)} |`;
+    }),
+    '',
+    'What is left between the time out of traffic and its floor, by phase:',
+    '',
+    `| phase | ${beds.map((b) => b.installType).join(' | ')} |`,
+    `|---|${beds.map(() => '---|').join('')}`,
+    ...[...new Set(beds.flatMap((b) => b.instance.byPhase.map((p) => p.phase)))].map(
+      (phase) =>
+        `| ${phase} | ${beds.map((b) => ms(b.instance.byPhase.find((p) => p.phase === phase)?.durationMs ?? 0)).join(' | ')} |`,
+    ),
+    '',
+  ];
+}
+
 function realBedMarkdown(b: RealBedResult): string[] {
   const u = b.unavoidable;
   return [
-    `## 4. The real bed (one gateway, ${b.fromVersion} → ${b.targetVersion}, global npm install, supervisor restart, one node device; 1 run)`,
+    `### 4.${b.installType === 'staged' ? 1 : 2} Every step and call, \`${b.installType}\` install (one gateway, ${b.fromVersion} → ${b.targetVersion}, supervisor stop/start, one node device; 1 run)`,
     '',
     `The rollout took **${ms(b.rolloutWallMs)}** from start to report, of which ${ms(b.approvalWaitMs)} waiting for the automatic approval and ${ms(b.mismatchWindowMs)} the policy's mismatch window. The steps no rollout can avoid, measured alone in the same run: \`npm i -g openclaw@${b.targetVersion}\` ${ms(u.installMs)}, restart command until \`/readyz\` ${ms(u.restartToReadyMs)}, one \`devices rotate\` ${ms(u.rotationMs)}: **${ms(u.sumMs)}**. Rollout (minus approval and window) / unavoidable = **${b.ratioToUnavoidable.toFixed(2)}**; the difference is the runbook's checks (OpenClaw CLI calls, 2–20 s each here), the drain wait (the node host keeps its socket, so the wait runs to the policy's drain deadline) and the engine (the last row of the phase table).`,
     '',
