@@ -367,6 +367,11 @@ it(
       expect(slot.decision).toMatchObject({ kind: 'approve', approver: 'alice' });
       const ran = (name: RegExp) => slot.steps.filter((s) => name.test(s.step) && s.status === 'ok');
       expect(ran(/^restore backup /)).toHaveLength(1);
+      // Staged twice harmlessly (the worker died mid-staging), and the rollback switched current back.
+      expect(ran(/^stage /)).toHaveLength(1);
+      const root = info.gateways.find((g) => g.id === instance.id)!.root;
+      expect(ran(/^switch .*\(rollback, staged\)$/)).toHaveLength(1);
+      expect(await oc.currentRelease(root)).toBe(info.fromVersion);
       expect(
         ran(new RegExp(`^check restored databases with ${info.fromVersion.replaceAll('.', '\\.')}$`))[0]?.detail,
       ).toMatch(/databases exact/);

@@ -2,10 +2,10 @@
  * An upgrade that skips releases, on the real bed: one extra gateway started on the jump release
  * (2026.8.2, test/bed/extra-gateway.ts) behind HAProxy, a client paired to it and held connected through
  * HAProxy with the gateway's shared auth, and two rollouts of that one instance to the target:
- *   1. the documented update (doctor, stop, install, doctor --fix with the new release, start) runs the
- *      migrations doctor asks for; then a check fails (the channels probe answers "not reachable") →
- *      `decide rollback` → the backup taken before the update is restored: 2026.8.2 runs again, healthy,
- *      on its pre-upgrade state; after approval it rejoins;
+ *   1. the documented update (staged and doctor while in traffic; then stop, switch, doctor --fix with
+ *      the new release, start) runs the migrations doctor asks for; then a check fails (the channels probe answers "not reachable") →
+ *      `decide rollback` → the backup taken before the update is restored and current switched back:
+ *      2026.8.2 runs again, healthy, on its pre-upgrade state; after approval it rejoins;
  *   2. the same jump again, which completes without a human fixing anything: its steps show the
  *      migration doctor --fix applied, the client reconnects, no device token mismatch over the window.
  * The one-release path (2026.9.5 → 2026.9.6) is the rest of the suite (04b-04d, 05). The extra gateway
@@ -125,11 +125,13 @@ it(
     const instance = extra.gateway.id;
     const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
     expect(started.code, started.out).toBe(0);
+    // The release is staged before the drain and switched in after the stop: the migration (doctor
+    // --fix) is the long step after the switch, and the channels probe must fail only after it.
     await pollUntil(
-      'the install to start',
+      'the migration to start',
       async () => {
         const d = await w.client.workflow.getHandle(`${rolloutWorkflowId(inventory.cluster)}/${instance}`).describe();
-        return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'installVersion');
+        return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'runDoctorFix');
       },
       5 * 60_000,
       500,
@@ -162,10 +164,13 @@ it(
     expect(waiting.steps.filter((s) => s.status === 'ok').map((s) => s.step)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^restore backup /),
+        `switch ${extra.gateway.root}/current to ${JUMP_FROM} (rollback, staged)`,
         `check restored databases with ${JUMP_FROM}`,
         'start gateway (rollback)',
       ]),
     );
+    // The rollback switched current back to the release it ran before (still staged in versions/).
+    expect(await oc.currentRelease(extra.gateway.root)).toBe(JUMP_FROM);
     expect(await runningVersion()).toBe(JUMP_FROM);
     const approved = await starterCli(
       'approve',
@@ -215,8 +220,10 @@ it(
     const steps = slot.steps.filter((s) => s.status === 'ok').map((s) => s.step);
     expect(steps).toEqual(
       expect.arrayContaining([
-        'doctor (running release, before the update)',
+        `stage ${info.targetVersion} in ${extra.gateway.root}/versions (in traffic)`,
+        'doctor (running release, before the drain)',
         'stop gateway',
+        `switch ${extra.gateway.root}/current to ${info.targetVersion} (staged)`,
         `doctor --fix with ${info.targetVersion} (migrations)`,
         'start gateway',
         'doctor (after the start)',
