@@ -1,6 +1,7 @@
 /**
- * Runbook steps 2-3 on real gateways: a global install (`npm i -g openclaw@<target>` into the instance's
- * own prefix) followed by a supervisor restart really changes the version the gateway reports; an
+ * Runbook steps 2-3 on real gateways: a staged install (`npm i -g --prefix <root>/versions/<target>`,
+ * checked, then `<root>/current` switched to it) followed by a supervisor restart really changes the
+ * version the gateway reports; an
  * in-process `openclaw gateway restart` cannot load it (a failed step, never a success); doctor and
  * the channels probe report health. Afterwards the gateway is reset to the starting release, so the
  * shared bed stays one release behind. (`openclaw update`, the source-checkout path, is not run here:
@@ -11,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayActivities } from '../../src/activities/index.js';
+import * as oc from '../../src/activities/openclaw/index.js';
 import { startupVersion } from '../../src/activities/openclaw/index.js';
 import type { Instance, Inventory } from '../../src/shared/inventory.js';
 import type { BedInfo } from '../bed/bed.js';
@@ -52,10 +54,11 @@ describe('health checks of a running gateway', () => {
   });
 });
 
-describe('global install, then restart', () => {
+describe('staged install, then restart', () => {
   it('installs the target into this instance only; the running gateway still reports the old release', async () => {
     const outcome = await runActivity(gatewayActivities.installVersion, t(x), info.targetVersion);
-    expect(outcome.kind).toBe('global');
+    expect(outcome).toMatchObject({ kind: 'staged', switchedFrom: info.fromVersion });
+    expect(await oc.currentRelease(gw(x).root)).toBe(info.targetVersion);
     expect(await installedVersion(gw(x))).toBe(info.targetVersion);
     for (const other of info.gateways.filter((g) => g.id !== x.id))
       expect(await installedVersion(other)).toBe(info.fromVersion);
