@@ -71,7 +71,7 @@ function instanceCommands(inventory: Inventory, i: Instance, target: string): st
     `wait until ${i.lbServer} has 0 sessions (at most ${inventory.policy.drainDeadline / 1000} s)`,
     `${cli} backup create --output <backup dir>/<file> --verify --json   (with the running release; checked, its checksum recorded, for a rollback)`,
     ...updateCommands(i, target),
-    `${cli} gateway status --json --require-rpc   (must be healthy on ${target}; side by side with the next${documented(i) ? ' two' : ''})`,
+    `${cli} gateway status --json --require-rpc   (must be healthy on ${target}; side by side with the next)`,
     `${cli} channels status --probe --json`,
     ...(documented(i) ? [`${cli} doctor --json --non-interactive   (the new release, read-only)`] : []),
     ...i.devices.map(

@@ -6,7 +6,7 @@
  */
 import { patched } from '@temporalio/workflow';
 import { canStopAndStart } from '../../shared/service-commands.js';
-import { prepareWhileServing, startedAhead } from './prepare.js';
+import { prepareWhileServing } from './prepare.js';
 import { approveAndRejoin } from './rejoin.js';
 import type { InstanceRun } from './run.js';
 import { drainAndWait, restartAndVerify, rotateAndReconnect, runDoctor, verifyRunning } from './steps.js';
@@ -201,9 +201,7 @@ async function updateAsDocumented(r: InstanceRun, doctoredBeforeDrain: boolean):
   );
   state.stopped = false;
   r.progress.versionAfter = started.version;
-  // Patched like verifyRunning's checks: the last doctor runs beside them (older histories: after them).
-  const doctor = () => r.quick.runDoctor(r.target);
-  const doctorCall = patched('parallel-checks-v1') ? startedAhead(doctor(), doctor) : doctor;
   await verifyRunning(r, targetVersion);
-  await runDoctor(r, ' (after the start)', doctorCall);
+  // Not beside the checks: a doctor left running after a failed check would compete with the rollback.
+  await runDoctor(r, ' (after the start)');
 }
