@@ -10,6 +10,7 @@ import { clusterPreflight } from './preflight.js';
 import { rollOutInBatches } from './rollout/batches.js';
 import { finalCheck } from './rollout/final-check.js';
 import { takeOver } from './rollout/handover.js';
+import { preflightInChunks } from './rollout/preflight-chunks.js';
 import { setRolloutHandlers } from './rollout/handlers.js';
 import { rolloutNotices } from './rollout/notices.js';
 import { RolloutRun } from './rollout/run.js';
@@ -51,10 +52,13 @@ async function runRollout(r: RolloutRun): Promise<ClusterRolloutReport> {
   setCurrentDetails(
     `Preflight of **${inventory.cluster}** (${inventory.instances.length} instances) before rolling out **${targetVersion}**.`,
   );
-  const preflight = await executeChild(clusterPreflight, {
-    workflowId: `${rolloutId}/preflight`,
-    args: [{ inventory, targetVersion }],
-  });
+  // In chunks of the fleet (patched: older histories ran one child for the whole fleet).
+  const preflight = patched('preflight-chunks-v1')
+    ? await preflightInChunks(r, 'preflight', targetVersion)
+    : await executeChild(clusterPreflight, {
+        workflowId: `${rolloutId}/preflight`,
+        args: [{ inventory, targetVersion }],
+      });
   if (!preflight.ok) {
     progress.phase = 'Failed';
     r.showPhase();

@@ -99,6 +99,8 @@ export async function rollout(
     instance?: Record<string, unknown>;
     /** Hand over to a new run after this many batches (the rollout's continueAsNewEvery). */
     continueAsNewEvery?: number;
+    /** Instances per preflight / final-check child (the rollout's preflightChunkSize). */
+    preflightChunkSize?: number;
   } = {},
 ) {
   const inv = inventory(cluster, ids, policy, opts.loadBalancer, opts.instance);
@@ -122,6 +124,7 @@ export async function rollout(
         searchAttributes: true,
         ...(opts.force ? { force: true } : {}),
         ...(opts.continueAsNewEvery ? { continueAsNewEvery: opts.continueAsNewEvery } : {}),
+        ...(opts.preflightChunkSize ? { preflightChunkSize: opts.preflightChunkSize } : {}),
       },
     ],
   });

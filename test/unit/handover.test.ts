@@ -181,3 +181,60 @@ describe('continue-as-new between batches', () => {
     },
   );
 });
+
+/** The instance ids in the inventory a child workflow was started with. */
+async function inventoryOf(workflowId: string): Promise<string[]> {
+  const history = await stubEnv().client.workflow.getHandle(workflowId).fetchHistory();
+  const data = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+  const input = JSON.parse(Buffer.from(data!).toString()) as { inventory: { instances: { id: string }[] } };
+  return input.inventory.instances.map((i) => i.id);
+}
+
+describe('the preflight and the final check in chunks of the fleet', () => {
+  const ids = ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5'];
+
+  it('checks each chunk in its own child, one after the other, and reports the whole fleet', async () => {
+    const r = await rollout('chunks', ids, { batchSize: 5 }, undefined, { preflightChunkSize: 2 });
+    try {
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      await r.handle.executeUpdate(approveRestUpdate, { args: [{ approver: 'alice' }] });
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('done');
+      expect(report.preflight.instances.map((i) => i.instance)).toEqual(ids);
+      expect(report.finalCheck?.instances.map((i) => [i.instance, i.version, i.lb?.admin])).toEqual(
+        ids.map((id) => [id, TARGET, 'ready']),
+      );
+      for (const kind of ['preflight', 'final-check']) {
+        const chunks = [1, 2, 3].map((n) => `rollout-chunks/${kind}/${n}`);
+        expect(await Promise.all(chunks.map(inventoryOf))).toEqual([['gw-1', 'gw-2'], ['gw-3', 'gw-4'], ['gw-5']]);
+        // One after the other: each chunk started after the one before it ended.
+        const times = await Promise.all(chunks.map((id) => stubEnv().client.workflow.getHandle(id).describe()));
+        for (let n = 1; n < 3; n++) expect(times[n]!.startTime >= times[n - 1]!.closeTime!).toBe(true);
+      }
+      await saveHistories('chunks', ['rollout-chunks', 'rollout-chunks/preflight/2', 'rollout-chunks/final-check/1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('refuses the rollout when an instance of a later chunk fails its preflight; nothing is changed', async () => {
+    const r = await rollout(
+      'chunks-refused',
+      ids,
+      {},
+      (f) => f.failNext('gatewayStatus', 'gw-5', 'gateway unreachable'),
+      { preflightChunkSize: 2 },
+    );
+    try {
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('preflight-failed');
+      expect(report.preflight.instances.map((i) => i.instance)).toEqual(ids);
+      expect(report.preflight.instances.find((i) => i.instance === 'gw-5')?.problems).toEqual([
+        expect.stringContaining('gateway status: '),
+      ]);
+      expect(r.fake.calls.filter((c) => /^(lbDrain|installVersion)/.test(c))).toEqual([]);
+    } finally {
+      await r.stop();
+    }
+  });
+});

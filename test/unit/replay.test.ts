@@ -126,6 +126,16 @@ describe('replaying recorded histories', () => {
     );
   });
 
+  it('has recorded histories of a rollout whose preflight and final check ran in chunks (test/unit/handover.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'chunks--rollout-chunks.json',
+        'chunks--rollout-chunks_preflight_2.json',
+        'chunks--rollout-chunks_final-check_1.json',
+      ]),
+    );
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout

@@ -17,6 +17,8 @@ export interface ClusterRolloutInput {
   handover?: Handover;
   /** Hand over to a new run after this many batches (tests; by default when Temporal suggests it). */
   continueAsNewEvery?: number;
+  /** Instances per preflight / final-check child (tests; default PREFLIGHT_CHUNK in rollout/preflight-chunks.ts). */
+  preflightChunkSize?: number;
 }
 
 export interface ClusterRolloutReport {
