@@ -10,7 +10,8 @@ import { ActivityFeed } from './activity-feed.js';
 import { APPROVER_NOTIFY, AutoApprover } from './auto-approver.js';
 import type { BenchContext } from './context.js';
 import { simulatedFleet, TARGET_VERSION } from './fleet.js';
-import { historyStats, type HistoryStats } from './history-stats.js';
+import { historyStats, runsStats, type HistoryStats } from './history-stats.js';
+import { PREFLIGHT_CHUNK } from '../src/workflows/rollout/preflight-chunks.js';
 import { startBenchWorker } from './worker-handle.js';
 
 export interface NoopRolloutResult {
@@ -20,7 +21,10 @@ export interface NoopRolloutResult {
   activities: number;
   approvalLatenciesMs: number[];
   workerPeakRssBytes: number;
+  /** The largest run of the parent (it continues-as-new between batches as its history grows). */
   parentHistory: HistoryStats;
+  /** How many runs the parent took. */
+  parentRuns: number;
   /** The largest of the children (first, middle, last), preflight and final check. */
   largestOtherHistory: HistoryStats;
 }
@@ -55,10 +59,12 @@ export async function runNoopRollout(
     const activities = await worker.activityCount();
     const workerPeakRssBytes = await worker.peakRssBytes();
     const ids = inventory.instances.map((i) => i.id);
+    // Past one chunk, the preflight and final check run one child per chunk: the first is measured.
+    const chunk = ids.length > PREFLIGHT_CHUNK ? '/1' : '';
     const others = await Promise.all(
       [
-        `${rolloutId}/preflight`,
-        `${rolloutId}/final-check`,
+        `${rolloutId}/preflight${chunk}`,
+        `${rolloutId}/final-check${chunk}`,
         ...[ids[0]!, ids[Math.floor(ids.length / 2)]!, ids.at(-1)!].map((i) => `${rolloutId}/${i}`),
       ].map((id) => historyStats(ctx.client, id)),
     );
@@ -68,7 +74,10 @@ export async function runNoopRollout(
       activities,
       approvalLatenciesMs: approver.latencies(),
       workerPeakRssBytes,
-      parentHistory: await historyStats(ctx.client, rolloutId),
+      ...(await runsStats(ctx.client, rolloutId, handle.firstExecutionRunId).then((x) => ({
+        parentHistory: x.largest,
+        parentRuns: x.runs,
+      }))),
       largestOtherHistory: others.reduce((a, b) => (b.events > a.events ? b : a)),
     };
   } finally {

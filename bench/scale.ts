@@ -18,6 +18,8 @@ export interface ScalePoint {
   wallMs: Summary;
   parentEvents: number;
   parentBytes: number;
+  /** Runs the parent took (continue-as-new); parentEvents / parentBytes are its largest run's. */
+  parentRuns: number;
   largestChildEvents: number;
   workerPeakRssBytes: Summary;
   /** Instances at which the parent's history would reach the termination limit, from events per instance. */
@@ -39,7 +41,7 @@ export async function measureScale(
       const r = await runNoopRollout(ctx, { instances: size.instances, batchSize: opts.batchSize });
       runs.push(r);
       opts.log(
-        `scale ${size.instances} (${rep}/${size.repetitions}): ${r.wallMs} ms, parent history ${r.parentHistory.events} events / ${r.parentHistory.bytes} bytes, worker peak ${Math.round(r.workerPeakRssBytes / 1048576)} MB`,
+        `scale ${size.instances} (${rep}/${size.repetitions}): ${r.wallMs} ms, parent history ${r.parentHistory.events} events / ${r.parentHistory.bytes} bytes (largest of ${r.parentRuns} runs), worker peak ${Math.round(r.workerPeakRssBytes / 1048576)} MB`,
       );
     }
     const parentEvents = Math.max(...runs.map((r) => r.parentHistory.events));
@@ -53,6 +55,7 @@ export async function measureScale(
       wallMs: summarize(runs.map((r) => r.wallMs)),
       parentEvents,
       parentBytes,
+      parentRuns: Math.max(...runs.map((r) => r.parentRuns)),
       largestChildEvents: Math.max(...runs.map((r) => r.largestOtherHistory.events)),
       workerPeakRssBytes: summarize(runs.map((r) => r.workerPeakRssBytes)),
       projectedInstancesAtEventLimit: atEvents,

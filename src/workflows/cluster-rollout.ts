@@ -5,21 +5,26 @@
  * verification checklist, then a report. Approvals may be sent here or to the child: they are
  * forwarded to the child of that instance, which alone decides whether it is waiting.
  */
-import { executeChild, isCancellation, patched, setCurrentDetails } from '@temporalio/workflow';
+import { ContinueAsNew, executeChild, isCancellation, patched, setCurrentDetails } from '@temporalio/workflow';
 import { clusterPreflight } from './preflight.js';
 import { rollOutInBatches } from './rollout/batches.js';
 import { finalCheck } from './rollout/final-check.js';
+import { takeOver } from './rollout/handover.js';
+import { preflightInChunks } from './rollout/preflight-chunks.js';
 import { setRolloutHandlers } from './rollout/handlers.js';
 import { rolloutNotices } from './rollout/notices.js';
 import { RolloutRun } from './rollout/run.js';
 import { failureMessage } from './lib/step-recorder.js';
 import { rolloutOrder, type ClusterRolloutInput, type ClusterRolloutReport } from './rollout/types.js';
+import type { PreflightReport } from './preflight.js';
 
 export { rolloutOrder };
 export type { ClusterRolloutInput, ClusterRolloutReport };
 
 export async function clusterRollout(input: ClusterRolloutInput): Promise<ClusterRolloutReport> {
   const r = new RolloutRun(input);
+  // A run after continue-as-new starts from the state its previous run handed over.
+  if (input.handover) takeOver(r, input.handover);
   // Notifications (only with inventory `notifications`, patched): instance events, and the end's summary.
   r.notices = rolloutNotices(r);
   setRolloutHandlers(r);
@@ -30,6 +35,7 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
     await notices.rolloutEnded(report);
     return report;
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err; // the next run goes on; it sends the summary at the end
     const outcome = isCancellation(err) ? 'cancelled' : `failed (${failureMessage(err)})`;
     await notices.rolloutEnded({ outcome, instances: r.progress.instances });
     throw err;
@@ -39,16 +45,20 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
 async function runRollout(r: RolloutRun): Promise<ClusterRolloutReport> {
   const { inventory, targetVersion } = r;
   const { progress, rolloutId } = r;
+  if (r.input.handover) return rollOn(r, r.input.handover.preflight);
 
   // The runbook's "Before you start": read-only checks of every instance; nothing changes when they fail.
   r.showPhase();
   setCurrentDetails(
     `Preflight of **${inventory.cluster}** (${inventory.instances.length} instances) before rolling out **${targetVersion}**.`,
   );
-  const preflight = await executeChild(clusterPreflight, {
-    workflowId: `${rolloutId}/preflight`,
-    args: [{ inventory, targetVersion }],
-  });
+  // In chunks of the fleet (patched: older histories ran one child for the whole fleet).
+  const preflight = patched('preflight-chunks-v1')
+    ? await preflightInChunks(r, 'preflight', targetVersion)
+    : await executeChild(clusterPreflight, {
+        workflowId: `${rolloutId}/preflight`,
+        args: [{ inventory, targetVersion }],
+      });
   if (!preflight.ok) {
     progress.phase = 'Failed';
     r.showPhase();
@@ -60,6 +70,12 @@ async function runRollout(r: RolloutRun): Promise<ClusterRolloutReport> {
   progress.phase = 'RollingOut';
   // Failure decisions, pause, budget and safe cancellation (patched: older histories replay unchanged).
   r.decisionsOn = patched('failure-decisions-v1');
+  return rollOn(r, preflight);
+}
+
+/** The batches (from where a previous run handed over, if it did), then the final check. */
+async function rollOn(r: RolloutRun, preflight: PreflightReport): Promise<ClusterRolloutReport> {
+  const { progress } = r;
   try {
     const stoppedEarly = await rollOutInBatches(r, preflight);
     if (stoppedEarly) return stoppedEarly;

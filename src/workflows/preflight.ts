@@ -22,14 +22,18 @@ export async function clusterPreflight(input: PreflightInput): Promise<Preflight
   const { inventory, targetVersion } = input;
   const central = quickActivities(inventory.policy, inventory.temporal.taskQueue);
   const checksOn = (targetVersion !== undefined || input.checks === true) && patched('preflight-checks-v1');
-  const routing = checksOn
-    ? central.preflightRouting(inventory.loadBalancer).catch(couldNotCheck('sticky-routing'))
-    : undefined;
-  const context = { input, inventory, checksOn, central, localState: instanceLocalState(inventory.instances) };
+  const { chunk } = input;
+  const routing =
+    checksOn && (!chunk || chunk.first)
+      ? central.preflightRouting(inventory.loadBalancer).catch(couldNotCheck('sticky-routing'))
+      : undefined;
+  const localState = chunk ? new Map(Object.entries(chunk.localState)) : instanceLocalState(inventory.instances);
+  const context = { input, inventory, checksOn, central, localState };
   const instances = await Promise.all(inventory.instances.map((instance) => preflightInstance(context, instance)));
   if (!routing) return { ok: instances.every((i) => i.problems.length === 0), instances };
   const cluster = applyPolicy([await routing], inventory.policy.preflight?.warn ?? []);
-  reportClusterChecks(instances, cluster);
+  // A chunk leaves the cluster's checks to the rollout, which puts them on every instance of the fleet.
+  if (!chunk) reportClusterChecks(instances, cluster);
   return { ok: instances.every((i) => i.problems.length === 0), instances, cluster };
 }
 
@@ -37,7 +41,7 @@ export async function clusterPreflight(input: PreflightInput): Promise<Preflight
  * The routing check concerns every instance (each one's clients move during its drain): the first
  * instance carries its full text, the others point to it, so the rollout's list names it once.
  */
-function reportClusterChecks(instances: InstancePreflight[], cluster: ReturnType<typeof applyPolicy>): void {
+export function reportClusterChecks(instances: InstancePreflight[], cluster: ReturnType<typeof applyPolicy>): void {
   for (const c of cluster) {
     if (c.status !== 'failed' && c.status !== 'warning') continue;
     instances.forEach((i, n) => {

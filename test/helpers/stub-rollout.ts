@@ -93,7 +93,15 @@ export async function rollout(
   ids: string[],
   policy: Record<string, unknown> = {},
   prepare?: (fake: FakeCluster) => void,
-  opts: { force?: boolean; loadBalancer?: Record<string, unknown>; instance?: Record<string, unknown> } = {},
+  opts: {
+    force?: boolean;
+    loadBalancer?: Record<string, unknown>;
+    instance?: Record<string, unknown>;
+    /** Hand over to a new run after this many batches (the rollout's continueAsNewEvery). */
+    continueAsNewEvery?: number;
+    /** Instances per preflight / final-check child (the rollout's preflightChunkSize). */
+    preflightChunkSize?: number;
+  } = {},
 ) {
   const inv = inventory(cluster, ids, policy, opts.loadBalancer, opts.instance);
   const fake = new FakeCluster(ids, FROM);
@@ -115,6 +123,8 @@ export async function rollout(
         startedBy: 'carol',
         searchAttributes: true,
         ...(opts.force ? { force: true } : {}),
+        ...(opts.continueAsNewEvery ? { continueAsNewEvery: opts.continueAsNewEvery } : {}),
+        ...(opts.preflightChunkSize ? { preflightChunkSize: opts.preflightChunkSize } : {}),
       },
     ],
   });

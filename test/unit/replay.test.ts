@@ -127,6 +127,27 @@ describe('replaying recorded histories', () => {
     );
   });
 
+  it('has recorded histories of a rollout that continued-as-new: a run that hands over, one that takes over and hands over again, the last one (test/unit/handover.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'handover-run-1--rollout-handover.json',
+        'handover-run-2--rollout-handover.json',
+        'handover--rollout-handover.json',
+        'handover--rollout-handover_gw-2.json',
+      ]),
+    );
+  });
+
+  it('has recorded histories of a rollout whose preflight and final check ran in chunks (test/unit/handover.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'chunks--rollout-chunks.json',
+        'chunks--rollout-chunks_preflight_2.json',
+        'chunks--rollout-chunks_final-check_1.json',
+      ]),
+    );
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout

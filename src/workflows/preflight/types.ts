@@ -11,6 +11,12 @@ export interface PreflightInput {
   checks?: boolean;
   /** `plan`: also say per instance which releases the update crosses and whether migrations run. */
   releaseJump?: boolean;
+  /**
+   * One chunk of a larger fleet (the rollout checks it in chunks: see rollout/preflight-chunks.ts): the
+   * inventory lists only the chunk's instances, the instance-local state check comes computed over the
+   * whole fleet, the cluster's checks run in the first chunk only and the rollout puts them on every instance.
+   */
+  chunk?: { first: boolean; localState: Record<string, CheckResult> };
 }
 
 export interface InstancePreflight {

@@ -11,6 +11,7 @@ import { failureMessage, instanceRollout, type InstanceRolloutResult } from '../
 import type { PreflightReport } from '../preflight.js';
 import type { RolloutRun } from './run.js';
 import { endBatchStanding } from './standing.js';
+import { handOver, handoverDue } from './handover.js';
 import { approvalRules } from '../../shared/messages/rollout.js';
 import { rolloutOrder, type ClusterRolloutReport } from './types.js';
 
@@ -24,7 +25,10 @@ export async function rollOutInBatches(
   // A percentage becomes a count of this fleet; a number stays as it is (older histories had only numbers).
   const size = countOf(r.inventory.policy.batchSize, order.length, 1);
   const budget = countOf(r.inventory.policy.maxFailedInstances ?? 1, order.length, 0);
-  for (let start = 0; start < order.length; start += size) {
+  const first = r.input.handover?.next ?? 0;
+  for (let start = first; start < order.length; start += size) {
+    // Between batches, no child running: a new run when the history grows (older histories: never).
+    if (r.decisionsOn && handoverDue(r, (start - first) / size)) return handOver(r, preflight, start);
     const batch = order.slice(start, start + size);
     if (r.decisionsOn && progress.paused) await holdWhilePaused(r, batch);
     progress.current = batch;

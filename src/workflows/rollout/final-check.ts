@@ -3,9 +3,10 @@
  * outcome expects (done: the target, in traffic; rolled back: its old version, in traffic; skipped:
  * left as it is, flagged), then the report.
  */
-import { executeChild, setCurrentDetails } from '@temporalio/workflow';
+import { executeChild, patched, setCurrentDetails } from '@temporalio/workflow';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
 import { clusterPreflight, type PreflightReport } from '../preflight.js';
+import { preflightInChunks } from './preflight-chunks.js';
 import type { RolloutRun } from './run.js';
 import type { ClusterRolloutReport } from './types.js';
 
@@ -14,10 +15,13 @@ export async function finalCheck(r: RolloutRun, preflight: PreflightReport): Pro
   progress.current = [];
   progress.phase = 'Verifying';
   r.showPhase();
-  const check = await executeChild(clusterPreflight, {
-    workflowId: `${r.rolloutId}/final-check`,
-    args: [{ inventory: r.inventory }],
-  });
+  // In chunks of the fleet (patched: older histories ran one child for the whole fleet).
+  const check = patched('preflight-chunks-v1')
+    ? await preflightInChunks(r, 'final-check')
+    : await executeChild(clusterPreflight, {
+        workflowId: `${r.rolloutId}/final-check`,
+        args: [{ inventory: r.inventory }],
+      });
   const expected = (id: string) => {
     const slot = progress.instances.find((i) => i.instance === id);
     if (slot?.phase === 'Skipped') return undefined;

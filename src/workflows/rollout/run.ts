@@ -20,6 +20,8 @@ export class RolloutRun {
   readonly upsert: boolean;
   /** Failure decisions, pause, budget and safe cancellation (patched after the preflight: see clusterRollout). */
   decisionsOn = false;
+  /** Continue-as-new between batches (patched 'continue-as-new-v1', asked at the first chance: see rollout/handover.ts). */
+  handoverOn?: boolean;
   /** Instances already handed an approval given for many (approve --batch / --rest): never twice. */
   readonly handed = new Set<string>();
   /** canary mode: a human approved every instance of the first batch, so later ones may be promoted on evidence. */

@@ -2,6 +2,7 @@
 import type { Inventory } from '../../shared/inventory.js';
 import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
 import type { PreflightReport } from '../preflight.js';
+import type { Handover } from './handover.js';
 
 export interface ClusterRolloutInput {
   inventory: Inventory;
@@ -12,6 +13,12 @@ export interface ClusterRolloutInput {
   searchAttributes?: boolean;
   /** `start --force`: redo instances that already run the target (default: verify and leave them alone). */
   force?: boolean;
+  /** Set only by continue-as-new: the state the previous run handed over (see rollout/handover.ts). */
+  handover?: Handover;
+  /** Hand over to a new run after this many batches (tests; by default when Temporal suggests it). */
+  continueAsNewEvery?: number;
+  /** Instances per preflight / final-check child (tests; default PREFLIGHT_CHUNK in rollout/preflight-chunks.ts). */
+  preflightChunkSize?: number;
 }
 
 export interface ClusterRolloutReport {

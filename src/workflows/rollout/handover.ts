@@ -1,0 +1,141 @@
+/**
+ * Continue-as-new between batches, so the rollout's history stays bounded at any fleet size (Temporal
+ * warns at 10,240 events / 10 MB and terminates at 51,200 / 50 MB). Only between batches, when no
+ * instance child runs: the next run keeps the workflow id (status, approve, the Web UI, the one-rollout
+ * lock and `result()` follow it) and starts from the compact state handed over here: where the next
+ * batch starts, the outcomes of the instances done, pause, abort reason, standing approval, ignored
+ * messages and the preflight's facts the later batches need. Patched ('continue-as-new-v1'): older
+ * histories never reach it.
+ */
+import {
+  CancellationScope,
+  CancelledFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  setCurrentDetails,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { InstanceProgress, RolloutProgress, StepRecord } from '../../shared/messages/rollout.js';
+import { CHECK_STEPS, isStep, type StepId } from '../../shared/steps.js';
+import type { PreflightReport } from '../preflight.js';
+import type { RolloutRun } from './run.js';
+import type { ClusterRolloutInput } from './types.js';
+
+/** Above this many events the rollout hands over even when the server does not suggest it yet. */
+export const HANDOVER_AT_EVENTS = 8_000;
+/** Records of ignored messages (and failed notifications) handed on: the latest ones (earlier runs keep them all). */
+const KEPT_RECORDS = 50;
+
+/** What one run hands the next (the input's `handover`). */
+export interface Handover {
+  /** Where in rollout order the next batch starts. */
+  next: number;
+  /** How many runs came before the one this starts. */
+  runs: number;
+  /** The instances rolled out so far, compact (see compactInstance). */
+  done: InstanceProgress[];
+  /** The preflight's facts (compact: see compactPreflight). */
+  preflight: PreflightReport;
+  /** canary mode: a human approved the first batch, later instances may be promoted on evidence. */
+  canaryApproved: boolean;
+  progress: Pick<RolloutProgress, 'paused' | 'abort' | 'standing' | 'withdrawn' | 'ignored' | 'notificationFailures'>;
+}
+
+/** Steps a finished instance keeps: the drain and the return (time out of traffic), the last check (status). */
+const KEPT_STEPS: ReadonlySet<StepId> = new Set<StepId>(['drain', 'wait-drain', 'rejoin', 'put-back']);
+const LEGACY_KEPT = /^drain|^wait for sessions|^rejoin$|^put back/;
+const LEGACY_CHECK = /^verify|^doctor|connected again$/;
+
+/** A finished instance's outcome with what status, the budget, the final check and the report read. */
+export function compactInstance(i: InstanceProgress): InstanceProgress {
+  const lastCheck = i.steps.filter((s) => isStep(s, CHECK_STEPS, LEGACY_CHECK) && s.status !== 'running').at(-1);
+  const steps: StepRecord[] = i.steps.filter((s) => s === lastCheck || isStep(s, KEPT_STEPS, LEGACY_KEPT));
+  const { ignored: _ignored, promotion, ...rest } = i;
+  const compactPromotion = promotion?.evidence
+    ? { ...promotion, evidence: { ...promotion.evidence, samples: promotion.evidence.samples.slice(0, 2) } }
+    : promotion;
+  return { ...rest, steps, ignored: [], ...(compactPromotion ? { promotion: compactPromotion } : {}) };
+}
+
+/** The preflight's facts later runs read: the verdict, per instance version, health and baseline. */
+export function compactPreflight(p: PreflightReport): PreflightReport {
+  return {
+    ok: p.ok,
+    instances: p.instances.map((i) => ({
+      instance: i.instance,
+      healthy: i.healthy,
+      version: i.version,
+      lb: i.lb,
+      missingDevices: [],
+      problems: [],
+      ...(i.warnings?.length ? { warnings: i.warnings } : {}),
+      ...(i.baseline ? { baseline: i.baseline } : {}),
+    })),
+  };
+}
+
+/** Whether this run should hand over before the batch at `start` (never before its own first batch). */
+export function handoverDue(r: RolloutRun, batchesThisRun: number): boolean {
+  if (batchesThisRun === 0) return false;
+  if (!(r.handoverOn ??= patched('continue-as-new-v1'))) return false;
+  const every = r.input.continueAsNewEvery;
+  const info = workflowInfo();
+  return (
+    (every !== undefined && batchesThisRun >= every) ||
+    info.continueAsNewSuggested ||
+    info.historyLength >= HANDOVER_AT_EVENTS
+  );
+}
+
+/**
+ * Waits until every signal and Update handler finished (none is cut off), then continues as new with
+ * the state as it is then: a decision applied before the handover is in it, one sent after it reaches
+ * the next run. A cancellation (abort) that arrived meanwhile is not handed over: it stops this run.
+ */
+export async function handOver(r: RolloutRun, preflight: PreflightReport, next: number): Promise<never> {
+  r.progress.current = [];
+  await condition(allHandlersFinished);
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled during the handover');
+  const { progress } = r;
+  const handover: Handover = {
+    next,
+    runs: (r.input.handover?.runs ?? 0) + 1,
+    done: progress.instances.filter((i) => i.phase !== 'Pending').map(compactInstance),
+    preflight: compactPreflight(preflight),
+    canaryApproved: r.canaryApproved,
+    progress: {
+      paused: progress.paused,
+      abort: progress.abort,
+      standing: progress.standing,
+      withdrawn: progress.withdrawn,
+      ignored: progress.ignored.slice(-KEPT_RECORDS),
+      ...(progress.notificationFailures
+        ? { notificationFailures: progress.notificationFailures.slice(-KEPT_RECORDS) }
+        : {}),
+    },
+  };
+  setCurrentDetails(
+    `Handing over to a new run (history ${workflowInfo().historyLength} events) before instance ${next + 1}.`,
+  );
+  const input: ClusterRolloutInput = { ...r.input, handover };
+  return continueAsNew<(i: ClusterRolloutInput) => Promise<unknown>>(input);
+}
+
+/** A run that continues a rollout: the state its previous run handed over, put back in place. */
+export function takeOver(r: RolloutRun, handover: Handover): void {
+  const { progress } = r;
+  for (const done of handover.done) {
+    const i = progress.instances.findIndex((x) => x.instance === done.instance);
+    if (i >= 0) progress.instances[i] = done;
+  }
+  Object.assign(progress, dropUndefined(handover.progress));
+  progress.phase = 'RollingOut';
+  r.canaryApproved = handover.canaryApproved;
+  r.decisionsOn = true;
+  r.handoverOn = true;
+}
+
+const dropUndefined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
