@@ -8,6 +8,7 @@ import { patched } from '@temporalio/workflow';
 import { canStopAndStart } from '../../shared/service-commands.js';
 import { approveAndRejoin } from './rejoin.js';
 import type { InstanceRun } from './run.js';
+import { updateSourceCheckout } from './source-update.js';
 import { drainAndWait, restartAndVerify, rotateAndReconnect, runDoctor, verifyRunning } from './steps.js';
 import type { InstanceRolloutResult } from './types.js';
 
@@ -29,6 +30,13 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
     patched('documented-update-sequence-v1')
   ) {
     await updateAsDocumented(r);
+  } else if (
+    safetyNet &&
+    instance.install.type === 'source' &&
+    canStopAndStart(instance) &&
+    patched('source-update-stopped-v1')
+  ) {
+    await updateSourceCheckout(r); // stop, `openclaw update`, start: source-update.ts
   } else {
     await r.setPhase('Updating');
     r.state.changed = true;
