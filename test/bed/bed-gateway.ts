@@ -108,14 +108,22 @@ export function gatewayProgram(g: BedGateway): Program {
  * Puts one gateway back on `version` with a fresh state dir (same config, port and token). A downgrade
  * in place is refused by OpenClaw once a newer release migrated the state databases ("schema(s) are
  * newer than this build"), so the state goes too: use it only for a gateway without paired clients.
+ * `ownCopy` copies the release's files instead of hard-linking them (for `openclaw update`, ~10-20 s).
  */
-export async function resetGateway(info: BedInfo, id: string, version = info.fromVersion): Promise<void> {
+export async function resetGateway(
+  info: BedInfo,
+  id: string,
+  version = info.fromVersion,
+  opts: { ownCopy?: boolean } = {},
+): Promise<void> {
   const g = info.gateways.find((x) => x.id === id);
   if (!g) throw new Error(`bed has no gateway ${id}`);
   const sup = new Supervisor(info.dir);
   await sup.ctl('stop', id);
   await rm(g.prefix, { recursive: true, force: true });
-  await execa('cp', ['-al', openclawTemplate(version), g.prefix]);
+  // ownCopy: `openclaw update` fingerprints the package it replaces (link counts included), so a
+  // hard-linked copy fails its swap check whenever another prefix is linked from the same template.
+  await execa('cp', [opts.ownCopy ? '-a' : '-al', openclawTemplate(version), g.prefix]);
   await rm(g.stateDir, { recursive: true, force: true });
   await mkdir(g.stateDir, { recursive: true });
   await sup.ctl('start', id);
