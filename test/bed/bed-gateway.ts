@@ -3,7 +3,7 @@
  * token, log file), the supervisor program that runs it, and putting it back on a release.
  */
 import { execa } from 'execa';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BedInfo } from './bed.js';
 import { lbServerUp } from './haproxy-config.js';
@@ -126,6 +126,8 @@ export async function resetGateway(
   await execa('cp', [opts.ownCopy ? '-a' : '-al', openclawTemplate(version), g.prefix]);
   await rm(g.stateDir, { recursive: true, force: true });
   await mkdir(g.stateDir, { recursive: true });
+  // `openclaw update`'s doctor stamps the config with its release; the older one refuses to start on it.
+  await writeGatewayConfig(g.configPath, g.port, (await readFile(info.sharedTokenFile, 'utf8')).trim(), g.logFile);
   await sup.ctl('start', id);
   await waitFor(`${id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000);
   await waitFor(`HAProxy to see ${g.lbServer} UP`, () => lbServerUp(info.haproxy.socket, g.lbServer), 60_000);

@@ -119,16 +119,16 @@ describe('source install: `openclaw update` with the gateway stopped', () => {
             process.env,
           ),
         );
-        await pollUntil(
-          'the source update to wait for approval',
+        const waiting = await pollUntil(
+          'the source update to wait for approval (or fail)',
           async () => {
             const slot = (await handle.query(progressQuery)).instances[0];
-            if (slot?.phase === 'Failed') throw new Error(`failed: ${JSON.stringify(slot.failure)}`);
-            return slot?.phase === 'AwaitingApproval';
+            return slot?.phase === 'AwaitingApproval' || slot?.phase === 'Failed' ? slot : undefined;
           },
           15 * 60_000,
           2000,
         );
+        expect(waiting.failure, `the rollout failed at ${waiting.failure?.step}`).toBeUndefined();
         await handle.executeUpdate(approveRejoinUpdate, { args: [{ instance: x.id, approver: 'alice' }] });
         const report = await handle.result();
         const done = report.instances[0]!;

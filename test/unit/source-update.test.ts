@@ -164,3 +164,23 @@ describe('runSourceUpdate (stand-in CLI printing the captures)', () => {
     expect(readFileSync(join(dir, 'polls'), 'utf8').trim()).toBe('3');
   });
 });
+
+describe('the environment of host commands', () => {
+  it('leaves out what npm run / npx put into the worker (npm_config_prefix would redirect openclaw update)', async () => {
+    const { childEnvironment } = await import('../../src/activities/host/child-env.js');
+    process.env.npm_config_prefix = '/worker/node';
+    process.env.INIT_CWD = '/worker';
+    process.env.NPM_CONFIG_REGISTRY = 'https://registry.example';
+    try {
+      const env = childEnvironment({ HOME: '/srv/gw' });
+      expect(env.npm_config_prefix).toBeUndefined();
+      expect(env.INIT_CWD).toBeUndefined();
+      expect(env.NPM_CONFIG_REGISTRY).toBe('https://registry.example'); // the operator's own setting stays
+      expect(env.HOME).toBe('/srv/gw');
+    } finally {
+      delete process.env.npm_config_prefix;
+      delete process.env.INIT_CWD;
+      delete process.env.NPM_CONFIG_REGISTRY;
+    }
+  });
+});
