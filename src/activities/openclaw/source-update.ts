@@ -43,11 +43,14 @@ function updateFailed(version: string, r: CliResult): TransientError {
   let said: string;
   try {
     said = `${parse.updateFailure(parse.readUpdate(r))}.`;
-  } catch {
+  } catch (err) {
+    // Not the one JSON document it prints on stdout: what it said, and why its JSON was not read.
     const reasons = parse.updateFailureReasons(r);
-    said = reasons.length
-      ? `It said:\n${reasons.map((x) => `  - ${x}`).join('\n')}`
-      : `It said:\n${outputTail(r.stderr, r.stdout)}`;
+    said =
+      (reasons.length
+        ? `It said:\n${reasons.map((x) => `  - ${x}`).join('\n')}`
+        : `It said:\n${outputTail(r.stderr, r.stdout)}`) +
+      `\n(its JSON was not read: ${(err as Error).message.slice(0, 300)})`;
   }
   return new TransientError(
     `\`openclaw update\` exited with code ${r.exitCode} after ${(r.durationMs / 1000).toFixed(1)} s; expected it to install ${version}.\n` +
