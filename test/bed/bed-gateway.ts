@@ -4,7 +4,7 @@
  * the shared token, log file), the supervisor program that runs it, and putting it back on a release.
  */
 import { execa } from 'execa';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   isStaged,
@@ -111,12 +111,14 @@ export async function writeGatewayConfig(
  * there yet (the rollout stages with npm; the bed uses hard links: instant and ~0 bytes, and safe
  * because nothing edits an installed file in place).
  */
-export async function putOnRelease(root: string, version: string): Promise<void> {
-  if (!(await isStaged(root, version))) {
+export async function putOnRelease(root: string, version: string, opts: { ownCopy?: boolean } = {}): Promise<void> {
+  if (opts.ownCopy || !(await isStaged(root, version))) {
     const dir = stagedPaths(root).release(version);
     await rm(dir, { recursive: true, force: true });
     await mkdir(stagedPaths(root).versions, { recursive: true });
-    await execa('cp', ['-al', openclawTemplate(version), dir]);
+    // ownCopy: `openclaw update` fingerprints the package it replaces (link counts included), so a
+    // hard-linked copy fails its swap check whenever another gateway is linked from the same template.
+    await execa('cp', [opts.ownCopy ? '-a' : '-al', openclawTemplate(version), dir]);
     await writeFile(join(dir, STAGED_MARKER), JSON.stringify({ version, stagedAt: new Date().toISOString() }) + '\n');
   }
   await switchRelease(root, version);
@@ -138,15 +140,23 @@ export function gatewayProgram(g: BedGateway): Program {
  * Puts one gateway back on `version` with a fresh state dir (same config, port and token). A downgrade
  * in place is refused by OpenClaw once a newer release migrated the state databases ("schema(s) are
  * newer than this build"), so the state goes too: use it only for a gateway without paired clients.
+ * `ownCopy` copies the release's files instead of hard-linking them (for `openclaw update`, ~10-20 s).
  */
-export async function resetGateway(info: BedInfo, id: string, version = info.fromVersion): Promise<void> {
+export async function resetGateway(
+  info: BedInfo,
+  id: string,
+  version = info.fromVersion,
+  opts: { ownCopy?: boolean } = {},
+): Promise<void> {
   const g = info.gateways.find((x) => x.id === id);
   if (!g) throw new Error(`bed has no gateway ${id}`);
   const sup = new Supervisor(info.dir);
   await sup.ctl('stop', id);
-  await putOnRelease(g.root, version);
+  await putOnRelease(g.root, version, opts);
   await rm(g.stateDir, { recursive: true, force: true });
   await mkdir(g.stateDir, { recursive: true });
+  // `openclaw update`'s doctor stamps the config with its release; the older one refuses to start on it.
+  await writeGatewayConfig(g.configPath, g.port, (await readFile(info.sharedTokenFile, 'utf8')).trim(), g.logFile);
   await sup.ctl('start', id);
   await waitFor(`${id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000);
   await waitFor(`HAProxy to see ${g.lbServer} UP`, () => lbServerUp(info.haproxy.socket, g.lbServer), 60_000);

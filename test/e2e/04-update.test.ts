@@ -4,10 +4,12 @@
  * version the gateway reports; an
  * in-process `openclaw gateway restart` cannot load it (a failed step, never a success); doctor and
  * the channels probe report health. Afterwards the gateway is reset to the starting release, so the
- * shared bed stays one release behind. (`openclaw update`, the source-checkout path, is not run here:
- * on a package install it runs doctor in maintenance mode, which fails or hangs for minutes while the
- * gateway runs; test/unit/install-command.test.ts checks the commands each install type runs.)
+ * shared bed stays one release behind. Then the `source` install type on the same gateway, through the
+ * rollout workflow: doctor, stop (supervisorctl), `openclaw update --no-restart --tag <target>` (on the
+ * bed's npm installs it takes its package path end to end: stage, validate, swap, doctor), start,
+ * verify; the update's own JSON report is the install step's detail.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,13 @@ import { startupVersion } from '../../src/activities/openclaw/index.js';
 import type { Instance, Inventory } from '../../src/shared/inventory.js';
 import type { BedInfo } from '../bed/bed.js';
 import { resetGateway, type BedGateway } from '../bed/bed-gateway.js';
-import { bed, runActivity } from '../bed/context.js';
+import { bed, runActivity, startWorker } from '../bed/context.js';
+import { bedInventory } from '../bed/bed-inventory.js';
+import { pollUntil } from '../bed/wait.js';
+import { Inventory as InventorySchema } from '../../src/shared/inventory.js';
+import { rolloutStart } from '../../src/cli/workflow-starts.js';
+import { clusterRollout } from '../../src/workflows/cluster-rollout.js';
+import { approveRejoinUpdate, progressQuery } from '../../src/shared/messages/rollout.js';
 
 let info: BedInfo;
 let inventory: Inventory;
@@ -83,4 +91,81 @@ describe('staged install, then restart', () => {
     expect(out.after.bootId).not.toBe(out.before.bootId);
     expect((await startupVersion(gw(x).httpUrl)).version).toBe(info.targetVersion);
   });
+});
+
+describe('source install: `openclaw update` with the gateway stopped', () => {
+  it(
+    'a rollout of one gateway with install.type source ends healthy on the target, the update report in its step',
+    async () => {
+      const started = Date.now();
+      // Back on the starting release, with its own copy of the package (see resetGateway's ownCopy).
+      await resetGateway(info, x.id, info.fromVersion, { ownCopy: true });
+      const raw = bedInventory(info, {
+        cluster: 'bed-source',
+        backend: info.haproxy.backend,
+        gateways: [gw(x)],
+        devices: [],
+      });
+      const inv = InventorySchema.parse({
+        ...raw,
+        temporal: { ...raw.temporal, taskQueue: 'source' },
+        instances: raw.instances.map((i) => ({ ...i, install: { type: 'source' } })),
+        policy: { ...raw.policy, drainDeadline: '5s', retries: { maxAttempts: 1, initialInterval: '1s' } },
+      });
+      const w = await startWorker(info, 'source');
+      try {
+        const handle = await w.client.workflow.start(
+          clusterRollout,
+          rolloutStart(
+            inv,
+            { target: info.targetVersion, startedBy: 'source-test', force: false, searchAttributes: false },
+            process.env,
+          ),
+        );
+        const waiting = await pollUntil(
+          'the source update to wait for approval (or fail)',
+          async () => {
+            const slot = (await handle.query(progressQuery)).instances[0];
+            return slot?.phase === 'AwaitingApproval' || slot?.phase === 'Failed' ? slot : undefined;
+          },
+          15 * 60_000,
+          2000,
+        );
+        expect(waiting.failure, `the rollout failed at ${waiting.failure?.step}`).toBeUndefined();
+        await handle.executeUpdate(approveRejoinUpdate, { args: [{ instance: x.id, approver: 'alice' }] });
+        const report = await handle.result();
+        const done = report.instances[0]!;
+        expect(done).toMatchObject({
+          outcome: 'done',
+          versionBefore: info.fromVersion,
+          versionAfter: info.targetVersion,
+        });
+        const ids = done.steps.filter((st) => st.status === 'ok').map((st) => st.id);
+        expect(ids.slice(ids.indexOf('doctor'), ids.indexOf('verify-status') + 1)).toEqual([
+          'doctor',
+          'stop',
+          'install',
+          'start',
+          'verify-status',
+        ]);
+        const install = done.steps.find((st) => st.id === 'install')!;
+        expect(install.step).toContain('(source, gateway stopped)');
+        expect(install.detail).toMatch(
+          new RegExp(
+            `^openclaw update ok \\(npm package\\): ${info.fromVersion} → ${info.targetVersion}, report (\\S+\\.md);`,
+          ),
+        );
+        const reportPath = /, report (\S+\.md);/.exec(install.detail!)![1]!;
+        expect(existsSync(reportPath)).toBe(true);
+        expect(await installedVersion(gw(x))).toBe(info.targetVersion);
+        expect((await startupVersion(gw(x).httpUrl)).version).toBe(info.targetVersion);
+        const status = await runActivity(gatewayActivities.gatewayStatus, t(x));
+        expect(status).toMatchObject({ healthy: true, version: info.targetVersion });
+        console.log(`[source] reset + rollout with openclaw update: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      } finally {
+        await w.stop();
+      }
+    },
+    20 * 60_000,
+  );
 });

@@ -168,7 +168,20 @@ export class FakeCluster {
       ),
       installVersion: async (t: { instance: Instance }, version: string) => {
         const s = await this.enter('installVersion', id(t), version);
+        const before = s.installed;
         s.installed = version;
+        if (t.instance.install.type === 'source') {
+          if (s.running)
+            throw ApplicationFailure.retryable('agent database is in use (the gateway runs)', 'TransientError');
+          const update = { status: 'ok', before, after: version, changed: before !== version, facts: [] };
+          const reportPath = `/state/update-reports/${id(t)}.md`;
+          return {
+            kind: 'source',
+            command: 'openclaw update',
+            durationMs: 1,
+            update: { ...update, reportPath, installKind: 'package' },
+          };
+        }
         return { kind: 'global', command: `npm i -g openclaw@${version}`, durationMs: 1 };
       },
       runDoctor: async (t: { instance: Instance }) => (

@@ -62,11 +62,12 @@ describe('replaying recorded histories', () => {
     );
   });
 
-  it('has recorded histories of the documented update (stop, install, doctor --fix, start) and of an unchanged instance put back after a skip', () => {
+  it('has recorded histories of the documented update (stop, install, doctor --fix, start), of a source install (stop, openclaw update, start) and of an unchanged instance put back after a skip', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'documented-update--rollout-jump_gw-1.json',
         'skipped-unchanged--rollout-jump-skip_gw-1.json',
+        'source-update--rollout-source_gw-1.json',
       ]),
     );
   });

@@ -366,6 +366,36 @@ describe('rollback from the verified backup', () => {
 describe('the documented update sequence (stop, install, doctor --fix, start)', () => {
   const SUPERVISED = { instance: { restart: ['supervisorctl', 'restart', 'gw'] } };
 
+  it('source install: doctor, stop, `openclaw update` with the gateway stopped, start, verify; its report in the step', async () => {
+    const r = await rollout('source', ['gw-1'], {}, undefined, {
+      instance: { ...SUPERVISED.instance, install: { type: 'source' } },
+    });
+    try {
+      await approve(r.handle, 'gw-1');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.instances[0]).toMatchObject({ outcome: 'done', versionBefore: FROM, versionAfter: TARGET });
+      const order = r.fake.calls.filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]);
+      const update = order.slice(order.indexOf('createBackup') + 1, order.indexOf('rotateDeviceToken'));
+      expect(update).toEqual([
+        'runDoctor',
+        'stopGateway',
+        'installVersion',
+        'startGateway',
+        'gatewayStatus',
+        'probeChannels',
+      ]);
+      expect(r.fake.restartedInTraffic).toEqual([]);
+      const install = report.instances[0]!.steps.find((x) => x.id === 'install');
+      expect(install).toMatchObject({
+        step: `openclaw update to ${TARGET} (source, gateway stopped)`,
+        detail: `openclaw update ok (npm package): ${FROM} → ${TARGET}, report /state/update-reports/gw-1.md; 0 s`,
+      });
+      await saveHistories('source-update', ['rollout-source', 'rollout-source/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
   it('jumps releases: the new release migrates the state with doctor --fix while the gateway is stopped', async () => {
     const r = await rollout(
       'jump',

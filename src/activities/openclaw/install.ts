@@ -2,13 +2,12 @@
  * Installing a release the instance's way: global npm, a staged release switched in, a source
  * checkout's `openclaw update`, or the inventory's own command (restarting is restartGateway's job).
  */
-import { ConfigurationError, TransientError } from '../../shared/errors.js';
+import { ConfigurationError } from '../../shared/errors.js';
 import type { GatewayAccess, InstallSpec } from '../../shared/inventory.js';
 import { runHostCommand } from '../host/exec.js';
-import { outputTail } from '../host/npm-errors.js';
 import type { CallContext } from '../call-context.js';
-import { runCli } from './cli.js';
-import * as parse from './parse/index.js';
+import type * as parse from './parse/index.js';
+import { runSourceUpdate } from './source-update.js';
 import { stageRelease, switchRelease } from './staged.js';
 
 export interface InstallOutcome {
@@ -18,6 +17,8 @@ export interface InstallOutcome {
   durationMs: number;
   /** staged: the release `current` pointed to before (null: none), when the switch changed it. */
   switchedFrom?: string | null;
+  /** `openclaw update`'s own report (source installs): status, reason, versions, its report path. */
+  update?: parse.UpdateReport;
 }
 
 /** A version or dist-tag that can go on a command line (ConfigurationError otherwise). */
@@ -29,7 +30,8 @@ export function checkVersionArgument(version: string): void {
 
 /**
  * Installs `version` the instance's way: `npm i -g [--prefix P] openclaw@<version>` (global),
- * `openclaw update --yes --json --no-restart --tag <version>` (source checkout), or the inventory's
+ * `openclaw update --yes --json --no-restart --tag <version>` (source checkout, run with the gateway
+ * stopped: source-update.ts), or the inventory's
  * command with `{version}` replaced. Restarting is a separate step (restartGateway).
  */
 export async function installVersion(
@@ -53,23 +55,8 @@ export async function installVersion(
     };
   }
   if (install.type === 'source') {
-    const r = await runCli(access, {
-      args: ['update', '--yes', '--json', '--no-restart', '--tag', install.tag ?? version],
-      ...ctx,
-    });
-    if (r.exitCode !== 0) {
-      const reasons = parse.updateFailureReasons(r);
-      throw new TransientError(
-        `\`openclaw update\` exited with code ${r.exitCode} after ${(r.durationMs / 1000).toFixed(1)} s; expected it to install ${version}.\n` +
-          (reasons.length
-            ? `It said:\n${reasons.map((x) => `  - ${x}`).join('\n')}\n`
-            : `It said:\n${outputTail(r.stderr, r.stdout)}\n`) +
-          'If doctor reports a database in use, stop the gateway before updating a source checkout.\n' +
-          `Run it by hand:\n  ${r.byHand}`,
-      );
-    }
-    parse.parseUpdate(r);
-    return { kind: 'source', command: r.byHand, durationMs: Date.now() - started };
+    const u = await runSourceUpdate(access, version, install.tag ?? version, ctx);
+    return { kind: 'source', command: u.command, durationMs: Date.now() - started, update: u.report };
   }
   const argv =
     install.type === 'global'

@@ -9,6 +9,7 @@ import { canStopAndStart } from '../../shared/service-commands.js';
 import { prepareWhileServing } from './prepare.js';
 import { approveAndRejoin } from './rejoin.js';
 import type { InstanceRun } from './run.js';
+import { updateSourceCheckout } from './source-update.js';
 import { drainAndWait, restartAndVerify, rotateAndReconnect, runDoctor, verifyRunning } from './steps.js';
 import type { InstanceRolloutResult } from './types.js';
 
@@ -33,6 +34,13 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
   // 2-3. Update and doctor, restart and verify: the target version must be what runs now.
   if (documented ?? documentedSequence(r, safetyNet)) {
     await updateAsDocumented(r, prepare);
+  } else if (
+    safetyNet &&
+    r.instance.install.type === 'source' &&
+    canStopAndStart(r.instance) &&
+    patched('source-update-stopped-v1')
+  ) {
+    await updateSourceCheckout(r); // stop, `openclaw update`, start: source-update.ts
   } else {
     await r.setPhase('Updating');
     r.state.changed = true;
