@@ -116,7 +116,7 @@ describe('replaying recorded histories', () => {
     );
   });
 
-  it('has recorded histories of updates prepared while serving: a failed staging, the documented update with its first doctor before the drain and the checks side by side (test/unit/rollout-decisions.test.ts)', () => {
+  it('has recorded histories of updates prepared while serving: a failed staging, the documented update with its first doctor before the drain and the checks side by side (test/unit/rollout-decisions.test.ts), the staged rollout and the faults on the real bed (05, 04d)', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'failed-staging--rollout-stagefail.json',
@@ -124,6 +124,9 @@ describe('replaying recorded histories', () => {
         'failed-staging--rollout-stagefail_gw-2.json',
         'documented-update-prepared--rollout-jump.json',
         'documented-update-prepared--rollout-jump_gw-1.json',
+        'approved-staged--rollout-bed.json',
+        'approved-staged--rollout-bed_gw-1.json',
+        'faults-staged--rollout-bed-faults_gw-1.json',
       ]),
     );
   });

@@ -111,10 +111,15 @@ export async function stageRelease(
   return { version, path: dir, alreadyStaged: false, durationMs: Date.now() - started };
 }
 
-/** Temporary directories of earlier stagings of `version` that were cut off (a crash, a cancel). */
+/**
+ * Temporary directories of earlier stagings of `version` that were cut off (a crash, a cancel). Best
+ * effort: after a worker was killed its npm may still run and write into its directory (npm runs in a
+ * process group of its own), so removing it can race; this staging uses a directory of its own anyway.
+ */
 async function removeLeftovers(versionsDir: string, version: string): Promise<void> {
   for (const name of await readdir(versionsDir)) {
-    if (name.startsWith(`.${version}.staging-`)) await rm(join(versionsDir, name), { recursive: true, force: true });
+    if (name.startsWith(`.${version}.staging-`))
+      await rm(join(versionsDir, name), { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
   }
 }
 
