@@ -367,7 +367,7 @@ describe('full rollout with approvals', () => {
       }
 
       // Staged install: each release was staged while its instance served (or found staged already: 04
-      // staged the target on one gateway). During the staging the server was UP in HAProxy (sampled every
+      // and 04d staged the target on two gateways). During the staging the server was UP in HAProxy (sampled every
       // 500 ms), and op-1's held connection to its home gateway stayed open from the start of the rollout
       // until that gateway's drain (no 1011 "gateway install changed"): only the restart closed it.
       const opHome = deviceNamed(inventory, 'op-1').instance.id;
@@ -401,7 +401,8 @@ describe('full rollout with approvals', () => {
           expect(closes.filter((c) => c.code === 1011)).toEqual([]);
         }
       }
-      expect(stagedNow, 'instances staged by this rollout').toBeGreaterThanOrEqual(2);
+      // 04 and 04d staged the target on two of the three gateways already; one stages it here.
+      expect(stagedNow, 'instances staged by this rollout').toBeGreaterThanOrEqual(1);
 
       // The end state an operator checks: every gateway runs the target from <root>/current.
       const rows = await showStat(info.haproxy.socket);
