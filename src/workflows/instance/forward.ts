@@ -10,7 +10,14 @@ import { prepareWhileServing } from './prepare.js';
 import { approveAndRejoin } from './rejoin.js';
 import type { InstanceRun } from './run.js';
 import { updateSourceCheckout } from './source-update.js';
-import { drainAndWait, restartAndVerify, rotateAndReconnect, runDoctor, verifyRunning } from './steps.js';
+import {
+  drainAndWait,
+  restartAndVerify,
+  rotateAndReconnect,
+  runDoctor,
+  startAndVerify,
+  stopForUpdate,
+} from './steps.js';
 import type { InstanceRolloutResult } from './types.js';
 
 export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult> {
@@ -184,13 +191,7 @@ async function updateAsDocumented(r: InstanceRun, doctoredBeforeDrain: boolean):
   if (!doctoredBeforeDrain) await runDoctor(r, ' (running release, before the update)');
   await r.setPhase('Updating');
   state.changed = true;
-  state.stopped = true;
-  await r.step(
-    'stop',
-    'stop gateway',
-    () => r.restart.stopGateway(r.target),
-    (x) => `${x.command}`,
-  );
+  await stopForUpdate(r);
   await installTarget(r);
   state.ran = true;
   await r.step(
@@ -200,16 +201,7 @@ async function updateAsDocumented(r: InstanceRun, doctoredBeforeDrain: boolean):
     (x) =>
       `${x.fixed.length ? `applied: ${x.fixed.join('; ')}` : x.migrationPendingBefore ? 'applied the pending state migration' : 'nothing to migrate'}${x.warnings.length ? `; ${x.warnings.length} warnings: ${x.warnings.join('; ')}` : ''}`,
   );
-  await r.setPhase('Restarting');
-  const started = await r.step(
-    'start',
-    'start gateway',
-    () => r.restart.startGateway(r.target, targetVersion),
-    (x) => `now ${x.version}`,
-  );
-  state.stopped = false;
-  r.progress.versionAfter = started.version;
-  await verifyRunning(r, targetVersion);
+  await startAndVerify(r, targetVersion);
   // Not beside the checks: a doctor left running after a failed check would compete with the rollback.
   await runDoctor(r, ' (after the start)');
 }

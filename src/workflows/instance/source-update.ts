@@ -9,20 +9,14 @@
  */
 import { describeUpdateReport } from '../../shared/update-report.js';
 import type { InstanceRun } from './run.js';
-import { runDoctor, verifyRunning } from './steps.js';
+import { runDoctor, startAndVerify, stopForUpdate } from './steps.js';
 
 export async function updateSourceCheckout(r: InstanceRun): Promise<void> {
   const { state, targetVersion } = r;
   await runDoctor(r, ' (running release, before the update)');
   await r.setPhase('Updating');
   state.changed = true;
-  state.stopped = true;
-  await r.step(
-    'stop',
-    'stop gateway',
-    () => r.restart.stopGateway(r.target),
-    (x) => `${x.command}`,
-  );
+  await stopForUpdate(r);
   await r.step(
     'install',
     `openclaw update to ${targetVersion} (source, gateway stopped)`,
@@ -30,14 +24,5 @@ export async function updateSourceCheckout(r: InstanceRun): Promise<void> {
     (x) => `${x.update ? describeUpdateReport(x.update) : x.command}; ${Math.round(x.durationMs / 1000)} s`,
   );
   state.ran = true;
-  await r.setPhase('Restarting');
-  const started = await r.step(
-    'start',
-    'start gateway',
-    () => r.restart.startGateway(r.target, targetVersion),
-    (x) => `now ${x.version}`,
-  );
-  state.stopped = false;
-  r.progress.versionAfter = started.version;
-  await verifyRunning(r, targetVersion);
+  await startAndVerify(r, targetVersion);
 }

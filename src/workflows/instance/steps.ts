@@ -80,6 +80,31 @@ export async function verifyRunning(r: InstanceRun, version: string): Promise<vo
   );
 }
 
+/** The update sequences' stop (the documented one and `source`): the gateway stays down until startAndVerify. */
+export async function stopForUpdate(r: InstanceRun): Promise<void> {
+  r.state.stopped = true;
+  await r.step(
+    'stop',
+    'stop gateway',
+    () => r.restart.stopGateway(r.target),
+    (x) => `${x.command}`,
+  );
+}
+
+/** Starts the stopped gateway on `version` and checks it runs healthy (runbook step 3). */
+export async function startAndVerify(r: InstanceRun, version: string): Promise<void> {
+  await r.setPhase('Restarting');
+  const started = await r.step(
+    'start',
+    'start gateway',
+    () => r.restart.startGateway(r.target, version),
+    (x) => `now ${x.version}`,
+  );
+  r.state.stopped = false;
+  r.progress.versionAfter = started.version;
+  await verifyRunning(r, version);
+}
+
 /** Restart on `version` and check it runs healthy (runbook step 3). */
 export async function restartAndVerify(r: InstanceRun, version: string): Promise<void> {
   await r.setPhase('Restarting');
