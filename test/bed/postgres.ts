@@ -5,7 +5,7 @@
  * the password lives in a 0600 file in the bed, never on a command line.
  */
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Program } from './supervisor.js';
@@ -32,6 +32,7 @@ export async function initPostgres(dir: string, port: number): Promise<BedPostgr
   const root = join(dir, 'postgres');
   const dataDir = join(root, 'data');
   const { uid, gid } = await osUser(POSTGRES_USER);
+  await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   await chown(root, uid, gid);
   const password = randomBytes(18).toString('hex');

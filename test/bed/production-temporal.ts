@@ -17,7 +17,7 @@ import { initPostgres, postgresReady } from './postgres.js';
 import { freeLowPort, freePort } from './ports.js';
 import { httpOk, waitFor } from './probes.js';
 import { DYNAMIC_CONFIG, serverConfig, uiServerConfig, type ServerPorts } from './production-temporal-config.js';
-import type { Program, Supervisor } from './supervisor.js';
+import { Supervisor, type Program } from './supervisor.js';
 import { temporalPostgresSchemaDir, temporalServerBin, temporalSqlToolBin, temporalUiServerBin } from './tools.js';
 
 export const PRODUCTION_PROGRAMS = ['postgresql', 'temporal-server', 'temporal-ui-server'] as const;
@@ -184,4 +184,29 @@ async function mkdirp(dir: string): Promise<string> {
 /** Stops and removes the production programs (for a file that attached them to a running bed). */
 export async function stopProductionTemporal(sup: Supervisor): Promise<void> {
   for (const name of [...PRODUCTION_PROGRAMS].reverse()) await sup.removeProgram(name);
+}
+
+/**
+ * The production Temporal of a bed: its own when the bed was started in production mode, else one
+ * attached to the running bed's supervisord for the caller (detach() removes it again). The e2e suite
+ * shares one dev-server bed, so the production e2e file attaches and pays ~10 s instead of a second bed.
+ */
+export async function bedProductionTemporal(
+  info: { dir: string; temporal: { address: string; namespace: string; uiUrl: string; codecEndpoint?: string } } & {
+    temporal: { tls?: ProductionTemporal['tls']; postgres?: ProductionTemporal['postgres'] };
+  },
+  log: (line: string) => void = (l) => console.log(`[production temporal] ${l}`),
+): Promise<{ temporal: ProductionTemporal; attached: boolean; detach(): Promise<void> }> {
+  const { tls, postgres } = info.temporal;
+  if (tls && postgres)
+    return { temporal: { ...info.temporal, tls, postgres }, attached: false, detach: async () => undefined };
+  const sup = new Supervisor(info.dir);
+  await stopProductionTemporal(sup); // leftovers of an interrupted run
+  const temporal = await startProductionTemporal({
+    dir: info.dir,
+    sup,
+    codecEndpoint: info.temporal.codecEndpoint,
+    log,
+  });
+  return { temporal, attached: true, detach: () => stopProductionTemporal(sup) };
 }
