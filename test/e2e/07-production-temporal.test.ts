@@ -26,7 +26,6 @@ import { connectClient } from '../../src/cli/client.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import type { Inventory } from '../../src/shared/inventory.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
-import { progressQuery } from '../../src/shared/messages/rollout.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { createWorker } from '../../src/worker.js';
 import type { BedInfo } from '../bed/bed.js';
@@ -182,14 +181,14 @@ it(
     expect(start.code, start.out).toBe(0);
     try {
       // PostgreSQL goes away while the instances install (both at once: batchSize 2), and comes back.
+      // (The child's pending activities say when its install runs: the parent's progress hears of phases only.)
       await pollUntil(
-        `${second!.id}'s install step running`,
+        `${second!.id}'s install (installVersion) running`,
         async () => {
-          const p = await client.workflow.getHandle(id).query(progressQuery);
-          const steps = p.instances.find((i) => i.instance === second!.id)?.steps ?? [];
-          return steps.some((st) => st.id === 'install' && st.status === 'running');
+          const d = await client.workflow.getHandle(`${id}/${second!.id}`).describe();
+          return (d.raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'installVersion');
         },
-        5 * 60_000,
+        8 * 60_000,
         250,
       );
       const pgRestartAt = Date.now();
