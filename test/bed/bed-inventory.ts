@@ -42,6 +42,7 @@ export function bedInventory(
       namespace: info.temporal.namespace,
       taskQueue: 'openclaw-rollout',
       uiUrl: info.temporal.uiUrl,
+      ...(info.temporal.tls ? { tls: info.temporal.tls } : {}),
     },
     loadBalancer: { type: 'haproxy', socket: info.haproxy.socket, backend: c.backend },
     instances: c.gateways.map((g) => bedInstanceEntry(sup, g, c.devices)),

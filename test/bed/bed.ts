@@ -5,6 +5,9 @@
  *     does not change another), state dir, config, log file and port,
  *   - HAProxy in front of them (admin socket; routing sticky per client by the request path's hash),
  *   - client devices, paired through the runbook's pending request → `devices approve` flow.
+ * With `production: true` (`npm run bed -- up --production`, OPENCLAW_ROLLOUT_BED_TEMPORAL=production for
+ * the e2e setup) the dev server is replaced by a production-shaped Temporal: PostgreSQL, the server with mTLS,
+ * the Web UI server (production-temporal.ts); the inventory then carries temporal.tls.
  * Its description (ports, paths) is written to <dir>/bed.json and an inventory to <dir>/cluster.yaml.
  * One gateway's layout: bed-gateway.ts; HAProxy's config: haproxy-config.ts; the inventory: bed-inventory.ts.
  */
@@ -19,6 +22,7 @@ import { bedCodecServer } from './codec.js';
 import { haproxyConfig, haproxyProgram } from './haproxy-config.js';
 import { freePort, freePortRange } from './ports.js';
 import { httpOk, sleep, tcpOpen, waitFor } from './probes.js';
+import { startProductionTemporal, type ProductionTemporal } from './production-temporal.js';
 import { Supervisor, type Program } from './supervisor.js';
 import { node24Bin, openclawTemplate, projectRoot, temporalBin, versions } from './tools.js';
 
@@ -33,6 +37,9 @@ export interface BedInfo {
     dbFile: string;
     codecEndpoint?: string;
     codecKeyFile?: string;
+    /** Production mode: mTLS files (the inventory's temporal.tls) and the PostgreSQL behind the server. */
+    tls?: ProductionTemporal['tls'];
+    postgres?: ProductionTemporal['postgres'];
   };
   haproxy: { socket: string; backend: string; frontendPort: number; wsUrl: string };
   gateways: BedGateway[];
@@ -65,6 +72,16 @@ export interface StartOptions {
   gateways?: number;
   version?: string;
   log?: (line: string) => void;
+  /** PostgreSQL-backed Temporal server with mTLS and its own Web UI server instead of the dev server. */
+  production?: boolean;
+}
+
+/** The e2e setup's choice: OPENCLAW_ROLLOUT_BED_TEMPORAL=production starts the production-shaped bed. */
+export function productionBedRequested(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const mode = env.OPENCLAW_ROLLOUT_BED_TEMPORAL ?? 'dev';
+  if (mode !== 'dev' && mode !== 'production')
+    throw new Error(`OPENCLAW_ROLLOUT_BED_TEMPORAL must be dev or production, not "${mode}"`);
+  return mode === 'production';
 }
 
 export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
@@ -97,7 +114,7 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
   const dbFile = join(dir, 'temporal.db');
   const codec = await bedCodecServer({ dir, uiUrl: `http://127.0.0.1:${uiPort}`, node: node24, path: basePath });
   const programs: Program[] = [
-    await temporalProgram(dir, dbFile, temporalPort, uiPort, codec?.endpoint),
+    ...(opts.production ? [] : [await temporalProgram(dir, dbFile, temporalPort, uiPort, codec?.endpoint)]),
     haproxyProgram(dir, haproxyCfg),
     ...gateways.map(gatewayProgram),
     nodeHostProgram(dir, template, frontendPort, sharedToken),
@@ -111,8 +128,11 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
   await sup.start();
 
   const started = Date.now();
+  const production = opts.production
+    ? startProductionTemporal({ dir, sup, codecEndpoint: codec?.endpoint, uiPort, log })
+    : undefined;
   await Promise.all([
-    waitFor('Temporal dev server', () => tcpOpen(temporalPort), 120_000),
+    production ?? waitFor('Temporal dev server', () => tcpOpen(temporalPort), 120_000),
     ...(codec ? [waitFor('codec server', () => tcpOpen(codec.port), 60_000)] : []),
     waitFor('HAProxy admin socket', () => existsSync(haproxySocket), 30_000),
     ...gateways.map((g) => waitFor(`${g.id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000)),
@@ -126,17 +146,19 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
     60_000,
   );
   log(`all up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const prod = await production;
 
   const info: BedInfo = {
     dir,
     supervisorConf: sup.confPath,
     sharedTokenFile,
     temporal: {
-      address: `127.0.0.1:${temporalPort}`,
+      address: prod?.address ?? `127.0.0.1:${temporalPort}`,
       namespace: 'default',
-      uiUrl: `http://127.0.0.1:${uiPort}`,
-      dbFile,
+      uiUrl: prod?.uiUrl ?? `http://127.0.0.1:${uiPort}`,
+      dbFile: prod ? '' : dbFile,
       ...(codec ? { codecEndpoint: codec.endpoint, codecKeyFile: codec.keyFile } : {}),
+      ...(prod ? { tls: prod.tls, postgres: prod.postgres } : {}),
     },
     haproxy: { socket: haproxySocket, backend: 'gateways', frontendPort, wsUrl: `ws://127.0.0.1:${frontendPort}` },
     gateways,

@@ -1,12 +1,28 @@
 /** What an e2e test needs from the shared bed: its description, inventory, and a worker on it. */
 import { Worker, NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TLSConfig } from '@temporalio/client';
 import { createActivities } from '../../src/activities/index.js';
 import { loadPayloadProtection } from '../../src/codec/data-converter.js';
 import type { Inventory } from '../../src/shared/inventory.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import { defaultBedDir, readBedInfo, type BedInfo } from './bed.js';
+
+/** How a test's own connection reaches the bed's Temporal: plain, or mTLS on the production bed. */
+export function bedConnectionOptions(info: BedInfo): { address: string; tls?: TLSConfig } {
+  const t = info.temporal.tls;
+  if (!t) return { address: info.temporal.address };
+  return {
+    address: info.temporal.address,
+    tls: {
+      serverNameOverride: t.serverName,
+      serverRootCACertificate: readFileSync(t.caFile),
+      clientCertPair: { crt: readFileSync(t.certFile), key: readFileSync(t.keyFile) },
+    },
+  };
+}
 
 export async function bed(): Promise<{ info: BedInfo; inventory: Inventory }> {
   const info = await readBedInfo(defaultBedDir());
@@ -23,7 +39,7 @@ export async function startWorker(
   opts: { activitiesOnly?: boolean; record?: (activity: string, args: unknown[]) => void } = {},
 ) {
   const { dataConverter } = await loadPayloadProtection();
-  const nativeConnection = await NativeConnection.connect({ address: info.temporal.address });
+  const nativeConnection = await NativeConnection.connect(bedConnectionOptions(info));
   const activities = Object.fromEntries(
     Object.entries(createActivities()).map(([name, fn]) => [
       name,
@@ -42,7 +58,7 @@ export async function startWorker(
     ...(opts.activitiesOnly ? {} : { workflowBundle: { codePath: join(info.dir, 'workflow-bundle.js') } }),
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address: info.temporal.address });
+  const connection = await Connection.connect(bedConnectionOptions(info));
   const client = new Client({ connection, namespace: info.temporal.namespace, dataConverter });
   return {
     worker,

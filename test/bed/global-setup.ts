@@ -1,7 +1,7 @@
 /**
  * Vitest globalSetup for the e2e project: one shared bed for every e2e file (starting gateways costs
  * 15-35 s and ~1 GB each). Starts it (or reuses a healthy one when OPENCLAW_ROLLOUT_REUSE_BED=1),
- * bundles the workflows once, and stops everything at the end (unless OPENCLAW_ROLLOUT_KEEP_BED=1).
+ * bundles the workflows once (OPENCLAW_ROLLOUT_BED_TEMPORAL=production: the production-shaped Temporal), and stops everything at the end (unless OPENCLAW_ROLLOUT_KEEP_BED=1).
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadPayloadProtection } from '../../src/codec/data-converter.js';
 import { workflowsPath } from '../../src/worker.js';
 import { quietLogger } from '../helpers/quiet-logger.js';
-import { defaultBedDir, readBedInfo, startBed, stopBed } from './bed.js';
+import { defaultBedDir, productionBedRequested, readBedInfo, startBed, stopBed } from './bed.js';
 import { httpOk } from './probes.js';
 import { pairBedClients } from './clients.js';
 
@@ -23,7 +23,7 @@ export default async function setup(): Promise<() => Promise<void>> {
     reuse = (await Promise.all(info.gateways.map((g) => httpOk(`${g.httpUrl}/readyz`)))).every(Boolean);
   }
   if (!reuse) {
-    const info = await startBed({ dir });
+    const info = await startBed({ dir, production: productionBedRequested() });
     await pairBedClients(info);
   }
   // With codec keys, workflow failures must encode their messages too (the converter runs in the sandbox).

@@ -16,12 +16,13 @@ export const historiesDir = join(projectRoot, 'test-artifacts', 'histories');
  * with `temporal workflow show --output json` (the format operators get, and historyFromJSON reads).
  */
 export async function saveHistories(
-  info: { temporal: Pick<BedInfo['temporal'], 'address' | 'namespace'> },
+  info: { temporal: Pick<BedInfo['temporal'], 'address' | 'namespace' | 'tls'> },
   label: string,
   workflowIds: string[],
 ): Promise<string[]> {
   await mkdir(historiesDir, { recursive: true });
   const written: string[] = [];
+  const t = info.temporal.tls;
   for (const id of workflowIds) {
     const { stdout } = await execa(temporalBin(), [
       'workflow',
@@ -34,6 +35,8 @@ export async function saveHistories(
       info.temporal.namespace,
       '--output',
       'json',
+      ...(t ? ['--tls-ca-path', t.caFile, '--tls-cert-path', t.certFile, '--tls-key-path', t.keyFile] : []),
+      ...(t ? ['--tls-server-name', t.serverName] : []),
     ]);
     const file = join(historiesDir, `${label}--${id.replaceAll('/', '_')}.json`);
     await writeFile(file, stdout);

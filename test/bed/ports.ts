@@ -32,3 +32,15 @@ export async function freePortRange(size: number, taken: number[] = []): Promise
   }
   throw new Error(`no range of ${size} free ports found`);
 }
+
+/**
+ * A free port below 32768: Temporal's SQL schema stores its services' ports as smallint (cluster_membership),
+ * and the OS's ephemeral ports are above that.
+ */
+export async function freeLowPort(taken: number[] = []): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!taken.includes(port) && (await tryListen(port))) return port;
+  }
+  throw new Error('no free port below 32768 found');
+}

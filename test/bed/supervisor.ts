@@ -18,6 +18,8 @@ export interface Program {
   startSecs?: number;
   stopSignal?: 'TERM' | 'INT' | 'KILL';
   autostart?: boolean;
+  /** Run as this user (supervisord runs as root): PostgreSQL refuses to run as root. */
+  user?: string;
 }
 
 const q = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\])/g, '\\$1')}"`);
@@ -109,6 +111,7 @@ function programSection(p: Program): string[] {
     `command=${esc(p.command.map(q).join(' '))}`,
     `directory=${p.directory}`,
     `environment=${env}`,
+    ...(p.user ? [`user=${p.user}`] : []),
     `autostart=${p.autostart === false ? 'false' : 'true'}`,
     'autorestart=true',
     `startsecs=${p.startSecs ?? 2}`,

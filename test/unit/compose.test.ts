@@ -180,4 +180,18 @@ describe(COMPOSE_FILE, () => {
     expect(publishedPorts(ui)).toContainEqual([8080, 8080]);
     expect(dependsOn(ui)[serverName]).toBeDefined();
   });
+
+  // The production-shaped bed (test/bed/production-temporal.ts) builds the server, its SQL tool and the UI
+  // server from the releases scripts/versions.sh pins: the compose file must run the same ones.
+  it('names the server, admin-tools and UI releases the production bed builds (scripts/versions.sh)', () => {
+    const pinned = Object.fromEntries(
+      [...readFileSync(join(projectRoot, 'scripts/versions.sh'), 'utf8').matchAll(/^([A-Z0-9_]+)=(\S+)$/gm)].map(
+        (m) => [m[1]!, m[2]!],
+      ),
+    );
+    expect(imageTag(theService('temporalio/server:')[1])).toBe(pinned.TEMPORAL_SERVER_VERSION);
+    expect(imageTag(theService('temporalio/ui:')[1])).toBe(pinned.TEMPORAL_UI_SERVER_VERSION);
+    for (const [name, job] of servicesWithImage('temporalio/admin-tools:'))
+      expect(imageTag(job), name).toBe(pinned.TEMPORAL_SERVER_VERSION);
+  });
 });
