@@ -11,7 +11,7 @@ import { APPROVER_NOTIFY, AutoApprover } from './auto-approver.js';
 import type { BenchContext } from './context.js';
 import { simulatedFleet, TARGET_VERSION } from './fleet.js';
 import { historyStats, runsStats, type HistoryStats } from './history-stats.js';
-import { PREFLIGHT_CHUNK } from '../src/workflows/rollout/preflight-chunks.js';
+import { PREFLIGHT_CHUNK } from '../src/workflows/preflight/chunks.js';
 import { startBenchWorker } from './worker-handle.js';
 
 export interface NoopRolloutResult {
