@@ -179,11 +179,12 @@ async function serverAnswers(): Promise<boolean> {
   );
 }
 
-/** Whether `url` answers (any HTTP status) from inside the namespace, by a Node fetch run there. */
-async function answersInsideNamespace(url: string): Promise<boolean> {
-  const script = `fetch(${JSON.stringify(url)}).then(() => process.exit(0), () => process.exit(1))`;
+/** `url`'s body fetched from inside the namespace (a Node fetch run there), or undefined when nothing answers. */
+async function fetchInsideNamespace(url: string): Promise<string | undefined> {
+  const script = `fetch(${JSON.stringify(url)}).then(async (r) => console.log(await r.text()), () => process.exit(1))`;
   const [cmd, ...args] = inNetns(nsGw.ns, [node24Bin(), '-e', script]);
-  return (await execa(cmd!, args, { reject: false })).exitCode === 0;
+  const r = await execa(cmd!, args, { reject: false });
+  return r.exitCode === 0 ? r.stdout : undefined;
 }
 
 /** Whether `url` answers from here: the root namespace, where the central worker runs. */
@@ -201,7 +202,7 @@ it(
     expect(second!.host).toBe(nsGw.host);
     // The namespaced gateway answers at its address only inside the namespace; HAProxy reaches it through the veth.
     expect(await answersHere(`${second!.gateway.httpUrl}/readyz`), 'reached from the root namespace').toBe(false);
-    expect(await answersInsideNamespace(`${second!.gateway.httpUrl}/readyz`)).toBe(true);
+    expect(await fetchInsideNamespace(`${second!.gateway.httpUrl}/readyz`)).toBeDefined();
     expect((await serverState(info.haproxy.socket, info.haproxy.backend, second!.lbServer)).status).toBe('UP');
 
     const running = (await oc.gatewayStatus(first!.gateway, { timeoutMs: 60_000 })).version!;
@@ -304,8 +305,10 @@ it(
       for (const i of [first!, second!])
         expect(rows.find((r) => r.server === i.lbServer)?.status, i.lbServer).toBe('UP');
       expect((await oc.gatewayStatus(first!.gateway, { timeoutMs: 60_000 })).version).toBe(running);
-      // The namespaced gateway's release, read through the veth (HAProxy's way to it).
-      const after = (await (await fetch(`${nsGw.lbUrl}/startupz`)).json()) as { version: string };
+      // The namespaced gateway's release, read inside its namespace (/startupz tells loopback clients only).
+      const after = JSON.parse((await fetchInsideNamespace(`${second!.gateway.httpUrl}/startupz`)) ?? '{}') as {
+        version?: string;
+      };
       expect(after.version).toBe(running);
       expect(await answersHere(`${second!.gateway.httpUrl}/readyz`), 'reached from the root namespace').toBe(false);
 
