@@ -1,6 +1,6 @@
 /** The bed's gateway-host namespace: names that fit Linux's limits and differ per bed, addresses in a /30 of 10.213.0.0/16. */
-import { describe, expect, it } from 'vitest';
-import { candidateSubnets, inNetns, netnsNames } from '../bed/netns.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { candidateSubnets, createNetns, inNetns, netnsNames } from '../bed/netns.js';
 
 describe('the bed namespace', () => {
   it('names fit an interface name (15 characters) and differ between two beds', () => {
@@ -34,5 +34,24 @@ describe('the bed namespace', () => {
       'node',
       '-v',
     ]);
+  });
+
+  describe('on a machine that cannot make one', () => {
+    const path = process.env.PATH;
+    afterEach(() => {
+      vi.restoreAllMocks();
+      process.env.PATH = path;
+    });
+    it('not root: fails naming root', async () => {
+      vi.spyOn(process, 'getuid').mockReturnValue(1000);
+      await expect(createNetns('/tmp/no-such-bed')).rejects.toThrow(/namespaced gateway host needs root/);
+    });
+    it('no iproute2: fails naming `ip netns` and its package', async () => {
+      vi.spyOn(process, 'getuid').mockReturnValue(0);
+      process.env.PATH = '/nonexistent';
+      await expect(createNetns('/tmp/no-such-bed')).rejects.toThrow(
+        /needs iproute2's `ip netns` \(apt-get install iproute2\)/,
+      );
+    });
   });
 });
