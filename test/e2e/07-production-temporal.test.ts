@@ -243,6 +243,7 @@ it(
       // The namespaced host's worker stops: its next host step (verify after rejoin) will wait for it.
       await hostWorker!.stop();
       hostWorker = undefined;
+      const hostWorkerStoppedAt = Date.now();
 
       // The Web UI server (over mTLS to the frontend): the rollout's page names the child, whose page says
       // what to check and how to approve; "Send a Signal" sends the approval.
@@ -291,6 +292,9 @@ it(
       for (const a of pending) expect(Number(a.state), a.activityType?.name ?? '').toBe(1 /* SCHEDULED */);
       hostWorker = await startHostWorker();
       hostWorkerPids.push(hostWorker.pid);
+      console.log(
+        `[production] ${nsGw.host}'s worker was stopped for ${((Date.now() - hostWorkerStoppedAt) / 1000).toFixed(1)} s`,
+      );
 
       const report = (await client.workflow.getHandle(id).result()) as ClusterRolloutReport;
       const wallSeconds = (Date.now() - started) / 1000;
