@@ -85,18 +85,22 @@ export async function bedGateway(p: {
   };
 }
 
-/** A bed gateway's config: loopback, the shared token, no silent local pairing, its own log file. */
+/**
+ * A bed gateway's config: loopback (`lan`, every address, for a gateway alone in its network namespace,
+ * netns-gateway.ts), the shared token, no silent local pairing, its own log file.
+ */
 export async function writeGatewayConfig(
   configPath: string,
   port: number,
   sharedToken: string,
   logFile: string,
+  bind: 'loopback' | 'lan' = 'loopback',
 ): Promise<void> {
   const config = {
     gateway: {
       mode: 'local',
       port,
-      bind: 'loopback',
+      bind,
       auth: { mode: 'token', token: sharedToken },
       nodes: { pairing: { autoApproveLocal: false } },
     },

@@ -22,6 +22,7 @@ import { bedCodecServer } from './codec.js';
 import { haproxyConfig, haproxyProgram } from './haproxy-config.js';
 import { freePort, freePortRange } from './ports.js';
 import { httpOk, sleep, tcpOpen, waitFor } from './probes.js';
+import { removeNetns } from './netns.js';
 import { startProductionTemporal, type ProductionTemporal } from './production-temporal.js';
 import { Supervisor, type Program } from './supervisor.js';
 import { node24Bin, openclawTemplate, projectRoot, temporalBin, versions } from './tools.js';
@@ -65,6 +66,8 @@ export async function stopBed(dir = defaultBedDir()): Promise<void> {
   // supervisorctl shutdown returns before the children are gone: wait for the pid file to vanish.
   const pidFile = join(dir, 'supervisord.pid');
   for (let i = 0; i < 120 && existsSync(pidFile); i++) await sleep(500);
+  // The namespaced gateway host (netns.ts), once nothing runs in it any more.
+  await removeNetns(dir);
 }
 
 export interface StartOptions {

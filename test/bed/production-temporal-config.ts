@@ -44,7 +44,11 @@ function datastore(db: string, pg: PostgresAccess): string {
         maxConnLifetime: 1h`;
 }
 
-/** The server's config.yaml: `server --config-file <this> --allow-no-auth start`. */
+/**
+ * The server's config.yaml: `server --config-file <this> --allow-no-auth start`. The frontend listens on
+ * every address (mTLS with client certificates guards it): a gateway host in a network namespace reaches
+ * it through its veth (netns.ts); the other services and membership stay on loopback.
+ */
 export function serverConfig(o: {
   ports: ServerPorts;
   pki: Pki;
@@ -58,7 +62,7 @@ export function serverConfig(o: {
     rpc:
       grpcPort: ${ports[name]}
       membershipPort: ${ports.membership[name]}
-      bindOnIP: 127.0.0.1${name === 'frontend' ? `\n      httpPort: ${ports.http}` : ''}`;
+      bindOnIP: ${name === 'frontend' ? `0.0.0.0\n      httpPort: ${ports.http}` : '127.0.0.1'}`;
   const clientTls = `{ serverName: localhost, rootCaFiles: [${pki.ca}] }`;
   return `log: { stdout: true, level: warn }
 persistence:

@@ -19,30 +19,37 @@ export class WorkerProcess {
     void child.then(() => (this.exited = true));
   }
 
-  /** Starts `src/worker.ts --inventory <file> --workflow-bundle <bundle>` and waits until it serves. */
-  static async start(inventoryPath: string, bundlePath: string, logFile: string): Promise<WorkerProcess> {
+  /**
+   * Starts `src/worker.ts --inventory <file> --workflow-bundle <bundle>` (or, with `host`, the host worker
+   * `--inventory <file> --host <host>`) and waits until it serves. `wrap` puts a prefix before the argv
+   * (e.g. `ip netns exec <ns>`); `env` adds variables (e.g. TEMPORAL_ADDRESS).
+   */
+  static async start(
+    inventoryPath: string,
+    bundlePath: string,
+    logFile: string,
+    opts: { host?: string; wrap?: (argv: string[]) => string[]; env?: Record<string, string> } = {},
+  ): Promise<WorkerProcess> {
     const serving = (text: string) => text.split('worker serving task queue').length - 1;
     const before = serving(await readFile(logFile, 'utf8').catch(() => ''));
-    const child = execa(
+    const argv = [
       node24Bin(),
-      [
-        '--import',
-        'tsx',
-        join(projectRoot, 'src/worker.ts'),
-        '--inventory',
-        inventoryPath,
-        '--workflow-bundle',
-        bundlePath,
-      ],
-      {
-        cwd: projectRoot,
-        detached: true, // own process group: kill() takes its commands down with it
-        stdout: { file: logFile, append: true },
-        stderr: { file: logFile, append: true },
-        reject: false,
-        env: { NO_COLOR: '1' },
-      },
-    );
+      '--import',
+      'tsx',
+      join(projectRoot, 'src/worker.ts'),
+      '--inventory',
+      inventoryPath,
+      ...(opts.host ? ['--host', opts.host] : ['--workflow-bundle', bundlePath]),
+    ];
+    const [file, ...args] = opts.wrap ? opts.wrap(argv) : argv;
+    const child = execa(file!, args, {
+      cwd: projectRoot,
+      detached: true, // own process group: kill() takes its commands down with it
+      stdout: { file: logFile, append: true },
+      stderr: { file: logFile, append: true },
+      reject: false,
+      env: { NO_COLOR: '1', ...opts.env },
+    });
     const worker = new WorkerProcess(child, logFile);
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -52,6 +59,11 @@ export class WorkerProcess {
       await sleep(250);
     }
     return worker;
+  }
+
+  /** Its process id (the SDK's default worker identity is `<pid>@<hostname>`). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** SIGKILL to the worker's whole process group; resolves when it is gone. */

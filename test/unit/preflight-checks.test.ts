@@ -4,6 +4,7 @@
  * `npm view --json` and `openclaw --version`, the engines.node range, each check on stand-in programs and
  * a real HAProxy (sticky and round-robin backends), the policy knob and the inventory's messages.
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
   haproxyBackendConfig,
   installedVersion,
 } from '../../src/activities/preflight/index.js';
+import { STAGED_MARKER } from '../../src/activities/openclaw/staged.js';
 import { TransientError } from '../../src/shared/errors.js';
 import { Inventory, type Instance } from '../../src/shared/inventory.js';
 import { parseInventory } from '../../src/inventory-file.js';
@@ -243,6 +245,27 @@ describe('target-exists and node-engine', () => {
     expect(engine).toMatchObject({ check: 'node-engine', status: 'failed' });
     expect(engine!.found).toContain(`Node ${process.versions.node}`);
     expect(engine!.found).toContain('does not satisfy openclaw 2027.1.0\'s engines.node ">=99"');
+  });
+  it('a staged install holding the target already: ok without asking npm (a host without registry access passes)', async () => {
+    const npm = await stub('npm-unreachable', '', 'npm error code EAI_AGAIN', 1);
+    const root = join(dir, 'staged-root');
+    const release = join(root, 'versions', '2026.9.6');
+    await mkdir(join(release, 'lib', 'node_modules', 'openclaw'), { recursive: true });
+    await writeFile(
+      join(release, 'lib', 'node_modules', 'openclaw', 'package.json'),
+      JSON.stringify({ version: '2026.9.6', engines: { node: '>=99' } }),
+    );
+    await writeFile(join(release, STAGED_MARKER), '{}');
+    const inst = instance({ install: { type: 'staged', npm: [npm], root } }, { cli: [process.execPath, '/x/oc.mjs'] });
+    const [target, engine] = await checkTarget(inst, '2026.9.6', ctx);
+    expect(target).toMatchObject({ check: 'target-exists', status: 'ok' });
+    expect(target!.found).toBe(`openclaw 2026.9.6 is staged already in ${release} (no download)`);
+    // engines.node comes from the staged package: this one asks for a Node nobody runs.
+    expect(engine).toMatchObject({ check: 'node-engine', status: 'failed' });
+    expect(existsSync(join(dir, 'npm-unreachable.calls'))).toBe(false);
+    // Not staged yet: the registry is asked, and its failure says so.
+    const [missing] = await checkTarget(inst, '2026.9.7', ctx);
+    expect(missing).toMatchObject({ check: 'target-exists', status: 'failed' });
   });
   it('a command install: nothing to ask, and it says so', async () => {
     const results = await checkTarget(

@@ -3,7 +3,7 @@
  * engines.node accepts the Node that runs the instance's CLI.
  */
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConfigurationError } from '../../shared/errors.js';
 import type { Instance } from '../../shared/inventory.js';
 import type { CheckResult } from '../../shared/preflight-rules.js';
@@ -13,6 +13,7 @@ import { npmErrorSentence, outputTail } from '../host/npm-errors.js';
 import type { CallContext } from '../call-context.js';
 import { cliEnvironment, runCli } from '../openclaw/cli.js';
 import * as parse from '../openclaw/parse/index.js';
+import { isStaged, stagedPaths } from '../openclaw/staged.js';
 import { satisfiesRange } from './node-range.js';
 import { capture } from './capture.js';
 import { which } from './host-commands.js';
@@ -22,13 +23,15 @@ import { which } from './host-commands.js';
 /**
  * target-exists and node-engine for one instance: a global install asks the registry through the
  * instance's own npm and environment (`npm view openclaw@<v> version engines --json`, so its registry
- * and auth settings apply) and compares engines.node with the Node that runs its CLI; a source checkout
+ * and auth settings apply; a staged install that holds the target already asks nothing) and compares engines.node with the Node that runs its CLI; a source checkout
  * asks `openclaw update --dry-run --json --tag <v>`; a `command` install has nothing to ask up front.
  */
 export async function checkTarget(instance: Instance, version: string, ctx: CallContext): Promise<CheckResult[]> {
   const install = instance.install;
   if (install.type === 'command') return commandInstallChecks(install.command, version);
   if (install.type === 'source') return sourceInstallChecks(instance, install.tag ?? version, ctx);
+  if (install.type === 'staged' && (await isStaged(install.root, version)))
+    return stagedReleaseChecks(instance, install.root, version, ctx);
   const npm = [...install.npm, 'view', `openclaw@${version}`, 'version', 'engines', '--json'];
   const r = await capture(npm, instance.gateway.env, ctx);
   const viewed = r.exitCode === 0 ? parse.parseNpmView(r) : { found: false as const };
@@ -54,6 +57,27 @@ export async function checkTarget(instance: Instance, version: string, ctx: Call
     found: `the registry has openclaw ${viewed.version} (asked with ${instance.id}'s npm)`,
   };
   return [exists, await nodeEngineCheck(instance, viewed.version, viewed.enginesNode, ctx)];
+}
+
+/**
+ * A staged install that holds the target already (an earlier rollout or `stage` staged it): the rollout
+ * switches to it without npm, so the registry is not asked (a host without registry access passes);
+ * engines.node is read from the staged package.
+ */
+async function stagedReleaseChecks(
+  instance: Instance,
+  root: string,
+  version: string,
+  ctx: CallContext,
+): Promise<CheckResult[]> {
+  const dir = stagedPaths(root).release(version);
+  const pkg = JSON.parse(await readFile(join(dir, 'lib', 'node_modules', 'openclaw', 'package.json'), 'utf8')) as {
+    engines?: { node?: string };
+  };
+  return [
+    { check: 'target-exists', status: 'ok', found: `openclaw ${version} is staged already in ${dir} (no download)` },
+    await nodeEngineCheck(instance, version, pkg.engines?.node ?? null, ctx),
+  ];
 }
 
 /** install.type command: the command decides where the release comes from; nothing to ask before it runs. */

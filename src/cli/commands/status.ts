@@ -2,6 +2,7 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { Command, CommandContext } from '../command.js';
 import { rolloutHandle, withClient } from '../client.js';
+import { queuedSteps, type QueuedStep } from '../queued-steps.js';
 import { progressTable, watchWriter } from '../views/status-view.js';
 import { ConfigurationError } from '../../shared/errors.js';
 import { instanceWorkflowId } from '../../shared/ids.js';
@@ -38,10 +39,11 @@ async function liveInstances(handle: WorkflowHandle, progress: RolloutProgress):
 async function readProgress(
   handle: WorkflowHandle,
   cluster: string,
-): Promise<{ progress: RolloutProgress; running: boolean }> {
+): Promise<{ progress: RolloutProgress; running: boolean; queued: Map<string, QueuedStep> }> {
   try {
     const running = (await handle.describe()).status.name === 'RUNNING';
-    return { progress: await liveInstances(handle, await handle.query(progressQuery)), running };
+    const progress = await liveInstances(handle, await handle.query(progressQuery));
+    return { progress, running, queued: running ? await queuedSteps(handle, progress) : new Map<string, QueuedStep>() };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
       throw new ConfigurationError(`no rollout of cluster ${cluster} was found (${handle.workflowId})`);
@@ -52,9 +54,9 @@ async function readProgress(
 async function showStatus(handle: WorkflowHandle, { inventory, values, out, io }: CommandContext): Promise<number> {
   const show = watchWriter(out, values.watch === true && !values.json && (io.tty ?? process.stdout.isTTY === true));
   for (;;) {
-    const { progress, running } = await readProgress(handle, inventory.cluster);
+    const { progress, running, queued } = await readProgress(handle, inventory.cluster);
     const table = () =>
-      progressTable(progress, { approvals: inventory.policy.approvals, startedBy: progress.startedBy });
+      progressTable(progress, { approvals: inventory.policy.approvals, startedBy: progress.startedBy, queued });
     if (values.json) out(JSON.stringify(progress, null, values.watch ? undefined : 2));
     else if (values.watch) show(table());
     else out(table());
@@ -67,7 +69,8 @@ export const status: Command = {
   name: 'status',
   options: ['watch'],
   help: `  status      the rollout's progress: instance, phase, version before → after, sessions left at the
-              drain, time out of traffic (drain → rejoin), last check, waiting for whom. --watch
+              drain, time out of traffic (drain → rejoin), last check, waiting for whom (or for a
+              worker: the task queue of a step no worker took); --watch
               refreshes until the rollout ends (in place on a terminal; a new table only on change
               otherwise); --json for scripts`,
   run: (ctx) => withClient(ctx.inventory, (client) => showStatus(rolloutHandle(client, ctx.inventory), ctx)),

@@ -9,12 +9,23 @@ import { formatTable } from './text-table.js';
 import { outOfTrafficCell } from './out-of-traffic-view.js';
 import type { InstanceProgress, RolloutProgress, WhoMayDecide } from '../../shared/messages/rollout.js';
 import { CHECK_STEPS, isStep, type StepId } from '../../shared/steps.js';
+import type { QueuedStep } from '../queued-steps.js';
 
 export interface StatusContext {
   /** policy.approvals of the rollout's inventory, to say who may approve. */
   approvals?: WhoMayDecide;
   /** Who started the rollout (cannot approve under four-eyes). */
   startedBy?: string;
+  /** Per instance: the step no worker has taken (src/cli/queued-steps.ts). */
+  queued?: ReadonlyMap<string, QueuedStep>;
+}
+
+/** A step that waits in a task queue no worker takes: which queue, and the worker command that serves it. */
+export function queuedWords(i: InstanceProgress, q: QueuedStep): string {
+  const step = i.steps.find((s) => s.status === 'running')?.step ?? q.activity;
+  const host = q.taskQueue.includes('@') ? q.taskQueue.slice(q.taskQueue.lastIndexOf('@') + 1) : undefined;
+  const start = `openclaw-rollout worker --inventory <your inventory>${host ? ` --host ${host}` : ''}`;
+  return `a worker on task queue ${q.taskQueue}: no worker took "${step}" (${q.activity}) for ${Math.round(q.waitedMs / 1000)} s; the step waits, start ${host ? `on ${host}: ` : ''}${start}`;
 }
 
 const DRAIN_WAIT: ReadonlySet<StepId> = new Set<StepId>(['wait-drain']);
@@ -43,6 +54,8 @@ export function waitingFor(i: InstanceProgress, ctx: StatusContext): string {
   if (i.phase === 'Soaking') return 'the soak (canary mode): promoted on evidence, else a human is asked';
   if (i.phase === 'Failed' && i.failure)
     return `a decision after "${i.failure.step}" failed (retry | rollback | skip | abort)`;
+  const queued = ctx.queued?.get(i.instance);
+  if (queued) return queuedWords(i, queued);
   if (i.needsAttention) return `attention: ${i.needsAttention}`;
   if (i.alreadyOnTarget) return 'nothing: already on target, left alone (start --force redoes it)';
   if (i.decision) {
