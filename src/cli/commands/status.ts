@@ -4,35 +4,8 @@ import type { Command, CommandContext } from '../command.js';
 import { rolloutHandle, withClient } from '../client.js';
 import { progressTable, watchWriter } from '../views/status-view.js';
 import { ConfigurationError } from '../../shared/errors.js';
-import { instanceWorkflowId } from '../../shared/ids.js';
-import {
-  instanceProgressQuery,
-  progressQuery,
-  type InstanceProgress,
-  type RolloutProgress,
-} from '../../shared/messages/rollout.js';
-
-/**
- * The rollout's progress with `live` instance slots in place of its own copies: the rollout's copy of an
- * instance is updated at each phase change, the instance's own workflow at each step (what it runs now).
- */
-export function withLiveInstances(progress: RolloutProgress, live: (InstanceProgress | undefined)[]): RolloutProgress {
-  const byId = new Map(live.filter((i) => i !== undefined).map((i) => [i.instance, i]));
-  return { ...progress, instances: progress.instances.map((i) => byId.get(i.instance) ?? i) };
-}
-
-/** The instances being rolled out now, asked directly; one that does not answer keeps the rollout's copy. */
-async function liveInstances(handle: WorkflowHandle, progress: RolloutProgress): Promise<RolloutProgress> {
-  const live = await Promise.all(
-    progress.current.map((id) =>
-      handle.client
-        .getHandle(instanceWorkflowId(progress.rolloutId, id))
-        .query(instanceProgressQuery)
-        .catch(() => undefined),
-    ),
-  );
-  return withLiveInstances(progress, live);
-}
+import { progressQuery, type RolloutProgress } from '../../shared/messages/rollout.js';
+import { liveInstances } from '../live-progress.js';
 
 /** The rollout's progress and whether it still runs (status first: when it says ended, the progress read after it is the final one). */
 async function readProgress(

@@ -28,6 +28,7 @@ function sessionsCell(i: InstanceProgress): string {
 }
 
 function lastCheckCell(i: InstanceProgress): string {
+  if (i.handedOver) return i.handedOver.lastCheck ?? '-';
   const check = i.steps.filter((s) => isStep(s, CHECK_STEPS, LEGACY_CHECK) && s.status !== 'running').at(-1);
   return check ? `${check.step}: ${check.status}` : '-';
 }

@@ -36,8 +36,7 @@ export async function rollOutInBatches(
     setCurrentDetails(
       `Rolling out **${batch.join(', ')}** (${start + batch.length}/${order.length}, batch size ${countText(r.inventory.policy.batchSize, order.length, 1)}). Query \`progress\`, or open the child workflow(s) ${batch.map((id) => `\`${instanceWorkflowId(r.rolloutId, id)}\``).join(', ')}.`,
     );
-    const results = await Promise.all(batch.map((id) => rollOutInstance(r, id, preflight)));
-    for (const x of results) progress.instances[progress.instances.findIndex((p) => p.instance === x.instance)] = x;
+    const results = await Promise.all(batch.map((id) => rollOutInstance(r, id, preflight).then(finished(r))));
     endBatchStanding(r);
     if (start === 0) r.canaryApproved = canaryApprovedByHuman(r, results);
     const rejected = results.filter((x) => x.outcome === 'rejected');
@@ -56,6 +55,15 @@ export async function rollOutInBatches(
   }
   return undefined;
 }
+
+/** A child's result in the rollout's progress as soon as it ends (its last phase is not signalled: slim-progress-v1). */
+const finished =
+  (r: RolloutRun) =>
+  (x: InstanceRolloutResult): InstanceRolloutResult => {
+    r.progress.instances[r.progress.instances.findIndex((p) => p.instance === x.instance)] = x;
+    r.outSince.delete(x.instance);
+    return x;
+  };
 
 async function holdWhilePaused(r: RolloutRun, batch: string[]): Promise<void> {
   const { progress } = r;
