@@ -18,6 +18,8 @@ export interface KillRecoveryResult {
   kills: number;
   newWorkerReadyMs: Summary;
   progressingAgainMs: Summary;
+  /** From the new worker polling to the rollout progressing again (absent in results before 2026-11-30). */
+  progressingSinceReadyMs?: Summary;
 }
 
 export async function measureKillRecovery(
@@ -79,6 +81,7 @@ export async function measureKillRecovery(
       kills: progressing.length,
       newWorkerReadyMs: summarize(ready),
       progressingAgainMs: summarize(progressing),
+      progressingSinceReadyMs: summarize(progressing.map((p, i) => p - ready[i]!)),
     };
   } finally {
     approver.close();

@@ -8,6 +8,7 @@
  *   npm run bench -- --smoke      tiny sizes, no real bed (test/unit/bench-smoke.test.ts)
  *   npm run bench -- --only-bed   section 4 alone (staged and global); the other sections are kept
  *                                 from the last run's benchmarks.json
+ *   npm run bench -- --only-kill  the worker-kill recovery of section 3 alone; the rest is kept
  *   --no-bed                      skip section 4;  --out <dir>  where to write (default docs/)
  */
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     smoke: { type: 'boolean' },
     'no-bed': { type: 'boolean' },
     'only-bed': { type: 'boolean' },
+    'only-kill': { type: 'boolean' },
     out: { type: 'string' },
   },
 });
@@ -79,6 +81,19 @@ if (values['only-bed']) {
 }
 await mkdir(join(projectRoot, '.bench'), { recursive: true });
 const ctx = await openContext(await mkdtemp(join(projectRoot, '.bench', 'run-')));
+if (values['only-kill']) {
+  const json = join(outDir, 'benchmarks.json');
+  const last = JSON.parse(await readFile(json, 'utf8')) as BenchResults;
+  const workerKill = await measureKillRecovery(ctx, { kills: plan.kills, log }).finally(() => ctx.close());
+  const written = await writeResults(outDir, {
+    ...last,
+    environment,
+    latency: { ...last.latency, workerKill },
+    killMeasuredAt: environment.date,
+  });
+  log(`wrote the worker-kill rows into ${written.markdown} and ${written.json}`);
+  process.exit(0);
+}
 log(`${mode} run; dev server ${ctx.server.address}, files in ${ctx.dir}`);
 let results: BenchResults;
 try {

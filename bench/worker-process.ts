@@ -8,6 +8,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createNoopActivities } from './noop-activities.js';
 import { FROM_VERSION } from './fleet.js';
+import { workerTuning } from '../src/worker/tuning.js';
 
 const env = (name: string) => {
   const v = process.env[name];
@@ -28,6 +29,7 @@ const worker = await Worker.create({
   taskQueue: env('BENCH_TASK_QUEUE'),
   workflowBundle: { codePath: env('BENCH_BUNDLE') },
   activities: { ...noop.activities, floorStep: noop.floorStep },
+  ...workerTuning,
 });
 process.on('message', (m: { type: string }) => {
   if (m.type === 'stats') send({ type: 'stats', activities: noop.count() });

