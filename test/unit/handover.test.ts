@@ -19,6 +19,7 @@ import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.j
 import {
   abortReason,
   approveRejoin,
+  progressQuery,
   approveRejoinUpdate,
   decideFailureUpdate,
   pauseRollout,
@@ -27,7 +28,8 @@ import {
 import { approveBatchUpdate, approveRestUpdate } from '../../src/shared/messages/standing.js';
 import { fromDelta, phaseDelta } from '../../src/shared/messages/phase-delta.js';
 import type { InstanceProgress, RolloutProgress } from '../../src/shared/messages/rollout.js';
-import { progressTable } from '../../src/cli/views/status-view.js';
+import { readInstance } from '../../src/cli/commands/status.js';
+import { instanceDetail, progressTable } from '../../src/cli/views/status-view.js';
 import { handoverState } from '../../src/workflows/rollout/handover.js';
 import { unpackOutcomes, unpackPreflight } from '../../src/workflows/rollout/handed-outcomes.js';
 import { syntheticFleet } from '../helpers/synthetic-fleet.js';
@@ -337,6 +339,17 @@ describe('a small fleet with slim progress (slim-progress-v1)', () => {
     try {
       await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
       await inPhase(r.handle, 'gw-2', 'AwaitingApproval');
+      // The rollout's copy has no steps; `status --instance` reads them from the instance's workflow.
+      const own = await r.handle.query(progressQuery);
+      expect(own.instances[0]).toMatchObject({ phase: 'AwaitingApproval', steps: [] });
+      const one = await readInstance(r.handle, own, 'gw-1');
+      expect(one.source).toBe('its workflow rollout-batch-each/gw-1');
+      const detail = instanceDetail(own, one.instance, one.source, { startedBy: own.startedBy });
+      expect(detail).toMatch(
+        /^gw-1 +AwaitingApproval +2026\.9\.5 → 2026\.9\.6 .*approval by any operator \(not carol\)$/m,
+      );
+      expect(detail).toMatch(/^ {2}ok +\d\d:\d\d:\d\d → \d\d:\d\d:\d\d {2}drain/m);
+      expect(detail).toMatch(/^ {2}ok .* {2}verify gateway status: /m);
       await r.handle.executeUpdate(approveBatchUpdate, { args: [{ approver: 'alice', comment: 'dashboards green' }] });
       await approve(r.handle, 'gw-3');
       await approve(r.handle, 'gw-4');
