@@ -11,7 +11,8 @@ export const TARGET_VERSION = '2026.9.6';
 
 export function simulatedFleet(opts: {
   instances: number;
-  batchSize: number;
+  /** A number, or a share of the fleet like "5%" (the inventory's policy.batchSize). */
+  batchSize: number | string;
   cluster: string;
   address: string;
   taskQueue: string;

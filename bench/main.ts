@@ -3,12 +3,14 @@
  * Starts its own Temporal dev server (SQLite under .bench/), runs the sections and writes
  * docs/benchmarks.md and docs/benchmarks.json. Not part of the test suite (a tiny `--smoke` run is).
  *
- *   npm run bench                 full run (~15 min on 2 cores; starts a one-gateway bed for section 4)
+ *   npm run bench                 full run (~60 min on 2 cores, 5,000 instances included; starts a
+ *                                 one-gateway bed for section 4)
  *   npm run bench -- --quick      one run each, scale 50 and 200, no real bed
  *   npm run bench -- --smoke      tiny sizes, no real bed (test/unit/bench-smoke.test.ts)
  *   npm run bench -- --only-bed   section 4 alone (staged and global); the other sections are kept
  *                                 from the last run's benchmarks.json
  *   npm run bench -- --only-kill  the worker-kill recovery of section 3 alone; the rest is kept
+ *   npm run bench -- --only-scale section 2 alone (and its approval latencies); the rest is kept
  *   --no-bed                      skip section 4;  --out <dir>  where to write (default docs/)
  */
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
@@ -22,7 +24,7 @@ import { measureKillRecovery } from './kill-recovery.js';
 import { measureOverhead } from './overhead.js';
 import { measureRealBed, type RealBedResult } from './real-bed.js';
 import { latencySummary, writeResults, type BenchResults } from './report.js';
-import { measureScale } from './scale.js';
+import { measureScale, type ScalePoint } from './scale.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     'no-bed': { type: 'boolean' },
     'only-bed': { type: 'boolean' },
     'only-kill': { type: 'boolean' },
+    'only-scale': { type: 'boolean' },
     out: { type: 'string' },
   },
 });
@@ -43,6 +46,7 @@ const plan = {
       { instances: 50, repetitions: 2 },
       { instances: 200, repetitions: 1 },
       { instances: 500, repetitions: 1 },
+      { instances: 5000, repetitions: 1, batchSize: '5%' },
     ],
     kills: 3,
     bed: true,
@@ -81,6 +85,19 @@ if (values['only-bed']) {
 }
 await mkdir(join(projectRoot, '.bench'), { recursive: true });
 const ctx = await openContext(await mkdtemp(join(projectRoot, '.bench', 'run-')));
+if (values['only-scale']) {
+  const last = JSON.parse(await readFile(join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults;
+  const scale = await measureScale(ctx, { sizes: plan.scale, batchSize: 25, log }).finally(() => ctx.close());
+  const written = await writeResults(outDir, {
+    ...last,
+    environment,
+    scale,
+    latency: { ...last.latency, approvalToRejoin: approvalLatencies(scale, last.overhead) },
+    scaleMeasuredAt: environment.date,
+  });
+  log(`wrote section 2 into ${written.markdown} and ${written.json}`);
+  process.exit(0);
+}
 if (values['only-kill']) {
   const json = join(outDir, 'benchmarks.json');
   const last = JSON.parse(await readFile(json, 'utf8')) as BenchResults;
@@ -109,13 +126,7 @@ try {
     durationMs: Date.now() - started,
     overhead,
     scale,
-    latency: {
-      approvalToRejoin: [
-        latencySummary(`${scale[0]!.instances} instances, batch size 25 (first run)`, scale[0]!.approvalLatenciesMs),
-        latencySummary(`${overhead.instances} instances, batch size 1 (all runs)`, overhead.serialApprovalLatenciesMs),
-      ],
-      workerKill,
-    },
+    latency: { approvalToRejoin: approvalLatencies(scale, overhead), workerKill },
     realBed,
     ...(realBedError ? { realBedError } : {}),
   };
@@ -139,4 +150,25 @@ async function measureRealBeds(
   } catch (err) {
     return { realBed: realBed.length ? realBed : null, realBedError: (err as Error).message };
   }
+}
+
+/** Approval → rejoin: the first and the largest scale point (a whole batch approved at once), and the serial runs. */
+function approvalLatencies(scale: ScalePoint[], overhead: BenchResults['overhead']) {
+  const first = scale[0]!;
+  const largest = scale.at(-1)!;
+  return [
+    latencySummary(
+      `${first.instances} instances, batch size ${first.batchSize} (first run)`,
+      first.approvalLatenciesMs,
+    ),
+    ...(largest !== first
+      ? [
+          latencySummary(
+            `${largest.instances} instances, batch size ${largest.batchSize} (first run)`,
+            largest.approvalLatenciesMs,
+          ),
+        ]
+      : []),
+    latencySummary(`${overhead.instances} instances, batch size 1 (all runs)`, overhead.serialApprovalLatenciesMs),
+  ];
 }

@@ -11,12 +11,12 @@ import { APPROVER_NOTIFY, AutoApprover } from './auto-approver.js';
 import type { BenchContext } from './context.js';
 import { simulatedFleet, TARGET_VERSION } from './fleet.js';
 import { historyStats, runsStats, type HistoryStats } from './history-stats.js';
-import { PREFLIGHT_CHUNK } from '../src/workflows/rollout/preflight-chunks.js';
+import { PREFLIGHT_CHUNK } from '../src/workflows/preflight/chunks.js';
 import { startBenchWorker } from './worker-handle.js';
 
 export interface NoopRolloutResult {
   instances: number;
-  batchSize: number;
+  batchSize: number | string;
   wallMs: number;
   activities: number;
   approvalLatenciesMs: number[];
@@ -27,11 +27,13 @@ export interface NoopRolloutResult {
   parentRuns: number;
   /** The largest of the children (first, middle, last), preflight and final check. */
   largestOtherHistory: HistoryStats;
+  /** The largest single event of any history measured (every run of the parent, the others). */
+  largestEventBytes: number;
 }
 
 export async function runNoopRollout(
   ctx: BenchContext,
-  opts: { instances: number; batchSize: number },
+  opts: { instances: number; batchSize: number | string },
 ): Promise<NoopRolloutResult> {
   const name = ctx.nextName(`rollout${opts.instances}`);
   const feed = new ActivityFeed();
@@ -68,17 +70,17 @@ export async function runNoopRollout(
         ...[ids[0]!, ids[Math.floor(ids.length / 2)]!, ids.at(-1)!].map((i) => `${rolloutId}/${i}`),
       ].map((id) => historyStats(ctx.client, id)),
     );
+    const parent = await runsStats(ctx.client, rolloutId, handle.firstExecutionRunId);
     return {
       ...opts,
       wallMs,
       activities,
       approvalLatenciesMs: approver.latencies(),
       workerPeakRssBytes,
-      ...(await runsStats(ctx.client, rolloutId, handle.firstExecutionRunId).then((x) => ({
-        parentHistory: x.largest,
-        parentRuns: x.runs,
-      }))),
+      parentHistory: parent.largest,
+      parentRuns: parent.runs,
       largestOtherHistory: others.reduce((a, b) => (b.events > a.events ? b : a)),
+      largestEventBytes: Math.max(parent.largestEventBytes, ...others.map((o) => o.largestEventBytes)),
     };
   } finally {
     await worker.stop();

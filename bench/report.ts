@@ -5,7 +5,8 @@ import type { Environment } from './environment.js';
 import type { KillRecoveryResult } from './kill-recovery.js';
 import type { OverheadResult } from './overhead.js';
 import type { RealBedResult } from './real-bed.js';
-import { HISTORY_LIMIT_EVENTS, HISTORY_WARN_EVENTS, type ScalePoint } from './scale.js';
+import { scaleMarkdown } from './report-scale.js';
+import type { ScalePoint } from './scale.js';
 import { percentile, type Summary } from './stats.js';
 
 export interface BenchResults {
@@ -24,13 +25,14 @@ export interface BenchResults {
   bedMeasuredAt?: string;
   /** When `--only-kill` last measured the worker-kill rows (the rest of the file may be older). */
   killMeasuredAt?: string;
+  /** When `--only-scale` last measured section 2. */
+  scaleMeasuredAt?: string;
 }
 
 const ms = (v: number) =>
   v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
 const sum = (s: Summary, f: (v: number) => string = ms) =>
   s.n > 1 ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median);
-const mb = (b: number) => `${Math.round(b / 1048576)} MB`;
 
 export function latencySummary(source: string, values: number[]) {
   return { source, n: values.length, p50Ms: percentile(values, 50), p95Ms: percentile(values, 95) };
@@ -65,17 +67,7 @@ export function toMarkdown(r: BenchResults): string {
     '',
     `**ours / floor = ${o.ratios.oursOverFloor.toFixed(2)}**, **ours / Ansible = ${o.ratios.oursOverAnsible.toFixed(2)}** (ratios of the medians). Our overhead per instance is ${ms(o.ours.perInstanceMs.median)}, of which the floor (one server round trip per activity) is ${ms(o.floor.perInstanceMs.median)}; the rest is the child workflow per instance, the progress signals to the parent, the approval query + signal, and the mismatch-window timer.`,
     '',
-    '## 2. Scale (simulated instances, batch size 25)',
-    '',
-    "| instances | runs | wall time | per instance | parent: runs, largest run's events (bytes) | largest other history (events) | worker peak RSS | one run would reach 51,200 events at | past the warning in one run? |",
-    '|---|---|---|---|---|---|---|---|---|',
-    ...r.scale.map(
-      (p) =>
-        `| ${p.instances} | ${p.repetitions} | ${sum(p.wallMs)} | ${ms(p.wallMs.median / p.instances)} | ${p.parentRuns}, ${p.parentEvents} (${mb(p.parentBytes)}) | ${p.largestChildEvents} | ${sum(p.workerPeakRssBytes, mb)} | ~${p.projectedInstancesAtEventLimit} instances (50 MB at ~${p.projectedInstancesAtByteLimit}) | ${p.continueAsNewNeeded ? `**yes**: past the ${HISTORY_WARN_EVENTS.toLocaleString('en')}-event / 10 MB warning` : 'no'} |`,
-    ),
-    '',
-    `Each instance runs in its own child workflow, whose history does not depend on the fleet's size. The parent's history grows with it (each child reports each phase change to it by a signal carrying its progress, ${r.scale[0] ? Math.round(r.scale[0].parentEvents / r.scale[0].instances) : '?'} events and ~${r.scale[0] ? Math.round(r.scale[0].parentBytes / r.scale[0].instances / 1024) : '?'} KB per instance), but the parent continues-as-new between batches when Temporal suggests it (or past 8,000 events), so each of its runs stays bounded: the table shows how many runs it took and the largest; the projection says where a single run of that size per instance would reach Temporal's ${HISTORY_LIMIT_EVENTS.toLocaleString('en')}-event / 50 MB limit. The preflight and the final check run in chunks of 50 instances, one child each (the "largest other history" column is the first chunk or an instance's child), so none of them grows with the fleet.`,
-    '',
+    ...scaleMarkdown(r.scale, r.latency.approvalToRejoin, k, r.scaleMeasuredAt),
     '## 3. Latency',
     '',
     '| what | runs | p50 | p95 |',
@@ -85,7 +77,7 @@ export function toMarkdown(r: BenchResults): string {
         `| approval signal sent → rejoin activity started, ${l.source} | ${l.n} | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} |`,
     ),
     '',
-    'With batch size 25 the 25 approvals of a batch arrive together: each goes through the parent (forwarded to its child by a signal) while the same worker also runs 25 children, so the later ones in a batch wait behind the others.',
+    'With batch size 25 (or 5% of 5,000: 250) the approvals of a batch arrive together: each goes through the parent (forwarded to its child by a signal) while the same worker also runs 25 children, so the later ones in a batch wait behind the others.',
     '',
     `| worker process SIGKILLed while an instance waits for approval (approval sent right after the kill, new worker started at once)${r.killMeasuredAt ? `; measured ${r.killMeasuredAt} with \`--only-kill\`` : ''} | runs | median (min–max) | goal |`,
     '|---|---|---|---|',

@@ -10,6 +10,7 @@ import { describeCheck, type CheckResult } from '../shared/preflight-rules.js';
 import { ConfigurationError } from '../shared/errors.js';
 import { centralQueue, instanceQueue } from '../shared/task-queues.js';
 import { clusterPreflight } from '../workflows/index.js';
+import { mergeChunkReports, PREFLIGHT_CHUNK, preflightChunks } from '../workflows/preflight/chunks.js';
 import { preflightStart, type PreflightReport } from './workflow-starts.js';
 
 const { TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;
@@ -104,14 +105,31 @@ export async function checkWorkers(client: Client, inventory: Inventory, invento
   return { central: centralCheck, perInstance };
 }
 
-/** Runs the read-only clusterPreflight workflow with the checks (needs the central worker) and returns its report. */
+/**
+ * Runs the read-only clusterPreflight workflow with the checks (needs the central worker) and returns its
+ * report. A fleet larger than a chunk is checked one chunk after the other, one workflow each
+ * (`<check id>/1`, ...), as the rollout does: no check workflow's history grows with the fleet.
+ */
 export async function runChecks(
   client: Client,
   inventory: Inventory,
   purpose: string,
   targetVersion: string | undefined,
+  chunkSize = PREFLIGHT_CHUNK,
 ): Promise<PreflightReport> {
-  return client.workflow.execute(clusterPreflight, preflightStart(inventory, purpose, targetVersion, process.env));
+  const whole = preflightStart(inventory, purpose, targetVersion, process.env);
+  if (inventory.instances.length <= chunkSize) return client.workflow.execute(clusterPreflight, whole);
+  const [input] = whole.args;
+  const reports: PreflightReport[] = [];
+  for (const [n, c] of preflightChunks(input.inventory, chunkSize).entries())
+    reports.push(
+      await client.workflow.execute(clusterPreflight, {
+        ...whole,
+        workflowId: `${whole.workflowId}/${n + 1}`,
+        args: [{ ...input, ...c }],
+      }),
+    );
+  return mergeChunkReports(reports);
 }
 
 /**

@@ -47,6 +47,23 @@ export function useStubServer(): void {
 /** The test server (after useStubServer's beforeAll ran). */
 export const stubEnv = (): TestWorkflowEnvironment => env;
 
+/** A worker with the workflows' real code and the given (stub) activities on `taskQueue`, until stop(). */
+export async function stubWorker(taskQueue: string, activities: object): Promise<{ stop(): Promise<void> }> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities,
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
 /** A load balancer the stubs answer for (lbState says ready or drain), like HAProxy's admin state. */
 export const SAYS_ADMIN_STATE = {
   type: 'command',
@@ -102,13 +119,7 @@ export async function rollout(
   const inv = inventory(cluster, ids, policy, opts.loadBalancer, opts.instance);
   const fake = new FakeCluster(ids, FROM);
   prepare?.(fake);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: inv.temporal.taskQueue,
-    workflowBundle: bundle,
-    activities: fake.activities(),
-  });
-  const running = worker.run();
+  const worker = await stubWorker(inv.temporal.taskQueue, fake.activities());
   const handle = await env.client.workflow.start('clusterRollout', {
     taskQueue: inv.temporal.taskQueue,
     workflowId: `rollout-${cluster}`,
@@ -127,10 +138,7 @@ export async function rollout(
   return {
     fake,
     handle: handle as WorkflowHandle,
-    async stop() {
-      worker.shutdown();
-      await running;
-    },
+    stop: () => worker.stop(),
   };
 }
 

@@ -68,6 +68,9 @@ describe('npm run bench -- --smoke', () => {
       expect(p.parentEvents).toBeGreaterThan(p.instances);
       expect(p.parentBytes).toBeGreaterThan(0);
       expect(p.largestChildEvents).toBeGreaterThan(0);
+      // The largest single event (an upper bound for a payload) is measured, and is part of the history.
+      expect(p.largestEventBytes).toBeGreaterThan(0);
+      expect(p.largestEventBytes).toBeLessThan(p.parentBytes);
       expect(p.projectedInstancesAtEventLimit).toBeGreaterThan(p.instances);
       expect(typeof p.continueAsNewNeeded).toBe('boolean');
     }

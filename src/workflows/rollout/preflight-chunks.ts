@@ -7,12 +7,9 @@
  * (`<rollout>/preflight/1`, ...). Patched ('preflight-chunks-v1') by the callers.
  */
 import { executeChild } from '@temporalio/workflow';
-import { instanceLocalState } from '../../shared/preflight-rules.js';
-import { clusterPreflight, reportClusterChecks, type PreflightReport } from '../preflight.js';
+import { clusterPreflight, type PreflightReport } from '../preflight.js';
+import { mergeChunkReports, PREFLIGHT_CHUNK, preflightChunks } from '../preflight/chunks.js';
 import type { RolloutRun } from './run.js';
-
-/** Instances per chunk (the input's preflightChunkSize overrides it, for tests). */
-export const PREFLIGHT_CHUNK = 50;
 
 /** The whole fleet's report, merged from its chunks' reports in inventory order. */
 export async function preflightInChunks(
@@ -26,25 +23,13 @@ export async function preflightInChunks(
   const version = targetVersion !== undefined ? { targetVersion } : {};
   if (inventory.instances.length <= size)
     return executeChild(clusterPreflight, { workflowId: base, args: [{ inventory, ...version }] });
-  const localState = instanceLocalState(inventory.instances);
   const reports: PreflightReport[] = [];
-  for (let start = 0; start < inventory.instances.length; start += size) {
-    const instances = inventory.instances.slice(start, start + size);
-    const chunk = {
-      first: start === 0,
-      localState: Object.fromEntries(
-        instances.flatMap((i) => (localState.has(i.id) ? [[i.id, localState.get(i.id)!]] : [])),
-      ),
-    };
+  for (const [n, c] of preflightChunks(inventory, size).entries())
     reports.push(
       await executeChild(clusterPreflight, {
-        workflowId: `${base}/${reports.length + 1}`,
-        args: [{ inventory: { ...inventory, instances }, ...version, chunk }],
+        workflowId: `${base}/${n + 1}`,
+        args: [{ inventory: c.inventory, ...version, chunk: c.chunk }],
       }),
     );
-  }
-  const instances = reports.flatMap((x) => x.instances);
-  const cluster = reports[0]!.cluster;
-  if (cluster) reportClusterChecks(instances, cluster);
-  return { ok: instances.every((i) => i.problems.length === 0), instances, ...(cluster ? { cluster } : {}) };
+  return mergeChunkReports(reports);
 }

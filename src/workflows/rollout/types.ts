@@ -17,7 +17,7 @@ export interface ClusterRolloutInput {
   handover?: Handover;
   /** Hand over to a new run after this many batches (tests; by default when Temporal suggests it). */
   continueAsNewEvery?: number;
-  /** Instances per preflight / final-check child (tests; default PREFLIGHT_CHUNK in rollout/preflight-chunks.ts). */
+  /** Instances per preflight / final-check child (tests; default PREFLIGHT_CHUNK in preflight/chunks.ts). */
   preflightChunkSize?: number;
 }
 
