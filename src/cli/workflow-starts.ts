@@ -5,6 +5,7 @@
  */
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { Device, Instance, Inventory } from '../shared/inventory.js';
+import { policyCountsLine } from '../shared/counts.js';
 import { checkWorkflowId, repairWorkflowId, rolloutWorkflowId } from '../shared/ids.js';
 import { CLUSTER_KEY, PHASE_KEY } from '../shared/search-attributes.js';
 import { centralQueue } from '../shared/task-queues.js';
@@ -43,7 +44,7 @@ export function rolloutStart(
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     // Shown by the Web UI under Summary / Details.
     staticSummary: `Rollout of ${inventory.cluster} to ${target}, started by ${startedBy}`,
-    staticDetails: `Instances in order: ${inventory.instances.map((i) => i.id).join(', ')} (batch size ${inventory.policy.batchSize}). Approve each from Send a Signal → approveRejoin, or \`npm run starter -- approve\`.`,
+    staticDetails: `Instances in order: ${inventory.instances.map((i) => i.id).join(', ')} (${policyCountsLine(inventory.policy, inventory.instances.length)}). Approve each from Send a Signal → approveRejoin, or \`npm run starter -- approve\`.`,
     ...(searchAttributes
       ? {
           typedSearchAttributes: [

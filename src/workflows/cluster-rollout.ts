@@ -9,7 +9,7 @@ import { ContinueAsNew, executeChild, isCancellation, patched, setCurrentDetails
 import { clusterPreflight } from './preflight.js';
 import { rollOutInBatches } from './rollout/batches.js';
 import { finalCheck } from './rollout/final-check.js';
-import { takeOver } from './rollout/handover.js';
+import { handedPreflight, takeOver } from './rollout/handover.js';
 import { preflightInChunks } from './rollout/preflight-chunks.js';
 import { setRolloutHandlers } from './rollout/handlers.js';
 import { rolloutNotices } from './rollout/notices.js';
@@ -45,7 +45,7 @@ export async function clusterRollout(input: ClusterRolloutInput): Promise<Cluste
 async function runRollout(r: RolloutRun): Promise<ClusterRolloutReport> {
   const { inventory, targetVersion } = r;
   const { progress, rolloutId } = r;
-  if (r.input.handover) return rollOn(r, r.input.handover.preflight);
+  if (r.input.handover) return rollOn(r, handedPreflight(r, r.input.handover));
 
   // The runbook's "Before you start": read-only checks of every instance; nothing changes when they fail.
   r.showPhase();

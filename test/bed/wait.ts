@@ -3,7 +3,8 @@
  * what was awaited, and wait for an instance of a rollout to reach a phase (failing fast if it fails).
  */
 import type { Client } from '@temporalio/client';
-import { progressQuery, type RolloutProgress } from '../../src/shared/messages/rollout.js';
+import { liveProgress } from '../../src/cli/live-progress.js';
+import type { RolloutProgress } from '../../src/shared/messages/rollout.js';
 import { sleep } from './probes.js';
 
 /**
@@ -53,7 +54,8 @@ export async function waitForInstancePhase(
   for (;;) {
     // A query can time out while the worker is busy (CI saw "query task not found, or already
     // expired" once a workflow completed): that is "not yet", not a failure.
-    const p = await handle.query(progressQuery).catch((err: unknown) => void (lastError = err));
+    // As `status` reads it: the instances being rolled out now from their own query.
+    const p = await liveProgress(handle).catch((err: unknown) => void (lastError = err));
     if (p) {
       const slot = p.instances.find((i) => i.instance === instance);
       now = slot?.phase;

@@ -35,6 +35,7 @@ import * as oc from '../../src/activities/openclaw/index.js';
 import type { Inventory } from '../../src/shared/inventory.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
+import { liveProgress } from '../../src/cli/live-progress.js';
 import { progressQuery, type InstancePhase, type RolloutProgress } from '../../src/shared/messages/rollout.js';
 import type { BedInfo } from '../bed/bed.js';
 import { sleep } from '../bed/probes.js';
@@ -91,7 +92,7 @@ function instanceWhen(
   return waitUntil(
     what,
     async () => {
-      const p = await handle.query(progressQuery);
+      const p = await liveProgress(handle);
       const slot = p.instances.find((i) => i.instance === id);
       return slot && pred(slot) ? slot : undefined;
     },

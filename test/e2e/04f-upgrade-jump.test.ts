@@ -21,7 +21,8 @@ import type { Inventory } from '../../src/shared/inventory.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
-import { progressQuery, type RolloutProgress } from '../../src/shared/messages/rollout.js';
+import { liveProgress } from '../../src/cli/live-progress.js';
+import type { RolloutProgress } from '../../src/shared/messages/rollout.js';
 import type { BedInfo } from '../bed/bed.js';
 import { sleep } from '../bed/probes.js';
 import { OPERATOR_SCOPES, gatewayAccess, pairStraightTo, sharedToken } from '../bed/clients.js';
@@ -105,10 +106,9 @@ const slotWhen = (what: string, pred: (s: RolloutProgress['instances'][number]) 
   pollUntil(
     what,
     async () => {
-      const p = await w.client.workflow
-        .getHandle(rolloutWorkflowId(inventory.cluster))
-        .query(progressQuery)
-        .catch(() => undefined);
+      const p = await liveProgress(w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster))).catch(
+        () => undefined,
+      );
       const slot = p?.instances[0];
       return slot && pred(slot) ? slot : undefined;
     },

@@ -7,15 +7,11 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll } from 'vitest';
+import { liveProgress } from '../../src/cli/live-progress.js';
 import { Inventory } from '../../src/shared/inventory.js';
 import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
 import { workflowsPath } from '../../src/worker.js';
-import {
-  approveRejoinUpdate,
-  progressQuery,
-  type InstancePhase,
-  type RolloutProgress,
-} from '../../src/shared/messages/rollout.js';
+import { approveRejoinUpdate, type InstancePhase, type RolloutProgress } from '../../src/shared/messages/rollout.js';
 import { saveHistories as saveServerHistories } from '../bed/histories.js';
 import { temporalBin } from '../bed/tools.js';
 import { FakeCluster } from './fake-cluster.js';
@@ -154,7 +150,8 @@ export async function waitFor(
 ): Promise<RolloutProgress> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const p = await handle.query(progressQuery);
+    // As `status` reads it: the instances being rolled out now from their own query.
+    const p = await liveProgress(handle);
     if (pred(p)) return p;
     if (Date.now() > deadline)
       throw new Error(

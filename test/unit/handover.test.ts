@@ -12,19 +12,27 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { execa } from 'execa';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import {
   abortReason,
   approveRejoin,
+  progressQuery,
   approveRejoinUpdate,
   decideFailureUpdate,
   pauseRollout,
   resumeRollout,
 } from '../../src/shared/messages/rollout.js';
-import { approveRestUpdate } from '../../src/shared/messages/standing.js';
+import { approveBatchUpdate, approveRestUpdate } from '../../src/shared/messages/standing.js';
+import { fromDelta, phaseDelta } from '../../src/shared/messages/phase-delta.js';
+import type { InstanceProgress, RolloutProgress } from '../../src/shared/messages/rollout.js';
+import { readInstance } from '../../src/cli/commands/status.js';
+import { instanceDetail, progressTable } from '../../src/cli/views/status-view.js';
+import { handoverState } from '../../src/workflows/rollout/handover.js';
+import { unpackOutcomes, unpackPreflight } from '../../src/workflows/rollout/handed-outcomes.js';
+import { syntheticFleet } from '../helpers/synthetic-fleet.js';
 import { historiesDir } from '../bed/histories.js';
 import { temporalBin } from '../bed/tools.js';
 import {
@@ -41,6 +49,14 @@ import {
 } from '../helpers/stub-rollout.js';
 
 useStubServer();
+
+const fixturesDir = new URL('../fixtures/histories/', import.meta.url).pathname;
+interface HistoryJson {
+  events: {
+    eventType: string;
+    workflowExecutionCompletedEventAttributes?: { result: { payloads: { data: string }[] } };
+  }[];
+}
 
 const refusal = (p: Promise<unknown>) =>
   p.then(
@@ -135,9 +151,9 @@ describe('continue-as-new between batches', () => {
       const described = await r.handle.describe();
       expect(described.runId).toBe(runs[3]);
       expect(described.searchAttributes.OpenclawPhase).toEqual(['Done']);
-      await saveRun('handover-run-1', 'rollout-handover', runs[0]!);
-      await saveRun('handover-run-2', 'rollout-handover', runs[1]!);
-      await saveHistories('handover', ['rollout-handover', 'rollout-handover/gw-2']);
+      await saveRun('slim-handover-run-1', 'rollout-handover', runs[0]!);
+      await saveRun('slim-handover-run-2', 'rollout-handover', runs[1]!);
+      await saveHistories('slim-handover', ['rollout-handover', 'rollout-handover/gw-2']);
     } finally {
       await r.stop();
     }
@@ -233,6 +249,130 @@ describe('the preflight and the final check in chunks of the fleet', () => {
         expect.stringContaining('gateway status: '),
       ]);
       expect(r.fake.calls.filter((c) => /^(lbDrain|installVersion)/.test(c))).toEqual([]);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
+describe('what a run hands the next, at 5,000 instances (slim-progress-v1)', () => {
+  const { instances, preflight } = syntheticFleet(5000);
+  const progress: RolloutProgress = {
+    rolloutId: 'rollout-big',
+    cluster: 'big',
+    targetVersion: TARGET,
+    phase: 'RollingOut',
+    current: [],
+    instances,
+    ignored: [],
+  };
+  const at = { next: 5000, runs: 19, canaryApproved: true };
+  const slim = handoverState(progress, preflight, { ...at, slim: true });
+  const old = handoverState(progress, preflight, { ...at, slim: false });
+  const ids = instances.map((i) => i.instance);
+  const order = new Map(ids.map((id, n) => [id, n]));
+  const inOrder = <T extends { instance: string }>(xs: T[]) =>
+    [...xs].sort((a, b) => order.get(a.instance)! - order.get(b.instance)!);
+
+  it('fits well under the SDK payload warning (256 KB)', () => {
+    const bytes = (x: unknown) => Buffer.byteLength(JSON.stringify(x));
+    console.log(`handover of 5,000 instances: ${bytes(slim)} bytes grouped, ${bytes(old)} bytes before (compact form)`);
+    expect(bytes(slim)).toBeLessThan(100 * 1024);
+    expect(slim.outcomes!.others).toHaveLength(20); // 15 skipped, 5 rolled back: kept as compactInstance keeps them
+  });
+
+  it('reads back as status showed the compact form: phase, versions, sessions, time out of traffic, last check, who approved', () => {
+    const table = (xs: InstanceProgress[]) => progressTable({ ...progress, instances: xs });
+    expect(table(inOrder(unpackOutcomes(slim.outcomes!, ids)))).toBe(table(old.done!));
+    expect(table(old.done!)).toMatch(/gw-0001 +Done +2026\.9\.5 → 2026\.9\.6 .* approved by op-0 \(--rest\)/);
+  });
+
+  it("keeps the preflight's facts later runs and the report read, each instance's baseline and sessions", () => {
+    const rebuilt = unpackPreflight(slim.facts!, ids);
+    expect(rebuilt.instances).toEqual(old.preflight!.instances);
+    expect(rebuilt.ok).toBe(true);
+  });
+});
+
+describe('an instance reports a phase to its rollout in a small delta (slim-progress-v1)', () => {
+  it('carries no steps (unless notifications list them), whatever the instance ran', () => {
+    const [full] = syntheticFleet(1).instances;
+    const waiting: InstanceProgress = {
+      ...full!,
+      phase: 'AwaitingApproval',
+      decision: undefined,
+      steps: full!.steps.filter((s) => s.id !== 'rejoin' && s.id !== 'put-back'),
+    };
+    const bytes = (x: unknown) => Buffer.byteLength(JSON.stringify(x));
+    const delta = phaseDelta(waiting, waiting.steps[1]?.startedAt, false);
+    const forNotice = phaseDelta(waiting, waiting.steps[1]?.startedAt, true);
+    console.log(
+      `signal at AwaitingApproval: ${bytes(delta)} bytes as a delta (${bytes(forNotice)} with notifications), ${bytes(waiting)} bytes before`,
+    );
+    expect(bytes(delta)).toBeLessThan(1024);
+    expect(fromDelta(delta)).toMatchObject({ instance: 'gw-0001', phase: 'AwaitingApproval', steps: [] });
+    expect(fromDelta(forNotice).steps.map((s) => s.step)).toEqual(
+      waiting.steps.filter((s) => s.status === 'ok').map((s) => s.step),
+    );
+  });
+});
+
+describe('a small fleet with slim progress (slim-progress-v1)', () => {
+  /** The recorded result of a workflow: test/fixtures/histories/<file>. */
+  const recorded = async (file: string) => {
+    const history = JSON.parse(await readFile(join(fixturesDir, file), 'utf8')) as HistoryJson;
+    const data = history.events.at(-1)!.workflowExecutionCompletedEventAttributes!.result.payloads[0]!.data;
+    return { report: JSON.parse(Buffer.from(data, 'base64').toString()) as ClusterRolloutReport, history };
+  };
+  // Times, and the fake's backup counter (its order across a batch is the workers').
+  const timeless = (x: unknown) =>
+    JSON.parse(
+      JSON.stringify(x)
+        .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>')
+        .replace(/-\d\.tar\.gz/g, '-<n>.tar.gz'),
+    ) as unknown;
+
+  // The scenario of approvals-at-scale's `approve --batch`, whose history was recorded before slim progress.
+  it('ends with the same report and status as before, in fewer and smaller events', async () => {
+    const before = await recorded('approve-batch--rollout-batch-each.json');
+    const r = await rollout('batch-each', ['gw-1', 'gw-2', 'gw-3', 'gw-4'], { batchSize: 2 });
+    try {
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      await inPhase(r.handle, 'gw-2', 'AwaitingApproval');
+      // The rollout's copy has no steps; `status --instance` reads them from the instance's workflow.
+      const own = await r.handle.query(progressQuery);
+      expect(own.instances[0]).toMatchObject({ phase: 'AwaitingApproval', steps: [] });
+      const one = await readInstance(r.handle, own, 'gw-1');
+      expect(one.source).toBe('its workflow rollout-batch-each/gw-1');
+      const detail = instanceDetail(own, one.instance, one.source, { startedBy: own.startedBy });
+      expect(detail).toMatch(
+        /^gw-1 +AwaitingApproval +2026\.9\.5 → 2026\.9\.6 .*approval by any operator \(not carol\)$/m,
+      );
+      expect(detail).toMatch(/^ {2}ok +\d\d:\d\d:\d\d → \d\d:\d\d:\d\d {2}drain/m);
+      expect(detail).toMatch(/^ {2}ok .* {2}verify gateway status: /m);
+      await r.handle.executeUpdate(approveBatchUpdate, { args: [{ approver: 'alice', comment: 'dashboards green' }] });
+      await approve(r.handle, 'gw-3');
+      await approve(r.handle, 'gw-4');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      // Since that recording, the rollout warms npm's cache before the drain (a step of its own).
+      const withoutWarming = (x: ClusterRolloutReport) => ({
+        ...x,
+        instances: x.instances.map((i) => ({ ...i, steps: i.steps.filter((s) => s.id !== 'stage') })),
+      });
+      expect(timeless(withoutWarming(report))).toEqual(timeless(before.report));
+      const status = (x: ClusterRolloutReport) =>
+        progressTable({ ...x, phase: 'Done', current: [], instances: x.instances });
+      expect(status(report).replace(/\d+ s/g, '<s>')).toBe(status(before.report).replace(/\d+ s/g, '<s>'));
+
+      const events = (await r.handle.fetchHistory()).events ?? [];
+      const signals = events.flatMap((e) => e.workflowExecutionSignaledEventAttributes ?? []);
+      const biggest = Math.max(...signals.map((s) => s.input?.payloads?.[0]?.data?.length ?? 0));
+      console.log(
+        `parent events per instance: ${events.length / 4} (before: ${before.history.events.length / 4}); ${signals.length} signals (before: ${before.history.events.filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED').length}), the largest ${biggest} bytes`,
+      );
+      expect(events.length).toBeLessThan(before.history.events.length * 0.75);
+      expect(biggest).toBeLessThan(1024);
+      await saveHistories('slim-progress', ['rollout-batch-each', 'rollout-batch-each/gw-1']);
     } finally {
       await r.stop();
     }

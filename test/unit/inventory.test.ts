@@ -265,13 +265,31 @@ describe('a malformed inventory is a ValidationError naming the field and what i
       'batchSize as a share over 100%',
       variant((d) => (d.policy.batchSize = '150%')),
       'policy.batchSize',
-      /batchSize must be a whole number of instances \(at least 1\) or a percentage from 0% to 100% like "10%", got "150%"/,
+      /batchSize must be a whole number of instances \(at least 1\) or a percentage from 1% to 100% like "10%", got "150%"/,
     ],
     [
       'batchSize as text that is no percentage',
       variant((d) => (d.policy.batchSize = 'ten')),
       'policy.batchSize',
-      /batchSize must be a whole number of instances \(at least 1\) or a percentage from 0% to 100% like "10%"/,
+      /batchSize must be a whole number of instances \(at least 1\) or a percentage from 1% to 100% like "10%"/,
+    ],
+    [
+      'batchSize as a percentage of no number',
+      variant((d) => (d.policy.batchSize = 'abc%')),
+      'policy.batchSize',
+      /batchSize must be a whole number of instances \(at least 1\) or a percentage from 1% to 100% like "10%"/,
+    ],
+    [
+      'batchSize of 0% (a batch of nothing)',
+      variant((d) => (d.policy.batchSize = '0%')),
+      'policy.batchSize',
+      /batchSize must be .* a percentage from 1% to 100% like "10%", got "0%"/,
+    ],
+    [
+      'maxFailedInstances as a share over 100%',
+      variant((d) => (d.policy.maxFailedInstances = '101%')),
+      'policy.maxFailedInstances',
+      /maxFailedInstances must be a whole number of instances \(at least 0\) or a percentage from 0% to 100% like "10%", got "101%"/,
     ],
     [
       'maxFailedInstances below zero',

@@ -142,6 +142,19 @@ describe('replaying recorded histories', () => {
     );
   });
 
+  it('has recorded histories of slim progress: deltas from the children, a grouped handover (test/unit/handover.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'slim-progress--rollout-batch-each.json',
+        'slim-progress--rollout-batch-each_gw-1.json',
+        'slim-handover-run-1--rollout-handover.json',
+        'slim-handover-run-2--rollout-handover.json',
+        'slim-handover--rollout-handover.json',
+        'slim-handover--rollout-handover_gw-2.json',
+      ]),
+    );
+  });
+
   it('has recorded histories of a rollout whose preflight and final check ran in chunks (test/unit/handover.test.ts)', () => {
     expect(files).toEqual(
       expect.arrayContaining([

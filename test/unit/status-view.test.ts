@@ -1,7 +1,7 @@
 /** `status` rendering: the columns an operator reads, and the --watch writer on a terminal and in a log. */
 import { describe, expect, it } from 'vitest';
 import { progressTable, waitingFor, watchWriter } from '../../src/cli/views/status-view.js';
-import { withLiveInstances } from '../../src/cli/commands/status.js';
+import { withLiveInstances } from '../../src/cli/live-progress.js';
 import type { InstanceProgress, RolloutProgress } from '../../src/shared/messages/rollout.js';
 
 const slot = (over: Partial<InstanceProgress>): InstanceProgress => ({
@@ -195,5 +195,24 @@ describe('withLiveInstances', () => {
       .find((l) => l.startsWith('gw-3'));
     expect(row).toMatch(/Updating .*worker: install 2026\.9\.6 \(global\)$/);
     expect(withLiveInstances(progress, [])).toEqual(progress);
+  });
+
+  it("keeps the rollout's copy until the rollout heard a phase it acts on (what status shows waiting, approve accepts)", () => {
+    const waiting = slot({ instance: 'gw-3', phase: 'AwaitingApproval' });
+    const before = { ...progress, instances: progress.instances.map((i) => ({ ...i, phase: 'Draining' as const })) };
+    expect(withLiveInstances(before, [waiting]).instances.at(-1)?.phase).toBe('Draining');
+    const heard = {
+      ...before,
+      instances: [...before.instances.slice(0, 2), { ...before.instances[2]!, phase: 'AwaitingApproval' as const }],
+    };
+    expect(withLiveInstances(heard, [waiting]).instances.at(-1)?.phase).toBe('AwaitingApproval');
+    // A retry after a failure: Failed until the rollout heard the step runs again.
+    const failed = {
+      ...before,
+      instances: [...before.instances.slice(0, 2), { ...before.instances[2]!, phase: 'Failed' as const }],
+    };
+    expect(withLiveInstances(failed, [slot({ instance: 'gw-3', phase: 'Updating' })]).instances.at(-1)?.phase).toBe(
+      'Failed',
+    );
   });
 });

@@ -1,5 +1,6 @@
 /** `plan`: the checks before anything changes, then per instance the exact commands a rollout would run; changes nothing. */
 import type { Command } from '../command.js';
+import { policyCountsLine } from '../../shared/counts.js';
 import { withClient } from '../client.js';
 import { runPreflight } from '../preflight-checks.js';
 import { leftAlone, planCommands, printPlan } from '../views/plan-view.js';
@@ -35,6 +36,7 @@ export const plan: Command = {
       out(preflightTable(report));
       out(`\nchecks before anything changes (target ${target}):`);
       out(checksTable(report, inventory));
+      out(`\n${policyCountsLine(inventory.policy, inventory.instances.length)}`);
       const warnings = warningLines(report);
       if (warnings.length)
         out(

@@ -1,5 +1,6 @@
 /** `preflight`: the runbook's "Before you start" on every instance and the checks before anything changes; read-only. */
 import type { Command } from '../command.js';
+import { policyCountsLine } from '../../shared/counts.js';
 import { withClient } from '../client.js';
 import { runPreflight } from '../preflight-checks.js';
 import { checksTable, preflightTable } from '../views/preflight-tables.js';
@@ -18,6 +19,7 @@ export const preflight: Command = {
         out(preflightTable(report));
         out(`\nchecks before anything changes${values.target ? ` (target ${values.target})` : ''}:`);
         out(checksTable(report, inventory));
+        out(`\n${policyCountsLine(inventory.policy, inventory.instances.length)}`);
       }
       return report.ok ? 0 : 1;
     }),

@@ -1,9 +1,9 @@
 /** `status`: the rollout's progress table (or JSON); --watch refreshes it until the rollout ends. */
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type { Command, CommandContext } from '../command.js';
+import { requireKnownInstance, type Command, type CommandContext } from '../command.js';
 import { rolloutHandle, withClient } from '../client.js';
 import { queuedSteps, type QueuedStep } from '../queued-steps.js';
-import { progressTable, watchWriter } from '../views/status-view.js';
+import { instanceDetail, progressTable, watchWriter } from '../views/status-view.js';
 import { ConfigurationError } from '../../shared/errors.js';
 import { instanceWorkflowId } from '../../shared/ids.js';
 import {
@@ -12,28 +12,7 @@ import {
   type InstanceProgress,
   type RolloutProgress,
 } from '../../shared/messages/rollout.js';
-
-/**
- * The rollout's progress with `live` instance slots in place of its own copies: the rollout's copy of an
- * instance is updated at each phase change, the instance's own workflow at each step (what it runs now).
- */
-export function withLiveInstances(progress: RolloutProgress, live: (InstanceProgress | undefined)[]): RolloutProgress {
-  const byId = new Map(live.filter((i) => i !== undefined).map((i) => [i.instance, i]));
-  return { ...progress, instances: progress.instances.map((i) => byId.get(i.instance) ?? i) };
-}
-
-/** The instances being rolled out now, asked directly; one that does not answer keeps the rollout's copy. */
-async function liveInstances(handle: WorkflowHandle, progress: RolloutProgress): Promise<RolloutProgress> {
-  const live = await Promise.all(
-    progress.current.map((id) =>
-      handle.client
-        .getHandle(instanceWorkflowId(progress.rolloutId, id))
-        .query(instanceProgressQuery)
-        .catch(() => undefined),
-    ),
-  );
-  return withLiveInstances(progress, live);
-}
+import { liveInstances } from '../live-progress.js';
 
 /** The rollout's progress and whether it still runs (status first: when it says ended, the progress read after it is the final one). */
 async function readProgress(
@@ -51,13 +30,36 @@ async function readProgress(
   }
 }
 
+/**
+ * One instance in full: its own workflow's progress (every step), or the rollout's copy when that does
+ * not answer (not started yet, or no worker to answer for a closed workflow).
+ */
+export async function readInstance(
+  handle: WorkflowHandle,
+  progress: RolloutProgress,
+  id: string,
+): Promise<{ instance: InstanceProgress; source: string }> {
+  const workflowId = instanceWorkflowId(progress.rolloutId, id);
+  const own = await handle.client
+    .getHandle(workflowId)
+    .query(instanceProgressQuery)
+    .catch(() => undefined);
+  if (own) return { instance: own, source: `its workflow ${workflowId}` };
+  const copy = progress.instances.find((i) => i.instance === id)!;
+  return { instance: copy, source: `the rollout's copy: ${workflowId} did not answer` };
+}
+
 async function showStatus(handle: WorkflowHandle, { inventory, values, out, io }: CommandContext): Promise<number> {
   const show = watchWriter(out, values.watch === true && !values.json && (io.tty ?? process.stdout.isTTY === true));
+  const id = values.instance?.trim();
+  if (id !== undefined) requireKnownInstance('status', inventory, id);
   for (;;) {
     const { progress, running, queued } = await readProgress(handle, inventory.cluster);
-    const table = () =>
-      progressTable(progress, { approvals: inventory.policy.approvals, startedBy: progress.startedBy, queued });
-    if (values.json) out(JSON.stringify(progress, null, values.watch ? undefined : 2));
+    const ctx = { approvals: inventory.policy.approvals, startedBy: progress.startedBy, queued };
+    const one = id === undefined ? undefined : await readInstance(handle, progress, id);
+    const view = one ? one.instance : progress;
+    const table = () => (one ? instanceDetail(progress, one.instance, one.source, ctx) : progressTable(progress, ctx));
+    if (values.json) out(JSON.stringify(view, null, values.watch ? undefined : 2));
     else if (values.watch) show(table());
     else out(table());
     if (!values.watch || !running || io.stop?.aborted) return 0;
@@ -67,11 +69,12 @@ async function showStatus(handle: WorkflowHandle, { inventory, values, out, io }
 
 export const status: Command = {
   name: 'status',
-  options: ['watch'],
+  options: ['watch', 'instance'],
   help: `  status      the rollout's progress: instance, phase, version before → after, sessions left at the
               drain, time out of traffic (drain → rejoin), last check, waiting for whom (or for a
               worker: the task queue of a step no worker took); --watch
               refreshes until the rollout ends (in place on a terminal; a new table only on change
-              otherwise); --json for scripts`,
+              otherwise); --instance <id>: that instance in full, every step from its own workflow;
+              --json for scripts`,
   run: (ctx) => withClient(ctx.inventory, (client) => showStatus(rolloutHandle(client, ctx.inventory), ctx)),
 };

@@ -24,6 +24,7 @@ const clockTime = (iso: string) => iso.slice(11, 19);
  * It names no running duration, so `status --watch` prints a new table only when something changed.
  */
 export function outOfTrafficCell(i: InstanceProgress): string {
+  if (i.handedOver) return i.handedOver.outOfTrafficMs !== undefined ? durationText(i.handedOver.outOfTrafficMs) : '-';
   const o = outOfTraffic(i);
   const back = o.periods.some((p) => p.to) ? durationText(o.totalMs) : undefined;
   const out = o.outSince ? `out since ${clockTime(o.outSince)}` : undefined;

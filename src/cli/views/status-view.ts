@@ -39,6 +39,7 @@ function sessionsCell(i: InstanceProgress): string {
 }
 
 function lastCheckCell(i: InstanceProgress): string {
+  if (i.handedOver) return i.handedOver.lastCheck ?? '-';
   const check = i.steps.filter((s) => isStep(s, CHECK_STEPS, LEGACY_CHECK) && s.status !== 'running').at(-1);
   return check ? `${check.step}: ${check.status}` : '-';
 }
@@ -80,6 +81,35 @@ export function progressTable(p: RolloutProgress, ctx: StatusContext = {}): stri
   const paused = p.paused ? ` (paused by ${p.paused.by}${p.paused.comment ? `: ${p.paused.comment}` : ''})` : '';
   const title = `rollout ${p.rolloutId}: ${p.phase}${paused}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
   return `${title}${standingLine(p)}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'out of traffic', 'last check', 'waiting for'], rows)}${notificationLines(p)}`;
+}
+
+/**
+ * `status --instance`: the rollout's table for one instance, then every step it ran (status, label,
+ * detail, UTC times), its decisions and the messages it ignored. `source` says where the detail came from.
+ */
+export function instanceDetail(
+  p: RolloutProgress,
+  i: InstanceProgress,
+  source: string,
+  ctx: StatusContext = {},
+): string {
+  const table = progressTable({ ...p, instances: [i] }, ctx);
+  const time = (iso?: string) => (iso ? iso.slice(11, 19) : '…');
+  const steps = i.steps.map(
+    (s) =>
+      `  ${s.status.padEnd(7)} ${time(s.startedAt)} → ${time(s.endedAt)}  ${s.step}${s.detail ? `: ${s.detail}` : ''}`,
+  );
+  const decisions = (i.decisions ?? []).map(
+    (d) => `  ${d.at} ${d.decision} by ${d.by}${d.comment ? `: ${d.comment}` : ''}`,
+  );
+  const ignored = i.ignored.map((x) => `  ${x.at} ${x.signal}: ${x.reason}`);
+  return [
+    table,
+    `\nsteps of ${i.instance} (${source}):`,
+    ...(steps.length ? steps : ['  none recorded here']),
+    ...(decisions.length ? ['decisions after a failure:', ...decisions] : []),
+    ...(ignored.length ? ['ignored messages:', ...ignored] : []),
+  ].join('\n');
 }
 
 /** The standing approval (approve --rest, or --batch in mode batch) and who gave it, or its withdrawal. */

@@ -49,19 +49,22 @@ export const namedArgv = (field: string, example: string) => {
 
 /**
  * A number of instances, or a share of the fleet as a percentage (`"10%"`). A percentage is turned into
- * a count by `countOf` (src/shared/counts.ts) when the rollout starts.
+ * a count by `countOf` (src/shared/counts.ts) when the rollout starts; a field whose least count is 1
+ * (batchSize) refuses "0%", which would mean nothing.
  */
-export const CountOrPercent = (field: string, min: number) => {
-  const message = `${field} must be a whole number of instances (at least ${min}) or a percentage from 0% to 100% like "10%"`;
+export const CountOrPercent = (field: string, min: number, description: string) => {
+  const least = Math.min(min, 1);
+  const message = `${field} must be a whole number of instances (at least ${min}) or a percentage from ${least}% to 100% like "10%"`;
   return z
     .union([z.number().int().min(min), z.string().regex(/^\s*\d{1,3}%\s*$/, { message })], { error: message })
     .transform((value, ctx) => {
       if (typeof value === 'number') return value;
       const percent = Number(value.trim().slice(0, -1));
-      if (percent > 100) {
+      if (percent > 100 || percent < least) {
         ctx.addIssue({ code: 'custom', message: `${message}, got "${value}"` });
         return z.NEVER;
       }
       return `${percent}%` as const;
-    });
+    })
+    .describe(description);
 };

@@ -7,13 +7,17 @@ import { WARNABLE_CHECKS } from '../preflight-rules.js';
 
 export const Policy = z
   .object({
-    /** Instances rolled out at a time: a number, or a share of the fleet like "10%" (rounded down, at least 1). */
-    batchSize: CountOrPercent('batchSize', 1).default(1),
-    /**
-     * The rollout stops by itself once more instances than this failed (skipped or rolled back after a
-     * failure): a number, or a share of the fleet like "5%" (rounded down).
-     */
-    maxFailedInstances: CountOrPercent('maxFailedInstances', 0).default(1),
+    batchSize: CountOrPercent(
+      'batchSize',
+      1,
+      'Instances rolled out at a time (default 1): a number, or a share of the fleet like "10%", rounded down as Kubernetes rounds maxUnavailable but at least 1 ("10%" of 40 = 4, "10%" of 5 = 1).',
+    ).default(1),
+    // Failed: skipped, or rolled back after a failure.
+    maxFailedInstances: CountOrPercent(
+      'maxFailedInstances',
+      0,
+      'The rollout stops by itself once more instances than this failed (default 1): a number, or a share of the fleet like "5%", rounded down as Kubernetes rounds maxUnavailable ("10%" of 40 = 4; "10%" of 5 = 0, so no failure is allowed).',
+    ).default(1),
     canary: z.string().optional(),
     drainDeadline: Duration.default(300_000),
     approvalTimeout: Duration.default(86_400_000),

@@ -167,6 +167,8 @@ export interface InstanceProgress {
   promotion?: Promotion;
   /** The verified backup taken before the update (path and checksum only, never its contents), or why none. */
   backup?: BackupRecord | { skipped: string };
+  /** Finished in an earlier run of a continued rollout: what its steps said (they were not handed over). */
+  handedOver?: { outOfTrafficMs?: number; lastCheck?: string };
 }
 
 export interface RolloutProgress {

@@ -20,6 +20,8 @@ import {
   type InstancePhase,
   type InstanceProgress,
 } from '../../shared/messages/rollout.js';
+import { instancePhaseSignal, phaseDelta, phaseReported } from '../../shared/messages/phase-delta.js';
+import { outOfTraffic } from '../../shared/out-of-traffic.js';
 import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../../shared/search-attributes.js';
 import type { StepId } from '../../shared/steps.js';
 import { instanceQueue } from '../../shared/task-queues.js';
@@ -56,6 +58,10 @@ export class InstanceRun {
   readonly rejoinGate: RejoinGate;
   readonly failureGate: FailureGate;
   private readonly upsertPhase: boolean;
+  /** Small deltas at the phases the rollout acts on (patched: older histories sent all progress at every phase). */
+  private readonly slim: boolean;
+  /** The phase the rollout heard last (slim). */
+  private reported?: InstancePhase;
   readonly now = () => new Date().toISOString();
 
   constructor(readonly input: InstanceRolloutInput) {
@@ -87,12 +93,26 @@ export class InstanceRun {
     setGateHandlers(instance.id, this.progress, this.rejoinGate, this.failureGate);
     // Phases become the OpenclawPhase search attribute (patched: histories from before it replay unchanged).
     this.upsertPhase = input.searchAttributes === true && patched('search-attributes-v1');
+    this.slim = patched('slim-progress-v1');
   }
 
-  /** Keeps the parent's `progress` query live (one signal per phase change or approval timeout). */
-  async reportToParent(): Promise<void> {
+  /**
+   * Keeps the parent's `progress` query live: at every phase change and approval timeout the whole
+   * progress (older histories), or a small delta at the changes it acts on (see messages/phase-delta.ts).
+   */
+  async reportToParent(always = true): Promise<void> {
     const parent = workflowInfo().parent;
-    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(instanceProgressSignal, this.progress);
+    if (!parent) return;
+    const handle = getExternalWorkflowHandle(parent.workflowId);
+    if (!this.slim) return handle.signal(instanceProgressSignal, this.progress);
+    const { phase } = this.progress;
+    if (!always && !phaseReported(phase, this.reported)) return;
+    this.reported = phase;
+    const forNotice = this.input.notifications !== undefined && (phase === 'AwaitingApproval' || phase === 'Failed');
+    await handle.signal(
+      instancePhaseSignal,
+      phaseDelta(this.progress, outOfTraffic(this.progress).outSince, forNotice),
+    );
   }
 
   async setPhase(phase: InstancePhase): Promise<void> {
@@ -105,7 +125,7 @@ export class InstanceRun {
       ]);
     }
     setCurrentDetails(`**${this.instance.id}**: ${phase}\n\n${this.recorder.text()}`);
-    await this.reportToParent();
+    await this.reportToParent(false);
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import { condition, executeChild, isCancellation, ParentClosePolicy, setCurrentDetails } from '@temporalio/workflow';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
-import { countOf } from '../../shared/counts.js';
+import { countOf, countText } from '../../shared/counts.js';
 import { instanceWorkflowId } from '../../shared/ids.js';
 import { failureMessage, instanceRollout, type InstanceRolloutResult } from '../instance-rollout.js';
 import type { PreflightReport } from '../preflight.js';
@@ -34,10 +34,9 @@ export async function rollOutInBatches(
     progress.current = batch;
     r.showPhase();
     setCurrentDetails(
-      `Rolling out **${batch.join(', ')}** (${start + batch.length}/${order.length}). Query \`progress\`, or open the child workflow(s) ${batch.map((id) => `\`${instanceWorkflowId(r.rolloutId, id)}\``).join(', ')}.`,
+      `Rolling out **${batch.join(', ')}** (${start + batch.length}/${order.length}, batch size ${countText(r.inventory.policy.batchSize, order.length, 1)}). Query \`progress\`, or open the child workflow(s) ${batch.map((id) => `\`${instanceWorkflowId(r.rolloutId, id)}\``).join(', ')}.`,
     );
-    const results = await Promise.all(batch.map((id) => rollOutInstance(r, id, preflight)));
-    for (const x of results) progress.instances[progress.instances.findIndex((p) => p.instance === x.instance)] = x;
+    const results = await Promise.all(batch.map((id) => rollOutInstance(r, id, preflight).then(finished(r))));
     endBatchStanding(r);
     if (start === 0) r.canaryApproved = canaryApprovedByHuman(r, results);
     const rejected = results.filter((x) => x.outcome === 'rejected');
@@ -50,12 +49,21 @@ export async function rollOutInBatches(
     if (r.decisionsOn && failed > budget && start + size < order.length) {
       return r.stop(
         preflight,
-        `failure budget exceeded: ${failed} instances failed (policy.maxFailedInstances ${budget})`,
+        `failure budget exceeded: ${failed} instances failed (policy.maxFailedInstances ${countText(r.inventory.policy.maxFailedInstances ?? 1, order.length, 0)})`,
       );
     }
   }
   return undefined;
 }
+
+/** A child's result in the rollout's progress as soon as it ends (its last phase is not signalled: slim-progress-v1). */
+const finished =
+  (r: RolloutRun) =>
+  (x: InstanceRolloutResult): InstanceRolloutResult => {
+    r.progress.instances[r.progress.instances.findIndex((p) => p.instance === x.instance)] = x;
+    r.outSince.delete(x.instance);
+    return x;
+  };
 
 async function holdWhilePaused(r: RolloutRun, batch: string[]): Promise<void> {
   const { progress } = r;

@@ -36,9 +36,11 @@ import {
   type AbortRequest,
   type DecisionReceipt,
   type FailureDecision,
+  type InstanceProgress,
   type PauseRequest,
   type RejoinDecision,
 } from '../../shared/messages/rollout.js';
+import { fromDelta, INSTANCE_PHASE_DESCRIPTION, instancePhaseSignal } from '../../shared/messages/phase-delta.js';
 import type { RolloutRun } from './run.js';
 import { applyStanding, setStandingHandlers, withdrawStanding } from './standing.js';
 
@@ -46,18 +48,15 @@ type Vetted<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 export function setRolloutHandlers(r: RolloutRun): void {
   setRejoinHandlers(r);
+  setHandler(instanceProgressSignal, (p) => onInstanceReport(r, p), { description: INSTANCE_PROGRESS_DESCRIPTION });
   setHandler(
-    instanceProgressSignal,
-    async (p) => {
-      const i = r.progress.instances.findIndex((x) => x.instance === p.instance);
-      const before = r.progress.instances[i];
-      if (i >= 0) r.progress.instances[i] = p;
-      r.showPhase();
-      if (i >= 0) r.notices?.instanceProgress(before, p);
-      if (p.phase === 'Rejected') withdrawStanding(r, p.decision?.approver ?? 'unknown', `${p.instance} was rejected`);
-      if (p.phase === 'AwaitingApproval') await applyStanding(r, p.instance);
+    instancePhaseSignal,
+    (d) => {
+      if (d.outSince) r.outSince.set(d.instance, d.outSince);
+      else r.outSince.delete(d.instance);
+      return onInstanceReport(r, fromDelta(d));
     },
-    { description: INSTANCE_PROGRESS_DESCRIPTION },
+    { description: INSTANCE_PHASE_DESCRIPTION },
   );
   setFailureDecisionHandlers(r);
   setControlHandlers(r);
@@ -65,6 +64,17 @@ export function setRolloutHandlers(r: RolloutRun): void {
   setHandler(progressQuery, () => r.progress, {
     description: "Where the rollout stands: phase, current instances, each instance's steps.",
   });
+}
+
+/** An instance child reported its progress (all of it, or a delta made whole without steps): the rollout's copy and what follows from it. */
+async function onInstanceReport(r: RolloutRun, p: InstanceProgress): Promise<void> {
+  const i = r.progress.instances.findIndex((x) => x.instance === p.instance);
+  const before = r.progress.instances[i];
+  if (i >= 0) r.progress.instances[i] = p;
+  r.showPhase();
+  if (i >= 0) r.notices?.instanceProgress(before, p);
+  if (p.phase === 'Rejected') withdrawStanding(r, p.decision?.approver ?? 'unknown', `${p.instance} was rejected`);
+  if (p.phase === 'AwaitingApproval') await applyStanding(r, p.instance);
 }
 
 /** Why an approve or reject cannot be applied now, or the checked decision. Shared by the signals and the Updates. */

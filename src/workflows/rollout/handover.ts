@@ -20,6 +20,14 @@ import {
 import type { InstanceProgress, RolloutProgress, StepRecord } from '../../shared/messages/rollout.js';
 import { CHECK_STEPS, isStep, type StepId } from '../../shared/steps.js';
 import type { PreflightReport } from '../preflight.js';
+import {
+  packOutcomes,
+  packPreflight,
+  unpackOutcomes,
+  unpackPreflight,
+  type HandedOutcomes,
+  type HandedPreflight,
+} from './handed-outcomes.js';
 import type { RolloutRun } from './run.js';
 import type { ClusterRolloutInput } from './types.js';
 
@@ -34,10 +42,13 @@ export interface Handover {
   next: number;
   /** How many runs came before the one this starts. */
   runs: number;
-  /** The instances rolled out so far, compact (see compactInstance). */
-  done: InstanceProgress[];
-  /** The preflight's facts (compact: see compactPreflight). */
-  preflight: PreflightReport;
+  /** The instances rolled out so far, compact (see compactInstance); older runs (before slim-progress-v1). */
+  done?: InstanceProgress[];
+  /** The preflight's facts (compact: see compactPreflight); older runs. */
+  preflight?: PreflightReport;
+  /** slim-progress-v1: the instances rolled out so far and the preflight's facts, grouped (rollout/handed-outcomes.ts). */
+  outcomes?: HandedOutcomes;
+  facts?: HandedPreflight;
   /** canary mode: a human approved the first batch, later instances may be promoted on evidence. */
   canaryApproved: boolean;
   progress: Pick<RolloutProgress, 'paused' | 'abort' | 'standing' | 'withdrawn' | 'ignored' | 'notificationFailures'>;
@@ -98,13 +109,37 @@ export async function handOver(r: RolloutRun, preflight: PreflightReport, next: 
   r.progress.current = [];
   await condition(allHandlersFinished);
   if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled during the handover');
-  const { progress } = r;
-  const handover: Handover = {
+  const handover = handoverState(r.progress, preflight, {
     next,
     runs: (r.input.handover?.runs ?? 0) + 1,
-    done: progress.instances.filter((i) => i.phase !== 'Pending').map(compactInstance),
-    preflight: compactPreflight(preflight),
     canaryApproved: r.canaryApproved,
+    slim: patched('slim-progress-v1'),
+  });
+  setCurrentDetails(
+    `Handing over to a new run (history ${workflowInfo().historyLength} events) before instance ${next + 1}.`,
+  );
+  const input: ClusterRolloutInput = { ...r.input, handover };
+  return continueAsNew<(i: ClusterRolloutInput) => Promise<unknown>>(input);
+}
+
+/**
+ * What a run hands the next: where it goes on, the finished instances and the preflight (grouped with
+ * slim-progress-v1, else compact), and the rollout's standing state with the latest records.
+ */
+export function handoverState(
+  progress: RolloutProgress,
+  preflight: PreflightReport,
+  at: { next: number; runs: number; canaryApproved: boolean; slim: boolean },
+): Handover {
+  const finished = progress.instances.filter((i) => i.phase !== 'Pending');
+  const ids = progress.instances.map((i) => i.instance);
+  return {
+    next: at.next,
+    runs: at.runs,
+    ...(at.slim
+      ? { outcomes: packOutcomes(finished, ids), facts: packPreflight(preflight, ids) }
+      : { done: finished.map(compactInstance), preflight: compactPreflight(preflight) }),
+    canaryApproved: at.canaryApproved,
     progress: {
       paused: progress.paused,
       abort: progress.abort,
@@ -116,17 +151,18 @@ export async function handOver(r: RolloutRun, preflight: PreflightReport, next: 
         : {}),
     },
   };
-  setCurrentDetails(
-    `Handing over to a new run (history ${workflowInfo().historyLength} events) before instance ${next + 1}.`,
-  );
-  const input: ClusterRolloutInput = { ...r.input, handover };
-  return continueAsNew<(i: ClusterRolloutInput) => Promise<unknown>>(input);
 }
+
+/** The preflight's facts a continuing run reads, in inventory order. */
+export const handedPreflight = (r: RolloutRun, handover: Handover): PreflightReport =>
+  handover.facts ? unpackPreflight(handover.facts, inventoryIds(r)) : handover.preflight!;
+
+const inventoryIds = (r: RolloutRun) => r.inventory.instances.map((i) => i.id);
 
 /** A run that continues a rollout: the state its previous run handed over, put back in place. */
 export function takeOver(r: RolloutRun, handover: Handover): void {
   const { progress } = r;
-  for (const done of handover.done) {
+  for (const done of handover.outcomes ? unpackOutcomes(handover.outcomes, inventoryIds(r)) : handover.done!) {
     const i = progress.instances.findIndex((x) => x.instance === done.instance);
     if (i >= 0) progress.instances[i] = done;
   }

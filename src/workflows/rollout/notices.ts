@@ -18,9 +18,6 @@ import {
 import type { RolloutRun } from './run.js';
 import type { ClusterRolloutReport } from './types.js';
 
-/** When the instance left traffic (src/shared/out-of-traffic.ts), or undefined while it serves. */
-const outOfTrafficSince = (p: InstanceProgress | undefined) => (p ? outOfTraffic(p).outSince : undefined);
-
 export class RolloutNotices {
   private readonly watching = new Set<string>();
   private ended = false;
@@ -29,6 +26,11 @@ export class RolloutNotices {
     private readonly r: RolloutRun,
     private readonly notifier: Notifier,
   ) {}
+
+  /** When the instance left traffic (from its steps, or its last delta's), or undefined while it serves. */
+  private outOfTrafficSince(p: InstanceProgress | undefined): string | undefined {
+    return p ? (this.r.outSince.get(p.instance) ?? outOfTraffic(p).outSince) : undefined;
+  }
 
   private place(): RolloutPlace {
     const { r } = this;
@@ -51,17 +53,18 @@ export class RolloutNotices {
       this.notifier.post(awaitingApprovalNotice(this.place(), after));
     if (after.phase === 'Failed' && after.failure && before?.failure?.at !== after.failure.at)
       this.notifier.post(stepFailedNotice(this.place(), after));
-    if (outOfTrafficSince(after) && !this.watching.has(after.instance)) void this.watchOutOfTraffic(after.instance);
+    if (this.outOfTrafficSince(after) && !this.watching.has(after.instance))
+      void this.watchOutOfTraffic(after.instance);
   }
 
   /** One notice when the instance stays out of traffic past the threshold; watches again after it is back. */
   private async watchOutOfTraffic(id: string): Promise<void> {
     this.watching.add(id);
     const slot = () => this.r.progress.instances.find((i) => i.instance === id);
-    const back = () => this.ended || !outOfTrafficSince(slot());
+    const back = () => this.ended || !this.outOfTrafficSince(slot());
     const afterMs = this.notifier.config.outOfTrafficAfter;
     if (!(await condition(back, afterMs)) && slot())
-      this.notifier.post(outOfTrafficNotice(this.place(), slot()!, outOfTrafficSince(slot())!, afterMs));
+      this.notifier.post(outOfTrafficNotice(this.place(), slot()!, this.outOfTrafficSince(slot())!, afterMs));
     await condition(back);
     this.watching.delete(id);
   }

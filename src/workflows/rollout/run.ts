@@ -28,6 +28,8 @@ export class RolloutRun {
   canaryApproved = false;
   /** Notifications (inventory `notifications`, patched: see rollout/notices.ts), set by clusterRollout. */
   notices?: RolloutNotices;
+  /** When each running instance left traffic, as its last delta said (slim-progress-v1: the copy has no steps). */
+  readonly outSince = new Map<string, string>();
   private shownPhase = '';
   readonly now = () => new Date().toISOString();
 
