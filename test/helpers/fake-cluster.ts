@@ -26,7 +26,7 @@ export class FakeCluster {
   /** Every call, in order: `activity instance [arg]`. */
   readonly calls: string[] = [];
   private failures: { activity: string; instance: string; times: number; message: string }[] = [];
-  /** Activities that block until cancelled (heartbeating), e.g. to cancel a rollout mid-step: `activity instance`. */
+  /** Activities that block until cancelled or removed from the set (heartbeating), e.g. to cancel a rollout mid-step: `activity instance`. */
   readonly blockOn = new Set<string>();
   /** What `refusalsByDevice` answers per instance (after rejoin); none by default. */
   readonly refusals = new Map<
@@ -90,7 +90,8 @@ export class FakeCluster {
     }
     if (this.blockOn.has(`${activity} ${instance}`)) {
       const ctx = Context.current();
-      for (;;) {
+      // Until cancelled, or until the test takes the entry out of blockOn.
+      while (this.blockOn.has(`${activity} ${instance}`)) {
         ctx.heartbeat();
         await Promise.race([ctx.cancelled, new Promise((r) => setTimeout(r, 200))]);
       }

@@ -203,4 +203,52 @@ describe('a rollout with notifications', () => {
       await running;
     }
   }, 120_000);
+
+  it('tells when an instance stays out of traffic during a long install, before it waits for approval', async () => {
+    const inv = Inventory.parse({
+      cluster: 'notify-install',
+      loadBalancer: { type: 'none' },
+      temporal: { taskQueue: 'q-notify-install' },
+      instances: [{ id: 'gw-1', gateway: { profile: 'gw-1' }, lbServer: 'gw-1', install: { type: 'global' } }],
+      policy: { retries: { maxAttempts: 1, initialInterval: '10ms' }, mismatchWindow: '0ms', drainDeadline: '1s' },
+      notifications: {
+        outOfTrafficAfter: '2s',
+        targets: [
+          { kind: 'webhook', name: 'ops', url: `${rx.base}/install`, secret: { env: 'NOTIFY_ROLLOUT_SECRET' } },
+        ],
+      },
+    });
+    const fake = new FakeCluster(['gw-1'], '2026.9.5');
+    fake.blockOn.add('installVersion gw-1');
+    const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'q-notify-install',
+      workflowBundle: bundle,
+      activities: { ...fake.activities(), ...notifyActivities },
+    });
+    const running = worker.run();
+    try {
+      const h = (await env.client.workflow.start('clusterRollout', {
+        taskQueue: 'q-notify-install',
+        workflowId: 'rollout-notify-install',
+        args: [{ inventory: inv, targetVersion: '2026.9.6', startedBy: 'carol' }],
+      })) as WorkflowHandle;
+      // The install holds gw-1 drained: the rollout hears no phase from it until it waits, yet it tells.
+      const out = await waitFor('the out-of-traffic notice during the install', () =>
+        rx.json<Notice>('/install').find((n) => n.event === 'out-of-traffic'),
+      );
+      expect(out.title).toBe('gw-1 has been out of traffic for more than 2 s (notify-install)');
+      expect(fake.calls.filter((c) => c.startsWith('installVersion gw-1'))).toHaveLength(1);
+      expect(rx.json<Notice>('/install').some((n) => n.event === 'awaiting-approval')).toBe(false);
+      fake.blockOn.delete('installVersion gw-1');
+      await waitFor('gw-1 awaiting approval', async () => (await phase(h, 'gw-1')) === 'AwaitingApproval');
+      await h.executeUpdate(approveRejoinUpdate, { args: [{ instance: 'gw-1', approver: 'alice' }] });
+      expect(((await h.result()) as ClusterRolloutReport).outcome).toBe('done');
+      expect(rx.json<Notice>('/install').filter((n) => n.event === 'out-of-traffic')).toHaveLength(1);
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+  });
 });

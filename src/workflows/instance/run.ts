@@ -109,10 +109,11 @@ export class InstanceRun {
     if (!always && !phaseReported(phase, this.reported)) return;
     this.reported = phase;
     const forNotice = this.input.notifications !== undefined && (phase === 'AwaitingApproval' || phase === 'Failed');
-    await handle.signal(
-      instancePhaseSignal,
-      phaseDelta(this.progress, outOfTraffic(this.progress).outSince, forNotice),
-    );
+    // The drain call follows the Draining report at once: the rollout counts the time out of traffic (and
+    // its out-of-traffic notice) from here, as it hears no other phase until the instance waits or fails.
+    const outSince =
+      outOfTraffic(this.progress).outSince ?? (phase === 'Draining' ? new Date(Date.now()).toISOString() : undefined);
+    await handle.signal(instancePhaseSignal, phaseDelta(this.progress, outSince, forNotice));
   }
 
   async setPhase(phase: InstancePhase): Promise<void> {
