@@ -246,6 +246,10 @@ describe('a rollout with notifications', () => {
       await h.executeUpdate(approveRejoinUpdate, { args: [{ instance: 'gw-1', approver: 'alice' }] });
       expect(((await h.result()) as ClusterRolloutReport).outcome).toBe('done');
       expect(rx.json<Notice>('/install').filter((n) => n.event === 'out-of-traffic')).toHaveLength(1);
+      await saveHistories({ temporal: { address: env.address, namespace: 'default' } }, 'notified-install', [
+        'rollout-notify-install',
+        'rollout-notify-install/gw-1',
+      ]);
     } finally {
       worker.shutdown();
       await running;

@@ -151,6 +151,9 @@ describe('replaying recorded histories', () => {
         'slim-handover-run-2--rollout-handover.json',
         'slim-handover--rollout-handover.json',
         'slim-handover--rollout-handover_gw-2.json',
+        // An out-of-traffic notice during a long install (test/unit/notifications-rollout.test.ts).
+        'notified-install--rollout-notify-install.json',
+        'notified-install--rollout-notify-install_gw-1.json',
       ]),
     );
   });
