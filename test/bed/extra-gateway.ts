@@ -18,7 +18,7 @@ import type { InventoryInput } from '../../src/shared/inventory.js';
 import type { BedInfo } from './bed.js';
 import { bedGateway, gatewayProgram, type BedGateway } from './bed-gateway.js';
 import { bedInstanceEntry, bedInventory, type BedDevice } from './bed-inventory.js';
-import { EXTRA_BACKEND, EXTRA_ROUTE_PREFIX, lbServerUp } from './haproxy-config.js';
+import { EXTRA_BACKEND, EXTRA_ROUTE_PREFIX, lbServerUp, removeRuntimeServer } from './haproxy-config.js';
 import { httpOk, waitFor } from './probes.js';
 import { freePortRange } from './ports.js';
 import { Supervisor } from './supervisor.js';
@@ -139,14 +139,7 @@ export async function removeExtraGateway(info: BedInfo, id = 'gw-jump'): Promise
     : undefined;
   if (described?.inLoadBalancer && existsSync(info.haproxy.socket)) {
     const srv = `${EXTRA_BACKEND}/${described.gateway.lbServer}`;
-    // `del server` needs the server in maintenance and without connections.
-    await runtimeCommand(info.haproxy.socket, `disable server ${srv}`).catch(() => undefined);
-    await runtimeCommand(info.haproxy.socket, `shutdown sessions server ${srv}`).catch(() => undefined);
-    for (let i = 0; i < 20; i++) {
-      const reply = await runtimeCommand(info.haproxy.socket, `del server ${srv}`).catch((e: Error) => e.message);
-      if (/deleted|No such server|unknown/i.test(reply)) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await removeRuntimeServer(info.haproxy.socket, srv);
   }
   if (existsSync(join(info.dir, 'supervisor.sock'))) await new Supervisor(info.dir).removeProgram(id);
   await rm(join(info.dir, id), { recursive: true, force: true });

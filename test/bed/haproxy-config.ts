@@ -2,7 +2,7 @@
  * The bed's HAProxy: its supervisor program, its config (a frontend, the cluster's backend sticky per client path, an empty
  * `extra` backend for extra gateways) and whether it reports a server UP.
  */
-import { showStat } from '../../src/activities/load-balancer/haproxy.js';
+import { runtimeCommand, showStat } from '../../src/activities/load-balancer/haproxy.js';
 import { join } from 'node:path';
 import { bedPath, type BedGateway } from './bed-gateway.js';
 import type { Program } from './supervisor.js';
@@ -70,4 +70,15 @@ backend ${EXTRA_BACKEND}
 export async function lbServerUp(socket: string, server: string, backend?: string): Promise<boolean> {
   const rows = await showStat(socket).catch(() => []);
   return rows.some((r) => r.server === server && (backend === undefined || r.backend === backend) && r.status === 'UP');
+}
+
+/** Removes a server added at runtime (`backend/server`); `del server` needs it in maintenance and without connections. */
+export async function removeRuntimeServer(socket: string, srv: string): Promise<void> {
+  await runtimeCommand(socket, `disable server ${srv}`).catch(() => undefined);
+  await runtimeCommand(socket, `shutdown sessions server ${srv}`).catch(() => undefined);
+  for (let i = 0; i < 20; i++) {
+    const reply = await runtimeCommand(socket, `del server ${srv}`).catch((e: Error) => e.message);
+    if (/deleted|No such server|unknown/i.test(reply)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

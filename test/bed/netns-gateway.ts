@@ -19,7 +19,7 @@ import type { InventoryInput } from '../../src/shared/inventory.js';
 import type { BedInfo } from './bed.js';
 import { bedGateway, gatewayProgram, writeGatewayConfig, type BedGateway } from './bed-gateway.js';
 import { bedInstanceEntry } from './bed-inventory.js';
-import { lbServerUp } from './haproxy-config.js';
+import { lbServerUp, removeRuntimeServer } from './haproxy-config.js';
 import { inNetns, type BedNetns } from './netns.js';
 import { freePortRange } from './ports.js';
 import { httpOk, waitFor } from './probes.js';
@@ -114,14 +114,7 @@ export async function removeNetnsGateway(info: BedInfo, id = 'gw-ns'): Promise<v
     : undefined;
   if (described && existsSync(info.haproxy.socket)) {
     const srv = `${info.haproxy.backend}/${described.gateway.lbServer}`;
-    // `del server` needs the server in maintenance and without connections.
-    await runtimeCommand(info.haproxy.socket, `disable server ${srv}`).catch(() => undefined);
-    await runtimeCommand(info.haproxy.socket, `shutdown sessions server ${srv}`).catch(() => undefined);
-    for (let i = 0; i < 20; i++) {
-      const reply = await runtimeCommand(info.haproxy.socket, `del server ${srv}`).catch((e: Error) => e.message);
-      if (/deleted|No such server|unknown/i.test(reply)) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await removeRuntimeServer(info.haproxy.socket, srv);
   }
   if (existsSync(join(info.dir, 'supervisor.sock'))) await new Supervisor(info.dir).removeProgram(id);
   await rm(join(info.dir, id), { recursive: true, force: true });
