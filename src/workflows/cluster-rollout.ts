@@ -9,8 +9,8 @@ import { ContinueAsNew, executeChild, isCancellation, patched, setCurrentDetails
 import { clusterPreflight } from './preflight.js';
 import { rollOutInBatches } from './rollout/batches.js';
 import { finalCheck } from './rollout/final-check.js';
-import { handedPreflight, takeOver } from './rollout/handover.js';
-import { preflightInChunks } from './rollout/preflight-chunks.js';
+import { handedPreflight, handOver, handoverDueBeforeCheck, takeOver } from './rollout/handover.js';
+import { checkChunks, preflightInChunks } from './rollout/preflight-chunks.js';
 import { setRolloutHandlers } from './rollout/handlers.js';
 import { rolloutNotices } from './rollout/notices.js';
 import { RolloutRun } from './rollout/run.js';
@@ -88,5 +88,8 @@ async function rollOn(r: RolloutRun, preflight: PreflightReport): Promise<Cluste
       progress.abort ? `aborted by ${progress.abort.by}: ${progress.abort.reason}` : 'cancelled by an operator (abort)',
     );
   }
+  // A run that rolled out batches may leave the final check's chunks to a new run (see rollout/handover.ts).
+  if (r.decisionsOn && handoverDueBeforeCheck(r, checkChunks(r)))
+    return handOver(r, preflight, r.inventory.instances.length);
   return finalCheck(r, preflight);
 }

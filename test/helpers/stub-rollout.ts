@@ -12,7 +12,10 @@ import { Inventory } from '../../src/shared/inventory.js';
 import { ROLLOUT_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
 import { workflowsPath } from '../../src/worker.js';
 import { approveRejoinUpdate, type InstancePhase, type RolloutProgress } from '../../src/shared/messages/rollout.js';
-import { saveHistories as saveServerHistories } from '../bed/histories.js';
+import { execa } from 'execa';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { historiesDir, saveHistories as saveServerHistories } from '../bed/histories.js';
 import { temporalBin } from '../bed/tools.js';
 import { FakeCluster } from './fake-cluster.js';
 import { quietLogger } from './quiet-logger.js';
@@ -114,6 +117,9 @@ export async function rollout(
     continueAsNewEvery?: number;
     /** Instances per preflight / final-check child (the rollout's preflightChunkSize). */
     preflightChunkSize?: number;
+    /** The rollout's handoverBudgetEvents and fullReportUpTo (tiny thresholds for tests). */
+    handoverBudgetEvents?: number;
+    fullReportUpTo?: number;
   } = {},
 ) {
   const inv = inventory(cluster, ids, policy, opts.loadBalancer, opts.instance);
@@ -132,6 +138,8 @@ export async function rollout(
         ...(opts.force ? { force: true } : {}),
         ...(opts.continueAsNewEvery ? { continueAsNewEvery: opts.continueAsNewEvery } : {}),
         ...(opts.preflightChunkSize ? { preflightChunkSize: opts.preflightChunkSize } : {}),
+        ...(opts.handoverBudgetEvents ? { handoverBudgetEvents: opts.handoverBudgetEvents } : {}),
+        ...(opts.fullReportUpTo ? { fullReportUpTo: opts.fullReportUpTo } : {}),
       },
     ],
   });
@@ -172,4 +180,14 @@ export async function approve(handle: WorkflowHandle, id: string) {
 /** Saves the histories of a finished rollout and its children as replay fixture candidates. */
 export async function saveHistories(label: string, ids: string[]): Promise<void> {
   await saveServerHistories({ temporal: { address: env.address, namespace: 'default' } }, label, ids);
+}
+
+/** Saves one run's history (test-artifacts/histories/<label>--<id>.json) as a replay fixture candidate. */
+export async function saveRun(label: string, workflowId: string, runId: string): Promise<void> {
+  const { stdout } = await execa(temporalBin(), [
+    ...['workflow', 'show', '--workflow-id', workflowId, '--run-id', runId],
+    ...['--address', env.address, '--namespace', 'default', '--output', 'json'],
+  ]);
+  await mkdir(historiesDir, { recursive: true });
+  await writeFile(join(historiesDir, `${label}--${workflowId.replaceAll('/', '_')}.json`), stdout);
 }

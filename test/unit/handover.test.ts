@@ -11,8 +11,7 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import { execa } from 'execa';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
@@ -33,8 +32,6 @@ import { instanceDetail, progressTable } from '../../src/cli/views/status-view.j
 import { handoverState } from '../../src/workflows/rollout/handover.js';
 import { unpackOutcomes, unpackPreflight } from '../../src/workflows/rollout/handed-outcomes.js';
 import { syntheticFleet } from '../helpers/synthetic-fleet.js';
-import { historiesDir } from '../bed/histories.js';
-import { temporalBin } from '../bed/tools.js';
 import {
   FROM,
   TARGET,
@@ -43,6 +40,7 @@ import {
   phaseOf,
   rollout,
   saveHistories,
+  saveRun,
   stubEnv,
   useStubServer,
   waitFor,
@@ -73,16 +71,6 @@ async function runsOf(handle: WorkflowHandle): Promise<string[]> {
     if (!next) return runs;
     runs.push(next);
   }
-}
-
-/** Saves one run's history (test-artifacts/histories/<label>--<id>.json) as a replay fixture candidate. */
-async function saveRun(label: string, workflowId: string, runId: string): Promise<void> {
-  const { stdout } = await execa(temporalBin(), [
-    ...['workflow', 'show', '--workflow-id', workflowId, '--run-id', runId],
-    ...['--address', stubEnv().address, '--namespace', 'default', '--output', 'json'],
-  ]);
-  await mkdir(historiesDir, { recursive: true });
-  await writeFile(join(historiesDir, `${label}--${workflowId.replaceAll('/', '_')}.json`), stdout);
 }
 
 describe('continue-as-new between batches', () => {

@@ -105,13 +105,28 @@ export function rolloutEndedNotice(
     title: `Rollout ${p.rolloutId} ended: ${report.outcome}`,
     text: [
       `Target ${p.targetVersion}.${report.stoppedBecause ? ` Stopped because: ${report.stoppedBecause}.` : ''}`,
-      ...report.instances.map(
-        (i) =>
-          `${i.instance}: ${i.phase}, ${i.versionBefore ?? '?'} → ${i.versionAfter ?? '?'}${i.decision ? `, ${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}` : ''}`,
-      ),
+      ...instanceLines(report.instances),
       ...(attention.length ? [`Needs attention: ${attention.map((a) => `${a.instance} (${a.why})`).join('; ')}`] : []),
     ],
   };
+}
+
+/** A notice lists each instance of a fleet up to this size; a larger one's usual outcomes are counted. */
+export const NOTICE_LISTS_UP_TO = 50;
+
+/** One line per instance; past NOTICE_LISTS_UP_TO a line per usual outcome with its count, then the unusual ones. */
+function instanceLines(instances: InstanceProgress[]): string[] {
+  const line = (i: InstanceProgress) =>
+    `${i.instance}: ${i.phase}, ${i.versionBefore ?? '?'} → ${i.versionAfter ?? '?'}${i.decision ? `, ${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}` : ''}`;
+  if (instances.length <= NOTICE_LISTS_UP_TO) return instances.map(line);
+  const usual = (i: InstanceProgress) =>
+    (i.phase === 'Done' || i.phase === 'Pending') && !i.needsAttention && !i.decisions?.length && !i.failure;
+  const counts = new Map<string, number>();
+  for (const i of instances.filter(usual)) {
+    const key = `${i.phase}, ${i.versionBefore ?? '?'} → ${i.versionAfter ?? '?'}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...[...counts].map(([key, n]) => `${n} instances: ${key}`), ...instances.filter((i) => !usual(i)).map(line)];
 }
 
 /** An emergency repair waiting for a human to approve the device's new pairing request. */

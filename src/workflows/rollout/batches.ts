@@ -3,7 +3,14 @@
  * child. Between batches: a pause holds, a rejection or an abort stops the rollout, and so does a
  * failure budget (policy.maxFailedInstances) that is exceeded.
  */
-import { condition, executeChild, isCancellation, ParentClosePolicy, setCurrentDetails } from '@temporalio/workflow';
+import {
+  condition,
+  executeChild,
+  isCancellation,
+  ParentClosePolicy,
+  setCurrentDetails,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
 import { countOf, countText } from '../../shared/counts.js';
 import { instanceWorkflowId } from '../../shared/ids.js';
@@ -28,8 +35,9 @@ export async function rollOutInBatches(
   const first = r.input.handover?.next ?? 0;
   for (let start = first; start < order.length; start += size) {
     // Between batches, no child running: a new run when the history grows (older histories: never).
-    if (r.decisionsOn && handoverDue(r, (start - first) / size)) return handOver(r, preflight, start);
     const batch = order.slice(start, start + size);
+    if (r.decisionsOn && handoverDue(r, (start - first) / size, batch.length)) return handOver(r, preflight, start);
+    r.eventsAtFirstBatch ??= workflowInfo().historyLength;
     if (r.decisionsOn && progress.paused) await holdWhilePaused(r, batch);
     progress.current = batch;
     r.showPhase();
@@ -38,6 +46,7 @@ export async function rollOutInBatches(
     );
     const results = await Promise.all(batch.map((id) => rollOutInstance(r, id, preflight).then(finished(r))));
     endBatchStanding(r);
+    r.instancesThisRun += batch.length;
     if (start === 0) r.canaryApproved = canaryApprovedByHuman(r, results);
     const rejected = results.filter((x) => x.outcome === 'rejected');
     if (rejected.length) return stopRejected(r, preflight, rejected);

@@ -14,7 +14,7 @@ import { CHECK_STEPS, isStep } from '../../shared/steps.js';
 import type { PreflightReport } from '../preflight.js';
 import { compactInstance } from './handover.js';
 
-interface OutcomeGroup {
+export interface OutcomeGroup {
   phase: InstancePhase;
   versionBefore: string | null;
   versionAfter: string | null;

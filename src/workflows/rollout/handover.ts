@@ -87,17 +87,48 @@ export function compactPreflight(p: PreflightReport): PreflightReport {
   };
 }
 
-/** Whether this run should hand over before the batch at `start` (never before its own first batch). */
-export function handoverDue(r: RolloutRun, batchesThisRun: number): boolean {
-  if (batchesThisRun === 0) return false;
+/**
+ * With 'handover-by-estimate-v1', a run hands over when the next batch would take its history past
+ * this many events (10% of Temporal's 51,200-event limit: the benchmark's goal for any history).
+ */
+export const HANDOVER_BUDGET_EVENTS = 5_000;
+/** Events one instance adds to the parent before this run has measured it (about 16 with slim progress). */
+const EVENTS_PER_INSTANCE_GUESS = 20;
+/** Events one check chunk (a child workflow) adds to the parent: start, started, completed and a workflow task. */
+const EVENTS_PER_CHECK_CHUNK = 10;
+
+/**
+ * Whether this run should hand over before the next batch of `batchLength` instances. Older histories
+ * (before 'handover-by-estimate-v1'): never before a run's first batch, then past HANDOVER_AT_EVENTS. With
+ * it: also when this run's history plus the batch's estimate would pass the budget, which lets the first
+ * run hand over right after a large preflight; a continued run always rolls out one batch, so no run
+ * hands over without progress.
+ */
+export function handoverDue(r: RolloutRun, batchesThisRun: number, batchLength: number): boolean {
+  if (batchesThisRun === 0 && r.input.handover) return false;
+  if (batchesThisRun === 0 && !estimateOn(r)) return false;
   if (!(r.handoverOn ??= patched('continue-as-new-v1'))) return false;
   const every = r.input.continueAsNewEvery;
   const info = workflowInfo();
-  return (
-    (every !== undefined && batchesThisRun >= every) ||
-    info.continueAsNewSuggested ||
-    info.historyLength >= HANDOVER_AT_EVENTS
-  );
+  if ((every !== undefined && batchesThisRun >= every) || info.continueAsNewSuggested) return true;
+  if (!estimateOn(r)) return info.historyLength >= HANDOVER_AT_EVENTS;
+  return info.historyLength + batchLength * eventsPerInstance(r) > budget(r);
+}
+
+/** Whether this run should hand over before the final check, whose chunks would take it past the budget. */
+export function handoverDueBeforeCheck(r: RolloutRun, chunks: number): boolean {
+  if (r.instancesThisRun === 0 || !estimateOn(r)) return false;
+  return workflowInfo().historyLength + chunks * EVENTS_PER_CHECK_CHUNK > budget(r);
+}
+
+const estimateOn = (r: RolloutRun) => (r.estimateOn ??= patched('handover-by-estimate-v1'));
+const budget = (r: RolloutRun) => r.input.handoverBudgetEvents ?? HANDOVER_BUDGET_EVENTS;
+
+/** Events per instance this run has seen so far (never less than the guess: a later batch may need decisions). */
+function eventsPerInstance(r: RolloutRun): number {
+  if (!r.instancesThisRun || r.eventsAtFirstBatch === undefined) return EVENTS_PER_INSTANCE_GUESS;
+  const seen = (workflowInfo().historyLength - r.eventsAtFirstBatch) / r.instancesThisRun;
+  return Math.max(EVENTS_PER_INSTANCE_GUESS, Math.ceil(seen));
 }
 
 /**
@@ -116,7 +147,7 @@ export async function handOver(r: RolloutRun, preflight: PreflightReport, next: 
     slim: patched('slim-progress-v1'),
   });
   setCurrentDetails(
-    `Handing over to a new run (history ${workflowInfo().historyLength} events) before instance ${next + 1}.`,
+    `Handing over to a new run (history ${workflowInfo().historyLength} events) before ${next < r.inventory.instances.length ? `instance ${next + 1}` : 'the final check'}.`,
   );
   const input: ClusterRolloutInput = { ...r.input, handover };
   return continueAsNew<(i: ClusterRolloutInput) => Promise<unknown>>(input);

@@ -72,11 +72,13 @@ export class RolloutNotices {
   /** The report's summary; waits for the sends (bounded by their short deadline), even when cancelled. */
   async rolloutEnded(
     report: { outcome: string } & Partial<
-      Pick<ClusterRolloutReport, 'instances' | 'needsAttention' | 'stoppedBecause'>
+      Pick<ClusterRolloutReport, 'instances' | 'needsAttention' | 'stoppedBecause' | 'compact'>
     >,
   ): Promise<void> {
     this.ended = true;
-    const notice = rolloutEndedNotice(this.place(), { ...report, instances: report.instances ?? [] });
+    // A compact report lists only the exceptions; the notice counts the others from the progress.
+    const instances = report.compact ? this.r.progress.instances : (report.instances ?? []);
+    const notice = rolloutEndedNotice(this.place(), { ...report, instances });
     await CancellationScope.nonCancellable(() => this.notifier.send(notice));
   }
 }

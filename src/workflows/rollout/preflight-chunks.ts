@@ -18,7 +18,7 @@ export async function preflightInChunks(
   targetVersion?: string,
 ): Promise<PreflightReport> {
   const { inventory, rolloutId } = r;
-  const size = Math.max(1, r.input.preflightChunkSize ?? PREFLIGHT_CHUNK);
+  const size = chunkSize(r);
   const base = `${rolloutId}/${kind}`;
   const version = targetVersion !== undefined ? { targetVersion } : {};
   if (inventory.instances.length <= size)
@@ -33,3 +33,8 @@ export async function preflightInChunks(
     );
   return mergeChunkReports(reports);
 }
+
+const chunkSize = (r: RolloutRun) => Math.max(1, r.input.preflightChunkSize ?? PREFLIGHT_CHUNK);
+
+/** How many child workflows the fleet's check takes. */
+export const checkChunks = (r: RolloutRun): number => Math.ceil(r.inventory.instances.length / chunkSize(r));

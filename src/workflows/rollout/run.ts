@@ -10,6 +10,7 @@ import { CLUSTER_KEY, INSTANCE_KEY, PHASE_KEY } from '../../shared/search-attrib
 import type { PreflightReport } from '../preflight.js';
 import type { ClusterRolloutInput, ClusterRolloutReport } from './types.js';
 import type { RolloutNotices } from './notices.js';
+import { compactReport, FULL_REPORT_UP_TO } from './compact-report.js';
 
 export class RolloutRun {
   readonly inventory: Inventory;
@@ -22,6 +23,11 @@ export class RolloutRun {
   decisionsOn = false;
   /** Continue-as-new between batches (patched 'continue-as-new-v1', asked at the first chance: see rollout/handover.ts). */
   handoverOn?: boolean;
+  /** Hand over on an estimate of the next batch's events (patched 'handover-by-estimate-v1': see rollout/handover.ts). */
+  estimateOn?: boolean;
+  /** This run's history length when its first batch began, and the instances it rolled out since (the estimate). */
+  eventsAtFirstBatch?: number;
+  instancesThisRun = 0;
   /** Instances already handed an approval given for many (approve --batch / --rest): never twice. */
   readonly handed = new Set<string>();
   /** canary mode: a human approved every instance of the first batch, so later ones may be promoted on evidence. */
@@ -84,7 +90,7 @@ export class RolloutRun {
     const needsAttention = progress.instances
       .filter((i) => i.needsAttention)
       .map((i) => ({ instance: i.instance, why: i.needsAttention! }));
-    return {
+    const report: ClusterRolloutReport = {
       rolloutId: this.rolloutId,
       cluster: this.inventory.cluster,
       targetVersion: this.targetVersion,
@@ -95,6 +101,18 @@ export class RolloutRun {
       ...(this.decisionsOn ? { needsAttention } : {}),
       ...extra,
     };
+    return this.compactReport()
+      ? compactReport(
+          report,
+          this.inventory.instances.map((i) => i.id),
+        )
+      : report;
+  }
+
+  /** A large fleet's report lists only the exceptions (patched: older histories kept the full one). */
+  compactReport(): boolean {
+    const fullUpTo = this.input.fullReportUpTo ?? FULL_REPORT_UP_TO;
+    return this.inventory.instances.length > fullUpTo && patched('compact-report-v1');
   }
 
   /** Ends the rollout early (aborted): what was not touched and what needs attention, in the Web UI. */

@@ -3,6 +3,7 @@ import type { Inventory } from '../../shared/inventory.js';
 import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
 import type { PreflightReport } from '../preflight.js';
 import type { Handover } from './handover.js';
+import type { CompactSummary } from './compact-report.js';
 
 export interface ClusterRolloutInput {
   inventory: Inventory;
@@ -17,6 +18,10 @@ export interface ClusterRolloutInput {
   handover?: Handover;
   /** Hand over to a new run after this many batches (tests; by default when Temporal suggests it). */
   continueAsNewEvery?: number;
+  /** Hand over when the next batch would take a run's history past this many events (tests; default HANDOVER_BUDGET_EVENTS). */
+  handoverBudgetEvents?: number;
+  /** Fleets larger than this get the compact report (tests; default FULL_REPORT_UP_TO). */
+  fullReportUpTo?: number;
   /** Instances per preflight / final-check child (tests; default PREFLIGHT_CHUNK in preflight/chunks.ts). */
   preflightChunkSize?: number;
 }
@@ -36,6 +41,11 @@ export interface ClusterRolloutReport {
   needsAttention?: { instance: string; why: string }[];
   /** Why the rollout stopped early (aborted). */
   stoppedBecause?: string;
+  /**
+   * A large fleet's report (patched 'compact-report-v1', see rollout/compact-report.ts): `instances`,
+   * `preflight.instances` and `finalCheck.instances` list only the exceptions; this says what they leave out.
+   */
+  compact?: CompactSummary;
 }
 
 /** Instances in rollout order: the canary first, then inventory order. */
