@@ -1,4 +1,5 @@
 /** What every benchmark section shares: the run directory, the dev server, a client and the workflow bundle. */
+import { loadPayloadProtection } from '../src/codec/data-converter.js';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
@@ -20,7 +21,9 @@ export interface BenchContext {
 export async function openContext(dir: string): Promise<BenchContext> {
   const server = await startDevServer(dir);
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
+  // The product's data converter (large payloads compressed; no keys in the bench).
+  const { dataConverter } = await loadPayloadProtection({});
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const bundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
     logger: quietLogger,

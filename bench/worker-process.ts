@@ -5,6 +5,7 @@
  *   → {type:'ready'} once polling; {type:'activity', activity, workflowId, at} for the names in BENCH_NOTIFY;
  *   ← {type:'stats'} answered with {type:'stats', activities}; ← {type:'stop'} shuts down cleanly.
  */
+import { loadPayloadProtection } from '../src/codec/data-converter.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createNoopActivities } from './noop-activities.js';
 import { FROM_VERSION } from './fleet.js';
@@ -28,6 +29,7 @@ const worker = await Worker.create({
   namespace: 'default',
   taskQueue: env('BENCH_TASK_QUEUE'),
   workflowBundle: { codePath: env('BENCH_BUNDLE') },
+  dataConverter: (await loadPayloadProtection({})).dataConverter,
   activities: { ...noop.activities, floorStep: noop.floorStep },
   ...workerTuning,
 });

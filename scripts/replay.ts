@@ -10,6 +10,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workflowsPath } from '../src/worker.js';
+import { GzipPayloadCodec } from '../src/codec/gzip-codec.js';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const args = process.argv.slice(2);
@@ -40,7 +41,11 @@ const histories = await Promise.all(
 let failed = 0;
 let index = 0;
 // Results come back in input order.
-for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'replay' }, histories)) {
+for await (const result of Worker.runReplayHistories(
+  // Large payloads are compressed (src/codec/gzip-codec.ts); encrypted fixtures are not kept.
+  { workflowsPath, replayName: 'replay', dataConverter: { payloadCodecs: [new GzipPayloadCodec()] } },
+  histories,
+)) {
   if (result.error) failed++;
   console.log(
     JSON.stringify({

@@ -14,6 +14,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { ConfigurationError, RolloutError } from '../shared/errors.js';
 import { AesGcmPayloadCodec } from './aes-gcm-codec.js';
+import { CodecChain } from './chain.js';
+import { GzipPayloadCodec } from './gzip-codec.js';
 import { KEYS_ENV, KEY_FILE_ENV, loadKeyring } from './keys.js';
 
 export const TOKEN_ENV = 'OPENCLAW_ROLLOUT_CODEC_SERVER_TOKEN';
@@ -141,7 +143,9 @@ export async function serveCodec({ port, host, uiOrigin }: CodecServeOptions): P
       `no keys: set ${KEYS_ENV} or ${KEY_FILE_ENV} to the keys the workers use (see codec-server --help)`,
     );
   const token = process.env[TOKEN_ENV] || undefined;
-  const server = createCodecServer({ codec: new AesGcmPayloadCodec(keys), uiOrigin, token });
+  // The workers' chain: large payloads compressed, then every payload encrypted.
+  const codec = new CodecChain([new GzipPayloadCodec(), new AesGcmPayloadCodec(keys)]);
+  const server = createCodecServer({ codec, uiOrigin, token });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

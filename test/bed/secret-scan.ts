@@ -4,6 +4,7 @@
  * appear anywhere Temporal or the operator's terminal could show it.
  */
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { BedInfo } from './bed.js';
@@ -58,13 +59,16 @@ export async function heldSecrets(info: BedInfo): Promise<HeldSecret[]> {
 }
 
 /**
- * Payload data in exported histories is base64: decode every `"data": "..."` field so a secret inside
- * a payload is found too. Returns the JSON text followed by the decoded payloads.
+ * Payload data in exported histories is base64: decode every `"data": "..."` field (and unzip the ones
+ * the gzip codec compressed) so a secret inside a payload is found too. Returns the JSON text followed
+ * by the decoded payloads.
  */
 export function historyText(json: string): string {
-  const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) =>
-    Buffer.from(m[1]!, 'base64').toString('utf8'),
-  );
+  const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) => {
+    const bytes = Buffer.from(m[1]!, 'base64');
+    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    return (gzipped ? gunzipSync(bytes) : bytes).toString('utf8');
+  });
   return `${json}\n${decoded.join('\n')}`;
 }
 

@@ -106,17 +106,21 @@ describe('codec keys', () => {
     expect(fromFile!.byId.get('old')!.toString('base64')).toBe(b);
   });
 
-  it('without keys there is no codec and one warning line', async () => {
+  it('without keys there is only the compression and one warning line; keys add encryption after it', async () => {
     expect(await loadKeyring({})).toBeUndefined();
     const protection = await loadPayloadProtection({});
-    expect(protection.dataConverter).toBeUndefined();
+    expect(protection.dataConverter.payloadCodecs?.map((c) => c.constructor.name)).toEqual(['GzipPayloadCodec']);
+    expect(protection.dataConverter.failureConverterPath).toBeUndefined();
     expect(protection.warning).toBe(NO_KEY_WARNING);
     expect(NO_KEY_WARNING).not.toContain('\n');
     const on = await loadPayloadProtection({ [KEYS_ENV]: `k1:${key()}` });
     expect(on.warning).toBeUndefined();
     expect(on.keyIds).toEqual(['k1']);
-    expect(on.dataConverter!.payloadCodecs).toHaveLength(1);
-    expect(on.dataConverter!.failureConverterPath).toMatch(/failure-converter\.ts$/);
+    expect(on.dataConverter.payloadCodecs?.map((c) => c.constructor.name)).toEqual([
+      'GzipPayloadCodec',
+      'AesGcmPayloadCodec',
+    ]);
+    expect(on.dataConverter.failureConverterPath).toMatch(/failure-converter\.ts$/);
   });
 
   const bad: [string, string, RegExp][] = [
