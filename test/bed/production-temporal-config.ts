@@ -63,7 +63,6 @@ export function serverConfig(o: {
       grpcPort: ${ports[name]}
       membershipPort: ${ports.membership[name]}
       bindOnIP: ${name === 'frontend' ? `0.0.0.0\n      httpPort: ${ports.http}` : '127.0.0.1'}`;
-  const clientTls = `{ serverName: localhost, rootCaFiles: [${pki.ca}] }`;
   return `log: { stdout: true, level: warn }
 persistence:
   defaultStore: default
@@ -73,7 +72,20 @@ persistence:
   datastores:
     default:${datastore('temporal', o.pg)}
     visibility:${datastore('temporal_visibility', o.pg)}
-global:
+${mtlsGlobal(pki)}
+services:${SERVICES.map(service).join('')}
+${singleCluster(ports)}
+dynamicConfigClient: { filepath: ${o.dynamicConfigFile}, pollInterval: 60s }
+`;
+}
+
+/**
+ * The server config's `global:` block: membership on loopback, mTLS on the frontend (client certificates
+ * required) and for the system worker. Shared with the 00-tls test's server (test/helpers/temporal-server.ts).
+ */
+export function mtlsGlobal(pki: Pki): string {
+  const clientTls = `{ serverName: localhost, rootCaFiles: [${pki.ca}] }`;
+  return `global:
   membership: { maxJoinDuration: 30s, broadcastAddress: 127.0.0.1 }
   tls:
     frontend:
@@ -82,18 +94,19 @@ global:
     systemWorker:
       certFile: ${pki.clientCert}
       keyFile: ${pki.clientKey}
-      client: ${clientTls}
-services:${SERVICES.map(service).join('')}
-clusterMetadata:
+      client: ${clientTls}`;
+}
+
+/** The server config's cluster metadata of a single, local cluster named `active` (shared as mtlsGlobal is). */
+export function singleCluster(ports: Pick<ServerPorts, 'frontend' | 'http'>): string {
+  return `clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
   masterClusterName: active
   currentClusterName: active
   clusterInformation:
     active: { enabled: true, initialFailoverVersion: 1, rpcName: frontend, rpcAddress: "127.0.0.1:${ports.frontend}", httpAddress: "127.0.0.1:${ports.http}" }
-dcRedirectionPolicy: { policy: noop }
-dynamicConfigClient: { filepath: ${o.dynamicConfigFile}, pollInterval: 60s }
-`;
+dcRedirectionPolicy: { policy: noop }`;
 }
 
 /** The dynamic config temporal-docker-compose.yml writes too. */

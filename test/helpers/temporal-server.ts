@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../bed/ports.js';
+import { mtlsGlobal, singleCluster } from '../bed/production-temporal-config.js';
 import { temporalBin, temporalServerBin } from '../bed/tools.js';
 
 const run = promisify(execFile);
@@ -253,7 +254,6 @@ export async function startTlsServer(pki: TestPki): Promise<TestServer> {
       grpcPort: ${ports[name]}
       membershipPort: ${membership[name]}
       bindOnIP: 127.0.0.1${name === 'frontend' ? `\n      httpPort: ${ports.http}` : ''}`;
-  const clientTls = `{ serverName: localhost, rootCaFiles: [${pki.ca}] }`;
   const config = `
 log: { stdout: true, level: warn }
 persistence:
@@ -263,25 +263,9 @@ persistence:
   datastores:
     default:${sqlite('default')}
     visibility:${sqlite('visibility')}
-global:
-  membership: { maxJoinDuration: 30s, broadcastAddress: 127.0.0.1 }
-  tls:
-    frontend:
-      server: { certFile: ${pki.serverCert}, keyFile: ${pki.serverKey}, requireClientAuth: true, clientCaFiles: [${pki.ca}] }
-      client: ${clientTls}
-    systemWorker:
-      certFile: ${pki.clientCert}
-      keyFile: ${pki.clientKey}
-      client: ${clientTls}
+${mtlsGlobal(pki)}
 services:${service('frontend')}${service('history')}${service('matching')}${service('worker')}
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: active
-  currentClusterName: active
-  clusterInformation:
-    active: { enabled: true, initialFailoverVersion: 1, rpcName: frontend, rpcAddress: "127.0.0.1:${ports.frontend}", httpAddress: "127.0.0.1:${ports.http}" }
-dcRedirectionPolicy: { policy: noop }
+${singleCluster(ports)}
 `;
   await writeFile(join(dir, 'config.yaml'), config);
   const { proc, log } = startProcess(
