@@ -25,7 +25,6 @@ import { createLoadBalancer } from '../../src/activities/load-balancer/index.js'
 import { verifyWebhookSignature } from '../../src/activities/notify/index.js';
 import * as oc from '../../src/activities/openclaw/index.js';
 import { startApprovalsServer } from '../../src/approvals/server.js';
-import { slackSignature } from '../../src/approvals/slack-signature.js';
 import { decideWith } from '../../src/cli/commands/approvals-server.js';
 import { loadInventory } from '../../src/inventory-file.js';
 import type { Inventory } from '../../src/shared/inventory.js';
@@ -39,6 +38,7 @@ import { saveHistories } from '../bed/histories.js';
 import { findSecrets, heldSecrets, readHistoryText } from '../bed/secret-scan.js';
 import { OPERATOR_SCOPES, pairStraightTo } from '../bed/clients.js';
 import { bed, startWorker } from '../bed/context.js';
+import { postSlackPress, slackPressBody, type PressOptions } from '../helpers/slack-press.js';
 import { pollUntil, waitForInstancePhase } from '../bed/wait.js';
 import { connectOnce } from '../bed/ws-client.js';
 import { starterCli } from '../bed/starter.js';
@@ -154,38 +154,16 @@ async function approvalNotice(instance: string, childId: string): Promise<{ acti
 
 type Press = (
   user: string,
-  opts?: { ts?: number; secret?: string; body?: string },
-) => Promise<{
-  status: number;
-  body: string;
-  ts: number;
-  reply: string;
-}>;
+  opts?: PressOptions & { body?: string },
+) => Promise<{ status: number; body: string; ts: number; reply: string }>;
 
 /** A Slack button press on approvals-server, signed as Slack signs it (or not, to test the refusals). */
 function presser(url: string, button: { action_id: string; value: string }): Press {
   let n = 0;
   return async (user, opts = {}) => {
-    const body =
-      opts.body ??
-      new URLSearchParams({
-        payload: JSON.stringify({
-          type: 'block_actions',
-          user: { id: user },
-          actions: [button],
-          response_url: `${rx.base}/response/${++n}`,
-        }),
-      }).toString();
-    const ts = String(opts.ts ?? Math.floor(Date.now() / 1000));
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'x-slack-request-timestamp': ts,
-        'x-slack-signature': slackSignature(opts.secret ?? SIGNING, ts, body),
-      },
-      body,
-    });
-    return { status: res.status, body, ts: Number(ts), reply: `/response/${n}` };
+    const body = opts.body ?? slackPressBody({ id: user }, button, `${rx.base}/response/${++n}`);
+    const { status, ts } = await postSlackPress(url, body, SIGNING, opts);
+    return { status, body, ts, reply: `/response/${n}` };
   };
 }
 

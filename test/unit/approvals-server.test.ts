@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApprovalsServer } from '../../src/approvals/server.js';
-import { slackSignature } from '../../src/approvals/slack-signature.js';
 import { APPROVE_ACTION_ID, type ApprovalAction } from '../../src/shared/notices.js';
 import { parseListen } from '../../src/cli/commands/approvals-server.js';
 import { notificationReceiver, type NotificationReceiver } from '../helpers/notification-receiver.js';
+import { postSlackPress, slackPressBody, type PressOptions } from '../helpers/slack-press.js';
 
 const SIGNING = 'slack-signing-unit-8f3a9c1d2e4b5a6f7081';
 const decided: { action: ApprovalAction; approver: string; comment: string }[] = [];
@@ -35,34 +35,17 @@ afterAll(async () => {
   await rx?.close();
 });
 
-function pressBody(user: string, n: number): string {
-  const payload = {
-    type: 'block_actions',
-    user: { id: user, username: user.toLowerCase() },
-    actions: [
-      {
-        action_id: APPROVE_ACTION_ID,
-        value: JSON.stringify({ decision: 'approve', cluster: 'prod', instance: 'gw-1' }),
-      },
-    ],
-    response_url: `${rx.base}/response/${n}`,
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-}
+const pressBody = (user: string, n: number): string =>
+  slackPressBody(
+    { id: user, username: user.toLowerCase() },
+    { action_id: APPROVE_ACTION_ID, value: JSON.stringify({ decision: 'approve', cluster: 'prod', instance: 'gw-1' }) },
+    `${rx.base}/response/${n}`,
+  );
 
-async function post(body: string, opts: { ts?: number; secret?: string; sig?: string } = {}) {
-  const ts = String(opts.ts ?? Math.floor(Date.now() / 1000));
-  const res = await fetch(server.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': ts,
-      'x-slack-signature': opts.sig ?? slackSignature(opts.secret ?? SIGNING, ts, body),
-    },
-    body,
-  });
-  return { status: res.status, text: await res.text() };
-}
+const post = async (body: string, opts: PressOptions = {}) => {
+  const { status, text } = await postSlackPress(server.url, body, SIGNING, opts);
+  return { status, text };
+};
 
 async function responseTo(n: number): Promise<string> {
   for (let i = 0; i < 50; i++) {
