@@ -1,5 +1,5 @@
 /**
- * The one place that decides how payloads travel: payloads over 64 KB are compressed (gzip-codec.ts: a
+ * The one place that decides how payloads travel: payloads over 20 KB are compressed (gzip-codec.ts: a
  * large fleet's inventory would not fit Temporal's payload limit otherwise); with keys configured (see
  * keys.ts), every payload and failure message is then encrypted (AES-GCM codec + failure converter that
  * encodes messages); without, callers print `warning` once at start. Used by the starter's client, the
