@@ -119,6 +119,7 @@ export async function rollout(
     preflightChunkSize?: number;
     /** The rollout's handoverBudgetEvents and fullReportUpTo (tiny thresholds for tests). */
     handoverBudgetEvents?: number;
+    handoverBudgetBytes?: number;
     fullReportUpTo?: number;
   } = {},
 ) {
@@ -139,6 +140,7 @@ export async function rollout(
         ...(opts.continueAsNewEvery ? { continueAsNewEvery: opts.continueAsNewEvery } : {}),
         ...(opts.preflightChunkSize ? { preflightChunkSize: opts.preflightChunkSize } : {}),
         ...(opts.handoverBudgetEvents ? { handoverBudgetEvents: opts.handoverBudgetEvents } : {}),
+        ...(opts.handoverBudgetBytes ? { handoverBudgetBytes: opts.handoverBudgetBytes } : {}),
         ...(opts.fullReportUpTo ? { fullReportUpTo: opts.fullReportUpTo } : {}),
       },
     ],

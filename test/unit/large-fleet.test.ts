@@ -37,6 +37,14 @@ interface Run {
 const eventsOf = async (workflowId: string, runId: string) =>
   (await stubEnv().client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
 
+/** A run's history size in bytes, as Temporal counts it. */
+async function bytesOf(workflowId: string, runId: string): Promise<number> {
+  const d = await stubEnv().client.workflow.getHandle(workflowId, runId).describe();
+  return Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0);
+}
+// A stub batch of 2 adds some 30-40 KB (the children's results and inputs): one batch a run.
+const BYTES_BUDGET = 45_000;
+
 /** Each run of a rollout, first to latest: its history length and the children it started. */
 async function runsOf(handle: WorkflowHandle): Promise<Run[]> {
   const runs: Run[] = [];
@@ -103,6 +111,29 @@ describe('a large fleet, with tiny thresholds (handover-by-estimate-v1, compact-
       await saveRun('large-fleet-preflight-run', 'rollout-large', runs[0]!.runId);
       await saveRun('large-fleet-batch-run', 'rollout-large', runs[1]!.runId);
       await saveHistories('large-fleet', ['rollout-large']);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
+describe('a run hands over on bytes too (handover-by-estimate-v1)', () => {
+  it('hands over when the next batch would take its history past the byte budget', async () => {
+    const ids = ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5', 'gw-6'];
+    const r = await rollout('large-bytes', ids, { batchSize: 2 }, undefined, {
+      handoverBudgetEvents: 100_000,
+      handoverBudgetBytes: BYTES_BUDGET,
+    });
+    try {
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      await r.handle.executeUpdate(approveRestUpdate, { args: [{ approver: 'alice' }] });
+      expect(((await r.handle.result()) as ClusterRolloutReport).outcome).toBe('done');
+      const runs = await runsOf(r.handle);
+      const sizes = await Promise.all(runs.map((x) => bytesOf('rollout-large-bytes', x.runId)));
+      console.log(`runs: ${runs.map((x, n) => `${x.events} events, ${sizes[n]} bytes`).join('; ')}`);
+      const instanceChildren = (run: Run) => run.children.filter((c) => /\/gw-\d$/.test(c));
+      // One batch a run, and the final check (a chunk estimated at 40 KB) in a run of its own.
+      expect(runs.map((run) => instanceChildren(run).length)).toEqual([2, 2, 2, 0]);
     } finally {
       await r.stop();
     }

@@ -37,7 +37,7 @@ export async function rollOutInBatches(
     // Between batches, no child running: a new run when the history grows (older histories: never).
     const batch = order.slice(start, start + size);
     if (r.decisionsOn && handoverDue(r, (start - first) / size, batch.length)) return handOver(r, preflight, start);
-    r.eventsAtFirstBatch ??= workflowInfo().historyLength;
+    r.atFirstBatch ??= { events: workflowInfo().historyLength, bytes: workflowInfo().historySize };
     if (r.decisionsOn && progress.paused) await holdWhilePaused(r, batch);
     progress.current = batch;
     r.showPhase();

@@ -92,15 +92,19 @@ export function compactPreflight(p: PreflightReport): PreflightReport {
  * this many events (10% of Temporal's 51,200-event limit: the benchmark's goal for any history).
  */
 export const HANDOVER_BUDGET_EVENTS = 5_000;
-/** Events one instance adds to the parent before this run has measured it (about 16 with slim progress). */
+/** And when it would take the history past this many bytes (the goal is 5 MB; estimates are rough). */
+export const HANDOVER_BUDGET_BYTES = 4 * 1024 * 1024;
+/** Events and bytes one instance adds to the parent before this run has measured it (about 16 and 10 KB). */
 const EVENTS_PER_INSTANCE_GUESS = 20;
-/** Events one check chunk (a child workflow) adds to the parent: start, started, completed and a workflow task. */
+const BYTES_PER_INSTANCE_GUESS = 12 * 1024;
+/** Events and bytes one check chunk (a child workflow of 50 instances) adds: start, started, completed, a task. */
 const EVENTS_PER_CHECK_CHUNK = 10;
+const BYTES_PER_CHECK_CHUNK = 40 * 1024;
 
 /**
  * Whether this run should hand over before the next batch of `batchLength` instances. Older histories
  * (before 'handover-by-estimate-v1'): never before a run's first batch, then past HANDOVER_AT_EVENTS. With
- * it: also when this run's history plus the batch's estimate would pass the budget, which lets the first
+ * it: also when this run's history plus the batch's estimate would pass the budget (events or bytes), which lets the first
  * run hand over right after a large preflight; a continued run always rolls out one batch, so no run
  * hands over without progress.
  */
@@ -112,23 +116,34 @@ export function handoverDue(r: RolloutRun, batchesThisRun: number, batchLength: 
   const info = workflowInfo();
   if ((every !== undefined && batchesThisRun >= every) || info.continueAsNewSuggested) return true;
   if (!estimateOn(r)) return info.historyLength >= HANDOVER_AT_EVENTS;
-  return info.historyLength + batchLength * eventsPerInstance(r) > budget(r);
+  return overBudget(r, batchLength * perInstance(r).events, batchLength * perInstance(r).bytes);
 }
 
 /** Whether this run should hand over before the final check, whose chunks would take it past the budget. */
 export function handoverDueBeforeCheck(r: RolloutRun, chunks: number): boolean {
   if (r.instancesThisRun === 0 || !estimateOn(r)) return false;
-  return workflowInfo().historyLength + chunks * EVENTS_PER_CHECK_CHUNK > budget(r);
+  return overBudget(r, chunks * EVENTS_PER_CHECK_CHUNK, chunks * BYTES_PER_CHECK_CHUNK);
 }
 
 const estimateOn = (r: RolloutRun) => (r.estimateOn ??= patched('handover-by-estimate-v1'));
-const budget = (r: RolloutRun) => r.input.handoverBudgetEvents ?? HANDOVER_BUDGET_EVENTS;
 
-/** Events per instance this run has seen so far (never less than the guess: a later batch may need decisions). */
-function eventsPerInstance(r: RolloutRun): number {
-  if (!r.instancesThisRun || r.eventsAtFirstBatch === undefined) return EVENTS_PER_INSTANCE_GUESS;
-  const seen = (workflowInfo().historyLength - r.eventsAtFirstBatch) / r.instancesThisRun;
-  return Math.max(EVENTS_PER_INSTANCE_GUESS, Math.ceil(seen));
+/** Whether adding this many events and bytes would take this run's history past either budget. */
+function overBudget(r: RolloutRun, events: number, bytes: number): boolean {
+  const info = workflowInfo();
+  const budgetBytes = r.input.handoverBudgetBytes ?? HANDOVER_BUDGET_BYTES;
+  const budgetEvents = r.input.handoverBudgetEvents ?? HANDOVER_BUDGET_EVENTS;
+  return info.historyLength + events > budgetEvents || info.historySize + bytes > budgetBytes;
+}
+
+/** Events and bytes per instance this run has seen so far (never less than the guess: a later batch may need decisions). */
+function perInstance(r: RolloutRun): { events: number; bytes: number } {
+  const guess = { events: EVENTS_PER_INSTANCE_GUESS, bytes: BYTES_PER_INSTANCE_GUESS };
+  if (!r.instancesThisRun || !r.atFirstBatch) return guess;
+  const info = workflowInfo();
+  return {
+    events: Math.max(guess.events, Math.ceil((info.historyLength - r.atFirstBatch.events) / r.instancesThisRun)),
+    bytes: Math.max(guess.bytes, Math.ceil((info.historySize - r.atFirstBatch.bytes) / r.instancesThisRun)),
+  };
 }
 
 /**

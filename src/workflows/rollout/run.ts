@@ -25,8 +25,8 @@ export class RolloutRun {
   handoverOn?: boolean;
   /** Hand over on an estimate of the next batch's events (patched 'handover-by-estimate-v1': see rollout/handover.ts). */
   estimateOn?: boolean;
-  /** This run's history length when its first batch began, and the instances it rolled out since (the estimate). */
-  eventsAtFirstBatch?: number;
+  /** This run's history (events, bytes) when its first batch began, and the instances it rolled out since (the estimate). */
+  atFirstBatch?: { events: number; bytes: number };
   instancesThisRun = 0;
   /** Instances already handed an approval given for many (approve --batch / --rest): never twice. */
   readonly handed = new Set<string>();

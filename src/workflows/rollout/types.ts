@@ -20,6 +20,8 @@ export interface ClusterRolloutInput {
   continueAsNewEvery?: number;
   /** Hand over when the next batch would take a run's history past this many events (tests; default HANDOVER_BUDGET_EVENTS). */
   handoverBudgetEvents?: number;
+  /** And past this many bytes (tests; default HANDOVER_BUDGET_BYTES). */
+  handoverBudgetBytes?: number;
   /** Fleets larger than this get the compact report (tests; default FULL_REPORT_UP_TO). */
   fullReportUpTo?: number;
   /** Instances per preflight / final-check child (tests; default PREFLIGHT_CHUNK in preflight/chunks.ts). */
