@@ -275,6 +275,16 @@ describe('what a run hands the next, at 5,000 instances (slim-progress-v1)', () 
     expect(table(old.done!)).toMatch(/gw-0001 +Done +2026\.9\.5 → 2026\.9\.6 .* approved by op-0 \(--rest\)/);
   });
 
+  it('keeps time out of traffic and last check over later handovers too (an instance handed over has no steps)', () => {
+    const again = handoverState({ ...progress, instances: inOrder(unpackOutcomes(slim.outcomes!, ids)) }, preflight, {
+      ...at,
+      slim: true,
+    });
+    const table = (xs: InstanceProgress[]) => progressTable({ ...progress, instances: xs });
+    expect(table(inOrder(unpackOutcomes(again.outcomes!, ids)))).toBe(table(old.done!));
+    expect(again.outcomes!.groups.flatMap((g) => g.outS).filter((s) => s < 0)).toEqual([]);
+  });
+
   it("keeps the preflight's facts later runs and the report read, each instance's baseline and sessions", () => {
     const rebuilt = unpackPreflight(slim.facts!, ids);
     expect(rebuilt.instances).toEqual(old.preflight!.instances);

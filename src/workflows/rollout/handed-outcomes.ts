@@ -56,9 +56,19 @@ export function fromRanges(ranges: string): number[] {
 const LEGACY_CHECK = /^verify|^doctor|connected again$/;
 const isClean = (i: InstanceProgress) => i.phase === 'Done' && !i.needsAttention && !i.decisions?.length && !i.failure;
 
+/** An instance handed over before has no steps: its facts come from the earlier handover. */
 function lastCheckOf(i: InstanceProgress): string | undefined {
+  if (i.handedOver) return i.handedOver.lastCheck;
   const check = i.steps.filter((s) => isStep(s, CHECK_STEPS, LEGACY_CHECK) && s.status !== 'running').at(-1);
   return check && `${check.step}: ${check.status}`;
+}
+
+/** Seconds out of traffic, -1 when it never left (from an earlier handover when it has no steps). */
+function secondsOut(i: InstanceProgress): number {
+  if (i.handedOver)
+    return i.handedOver.outOfTrafficMs !== undefined ? Math.round(i.handedOver.outOfTrafficMs / 1000) : -1;
+  const out = outOfTraffic(i);
+  return out.periods.length ? Math.round(out.totalMs / 1000) : -1;
 }
 
 /** What clean instances of one group share (the key of the group). */
@@ -92,9 +102,8 @@ export function packOutcomes(finished: InstanceProgress[], ids: string[]): Hande
     const k = JSON.stringify({ ...shared, decision: key });
     const group = groups.get(k) ?? { ...shared, places: [], outS: [] };
     groups.set(k, group);
-    const out = outOfTraffic(i);
     group.places.push(place.get(i.instance)!);
-    group.outS.push(out.periods.length ? Math.round(out.totalMs / 1000) : -1);
+    group.outS.push(secondsOut(i));
   }
   return { groups: [...groups.values()].map(({ places, ...g }) => ({ ...g, at: toRanges(places) })), others };
 }
