@@ -6,8 +6,6 @@
  * and one that never answers slow down no approval, and their failures are recorded in the progress and
  * shown by `status`. The histories are saved (test-artifacts/histories) as replay fixtures of this path.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,31 +20,26 @@ import {
   type RolloutProgress,
 } from '../../src/shared/messages/rollout.js';
 import type { Notice } from '../../src/shared/notices.js';
-import { workflowsPath } from '../../src/worker.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { saveHistories } from '../bed/histories.js';
 import { historyText } from '../bed/secret-scan.js';
-import { temporalBin } from '../bed/tools.js';
 import { FakeCluster } from '../helpers/fake-cluster.js';
 import { notificationReceiver, type NotificationReceiver } from '../helpers/notification-receiver.js';
-import { quietLogger } from '../helpers/quiet-logger.js';
+import { stubEnv, stubWorker, useStubServer } from '../helpers/stub-rollout.js';
 
 const SECRET = 'whsec-rollout-unit-5d41402abc4b2a76b9719d911017c592';
 const SLACK_PATH = '/slack/T000/B000/xoxb-rollout-unit-7f8e9d';
-let env: TestWorkflowEnvironment;
 let rx: NotificationReceiver;
 
+// The local server and the workflows bundled once, shared by both rollouts (test/helpers/stub-rollout.ts).
+useStubServer();
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalBin() } },
-  });
   rx = await notificationReceiver();
   process.env.NOTIFY_ROLLOUT_SECRET = SECRET;
   process.env.NOTIFY_ROLLOUT_SLACK = `${rx.base}${SLACK_PATH}`;
 }, 120_000);
 afterAll(async () => {
   await rx?.close();
-  await env?.teardown();
 });
 
 async function waitFor<T>(what: string, get: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
@@ -89,16 +82,9 @@ describe('a rollout with notifications', () => {
     });
     const fake = new FakeCluster(['gw-1', 'gw-2'], '2026.9.5');
     fake.failNext('restartGateway', 'gw-2', 'gateway did not come back');
-    const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'q-notify',
-      workflowBundle: bundle,
-      activities: { ...fake.activities(), ...notifyActivities },
-    });
-    const running = worker.run();
+    const worker = await stubWorker('q-notify', { ...fake.activities(), ...notifyActivities });
     try {
-      const h = (await env.client.workflow.start('clusterRollout', {
+      const h = (await stubEnv().client.workflow.start('clusterRollout', {
         taskQueue: 'q-notify',
         workflowId: 'rollout-notify',
         args: [{ inventory: inv, targetVersion: '2026.9.6', startedBy: 'carol' }],
@@ -191,16 +177,15 @@ describe('a rollout with notifications', () => {
         `${last.at} ${last.event}${last.instance ? ` of ${last.instance}` : ''} to ${last.error}`,
       );
 
-      const files = await saveHistories({ temporal: { address: env.address, namespace: 'default' } }, 'notified', [
-        'rollout-notify',
-        'rollout-notify/gw-1',
-        'rollout-notify/gw-2',
-      ]);
+      const files = await saveHistories(
+        { temporal: { address: stubEnv().address, namespace: 'default' } },
+        'notified',
+        ['rollout-notify', 'rollout-notify/gw-1', 'rollout-notify/gw-2'],
+      );
       for (const f of files)
         expect(historyText(await readFile(f, 'utf8'))).not.toMatch(/whsec-rollout-unit|xoxb-rollout-unit/);
     } finally {
-      worker.shutdown();
-      await running;
+      await worker.stop();
     }
   }, 120_000);
 
@@ -220,16 +205,9 @@ describe('a rollout with notifications', () => {
     });
     const fake = new FakeCluster(['gw-1'], '2026.9.5');
     fake.blockOn.add('installVersion gw-1');
-    const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'q-notify-install',
-      workflowBundle: bundle,
-      activities: { ...fake.activities(), ...notifyActivities },
-    });
-    const running = worker.run();
+    const worker = await stubWorker('q-notify-install', { ...fake.activities(), ...notifyActivities });
     try {
-      const h = (await env.client.workflow.start('clusterRollout', {
+      const h = (await stubEnv().client.workflow.start('clusterRollout', {
         taskQueue: 'q-notify-install',
         workflowId: 'rollout-notify-install',
         args: [{ inventory: inv, targetVersion: '2026.9.6', startedBy: 'carol' }],
@@ -246,13 +224,12 @@ describe('a rollout with notifications', () => {
       await h.executeUpdate(approveRejoinUpdate, { args: [{ instance: 'gw-1', approver: 'alice' }] });
       expect(((await h.result()) as ClusterRolloutReport).outcome).toBe('done');
       expect(rx.json<Notice>('/install').filter((n) => n.event === 'out-of-traffic')).toHaveLength(1);
-      await saveHistories({ temporal: { address: env.address, namespace: 'default' } }, 'notified-install', [
+      await saveHistories({ temporal: { address: stubEnv().address, namespace: 'default' } }, 'notified-install', [
         'rollout-notify-install',
         'rollout-notify-install/gw-1',
       ]);
     } finally {
-      worker.shutdown();
-      await running;
+      await worker.stop();
     }
   });
 });
