@@ -7,13 +7,12 @@
  * full detail stays in its own workflow (`status --instance <id>`).
  */
 import { packOutcomes, toRanges, type OutcomeGroup } from './handed-outcomes.js';
+import { KEPT_RECORDS } from './handover.js';
 import type { PreflightReport } from '../preflight.js';
 import type { ClusterRolloutReport } from './types.js';
 
 /** Fleets up to this size keep the full report. */
 export const FULL_REPORT_UP_TO = 50;
-/** Records of ignored messages a compact report keeps: the latest ones. */
-const KEPT_RECORDS = 50;
 
 /** What a compact report's lists leave out. */
 export interface CompactSummary {

@@ -33,8 +33,8 @@ import type { ClusterRolloutInput } from './types.js';
 
 /** Above this many events the rollout hands over even when the server does not suggest it yet. */
 export const HANDOVER_AT_EVENTS = 8_000;
-/** Records of ignored messages (and failed notifications) handed on: the latest ones (earlier runs keep them all). */
-const KEPT_RECORDS = 50;
+/** Records of ignored messages (and failed notifications) handed on, and in a compact report: the latest ones (earlier runs keep them all). */
+export const KEPT_RECORDS = 50;
 
 /** What one run hands the next (the input's `handover`). */
 export interface Handover {
@@ -116,7 +116,8 @@ export function handoverDue(r: RolloutRun, batchesThisRun: number, batchLength: 
   const info = workflowInfo();
   if ((every !== undefined && batchesThisRun >= every) || info.continueAsNewSuggested) return true;
   if (!estimateOn(r)) return info.historyLength >= HANDOVER_AT_EVENTS;
-  return overBudget(r, batchLength * perInstance(r).events, batchLength * perInstance(r).bytes);
+  const per = perInstance(r);
+  return overBudget(r, batchLength * per.events, batchLength * per.bytes);
 }
 
 /** Whether this run should hand over before the final check, whose chunks would take it past the budget. */
