@@ -5,7 +5,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { afterAll, beforeAll } from 'vitest';
 import { liveProgress } from '../../src/cli/live-progress.js';
 import { Inventory } from '../../src/shared/inventory.js';
@@ -192,4 +192,28 @@ export async function saveRun(label: string, workflowId: string, runId: string):
   ]);
   await mkdir(historiesDir, { recursive: true });
   await writeFile(join(historiesDir, `${label}--${workflowId.replaceAll('/', '_')}.json`), stdout);
+}
+
+/** One run of a rollout: its id, its history length and the child workflows it started. */
+export interface Run {
+  runId: string;
+  events: number;
+  /** Child workflows this run started, by id. */
+  children: string[];
+}
+
+const eventsOf = async (workflowId: string, runId: string) =>
+  (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+
+/** Each run of a rollout, first to latest: its history length and the children it started. */
+export async function runsOf(handle: WorkflowHandle): Promise<Run[]> {
+  const runs: Run[] = [];
+  let runId: string | undefined = (handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId;
+  while (runId) {
+    const events = await eventsOf(handle.workflowId, runId);
+    const children = events.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? []);
+    runs.push({ runId, events: events.length, children });
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return runs;
 }

@@ -6,11 +6,7 @@
  * arrives while the rollout hands over. Real local Temporal server, stub activities; the runs' histories
  * are saved as replay fixtures.
  */
-import {
-  WorkflowUpdateFailedError,
-  type WorkflowHandle,
-  type WorkflowHandleWithFirstExecutionRunId,
-} from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +36,7 @@ import {
   phaseOf,
   rollout,
   saveHistories,
+  runsOf,
   saveRun,
   stubEnv,
   useStubServer,
@@ -62,16 +59,8 @@ const refusal = (p: Promise<unknown>) =>
     (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause?.message ?? e.message) : String(e)),
   );
 
-/** The run ids of a rollout, first to latest, following each run's continue-as-new to the next. */
-async function runsOf(handle: WorkflowHandle): Promise<string[]> {
-  const runs = [(handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId];
-  for (;;) {
-    const history = await stubEnv().client.workflow.getHandle(handle.workflowId, runs.at(-1)).fetchHistory();
-    const next = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-    if (!next) return runs;
-    runs.push(next);
-  }
-}
+/** The run ids of a rollout, first to latest. */
+const runIdsOf = async (handle: WorkflowHandle) => (await runsOf(handle)).map((run) => run.runId);
 
 describe('continue-as-new between batches', () => {
   it('hands over after every batch; approvals, a failure decision, a pause and a standing approval carry across', async () => {
@@ -88,7 +77,7 @@ describe('continue-as-new between batches', () => {
       // Sent while gw-1 finishes and the rollout hands over: recorded once, in whichever run took it.
       await r.handle.signal(approveRejoin, { instance: 'gw-9', approver: 'alice' });
       const failed = await inPhase(r.handle, 'gw-2', 'Failed');
-      expect((await runsOf(r.handle)).length).toBe(2);
+      expect((await runIdsOf(r.handle)).length).toBe(2);
       expect(failed.instances.find((i) => i.instance === 'gw-1')).toMatchObject({
         phase: 'Done',
         versionAfter: TARGET,
@@ -110,7 +99,7 @@ describe('continue-as-new between batches', () => {
       const paused = await waitFor(r.handle, 'the pause in the next run', (p) => p.phase === 'Paused');
       expect(paused.paused).toMatchObject({ by: 'bob', comment: 'look at gw-2 first' });
       expect(phaseOf(paused, 'gw-3')).toBe('Pending');
-      expect((await runsOf(r.handle)).length).toBe(3);
+      expect((await runIdsOf(r.handle)).length).toBe(3);
       await new Promise((x) => setTimeout(x, 500));
       expect(r.fake.calls.filter((c) => c.startsWith('lbDrain gw-3'))).toEqual([]);
       await r.handle.signal(resumeRollout, { by: 'bob' });
@@ -120,7 +109,7 @@ describe('continue-as-new between batches', () => {
       expect(receipt).toMatchObject({ approvedNow: ['gw-3'], standing: true });
       const report = (await r.handle.result()) as ClusterRolloutReport;
 
-      const runs = await runsOf(r.handle);
+      const runs = await runIdsOf(r.handle);
       expect(runs.length).toBe(4);
       expect(report.outcome).toBe('done');
       expect(report.instances.map((i) => [i.instance, i.phase])).toEqual(ids.map((id) => [id, 'Done']));
@@ -166,7 +155,7 @@ describe('continue-as-new between batches', () => {
         await r.handle.signal(abortReason, { by: 'dave', reason: 'stop after the canary' });
         await r.handle.cancel();
         const report = (await r.handle.result()) as ClusterRolloutReport;
-        if (late) expect((await runsOf(r.handle)).length).toBe(2);
+        if (late) expect((await runIdsOf(r.handle)).length).toBe(2);
         expect(report.outcome).toBe('aborted');
         expect(report.stoppedBecause).toBe('aborted by dave: stop after the canary');
         expect(report.instances.find((i) => i.instance === 'gw-1')).toMatchObject({

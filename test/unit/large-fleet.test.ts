@@ -4,7 +4,6 @@
  * lists only the exceptions, the clean instances grouped (compact-report-v1). Tiny thresholds on a real
  * local Temporal server with stub activities; the 5,000-instance report from recorded results.
  */
-import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { decideFailureUpdate, type RolloutProgress } from '../../src/shared/messages/rollout.js';
@@ -19,23 +18,15 @@ import {
   TARGET,
   inPhase,
   rollout,
+  runsOf,
   saveHistories,
   saveRun,
   stubEnv,
   useStubServer,
+  type Run,
 } from '../helpers/stub-rollout.js';
 
 useStubServer();
-
-interface Run {
-  runId: string;
-  events: number;
-  /** Child workflows this run started, by id. */
-  children: string[];
-}
-
-const eventsOf = async (workflowId: string, runId: string) =>
-  (await stubEnv().client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
 
 /** A run's history size in bytes, as Temporal counts it. */
 async function bytesOf(workflowId: string, runId: string): Promise<number> {
@@ -44,19 +35,6 @@ async function bytesOf(workflowId: string, runId: string): Promise<number> {
 }
 // A stub batch of 2 adds some 30-40 KB (the children's results and inputs): one batch a run.
 const BYTES_BUDGET = 45_000;
-
-/** Each run of a rollout, first to latest: its history length and the children it started. */
-async function runsOf(handle: WorkflowHandle): Promise<Run[]> {
-  const runs: Run[] = [];
-  let runId: string | undefined = (handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId;
-  while (runId) {
-    const events = await eventsOf(handle.workflowId, runId);
-    const children = events.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? []);
-    runs.push({ runId, events: events.length, children });
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return runs;
-}
 
 describe('a large fleet, with tiny thresholds (handover-by-estimate-v1, compact-report-v1)', () => {
   const ids = ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5', 'gw-6', 'gw-7', 'gw-8'];
