@@ -71,6 +71,18 @@ export class UnexpectedOutputError extends RolloutError {
 }
 
 /**
+ * Thrown when the installed openclaw release does not have a command or option a step asked for: its
+ * CLI answered with a usage error (`Unknown command: openclaw database`, `has no command
+ * "preflight-agent"`, `doctor lint options require --lint`). Non-retryable: the same release answers the
+ * same way. Steps probe the release's `--help` first (activities/openclaw/capabilities.ts) and fall back
+ * to what it has; this error means a call was made that the probe did not cover. The message quotes the
+ * CLI and names the release's `--help` to read.
+ */
+export class UnsupportedByReleaseError extends RolloutError {
+  static override readonly retryable = false;
+}
+
+/**
  * Thrown when a check ran fine and its answer is "not healthy / not done" after its deadline: a
  * gateway that reports the wrong version after restart, sessions that never drained, a device that
  * never came back. Retryable (the state may still converge); the workflow decides what to do next.
@@ -94,6 +106,7 @@ const ERROR_CLASSES = [
   ValidationError,
   TransientError,
   UnexpectedOutputError,
+  UnsupportedByReleaseError,
   CheckFailedError,
   PayloadCodecError,
 ];

@@ -3,6 +3,7 @@
  */
 import type { GatewayAccess } from '../../shared/inventory.js';
 import type { CallContext } from '../call-context.js';
+import { doctorJsonArgs } from './capabilities.js';
 import { runCli } from './cli.js';
 import * as parse from './parse/index.js';
 
@@ -16,8 +17,11 @@ export async function channelsProbe(access: GatewayAccess, ctx: CallContext): Pr
   return parse.parseChannelsStatus(r);
 }
 
-/** `openclaw doctor --json --non-interactive`: passes unless a finding has severity error. */
+/**
+ * `openclaw doctor --json --non-interactive` (`--lint` added for a release whose --json needs it):
+ * passes unless a finding has severity error.
+ */
 export async function doctor(access: GatewayAccess, ctx: CallContext): Promise<parse.DoctorReport> {
-  const r = await runCli(access, { args: ['doctor', '--json', '--non-interactive'], ...ctx });
+  const r = await runCli(access, { args: await doctorJsonArgs(access, ctx), ...ctx });
   return parse.parseDoctor(r);
 }

@@ -101,7 +101,11 @@ function checkRestoredDatabases(r: InstanceRun, version: string) {
         }
         return x;
       }),
-    (x) => `${x.databases.length} databases exact`,
+    (x) => {
+      const notChecked = x.warnings ?? [];
+      const exact = `${x.databases.length - notChecked.length} databases exact`;
+      return notChecked.length ? `${exact}; not checked by ${version}: ${notChecked.join('; ')}` : exact;
+    },
   );
 }
 

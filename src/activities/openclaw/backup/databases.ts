@@ -7,13 +7,21 @@ import { basename, join } from 'node:path';
 import { CheckFailedError } from '../../../shared/errors.js';
 import type { Instance } from '../../../shared/inventory.js';
 import type { CallContext } from '../../call-context.js';
+import { hasCommand } from '../capabilities.js';
 import { runCli } from '../cli.js';
 import * as parse from '../parse/index.js';
 import { isoStamp, exists, resolveStateDir, backupDirFor } from './archive.js';
 
+/** A database the installed release has no preflight command for (the start itself is then the check). */
+export const NOT_CHECKED = 'not-checked';
+
 export interface RestoredDatabases {
+  /** Status `exact` … `indeterminate` as the release said, or `not-checked` when it has no command for that database. */
   databases: { path: string; status: string; detail?: string }[];
+  /** Every database the release could check is `exact`. */
   allExact: boolean;
+  /** What the release could not check, and why (e.g. 2026.8.2 has no `database preflight-agent`). */
+  warnings?: string[];
 }
 
 /**
@@ -57,11 +65,19 @@ export async function checkRestoredDatabases(instance: Instance, ctx: CallContex
         });
         continue;
       }
+      const command = db.agentId ? ['database', 'preflight-agent'] : ['database', 'preflight'];
+      const { has, release } = await hasCommand(access, command, ctx);
+      if (!has) {
+        databases.push({
+          path: db.path,
+          status: NOT_CHECKED,
+          detail: `openclaw ${release} has no \`openclaw ${command.join(' ')}\`: not checked before the start`,
+        });
+        continue;
+      }
       const copy = join(scratch, `${i}-${basename(db.path)}`);
       await copyFile(db.path, copy);
-      const args = db.agentId
-        ? ['database', 'preflight-agent', copy, '--agent-id', db.agentId, '--json']
-        : ['database', 'preflight', copy, '--json'];
+      const args = [...command, copy, ...(db.agentId ? ['--agent-id', db.agentId] : []), '--json'];
       const r = await runCli(access, { args, ...ctx });
       const res = parse.parseDatabasePreflight(r);
       databases.push({ path: db.path, status: res.status, ...(res.detail ? { detail: res.detail } : {}) });
@@ -69,5 +85,10 @@ export async function checkRestoredDatabases(instance: Instance, ctx: CallContex
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  return { databases, allExact: databases.every((d) => d.status === 'exact') };
+  const checked = databases.filter((d) => d.status !== NOT_CHECKED);
+  return {
+    databases,
+    allExact: checked.every((d) => d.status === 'exact'),
+    warnings: databases.filter((d) => d.status === NOT_CHECKED).map((d) => `${d.path}: ${d.detail}`),
+  };
 }

@@ -17,3 +17,4 @@ export * from './backup.js';
 export * from './database-preflight.js';
 export * from './version.js';
 export * from './npm-view.js';
+export * from './help.js';

@@ -3,7 +3,12 @@
  * schema (UnexpectedOutputError quoting what was seen), and the CLI's error envelope turned into typed errors.
  */
 import { z } from 'zod';
-import { ConfigurationError, TransientError, UnexpectedOutputError } from '../../../shared/errors.js';
+import {
+  ConfigurationError,
+  TransientError,
+  UnexpectedOutputError,
+  UnsupportedByReleaseError,
+} from '../../../shared/errors.js';
 import { quote } from '../../host/redact.js';
 
 /** What a parser gets: the command's output as captured. */
@@ -14,6 +19,7 @@ export interface Captured {
 }
 
 export function parseJson<T>(command: string, out: Captured, schema: z.ZodType<T>, expected: string): T {
+  throwIfUsageError(command, out);
   const text = out.stdout.trim();
   let data: unknown;
   try {
@@ -58,6 +64,7 @@ export function throwIfErrorEnvelope(command: string, out: Captured, configMessa
   const env = ErrorEnvelope.safeParse(data);
   if (!env.success) return;
   const { type, message } = env.data.error;
+  throwIfUsageError(command, { ...out, stdout: message });
   if (type === 'gateway_transport_error') {
     throw new TransientError(
       `${command}: the gateway is not reachable (${quote(message, 300)}). Expected a running gateway; check it with \`openclaw gateway status\`.`,
@@ -67,4 +74,26 @@ export function throwIfErrorEnvelope(command: string, out: Captured, configMessa
     throw new ConfigurationError(`${command}: the gateway refused: ${quote(message, 300)}`);
   }
   throw new TransientError(`${command}: the CLI failed (${quote(type, 100)}): ${quote(message, 500)}`);
+}
+
+/**
+ * How the CLI says the installed release lacks a command or option: commander's `unknown command` /
+ * `unknown option`, OpenClaw's `Unknown command: openclaw database` (2026.7.35), `has no command
+ * "preflight-agent"` (2026.8.2) and `doctor lint options require --lint` (2026.7.35 on `doctor --json`).
+ */
+const USAGE_ERROR =
+  /Unknown command: openclaw |has no command "|error: unknown (command|option) '|\boptions? requires? --[a-z-]+\b/i;
+
+/** Throws UnsupportedByReleaseError when a call failed because the release does not know it (never retried). */
+export function throwIfUsageError(command: string, out: Captured): void {
+  if (out.exitCode === 0) return;
+  const said = `${out.stdout}\n${out.stderr}`;
+  const line = said.split('\n').find((l) => USAGE_ERROR.test(l));
+  if (!line) return;
+  const group = command.replace(/^openclaw /, '').split(' ')[0];
+  throw new UnsupportedByReleaseError(
+    `${command}: the installed openclaw release does not have this command or option; it said: ${quote(line.trim(), 300)}. ` +
+      `Retrying cannot help. See what this release has with \`openclaw ${group} --help\` and \`openclaw --version\`; ` +
+      'update the host to a release that has it, or report the release so the rollout learns its form.',
+  );
 }
