@@ -3,11 +3,11 @@
 // failures: main's CI once retried 2026.8.2's `has no command "preflight-agent"` as a TransientError and
 // the rollback never finished. The capability probe runs a fake CLI here (a shell script printing the
 // captured help); test/e2e/04f asks the real 2026.8.2 and 2026.9.6.
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { doctorJsonArgs, hasCommand } from '../../src/activities/openclaw/capabilities.js';
 import {
   parseDatabasePreflight,
@@ -84,12 +84,16 @@ describe('usage errors of an older release are not transient', () => {
   });
 });
 
+const fakes: string[] = [];
+afterAll(async () => Promise.all(fakes.map((d) => rm(d, { recursive: true, force: true }))));
+
 /** A fake CLI answering `--version` with `version` and `<path> --help` with a captured help file. */
 async function fakeCli(
   version: string,
   helps: Record<string, string>,
 ): Promise<{ access: GatewayAccess; calls: () => Promise<string[]> }> {
   const dir = await mkdtemp(join(tmpdir(), 'capabilities-'));
+  fakes.push(dir);
   const log = join(dir, 'calls.log');
   const cases = Object.entries(helps)
     .map(([cmd, file]) => `  "${cmd} --help") cat '${path(file).pathname}'; exit 0 ;;`)

@@ -10,7 +10,7 @@ import { runHostCommand } from '../host/exec.js';
 import { pause, type CallContext } from '../call-context.js';
 import { runCli } from './cli.js';
 import * as parse from './parse/index.js';
-import { gatewayStatus, knownHttpUrl, waitForStatus } from './gateway.js';
+import { gatewayStatus, knownHttpUrl, startupVersion } from './gateway.js';
 
 export interface StopResult {
   command: string;
@@ -117,8 +117,11 @@ export async function stopGateway(instance: Instance, ctx: CallContext & { deadl
 }
 
 /**
- * Starts the stopped gateway (`instance.start` or derived) and waits until `gateway status` says it is
- * healthy on `expectVersion`. Idempotent: a gateway already healthy on that version is left alone.
+ * Starts the stopped gateway (`instance.start` or derived) and waits until it is ready on
+ * `expectVersion`. With the gateway's http address that is `/readyz` 200 and `/startupz` reporting the
+ * version, polled every 250 ms (they answer in milliseconds; a CLI status call costs ~3 s of start-up
+ * inside the window, and `gateway status --require-rpc` runs beside the rotation instead). Without one,
+ * `gateway status` decides. Idempotent: a gateway already ready on that version is left alone.
  */
 export async function startGateway(
   instance: Instance,
@@ -126,19 +129,18 @@ export async function startGateway(
   ctx: CallContext & { readyDeadlineMs: number },
 ): Promise<StartResult> {
   const access = instance.gateway;
-  const statusCtx = { ...ctx, timeoutMs: 60_000 };
-  const now = await gatewayStatus(access, statusCtx).catch(() => undefined);
+  // Read before the start: without gateway.httpUrl it comes from the config (one CLI call).
+  const httpUrl = await gatewayHttpUrl(access, ctx).catch(() => undefined);
   const argv = serviceCommand(instance, 'start');
   const command = argv.join(' ');
-  if (now?.healthy) {
+  const now = await readiness(access, httpUrl, ctx);
+  if (now.ready) {
     if (now.version === expectVersion) return { command, version: expectVersion, alreadyRunning: true };
     throw new CheckFailedError(
       `the gateway already runs ${now.version ?? 'an unknown version'}, not ${expectVersion}: it was not stopped (or something else started it). ` +
         `Stop it (\`${serviceCommand(instance, 'stop').join(' ')}\`), reinstall ${expectVersion}, then start it again.`,
     );
   }
-  // Read before the start: without gateway.httpUrl it comes from the config (one CLI call).
-  const httpUrl = await gatewayHttpUrl(access, ctx).catch(() => undefined);
   const started = Date.now();
   try {
     await runHostCommand({
@@ -153,18 +155,13 @@ export async function startGateway(
   } catch (err) {
     // `supervisorctl start` of a running program exits non-zero ("already started"); the wait decides.
     if (!(err instanceof TransientError)) throw err;
-    const again = await gatewayStatus(access, statusCtx).catch(() => undefined);
+    const again = await gatewayStatus(access, { ...ctx, timeoutMs: 60_000 }).catch(() => undefined);
     if (!again?.runtimeRunning) throw err;
   }
-  const last = await waitForStatus(access, httpUrl, (s) => s.healthy, {
-    ...ctx,
-    deadline: started + ctx.readyDeadlineMs,
-    step: 'start',
-  });
-  if (!last?.healthy) {
+  const last = await waitReady(access, httpUrl, { ...ctx, deadline: started + ctx.readyDeadlineMs });
+  if (!last.ready) {
     throw new CheckFailedError(
-      `after \`${command}\` the gateway did not become healthy within ${seconds(ctx.readyDeadlineMs)} ` +
-        `(last status: ${last ? `runtime ${last.runtimeRunning ? 'running' : 'not running'}, rpc ${last.rpcOk ? 'ok' : 'failed'}` : 'no answer'}). ` +
+      `after \`${command}\` the gateway did not become ready within ${seconds(ctx.readyDeadlineMs)} (last: ${last.said}). ` +
         'A release that refuses the state (a newer database schema) exits with code 78: check its log and `openclaw gateway status`, ' +
         'and `openclaw database preflight` on a copy of state/openclaw.sqlite.',
     );
@@ -175,6 +172,44 @@ export async function startGateway(
     );
   }
   return { command, version: last.version, downMs: Date.now() - started };
+}
+
+interface Readiness {
+  ready: boolean;
+  version: string | null;
+  /** What was seen, for a message. */
+  said: string;
+}
+
+/** Ready and on which version: `/readyz` + `/startupz` when the http address is known, else `gateway status`. */
+async function readiness(access: GatewayAccess, httpUrl: string | undefined, ctx: CallContext): Promise<Readiness> {
+  if (httpUrl) {
+    const r = await startupVersion(httpUrl, ctx.signal);
+    return { ...r, said: r.ready ? `${httpUrl}/readyz 200, version ${r.version}` : `${httpUrl}/readyz not ready` };
+  }
+  const s = await gatewayStatus(access, { ...ctx, timeoutMs: 60_000 }).catch(() => undefined);
+  const said = s
+    ? `runtime ${s.runtimeRunning ? 'running' : 'not running'}, rpc ${s.rpcOk ? 'ok' : 'failed'}`
+    : 'no answer from gateway status';
+  return { ready: s?.healthy ?? false, version: s?.version ?? null, said };
+}
+
+/** Polls readiness until ready with a version, or the deadline (every 250 ms over HTTP, 2 s with the CLI). */
+async function waitReady(
+  access: GatewayAccess,
+  httpUrl: string | undefined,
+  ctx: CallContext & { deadline: number },
+): Promise<Readiness> {
+  const started = Date.now();
+  let last: Readiness = { ready: false, version: null, said: 'nothing answered' };
+  while (Date.now() < ctx.deadline) {
+    ctx.signal?.throwIfAborted();
+    ctx.heartbeat?.({ step: 'start', waitedMs: Date.now() - started });
+    last = await readiness(access, httpUrl, ctx);
+    if (last.ready && last.version) return last;
+    await pause(httpUrl ? 250 : 2000, ctx.signal);
+  }
+  return last;
 }
 
 /** The stop command for a message that tells an operator to stop the gateway first. */

@@ -124,9 +124,18 @@ async function removeLeftovers(versionsDir: string, version: string): Promise<vo
 }
 
 /**
- * The staged CLI must run and say it is `version`: the instance's gateway.cli with `<root>/current`
- * replaced by the staged directory (so it runs under the same node), else the prefix's bin/openclaw.
+ * The CLI of a staged release in `prefix`: the instance's gateway.cli with `<root>/current` replaced by
+ * the staged directory (so it runs under the same node), else the prefix's bin/openclaw.
  */
+export function stagedCliArgv(access: GatewayAccess, root: string, prefix: string): string[] {
+  const current = stagedPaths(root).current;
+  const fromCurrent = access.cli.some((a) => a.startsWith(`${current}/`));
+  return fromCurrent
+    ? access.cli.map((a) => (a.startsWith(`${current}/`) ? prefix + a.slice(current.length) : a))
+    : [join(prefix, 'bin', 'openclaw')];
+}
+
+/** The staged CLI must run and say it is `version` (stagedCliArgv). */
 async function checkStagedCli(
   access: GatewayAccess,
   root: string,
@@ -134,11 +143,7 @@ async function checkStagedCli(
   version: string,
   ctx: CallContext,
 ): Promise<void> {
-  const current = stagedPaths(root).current;
-  const fromCurrent = access.cli.some((a) => a.startsWith(`${current}/`));
-  const argv = fromCurrent
-    ? access.cli.map((a) => (a.startsWith(`${current}/`) ? prefix + a.slice(current.length) : a))
-    : [join(prefix, 'bin', 'openclaw')];
+  const argv = stagedCliArgv(access, root, prefix);
   const r = await execute({
     argv: [...argv, '--version'],
     env: cliEnvironment(access).env,

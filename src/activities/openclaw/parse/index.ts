@@ -18,3 +18,4 @@ export * from './database-preflight.js';
 export * from './version.js';
 export * from './npm-view.js';
 export * from './help.js';
+export * from './gateway-run.js';
