@@ -1,6 +1,7 @@
 /**
  * Approves every instance of a rollout as soon as it waits, the way an operator would with the starter:
- * once an instance's reconnect hook has run (the last step before the gate), ask the instance's
+ * once an instance's devices are rotated (the last steps before the gate; the client window runs the
+ * reconnect hooks after the rejoin, older paths before the gate), ask the instance's
  * `progress` until it says AwaitingApproval, then send `approveRejoin` to the rollout. Records when each
  * approval was sent and when the instance's rejoin (lbReady) started, for the latency figures.
  */
@@ -10,7 +11,7 @@ import { instanceWorkflowId } from '../src/shared/ids.js';
 import { approveRejoin, instanceProgressQuery } from '../src/shared/messages/rollout.js';
 import type { ActivityFeed } from './activity-feed.js';
 
-export const APPROVER_NOTIFY = ['runReconnectHook', 'lbReady'];
+export const APPROVER_NOTIFY = ['rotateDeviceToken', 'runReconnectHook', 'lbReady'];
 
 export interface Approval {
   instance: string;
@@ -34,7 +35,7 @@ export class AutoApprover {
     this.unsubscribe = feed.on((e) => {
       const instance = e.workflowId.startsWith(`${rolloutId}/`) ? e.workflowId.slice(rolloutId.length + 1) : undefined;
       if (!instance) return;
-      if (e.activity === 'runReconnectHook' && !this.hooked.has(instance)) {
+      if ((e.activity === 'rotateDeviceToken' || e.activity === 'runReconnectHook') && !this.hooked.has(instance)) {
         this.hooked.add(instance);
         this.whenWaiting(instance).catch((err: unknown) => this.failures.push(err as Error));
       }

@@ -131,6 +131,10 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
       seen('prepareRelease');
       return { kind: 'cache-warmed' as const, detail: `npm's cache holds ${version}`, durationMs: 0 };
     },
+    async canaryBoot() {
+      seen('canaryBoot');
+      return { bootsByItself: true, migrated: [], readyMs: 0, durationMs: 0 };
+    },
     async installVersion(t, version) {
       seen('installVersion');
       versions.set(`${t.instance.id}:installed`, version);

@@ -90,6 +90,20 @@ export const gatewayActivities = {
       ),
     );
   },
+  /**
+   * Before the drain: the staged release boots on a consistent copy of the instance's state
+   * (openclaw/canary/); whether it starts by itself decides if the window needs `doctor --fix`.
+   */
+  async canaryBoot(t: InstanceTarget, version: string) {
+    return keepAlive(() =>
+      asActivity(() =>
+        oc.canaryBoot(t.instance, version, {
+          ...context(t.policy.stepTimeouts.update),
+          readyDeadlineMs: t.policy.stepTimeouts.restart,
+        }),
+      ),
+    );
+  },
   /** Runbook step 2: `openclaw doctor` (fails on error findings only). */
   async runDoctor(t: InstanceTarget) {
     return asActivity(() => oc.doctor(t.instance.gateway, cli(t)));

@@ -11,6 +11,7 @@ export const STEP_IDS = [
   'check-on-target',
   'already-on-target',
   'stage',
+  'canary',
   'drain',
   'wait-drain',
   'backup',

@@ -2,12 +2,13 @@
  * An upgrade that skips releases, on the real bed: one extra gateway started on the jump release
  * (2026.8.2, test/bed/extra-gateway.ts) behind HAProxy, a client paired to it and held connected through
  * HAProxy with the gateway's shared auth, and two rollouts of that one instance to the target:
- *   1. the documented update (staged and doctor while in traffic; then stop, switch, doctor --fix with
- *      the new release, start) runs the migrations doctor asks for; then a check fails (the channels probe answers "not reachable") →
+ *   1. the documented update (staged, doctor and a canary boot on a copy of the state while in traffic;
+ *      then stop, switch, start: the new release migrates the state when it starts, as its canary showed,
+ *      or doctor --fix first when the canary needed it); then a check fails (the channels probe answers "not reachable") →
  *      `decide rollback` → the backup taken before the update is restored and current switched back:
  *      2026.8.2 runs again, healthy, on its pre-upgrade state; after approval it rejoins;
- *   2. the same jump again, which completes without a human fixing anything: its steps show the
- *      migration doctor --fix applied, the client reconnects, no device token mismatch over the window.
+ *   2. the same jump again, which completes without a human fixing anything: its canary decided the
+ *      window, the client reconnects, no device token mismatch over the window, no pending request left.
  * The one-release path (2026.9.5 → 2026.9.6) is the rest of the suite (04b-04d, 05). The extra gateway
  * is removed at the end; the bed's own gateways are not touched.
  */
@@ -116,6 +117,23 @@ const slotWhen = (what: string, pred: (s: RolloutProgress['instances'][number]) 
     1000,
   );
 
+/**
+ * The canary booted the target on a copy of the jump release's state before the drain, and its answer
+ * decided the window: ready by itself (2026.9.6 migrates a 2026.8.2 state when it starts, measured) → no
+ * doctor --fix in the window; ready only after the fix on the copy → the window ran the fix.
+ */
+function expectCanaryDecided(steps: RolloutProgress['instances'][number]['steps']): void {
+  const canary = steps.find((s) => s.id === 'canary');
+  expect(canary?.status).toBe('ok');
+  expect(canary?.detail).toMatch(/migrated: .*(schema|migration)/i);
+  const fixes = steps.filter((s) => s.id === 'doctor-fix' && s.status === 'ok');
+  if (/^ready by itself/.test(canary!.detail!)) expect(fixes).toEqual([]);
+  else expect(fixes.map((s) => s.detail)).toEqual([expect.stringMatching(/applied/)]);
+}
+
+const pendingDevices = async () =>
+  (await oc.devicesList(gatewayAccess(extra.gateway), { timeoutMs: 60_000 })).pending.map((p) => p.deviceId).sort();
+
 const runningVersion = async () =>
   (await oc.gatewayStatus(gatewayAccess(extra.gateway), { timeoutMs: 60_000 }).catch(() => undefined))?.version;
 
@@ -125,13 +143,13 @@ it(
     const instance = extra.gateway.id;
     const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
     expect(started.code, started.out).toBe(0);
-    // The release is staged before the drain and switched in after the stop: the migration (doctor
-    // --fix) is the long step after the switch, and the channels probe must fail only after it.
+    // The release is staged and its canary booted on a copy before the drain, switched in after the stop:
+    // the migrating start is the long step after the switch, and the channels probe must fail only after it.
     await pollUntil(
-      'the migration to start',
+      'the migrating start',
       async () => {
         const d = await w.client.workflow.getHandle(`${rolloutWorkflowId(inventory.cluster)}/${instance}`).describe();
-        return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'runDoctorFix');
+        return d.raw.pendingActivities?.some((a) => a.activityType?.name === 'startGateway');
       },
       5 * 60_000,
       500,
@@ -139,9 +157,7 @@ it(
     await writeFile(probeFlag(), 'the channels probe says "not reachable" for now\n');
     const failed = await slotWhen('the check after the start to fail', (s) => s.phase === 'Failed');
     expect(failed.failure?.step).toBe('verify channels probe');
-    const fix = failed.steps.find((s) => s.step === `doctor --fix with ${info.targetVersion} (migrations)`);
-    expect(fix?.status).toBe('ok');
-    expect(fix?.detail).toMatch(/applied/);
+    expectCanaryDecided(failed.steps);
     expect(await runningVersion()).toBe(info.targetVersion); // migrated: the old release would refuse this state
 
     await rm(probeFlag());
@@ -203,9 +219,10 @@ it(
 );
 
 it(
-  `completes the ${JUMP_FROM} → target jump with the migrations doctor asks for, the client back, no mismatch`,
+  `completes the ${JUMP_FROM} → target jump as its canary decided, the client back, no mismatch, no request left`,
   async () => {
     const instance = extra.gateway.id;
+    const pendingBefore = await pendingDevices();
     const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
     expect(started.code, started.out).toBe(0);
     await slotWhen('the instance to wait for approval', (s) => s.phase === 'AwaitingApproval');
@@ -222,14 +239,14 @@ it(
       expect.arrayContaining([
         `stage ${info.targetVersion} in ${extra.gateway.root}/versions (in traffic)`,
         'doctor (running release, before the drain)',
+        `canary boot of ${info.targetVersion} on a copy of the state (in traffic)`,
         'stop gateway',
         `switch ${extra.gateway.root}/current to ${info.targetVersion} (staged)`,
-        `doctor --fix with ${info.targetVersion} (migrations)`,
         'start gateway',
-        'doctor (after the start)',
+        'doctor (after the rejoin)',
       ]),
     );
-    expect(slot.steps.find((s) => s.step.startsWith('doctor --fix'))?.detail).toMatch(/applied/);
+    expectCanaryDecided(slot.steps);
     expect(await runningVersion()).toBe(info.targetVersion);
 
     // The client reconnected by itself (shared auth) after its rotation, and nobody meets a mismatch.
@@ -251,6 +268,8 @@ it(
       (await oc.countTokenMismatches(gatewayAccess(extra.gateway), { sinceMs: windowStart }, { timeoutMs: 60_000 }))
         .count,
     ).toBe(0);
+    // No client was sent to another instance while this one was out: its pending requests are as before.
+    expect(await pendingDevices()).toEqual(pendingBefore);
     await saveHistories(info, 'jump-done', [
       rolloutWorkflowId(inventory.cluster),
       `${rolloutWorkflowId(inventory.cluster)}/${instance}`,

@@ -125,7 +125,10 @@ describe('plan', () => {
     }
     expect(r.out).toContain(`openclaw@${info.targetVersion}`);
     // The documented update (the bed's supervisor can stop and start each gateway) and what the jump migrates.
-    expect(r.out).toContain('doctor --fix --non-interactive   (the new release: the migrations it requires)');
+    expect(r.out).toContain(
+      'doctor --fix --non-interactive   (the new release: only when the canary started only after it; the new release migrates the state by itself when it starts)',
+    );
+    expect(r.out).toContain(`canary: versions/${info.targetVersion}'s openclaw gateway run on a copy of the state`);
     expect(r.out).toContain(`${info.fromVersion} → ${info.targetVersion}`);
     expect(r.out).toMatch(
       /Migrations will run \(.*state schema 17 → 18.*\): .*a rollback then needs the backup taken before the update/,
@@ -228,6 +231,17 @@ describe('approval timeout and rejection', () => {
   });
 });
 
+/** The pending pairing requests of each gateway (by device), what a rollout must leave as it found them. */
+const pendingPerGateway = async () =>
+  Object.fromEntries(
+    await Promise.all(
+      info.gateways.map(async (g) => {
+        const list = await oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 });
+        return [g.id, list.pending.map((p) => p.deviceId).sort()] as const;
+      }),
+    ),
+  );
+
 /** Histories exported in this file (rejected and approved rollouts), scanned for secrets at the end. */
 const historyFiles: string[] = [];
 const watchOutput: string[] = [];
@@ -240,6 +254,7 @@ describe('full rollout with approvals', () => {
       const sampler = haproxySampler(info);
       const id = rolloutWorkflowId(inventory.cluster);
       const notifying = await withNotifications();
+      const pendingBefore = await pendingPerGateway();
       let driven: DrivenRollout;
       try {
         // The demo's rollout (scripts/demo.ts runs the same driver): start, status --watch, and each instance
@@ -418,6 +433,28 @@ describe('full rollout with approvals', () => {
         expect(list.paired.find((d) => d.deviceId === device.deviceId)?.connected, name).toBe(true);
       }
       expect(opClient.connected).toBe(true);
+
+      // The client window: each canary booted the target on a copy of its state before the drain and it
+      // started by itself (2026.9.6 migrates a 2026.9.5 state when it starts), so no doctor --fix ran in
+      // the window; no client was sent to another instance, so no gateway has a pending request it had not.
+      for (const i of driven.report.instances) {
+        const canary = i.steps.find((s) => s.id === 'canary');
+        expect(canary?.status, i.instance).toBe('ok');
+        expect(canary?.detail, i.instance).toMatch(/^ready by itself in \d+ s/);
+        expect(Date.parse(canary!.endedAt!), i.instance).toBeLessThanOrEqual(
+          Date.parse(i.steps.find((s) => s.id === 'drain')!.startedAt),
+        );
+        expect(
+          i.steps.filter((s) => s.id === 'doctor-fix'),
+          i.instance,
+        ).toEqual([]);
+        expect(i.steps.at(-1), i.instance).toMatchObject({
+          id: 'doctor',
+          step: 'doctor (after the rejoin)',
+          status: 'ok',
+        });
+      }
+      expect(await pendingPerGateway()).toEqual(pendingBefore);
     },
     20 * 60_000,
   ); // three real updates; slower when the machine is busy

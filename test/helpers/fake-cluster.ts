@@ -42,6 +42,8 @@ export class FakeCluster {
   maxDrained = 0;
   /** Backups taken, by path; a path missing here (removed) fails the restore. */
   readonly backups = new Map<string, { instance: string; stateOf: string }>();
+  /** Instances whose new release starts on a copy of their state only after doctor --fix (the canary says so). */
+  readonly needsFixToStart = new Set<string>();
   /** States moved aside by restores (kept, never deleted): `instance stateOf`. */
   readonly movedAside: string[] = [];
 
@@ -167,6 +169,18 @@ export class FakeCluster {
         await this.enter('prepareRelease', id(t), version),
         { kind: 'cache-warmed', detail: `npm's cache holds ${version}`, durationMs: 1 }
       ),
+      // The canary on a copy: the new release migrates an older state by itself, unless the instance is in needsFixToStart.
+      canaryBoot: async (t: { instance: Instance }, version: string) => {
+        const s = await this.enter('canaryBoot', id(t), version);
+        if (s.stateOf > version)
+          throw ApplicationFailure.nonRetryable(
+            `${version} refuses the state of ${s.stateOf} (exit 78)`,
+            'CheckFailedError',
+          );
+        const bootsByItself = !this.needsFixToStart.has(id(t));
+        const migrated = s.stateOf < version ? [`state of ${s.stateOf} migrated to ${version}`] : [];
+        return { bootsByItself, migrated, readyMs: 1, durationMs: 1 };
+      },
       installVersion: async (t: { instance: Instance }, version: string) => {
         const s = await this.enter('installVersion', id(t), version);
         const before = s.installed;

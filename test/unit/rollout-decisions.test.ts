@@ -396,7 +396,11 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
     }
   });
 
-  it('jumps releases: the new release migrates the state with doctor --fix while the gateway is stopped', async () => {
+  /** The calls of gw-1, by activity name, in order. */
+  const callsOf = (fake: { calls: string[] }) =>
+    fake.calls.filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]!);
+
+  it('jumps releases (global install, no canary): doctor --fix in the window, the checks beside the rotation, doctor after the rejoin', async () => {
     const r = await rollout(
       'jump',
       ['gw-1'],
@@ -409,13 +413,14 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
       await approve(r.handle, 'gw-1');
       const report = (await r.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('done');
-      const order = r.fake.calls.filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]);
-      const update = order.slice(order.indexOf('createBackup') + 1, order.indexOf('rotateDeviceToken'));
-      // The running release's doctor ran before the drain (in traffic); status and channels after the start side by side.
+      const order = callsOf(r.fake);
+      // The running release's doctor ran before the drain (in traffic); a global install has no canary.
       expect(order.indexOf('runDoctor')).toBeLessThan(order.indexOf('lbDrain'));
-      expect(update.slice(0, 4)).toEqual(['stopGateway', 'installVersion', 'runDoctorFix', 'startGateway']);
-      expect(update.slice(4, 6).sort()).toEqual(['gatewayStatus', 'probeChannels']);
-      expect(update.slice(6)).toEqual(['runDoctor']);
+      expect(order).not.toContain('canaryBoot');
+      const window = order.slice(order.indexOf('createBackup') + 1, order.indexOf('lbReady'));
+      expect(window.slice(0, 4)).toEqual(['stopGateway', 'installVersion', 'runDoctorFix', 'startGateway']);
+      expect(window.slice(4).sort()).toEqual(['gatewayStatus', 'probeChannels', 'rotateDeviceToken']);
+      expect(order.lastIndexOf('runDoctor')).toBeGreaterThan(order.indexOf('lbReady')); // read-only, after the rejoin
       expect(r.fake.restartedInTraffic).toEqual([]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({
         version: TARGET,
@@ -423,12 +428,91 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
         lb: 'ready',
         running: true,
       });
-      const fix = report.instances[0]!.steps.find((x) => x.step === `doctor --fix with ${TARGET} (migrations)`);
-      expect(fix).toMatchObject({
+      const steps = report.instances[0]!.steps;
+      expect(steps.find((x) => x.id === 'canary')).toMatchObject({
+        status: 'skipped',
+        detail: expect.stringContaining('global install'),
+      });
+      expect(steps.find((x) => x.step === `doctor --fix with ${TARGET} (migrations)`)).toMatchObject({
         status: 'ok',
         detail: expect.stringContaining('legacy schema; run openclaw doctor --fix'),
       });
-      await saveHistories('documented-update-prepared', ['rollout-jump', 'rollout-jump/gw-1']);
+      expect(steps.at(-1)).toMatchObject({ step: 'doctor (after the rejoin)', status: 'ok' });
+      await saveHistories('client-window-global', ['rollout-jump', 'rollout-jump/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  const STAGED = { instance: { ...SUPERVISED.instance, install: { type: 'staged', root: '/opt/openclaw' } } };
+
+  it('staged: the canary boots the release on a copy before the drain; it starts by itself, so no doctor --fix in the window', async () => {
+    const r = await rollout('canary-boot', ['gw-1'], {}, undefined, STAGED);
+    try {
+      await approve(r.handle, 'gw-1');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('done');
+      const order = callsOf(r.fake);
+      expect(order.indexOf('canaryBoot')).toBeGreaterThan(order.indexOf('prepareRelease'));
+      expect(order.indexOf('canaryBoot')).toBeLessThan(order.indexOf('lbDrain'));
+      const window = order.slice(order.indexOf('createBackup') + 1, order.indexOf('lbReady'));
+      expect(window.slice(0, 3)).toEqual(['stopGateway', 'installVersion', 'startGateway']);
+      expect(window.slice(3).sort()).toEqual(['gatewayStatus', 'probeChannels', 'rotateDeviceToken']);
+      expect(order).not.toContain('runDoctorFix');
+      // No client is sent through the load balancer while its instance is out: hooks only after the rejoin.
+      expect(
+        order.indexOf('runReconnectHook') === -1 || order.indexOf('runReconnectHook') > order.indexOf('lbReady'),
+      ).toBe(true);
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, stateOf: TARGET, lb: 'ready' });
+      const canary = report.instances[0]!.steps.find((x) => x.id === 'canary');
+      expect(canary).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/^ready by itself in \d+ s; migrated: state of 2026\.9\.5 migrated/),
+      });
+      await saveHistories('client-window-canary', ['rollout-canary-boot', 'rollout-canary-boot/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('staged: a release that starts on the copy only after doctor --fix gets the fix in the window', async () => {
+    const r = await rollout('canary-fix', ['gw-1'], {}, (f) => f.needsFixToStart.add('gw-1'), STAGED);
+    try {
+      await approve(r.handle, 'gw-1');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('done');
+      const order = callsOf(r.fake);
+      const window = order.slice(order.indexOf('createBackup') + 1, order.indexOf('lbReady'));
+      expect(window.slice(0, 4)).toEqual(['stopGateway', 'installVersion', 'runDoctorFix', 'startGateway']);
+      const canary = report.instances[0]!.steps.find((x) => x.id === 'canary');
+      expect(canary?.detail).toMatch(/^ready after doctor --fix on the copy \(the window runs it\)/);
+      await saveHistories('client-window-canary-fix', ['rollout-canary-fix', 'rollout-canary-fix/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('staged: a release that cannot start on the copy fails the instance while it still serves (nothing drained)', async () => {
+    const r = await rollout(
+      'canary-refused',
+      ['gw-1'],
+      {},
+      (f) => {
+        Object.assign(f.instances.get('gw-1')!, { stateOf: '2026.9.9' });
+      },
+      STAGED,
+    );
+    try {
+      const p = await waitFor(r.handle, 'the canary to fail', (x) => x.instances[0]?.phase === 'Failed');
+      expect(p.instances[0]!.failure).toMatchObject({ step: expect.stringMatching(/^canary boot of /) });
+      expect(p.instances[0]!.failure?.message).toContain('refuses the state');
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ lb: 'ready', version: FROM, running: true });
+      expect(callsOf(r.fake)).not.toContain('lbDrain');
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'abort', by: 'alice' }],
+      });
+      expect(((await r.handle.result()) as ClusterRolloutReport).outcome).toBe('aborted');
+      await saveHistories('client-window-canary-refused', ['rollout-canary-refused', 'rollout-canary-refused/gw-1']);
     } finally {
       await r.stop();
     }

@@ -12,3 +12,4 @@ export * from './checks.js';
 export * from './install.js';
 export * from './prepare.js';
 export { currentRelease, prefixVersion } from './staged.js';
+export { canaryBoot, type CanaryResult } from './canary/boot.js';

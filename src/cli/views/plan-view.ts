@@ -46,6 +46,10 @@ function whileServing(i: Instance, target: string): string[] {
     );
   if (documented(i))
     steps.push(`${cliOf(i)} doctor --json --non-interactive   ${inTraffic} the running release: refuse early`);
+  if (documented(i) && i.install.type === 'staged')
+    steps.push(
+      `canary: versions/${target}'s openclaw gateway run on a copy of the state (SQLite online backup; own port, log and home; no channels) until /readyz, then stopped and removed   ${inTraffic} it decides whether the window needs doctor --fix`,
+    );
   return steps;
 }
 
@@ -55,29 +59,56 @@ function updateCommands(i: Instance, target: string): string[] {
   const install = installCommand(i, target);
   const doctor = `${cli} doctor --json --non-interactive`;
   if (!documented(i)) return [install, doctor, i.restart ? i.restart.join(' ') : `${cli} gateway restart --json`];
+  const fixWhen =
+    i.install.type === 'staged'
+      ? 'only when the canary started only after it; the new release migrates the state by itself when it starts'
+      : 'the migrations it requires; a global install has no canary';
   return [
     deriveServiceCommand(i, 'stop')!.join(' '),
     install,
-    `${cli} doctor --fix --non-interactive   (the new release: the migrations it requires)`,
+    `${cli} doctor --fix --non-interactive   (the new release: ${fixWhen})`,
     deriveServiceCommand(i, 'start')!.join(' '),
+    `wait for /readyz 200 and /startupz version ${target} (HTTP, every 250 ms)`,
   ];
 }
 
-function instanceCommands(inventory: Inventory, i: Instance, target: string): string[] {
+/** The client window (documented update): the checks beside the rotation; reconnect hooks and the read-only doctor after the rejoin. */
+function windowAndRejoin(inventory: Inventory, i: Instance, target: string): string[] {
   const cli = cliOf(i);
   return [
+    `${cli} gateway status --json --require-rpc   (must be healthy on ${target}) and ${cli} channels status --probe --json, side by side with the rotations:`,
+    ...rotations(i),
+    'wait for approveRejoin / rejectRejoin',
+    lbCommand(inventory, i.lbServer, 'ready'),
+    ...i.devices
+      .filter((d) => d.reconnectHook)
+      .map((d) => `${d.reconnectHook!.join(' ')}   (after the rejoin: the client comes back to its own instance)`),
+    `verify: status, channels probe, no device token mismatch in ${cli} logs --json over ${inventory.policy.mismatchWindow / 1000} s, rotated devices connected`,
+    `${cli} doctor --json --non-interactive   (the new release, read-only, after the rejoin: findings recorded, an error asks you)`,
+  ];
+}
+
+const rotations = (i: Instance) =>
+  i.devices.map(
+    (d) =>
+      `${cliOf(i)} devices rotate --device ${d.deviceId} --role ${d.role}${d.scopes.map((sc) => ` --scope ${sc}`).join('')} --json`,
+  );
+
+function instanceCommands(inventory: Inventory, i: Instance, target: string): string[] {
+  const cli = cliOf(i);
+  const before = [
     ...whileServing(i, target),
     lbCommand(inventory, i.lbServer, 'drain'),
     `wait until ${i.lbServer} has 0 sessions (at most ${inventory.policy.drainDeadline / 1000} s)`,
     `${cli} backup create --output <backup dir>/<file> --verify --json   (with the running release; checked, its checksum recorded, for a rollback)`,
     ...updateCommands(i, target),
+  ];
+  if (documented(i)) return [...before, ...windowAndRejoin(inventory, i, target)];
+  return [
+    ...before,
     `${cli} gateway status --json --require-rpc   (must be healthy on ${target}; side by side with the next)`,
     `${cli} channels status --probe --json`,
-    ...(documented(i) ? [`${cli} doctor --json --non-interactive   (the new release, read-only)`] : []),
-    ...i.devices.map(
-      (d) =>
-        `${cli} devices rotate --device ${d.deviceId} --role ${d.role}${d.scopes.map((sc) => ` --scope ${sc}`).join('')} --json`,
-    ),
+    ...rotations(i),
     ...i.devices.filter((d) => d.reconnectHook).map((d) => d.reconnectHook!.join(' ')),
     'wait for approveRejoin / rejectRejoin',
     lbCommand(inventory, i.lbServer, 'ready'),

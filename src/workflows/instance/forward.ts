@@ -6,7 +6,7 @@
  */
 import { patched } from '@temporalio/workflow';
 import { canStopAndStart } from '../../shared/service-commands.js';
-import { prepareWhileServing } from './prepare.js';
+import { prepareWhileServing, type WindowPlan } from './prepare.js';
 import { approveAndRejoin } from './rejoin.js';
 import type { InstanceRun } from './run.js';
 import { updateSourceCheckout } from './source-update.js';
@@ -14,8 +14,10 @@ import {
   drainAndWait,
   restartAndVerify,
   rotateAndReconnect,
+  rotateBesideChecks,
   runDoctor,
   startAndVerify,
+  startGatewayStep,
   stopForUpdate,
 } from './steps.js';
 import type { InstanceRolloutResult } from './types.js';
@@ -29,9 +31,11 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
   const before = safetyNet ? await readVersionFirst(r, !prepare) : await drainFirstThenReadVersion(r);
   if (before === 'already-on-target') return { ...r.progress, outcome: 'already-on-target' };
   let documented: boolean | undefined;
+  let window: WindowPlan | undefined;
   if (prepare) {
     documented = documentedSequence(r, safetyNet);
-    await prepareWhileServing(r, documented);
+    // Patched: histories from before it ran the canary, and doctor, status checks and reconnect hooks in the window.
+    window = await prepareWhileServing(r, documented, documented && patched('client-window-v1'));
     await r.setPhase('Draining');
   }
   r.state.drained = true; // from here on (even if the drain call's answer is lost) cleanup puts it back
@@ -40,7 +44,7 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
 
   // 2-3. Update and doctor, restart and verify: the target version must be what runs now.
   if (documented ?? documentedSequence(r, safetyNet)) {
-    await updateAsDocumented(r, prepare);
+    await updateAsDocumented(r, prepare, window);
   } else if (
     safetyNet &&
     r.instance.install.type === 'source' &&
@@ -55,8 +59,11 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
     await runDoctor(r, '');
     await restartAndVerify(r, targetVersion);
   }
-  // 4-5. Rotate the affected devices, then make their clients reconnect.
-  await rotateAndReconnect(r);
+  // 4-5. Rotate the affected devices, then make their clients reconnect (after the rejoin, in the client window).
+  if (window) {
+    await rotateBesideChecks(r, targetVersion);
+    r.state.doctorAfterRejoin = true;
+  } else await rotateAndReconnect(r);
   return approveAndRejoin(r, targetVersion, 'done');
 }
 
@@ -186,7 +193,7 @@ export function installTarget(r: InstanceRun, version = r.targetVersion, labelNo
  * `doctor --fix` (the migrations it requires, e.g. a jump over several releases) → start → verify,
  * doctor again read-only. The instance is drained and backed up before.
  */
-async function updateAsDocumented(r: InstanceRun, doctoredBeforeDrain: boolean): Promise<void> {
+async function updateAsDocumented(r: InstanceRun, doctoredBeforeDrain: boolean, window?: WindowPlan): Promise<void> {
   const { state, targetVersion } = r;
   if (!doctoredBeforeDrain) await runDoctor(r, ' (running release, before the update)');
   await r.setPhase('Updating');
@@ -194,6 +201,16 @@ async function updateAsDocumented(r: InstanceRun, doctoredBeforeDrain: boolean):
   await stopForUpdate(r);
   await installTarget(r);
   state.ran = true;
+  if (!window || window.fixInWindow) await doctorFix(r);
+  if (window) return startGatewayStep(r, targetVersion); // the checks run beside the rotation, doctor after the rejoin
+  await startAndVerify(r, targetVersion);
+  // Not beside the checks: a doctor left running after a failed check would compete with the rollback.
+  await runDoctor(r, ' (after the start)');
+}
+
+/** The new release's `doctor --fix` on the stopped gateway's state: the migrations it requires. */
+async function doctorFix(r: InstanceRun): Promise<void> {
+  const { targetVersion } = r;
   await r.step(
     'doctor-fix',
     `doctor --fix with ${targetVersion} (migrations)`,
@@ -201,7 +218,4 @@ async function updateAsDocumented(r: InstanceRun, doctoredBeforeDrain: boolean):
     (x) =>
       `${x.fixed.length ? `applied: ${x.fixed.join('; ')}` : x.migrationPendingBefore ? 'applied the pending state migration' : 'nothing to migrate'}${x.warnings.length ? `; ${x.warnings.length} warnings: ${x.warnings.join('; ')}` : ''}`,
   );
-  await startAndVerify(r, targetVersion);
-  // Not beside the checks: a doctor left running after a failed check would compete with the rollback.
-  await runDoctor(r, ' (after the start)');
 }

@@ -7,6 +7,7 @@ import { verifyAfterRejoinWithRepairs } from './repair-after-rejoin.js';
 import { approvalQuestion } from './details.js';
 import { promoteOnEvidence } from './promotion.js';
 import { checkFailed, deviceLabel, type InstanceRun } from './run.js';
+import { runDoctor } from './steps.js';
 import type { InstanceRolloutResult } from './types.js';
 
 export async function approveAndRejoin(
@@ -57,6 +58,7 @@ export async function approveAndRejoin(
   // Emergency repair (patched): histories recorded before it replay the original checks.
   const repaired = patched('emergency-repair') ? (await verifyAfterRejoinWithRepairs(r)).length : undefined;
   if (repaired === undefined) await verifyAfterRejoinWithoutRepairs(r);
+  if (r.state.doctorAfterRejoin) await runDoctor(r, ' (after the rejoin)');
   await r.setPhase('Done');
   log.info('instance rolled out', {
     instance: instance.id,

@@ -54,6 +54,18 @@ export async function verifyRunning(r: InstanceRun, version: string): Promise<vo
   const together = patched('parallel-checks-v1');
   const statusCall = together ? startedAhead(status(), status) : status;
   const channelsCall = together ? startedAhead(channels(), channels) : channels;
+  await recordChecks(r, version, statusCall, channelsCall);
+}
+
+type Call<T> = () => Promise<T>;
+
+/** The verify-status and verify-channels steps, from calls that may have started already. */
+async function recordChecks(
+  r: InstanceRun,
+  version: string,
+  statusCall: Call<{ healthy: boolean; version: string | null }>,
+  channelsCall: Call<{ healthy: boolean; issues: string[]; channels: unknown[] }>,
+): Promise<void> {
   await r.step(
     'verify-status',
     'verify gateway status',
@@ -93,6 +105,12 @@ export async function stopForUpdate(r: InstanceRun): Promise<void> {
 
 /** Starts the stopped gateway on `version` and checks it runs healthy (runbook step 3). */
 export async function startAndVerify(r: InstanceRun, version: string): Promise<void> {
+  await startGatewayStep(r, version);
+  await verifyRunning(r, version);
+}
+
+/** Starts the stopped gateway; the step ends when its /readyz answers and /startupz names `version`. */
+export async function startGatewayStep(r: InstanceRun, version: string): Promise<void> {
   await r.setPhase('Restarting');
   const started = await r.step(
     'start',
@@ -102,7 +120,6 @@ export async function startAndVerify(r: InstanceRun, version: string): Promise<v
   );
   r.state.stopped = false;
   r.progress.versionAfter = started.version;
-  await verifyRunning(r, version);
 }
 
 /** Restart on `version` and check it runs healthy (runbook step 3). */
@@ -122,6 +139,34 @@ export async function restartAndVerify(r: InstanceRun, version: string): Promise
 /** Runbook steps 4-5: rotate the instance's devices, then make their clients reconnect. */
 export async function rotateAndReconnect(r: InstanceRun): Promise<void> {
   await r.setPhase('RotatingTokens');
+  await rotateDevices(r);
+  for (const device of r.instance.devices.filter((d) => d.reconnectHook)) {
+    await r.step(
+      'reconnect-hook',
+      `reconnect hook ${deviceLabel(device)}`,
+      () => r.quick.runReconnectHook(r.target, device),
+      (h) => `${h.command}`,
+    );
+  }
+}
+
+/**
+ * The client window's step 3-4: `gateway status` (RPC) and the channels probe start first, the
+ * rotations run meanwhile, then both checks are recorded (they gate the approval, not the rotation).
+ * No reconnect hook here: while the instance is out of traffic a client reconnecting through the load
+ * balancer lands on another instance that does not know it (runbook cause 2); the hooks run after the rejoin.
+ */
+export async function rotateBesideChecks(r: InstanceRun, version: string): Promise<void> {
+  await r.setPhase('RotatingTokens');
+  const status = () => r.quick.gatewayStatus(r.target);
+  const channels = () => r.quick.probeChannels(r.target);
+  const statusCall = startedAhead(status(), status);
+  const channelsCall = startedAhead(channels(), channels);
+  await rotateDevices(r);
+  await recordChecks(r, version, statusCall, channelsCall);
+}
+
+async function rotateDevices(r: InstanceRun): Promise<void> {
   for (const device of r.instance.devices) {
     const x = await r.step(
       'rotate',
@@ -130,13 +175,5 @@ export async function rotateAndReconnect(r: InstanceRun): Promise<void> {
       (t) => `token ${t.tokenDelivery ?? 'rotated'}`,
     );
     r.rotations.push({ deviceId: device.deviceId, role: device.role, rotatedAtMs: x.rotatedAtMs });
-  }
-  for (const device of r.instance.devices.filter((d) => d.reconnectHook)) {
-    await r.step(
-      'reconnect-hook',
-      `reconnect hook ${deviceLabel(device)}`,
-      () => r.quick.runReconnectHook(r.target, device),
-      (h) => `${h.command}`,
-    );
   }
 }

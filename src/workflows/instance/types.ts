@@ -52,6 +52,8 @@ export interface InstanceState {
   ran: boolean;
   stopped: boolean;
   inFlight?: string;
+  /** The client window: the read-only doctor runs after the rejoin (findings recorded; an error asks a person). */
+  doctorAfterRejoin?: boolean;
 }
 
 /** A device rotated during this rollout, and when (its client must come back after that). */
