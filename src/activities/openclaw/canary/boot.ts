@@ -63,24 +63,18 @@ export async function canaryBoot(
       stagedCliArgv(access, install.root, stagedPaths(install.root).release(version)),
     );
     ctx.heartbeat?.({ step: 'canary', copied: true });
+    const ready = (boot: Boot, refusedWithoutFix?: string) => ({
+      bootsByItself: refusedWithoutFix === undefined,
+      migrated: migrationLines(boot, scratch),
+      ...(refusedWithoutFix !== undefined ? { refusedWithoutFix } : {}),
+      readyMs: boot.readyMs,
+      durationMs: Date.now() - started,
+    });
     const first = await bootUntilReady(canary, version, ctx);
-    if (first.ready)
-      return {
-        bootsByItself: true,
-        migrated: migrationLines(first, scratch),
-        readyMs: first.readyMs,
-        durationMs: Date.now() - started,
-      };
+    if (first.ready) return ready(first);
     const fix = await runCli(canary.access, { args: ['doctor', '--fix', '--non-interactive'], ...ctx });
     const second = await bootUntilReady(canary, version, ctx);
-    if (second.ready)
-      return {
-        bootsByItself: false,
-        migrated: migrationLines(second, scratch),
-        refusedWithoutFix: first.said,
-        readyMs: second.readyMs,
-        durationMs: Date.now() - started,
-      };
+    if (second.ready) return ready(second, first.said);
     throw new CheckFailedError(
       `openclaw ${version} does not start on a copy of instance ${instance.id}'s state, not even after \`openclaw doctor --fix\` on the copy ` +
         `(exit ${fix.exitCode}). Nothing was drained or changed: the instance still serves on its release. ` +
