@@ -400,7 +400,7 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
   const callsOf = (fake: { calls: string[] }) =>
     fake.calls.filter((c) => / gw-1\b/.test(c)).map((c) => c.split(' ')[0]!);
 
-  it('jumps releases (global install, no canary): doctor --fix in the window, the checks beside the rotation, doctor after the rejoin', async () => {
+  it('jumps releases (global install, no canary): doctor --fix in the window, checks then rotation, hooks and doctor after the rejoin', async () => {
     const r = await rollout(
       'jump',
       ['gw-1'],
@@ -419,7 +419,8 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
       expect(order).not.toContain('canaryBoot');
       const window = order.slice(order.indexOf('createBackup') + 1, order.indexOf('lbReady'));
       expect(window.slice(0, 4)).toEqual(['stopGateway', 'installVersion', 'runDoctorFix', 'startGateway']);
-      expect(window.slice(4).sort()).toEqual(['gatewayStatus', 'probeChannels', 'rotateDeviceToken']);
+      expect(window.slice(4, 6).sort()).toEqual(['gatewayStatus', 'probeChannels']); // side by side
+      expect(window.slice(6)).toEqual(['rotateDeviceToken']); // after the checks, no hook before the rejoin
       expect(order.lastIndexOf('runDoctor')).toBeGreaterThan(order.indexOf('lbReady')); // read-only, after the rejoin
       expect(r.fake.restartedInTraffic).toEqual([]);
       expect(r.fake.instances.get('gw-1')).toMatchObject({
@@ -457,7 +458,8 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
       expect(order.indexOf('canaryBoot')).toBeLessThan(order.indexOf('lbDrain'));
       const window = order.slice(order.indexOf('createBackup') + 1, order.indexOf('lbReady'));
       expect(window.slice(0, 3)).toEqual(['stopGateway', 'installVersion', 'startGateway']);
-      expect(window.slice(3).sort()).toEqual(['gatewayStatus', 'probeChannels', 'rotateDeviceToken']);
+      expect(window.slice(3, 5).sort()).toEqual(['gatewayStatus', 'probeChannels']);
+      expect(window.slice(5)).toEqual(['rotateDeviceToken']);
       expect(order).not.toContain('runDoctorFix');
       // No client is sent through the load balancer while its instance is out: hooks only after the rejoin.
       expect(

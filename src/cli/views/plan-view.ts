@@ -72,11 +72,12 @@ function updateCommands(i: Instance, target: string): string[] {
   ];
 }
 
-/** The client window (documented update): the checks beside the rotation; reconnect hooks and the read-only doctor after the rejoin. */
+/** The client window (documented update): the checks, the rotations; reconnect hooks and the read-only doctor after the rejoin. */
 function windowAndRejoin(inventory: Inventory, i: Instance, target: string): string[] {
   const cli = cliOf(i);
   return [
-    `${cli} gateway status --json --require-rpc   (must be healthy on ${target}) and ${cli} channels status --probe --json, side by side with the rotations:`,
+    `${cli} gateway status --json --require-rpc   (must be healthy on ${target}; side by side with the next)`,
+    `${cli} channels status --probe --json`,
     ...rotations(i),
     'wait for approveRejoin / rejectRejoin',
     lbCommand(inventory, i.lbServer, 'ready'),

@@ -14,11 +14,12 @@ import {
   drainAndWait,
   restartAndVerify,
   rotateAndReconnect,
-  rotateBesideChecks,
+  rotateWithoutHooks,
   runDoctor,
   startAndVerify,
   startGatewayStep,
   stopForUpdate,
+  verifyRunning,
 } from './steps.js';
 import type { InstanceRolloutResult } from './types.js';
 
@@ -59,9 +60,10 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
     await runDoctor(r, '');
     await restartAndVerify(r, targetVersion);
   }
-  // 4-5. Rotate the affected devices, then make their clients reconnect (after the rejoin, in the client window).
+  // 3-5. (Client window: check, then) rotate the affected devices, then make their clients reconnect (after the rejoin, in the client window).
   if (window) {
-    await rotateBesideChecks(r, targetVersion);
+    await verifyRunning(r, targetVersion);
+    await rotateWithoutHooks(r);
     r.state.doctorAfterRejoin = true;
   } else await rotateAndReconnect(r);
   return approveAndRejoin(r, targetVersion, 'done');
@@ -202,7 +204,7 @@ async function updateAsDocumented(r: InstanceRun, doctoredBeforeDrain: boolean, 
   await installTarget(r);
   state.ran = true;
   if (!window || window.fixInWindow) await doctorFix(r);
-  if (window) return startGatewayStep(r, targetVersion); // the checks run beside the rotation, doctor after the rejoin
+  if (window) return startGatewayStep(r, targetVersion); // the checks follow in rollForward, doctor after the rejoin
   await startAndVerify(r, targetVersion);
   // Not beside the checks: a doctor left running after a failed check would compete with the rollback.
   await runDoctor(r, ' (after the start)');

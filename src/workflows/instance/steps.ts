@@ -54,18 +54,6 @@ export async function verifyRunning(r: InstanceRun, version: string): Promise<vo
   const together = patched('parallel-checks-v1');
   const statusCall = together ? startedAhead(status(), status) : status;
   const channelsCall = together ? startedAhead(channels(), channels) : channels;
-  await recordChecks(r, version, statusCall, channelsCall);
-}
-
-type Call<T> = () => Promise<T>;
-
-/** The verify-status and verify-channels steps, from calls that may have started already. */
-async function recordChecks(
-  r: InstanceRun,
-  version: string,
-  statusCall: Call<{ healthy: boolean; version: string | null }>,
-  channelsCall: Call<{ healthy: boolean; issues: string[]; channels: unknown[] }>,
-): Promise<void> {
   await r.step(
     'verify-status',
     'verify gateway status',
@@ -138,8 +126,7 @@ export async function restartAndVerify(r: InstanceRun, version: string): Promise
 
 /** Runbook steps 4-5: rotate the instance's devices, then make their clients reconnect. */
 export async function rotateAndReconnect(r: InstanceRun): Promise<void> {
-  await r.setPhase('RotatingTokens');
-  await rotateDevices(r);
+  await rotateWithoutHooks(r);
   for (const device of r.instance.devices.filter((d) => d.reconnectHook)) {
     await r.step(
       'reconnect-hook',
@@ -151,22 +138,14 @@ export async function rotateAndReconnect(r: InstanceRun): Promise<void> {
 }
 
 /**
- * The client window's step 3-4: `gateway status` (RPC) and the channels probe start first, the
- * rotations run meanwhile, then both checks are recorded (they gate the approval, not the rotation).
- * No reconnect hook here: while the instance is out of traffic a client reconnecting through the load
- * balancer lands on another instance that does not know it (runbook cause 2); the hooks run after the rejoin.
+ * Runbook step 4 alone, as the client window runs it: no reconnect hook while the instance is out of
+ * traffic (a client reconnecting through the load balancer now lands on another instance that does not
+ * know it, runbook cause 2; the hooks run after the rejoin). The checks run before it, not beside it: a
+ * check that fails after a rotation makes the rollback rotate again on the restored state, which
+ * 2026.8.2 refused ("device token rotation denied", the CI's 04f).
  */
-export async function rotateBesideChecks(r: InstanceRun, version: string): Promise<void> {
+export async function rotateWithoutHooks(r: InstanceRun): Promise<void> {
   await r.setPhase('RotatingTokens');
-  const status = () => r.quick.gatewayStatus(r.target);
-  const channels = () => r.quick.probeChannels(r.target);
-  const statusCall = startedAhead(status(), status);
-  const channelsCall = startedAhead(channels(), channels);
-  await rotateDevices(r);
-  await recordChecks(r, version, statusCall, channelsCall);
-}
-
-async function rotateDevices(r: InstanceRun): Promise<void> {
   for (const device of r.instance.devices) {
     const x = await r.step(
       'rotate',
