@@ -77,6 +77,10 @@ export function createNoopActivities(fromVersion: string, onActivity?: (e: Activ
       seen('approvePairingRequest');
       return { requestId, deviceId: 'approved-device' };
     },
+    async rejectPairingRequest(_t, requestId) {
+      seen('rejectPairingRequest');
+      return { requestId, gone: true };
+    },
     async probeChannels() {
       seen('probeChannels');
       return { gatewayReachable: true, healthy: true, channels: [], issues: [] };

@@ -62,6 +62,10 @@ export const gatewayActivities = {
   async approvePairingRequest(t: InstanceTarget, requestId: string) {
     return asActivity(() => oc.devicesApprove(t.instance.gateway, requestId, cli(t)));
   },
+  /** End of a rollout: `openclaw devices reject <requestId>`, a request a client left on the wrong instance. */
+  async rejectPairingRequest(t: InstanceTarget, requestId: string) {
+    return asActivity(() => oc.devicesReject(t.instance.gateway, requestId, cli(t)));
+  },
   /** Runbook step 3: `openclaw channels status --probe`. */
   async probeChannels(t: InstanceTarget) {
     return asActivity(() => oc.channelsProbe(t.instance.gateway, cli(t)));

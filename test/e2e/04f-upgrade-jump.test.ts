@@ -8,7 +8,7 @@
  *      `decide rollback` → the backup taken before the update is restored and current switched back:
  *      2026.8.2 runs again, healthy, on its pre-upgrade state; after approval it rejoins;
  *   2. the same jump again, which completes without a human fixing anything: its canary decided the
- *      window, the client reconnects, no device token mismatch over the window.
+ *      window, the client reconnects, no device token mismatch over the window, no pairing request left.
  * The one-release path (2026.9.5 → 2026.9.6) is the rest of the suite (04b-04d, 05). The extra gateway
  * is removed at the end; the bed's own gateways are not touched.
  */
@@ -131,6 +131,12 @@ function expectCanaryDecided(steps: RolloutProgress['instances'][number]['steps'
   else expect(fixes.map((s) => s.detail)).toEqual([expect.stringMatching(/applied/)]);
 }
 
+/** Pending pairing requests on the extra gateway made at or after `sinceMs` (by device). */
+const pendingSince = async (sinceMs: number) =>
+  (await oc.devicesList(gatewayAccess(extra.gateway), { timeoutMs: 60_000 })).pending
+    .filter((p) => (p.ts ?? 0) >= sinceMs)
+    .map((p) => p.deviceId);
+
 const runningVersion = async () =>
   (await oc.gatewayStatus(gatewayAccess(extra.gateway), { timeoutMs: 60_000 }).catch(() => undefined))?.version;
 
@@ -216,9 +222,10 @@ it(
 );
 
 it(
-  `completes the ${JUMP_FROM} → target jump as its canary decided, the client back, no mismatch`,
+  `completes the ${JUMP_FROM} → target jump as its canary decided, the client back, no mismatch, no request left`,
   async () => {
     const instance = extra.gateway.id;
+    const startedAt = Date.now();
     const started = await starterCli('start', '--inventory', file, '--target', info.targetVersion, '--by', 'jump-test');
     expect(started.code, started.out).toBe(0);
     await slotWhen('the instance to wait for approval', (s) => s.phase === 'AwaitingApproval');
@@ -264,6 +271,8 @@ it(
       (await oc.countTokenMismatches(gatewayAccess(extra.gateway), { sinceMs: windowStart }, { timeoutMs: 60_000 }))
         .count,
     ).toBe(0);
+    // No client was sent to another instance while this one was out, and none asked to pair here.
+    expect(await pendingSince(startedAt)).toEqual([]);
     await saveHistories(info, 'jump-done', [
       rolloutWorkflowId(inventory.cluster),
       `${rolloutWorkflowId(inventory.cluster)}/${instance}`,

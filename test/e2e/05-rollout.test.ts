@@ -231,6 +231,17 @@ describe('approval timeout and rejection', () => {
   });
 });
 
+/** The pending pairing requests made at or after `sinceMs` on each gateway (by device): a rollout must leave none. */
+const pendingSince = async (sinceMs: number) =>
+  Object.fromEntries(
+    await Promise.all(
+      info.gateways.map(async (g) => {
+        const list = await oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 });
+        return [g.id, list.pending.filter((p) => (p.ts ?? 0) >= sinceMs).map((p) => p.deviceId)] as const;
+      }),
+    ),
+  );
+
 /** Histories exported in this file (rejected and approved rollouts), scanned for secrets at the end. */
 const historyFiles: string[] = [];
 const watchOutput: string[] = [];
@@ -243,6 +254,7 @@ describe('full rollout with approvals', () => {
       const sampler = haproxySampler(info);
       const id = rolloutWorkflowId(inventory.cluster);
       const notifying = await withNotifications();
+      const startedAt = Date.now();
       let driven: DrivenRollout;
       try {
         // The demo's rollout (scripts/demo.ts runs the same driver): start, status --watch, and each instance
@@ -442,6 +454,10 @@ describe('full rollout with approvals', () => {
           status: 'ok',
         });
       }
+      // A client whose home was out reconnected through HAProxy to another gateway and asked to pair there;
+      // the rollout rejected every such request at its end, so no gateway holds a request made since it started.
+      for (const s of driven.report.strayRequests ?? []) expect(s, s.instance).toMatchObject({ rejected: true });
+      expect(await pendingSince(startedAt)).toEqual(Object.fromEntries(info.gateways.map((g) => [g.id, []])));
     },
     20 * 60_000,
   ); // three real updates; slower when the machine is busy

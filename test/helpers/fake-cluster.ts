@@ -44,6 +44,8 @@ export class FakeCluster {
   readonly backups = new Map<string, { instance: string; stateOf: string }>();
   /** Instances whose new release starts on a copy of their state only after doctor --fix (the canary says so). */
   readonly needsFixToStart = new Set<string>();
+  /** Pending pairing requests per instance (what `devices list` shows; rejectPairingRequest removes one). */
+  readonly pending = new Map<string, { requestId: string; deviceId: string; ts: number }[]>();
   /** States moved aside by restores (kept, never deleted): `instance stateOf`. */
   readonly movedAside: string[] = [];
 
@@ -120,8 +122,18 @@ export class FakeCluster {
       gatewayStatus: async (t: { instance: Instance }) => status(await this.enter('gatewayStatus', id(t))),
       listDevices: async (t: { instance: Instance }) => (
         await this.enter('listDevices', id(t)),
-        { paired: t.instance.devices.map((d) => ({ deviceId: d.deviceId, connected: true })), pending: [] }
+        {
+          paired: t.instance.devices.map((d) => ({ deviceId: d.deviceId, connected: true })),
+          pending: this.pending.get(id(t)) ?? [],
+        }
       ),
+      rejectPairingRequest: async (t: { instance: Instance }, requestId: string) => {
+        await this.enter('rejectPairingRequest', id(t), requestId);
+        const left = (this.pending.get(id(t)) ?? []).filter((p) => p.requestId !== requestId);
+        const gone = left.length === (this.pending.get(id(t)) ?? []).length;
+        this.pending.set(id(t), left);
+        return gone ? { requestId, gone: true } : { requestId, deviceId: 'rejected-device', gone: false };
+      },
       listPendingRequests: async (t: { instance: Instance }) => (await this.enter('listPendingRequests', id(t)), []),
       rotateDeviceToken: async (t: { instance: Instance }, d: { deviceId: string; role: string }) => (
         await this.enter('rotateDeviceToken', id(t), d.deviceId),

@@ -12,6 +12,7 @@ import {
   parseGatewayProbeUrl,
   parseChannelsStatus,
   parseDevicesApprove,
+  parseDevicesReject,
   parseDevicesList,
   parseDevicesRevoke,
   parseDevicesRotate,
@@ -320,6 +321,39 @@ describe('parseDevicesRotate / parseDevicesRevoke', () => {
   it('a revocation result is not accepted as a rotation (and vice versa)', () => {
     expect(() => parseDevicesRotate(stdoutOnly('devices-revoke.json'))).toThrow(UnexpectedOutputError);
     expect(() => parseDevicesRevoke(stdoutOnly('devices-rotate.json'))).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('parseDevicesReject (captured from 2026.9.5)', () => {
+  const REJECTED = 'dc782407-7e9a-49e2-b301-1fb71c70e08c';
+  it('reads the rejected request and its device', () => {
+    expect(parseDevicesReject(stdoutOnly('devices-reject.json'), REJECTED)).toEqual({
+      requestId: REJECTED,
+      deviceId: 'a9ce854d9e81f0ff6f0b6bc0635e5d601d706fcac98e04dcf5b5e9335bcc88f4',
+      gone: false,
+    });
+  });
+
+  it('a request that is no longer pending (exit 1, "unknown requestId") is gone, not an error: a retry finds it rejected', () => {
+    const out: Captured = {
+      stdout: fixture('devices-reject.unknown-request.json'),
+      stderr: fixture('devices-reject.unknown-request.stderr.txt'),
+      exitCode: exitCodeOf('devices-reject.unknown-request'),
+    };
+    expect(out.exitCode).toBe(1);
+    expect(parseDevicesReject(out, REJECTED)).toEqual({ requestId: REJECTED, gone: true });
+  });
+
+  it('another CLI failure is not read as gone', () => {
+    const out: Captured = {
+      stdout: JSON.stringify({
+        ok: false,
+        error: { type: 'gateway_transport_error', message: 'connect ECONNREFUSED' },
+      }),
+      stderr: '',
+      exitCode: 1,
+    };
+    expect(thrown(() => parseDevicesReject(out, REJECTED))).toBeInstanceOf(TransientError);
   });
 });
 

@@ -168,6 +168,19 @@ describe('replaying recorded histories', () => {
     );
   });
 
+  it('has recorded histories of the client window (the canary decides the fix; global installs keep it) and of the pairing requests rejected at the end (test/unit/rollout-decisions.test.ts)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'client-window-global--rollout-jump_gw-1.json',
+        'client-window-canary--rollout-canary-boot_gw-1.json',
+        'client-window-canary-fix--rollout-canary-fix_gw-1.json',
+        'client-window-canary-refused--rollout-canary-refused_gw-1.json',
+        'stray-requests--rollout-strays.json',
+        'stray-requests--rollout-strays_final-check.json',
+      ]),
+    );
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout

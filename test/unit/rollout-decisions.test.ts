@@ -551,6 +551,36 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
   });
 });
 
+describe('pairing requests left on the wrong instance', () => {
+  it('rejects at the end the requests its clients left on another instance; leaves older ones and unknown devices alone', async () => {
+    const later = Date.now() + 60_000; // made during the rollout (it starts within the minute)
+    const stray = { requestId: 'req-stray-0001', deviceId: 'device-of-gw-1', ts: later };
+    const before = { requestId: 'req-older-0001', deviceId: 'device-of-gw-1', ts: 1_000 };
+    const stranger = { requestId: 'req-stranger-01', deviceId: 'a-new-device', ts: later };
+    const r = await rollout('strays', ['gw-1', 'gw-2'], {}, (f) => f.pending.set('gw-2', [stray, before, stranger]));
+    try {
+      await approve(r.handle, 'gw-1');
+      await approve(r.handle, 'gw-2');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('done');
+      expect(r.fake.pending.get('gw-2')).toEqual([before, stranger]);
+      expect(report.strayRequests).toEqual([
+        {
+          instance: 'gw-2',
+          requestId: stray.requestId,
+          deviceId: stray.deviceId,
+          ts: later,
+          home: ['gw-1'],
+          rejected: true,
+        },
+      ]);
+      await saveHistories('stray-requests', ['rollout-strays', 'rollout-strays/final-check']);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
 describe('reruns', () => {
   it('leave an instance that already runs the target, healthy and in traffic, alone', async () => {
     const r = await rollout('rerun', ['gw-1', 'gw-2'], {}, (f) => f.onVersion('gw-1', TARGET), {

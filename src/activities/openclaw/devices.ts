@@ -104,6 +104,26 @@ export async function devicesApprove(
   return approved;
 }
 
+/**
+ * `openclaw devices reject <requestId>`: one pending request, never `devices clear` (which wipes every
+ * pairing). A request that is already gone counts as rejected: a retry after the CLI rejected it finds none.
+ */
+export async function devicesReject(
+  access: GatewayAccess,
+  requestId: string,
+  ctx: CallContext,
+): Promise<parse.RejectResult> {
+  if (!/^[A-Za-z0-9-]{8,64}$/.test(requestId)) {
+    throw new ConfigurationError(
+      `"${requestId}" is not a pairing request id (expected the requestId from \`openclaw devices list\`).`,
+    );
+  }
+  const r = await runCli(access, { args: ['devices', 'reject', requestId, '--json'], remote: true, ...ctx });
+  const rejected = parse.parseDevicesReject(r, requestId);
+  if (!rejected.gone) expectExit(r, [0], 'exit 0 with the rejected request');
+  return rejected;
+}
+
 /** Pending pairing requests (optionally only those of one device). */
 export async function pendingRequests(
   access: GatewayAccess,

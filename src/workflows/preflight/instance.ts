@@ -10,6 +10,7 @@ import { applyPolicy, describeCheck, type CheckResult } from '../../shared/prefl
 import { instanceQueue } from '../../shared/task-queues.js';
 import { approvalRules } from '../../shared/messages/rollout.js';
 import type { RefusalBaseline } from '../../shared/promotion.js';
+import { requestsFromOtherDevices } from '../../shared/stray-requests.js';
 import { quickActivities, retryPolicy } from '../activity-options.js';
 import type { InstancePreflight, PreflightInput } from './types.js';
 
@@ -76,6 +77,15 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
   const paired = new Set(devices?.paired.map((d) => d.deviceId) ?? []);
   const missingDevices = devices ? instance.devices.filter((d) => !paired.has(d.deviceId)).map((d) => d.deviceId) : [];
   for (const id of missingDevices) problems.push(`device ${id} is not in \`openclaw devices list\` on ${instance.id}`);
+  const since = c.input.pendingSince;
+  const newRequests =
+    since !== undefined && devices
+      ? requestsFromOtherDevices(
+          devices,
+          instance.devices.map((d) => d.deviceId),
+          since,
+        )
+      : [];
   const found = !checksOn
     ? undefined
     : noWorker
@@ -100,6 +110,7 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
     ...(found ? { checks: found.checks, warnings } : {}),
     ...(found?.jump ? { jump: found.jump } : {}),
     ...(baseline ? { baseline } : {}),
+    ...(newRequests.length ? { newRequests } : {}),
   };
 }
 

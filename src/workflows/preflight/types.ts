@@ -2,6 +2,7 @@
 import type { Inventory } from '../../shared/inventory.js';
 import type { CheckResult } from '../../shared/preflight-rules.js';
 import type { RefusalBaseline } from '../../shared/promotion.js';
+import type { NewRequest } from '../../shared/stray-requests.js';
 
 export interface PreflightInput {
   inventory: Inventory;
@@ -17,6 +18,11 @@ export interface PreflightInput {
    * whole fleet, the cluster's checks run in the first chunk only and the rollout puts them on every instance.
    */
   chunk?: { first: boolean; localState: Record<string, CheckResult> };
+  /**
+   * The final check of a rollout started at this time (epoch ms): each instance also reports the pending
+   * pairing requests made since by devices it does not have (the rollout rejects the strays among them).
+   */
+  pendingSince?: number;
 }
 
 export interface InstancePreflight {
@@ -36,6 +42,8 @@ export interface InstancePreflight {
   baseline?: RefusalBaseline;
   /** `plan`: the releases the update crosses, the schema migrations, whether a rollback needs the backup. */
   jump?: string;
+  /** With pendingSince: pending requests made since then by devices this instance neither lists nor has paired. */
+  newRequests?: NewRequest[];
 }
 
 export interface PreflightReport {

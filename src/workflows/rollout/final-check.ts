@@ -1,9 +1,12 @@
 /**
  * The runbook's verification checklist across the cluster after the last batch: each instance as its
  * outcome expects (done: the target, in traffic; rolled back: its old version, in traffic; skipped:
- * left as it is, flagged), then the report.
+ * left as it is, flagged); the pairing requests clients left on the wrong instance are rejected; then
+ * the report.
  */
-import { executeChild, patched, setCurrentDetails } from '@temporalio/workflow';
+import { executeChild, patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { describeStrays } from '../../shared/stray-requests.js';
+import { rejectStrayRequests } from './stray-requests.js';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
 import { clusterPreflight, type PreflightReport } from '../preflight.js';
 import { preflightInChunks } from './preflight-chunks.js';
@@ -15,13 +18,18 @@ export async function finalCheck(r: RolloutRun, preflight: PreflightReport): Pro
   progress.current = [];
   progress.phase = 'Verifying';
   r.showPhase();
+  // Pairing requests left on the wrong instance are rejected (patched: older histories did not look for them).
+  const pendingSince = patched('stray-requests-v1') ? workflowInfo().startTime.getTime() : undefined;
   // In chunks of the fleet (patched: older histories ran one child for the whole fleet).
   const check = patched('preflight-chunks-v1')
-    ? await preflightInChunks(r, 'final-check')
+    ? await preflightInChunks(r, 'final-check', undefined, pendingSince)
     : await executeChild(clusterPreflight, {
         workflowId: `${r.rolloutId}/final-check`,
         args: [{ inventory: r.inventory }],
       });
+  const strays = pendingSince !== undefined ? await rejectStrayRequests(r, check) : [];
+  const strayLine = describeStrays(strays);
+  const extra = { finalCheck: check, ...(strays.length ? { strayRequests: strays } : {}) };
   const expected = (id: string) => {
     const slot = progress.instances.find((i) => i.instance === id);
     if (slot?.phase === 'Skipped') return undefined;
@@ -47,12 +55,12 @@ export async function finalCheck(r: RolloutRun, preflight: PreflightReport): Pro
   );
   if (exceptions.length) {
     setCurrentDetails(
-      `Done with exceptions: ${exceptions.map((i) => `${i.instance} ${i.phase === 'Skipped' ? 'skipped (drained)' : `rolled back to ${i.versionAfter}`}`).join('; ')}; the others run **${targetVersion}**.`,
+      `Done with exceptions: ${exceptions.map((i) => `${i.instance} ${i.phase === 'Skipped' ? 'skipped (drained)' : `rolled back to ${i.versionAfter}`}`).join('; ')}; the others run **${targetVersion}**.${strayLine ? `\n\nPairing: ${strayLine}.` : ''}`,
     );
-    return r.report(preflight, 'partial', { finalCheck: check });
+    return r.report(preflight, 'partial', extra);
   }
   setCurrentDetails(
-    `Done: all ${progress.instances.length} instances run **${targetVersion}**, healthy and in traffic.`,
+    `Done: all ${progress.instances.length} instances run **${targetVersion}**, healthy and in traffic.${strayLine ? `\n\nPairing: ${strayLine}.` : ''}`,
   );
-  return r.report(preflight, 'done', { finalCheck: check });
+  return r.report(preflight, 'done', extra);
 }

@@ -16,19 +16,23 @@ export async function preflightInChunks(
   r: RolloutRun,
   kind: 'preflight' | 'final-check',
   targetVersion?: string,
+  pendingSince?: number,
 ): Promise<PreflightReport> {
   const { inventory, rolloutId } = r;
   const size = chunkSize(r);
   const base = `${rolloutId}/${kind}`;
-  const version = targetVersion !== undefined ? { targetVersion } : {};
+  const asked = {
+    ...(targetVersion !== undefined ? { targetVersion } : {}),
+    ...(pendingSince !== undefined ? { pendingSince } : {}),
+  };
   if (inventory.instances.length <= size)
-    return executeChild(clusterPreflight, { workflowId: base, args: [{ inventory, ...version }] });
+    return executeChild(clusterPreflight, { workflowId: base, args: [{ inventory, ...asked }] });
   const reports: PreflightReport[] = [];
   for (const [n, c] of preflightChunks(inventory, size).entries())
     reports.push(
       await executeChild(clusterPreflight, {
         workflowId: `${base}/${n + 1}`,
-        args: [{ inventory: c.inventory, ...version, chunk: c.chunk }],
+        args: [{ inventory: c.inventory, ...asked, chunk: c.chunk }],
       }),
     );
   return mergeChunkReports(reports);

@@ -2,6 +2,7 @@
 import type { Inventory } from '../../shared/inventory.js';
 import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
 import type { PreflightReport } from '../preflight.js';
+import type { StrayRequestOutcome } from '../../shared/stray-requests.js';
 import type { Handover } from './handover.js';
 import type { CompactSummary } from './compact-report.js';
 
@@ -43,6 +44,8 @@ export interface ClusterRolloutReport {
   needsAttention?: { instance: string; why: string }[];
   /** Why the rollout stopped early (aborted). */
   stoppedBecause?: string;
+  /** Pairing requests clients left on another instance while their home was out of traffic, and whether each was rejected. */
+  strayRequests?: StrayRequestOutcome[];
   /**
    * A large fleet's report (patched 'compact-report-v1', see rollout/compact-report.ts): `instances`,
    * `preflight.instances` and `finalCheck.instances` list only the exceptions; this says what they leave out.

@@ -143,3 +143,15 @@ export function parseDevicesApprove(out: Captured, requestId: string): ApproveRe
   );
   return { requestId, deviceId: a.device?.deviceId ?? a.deviceId! };
 }
+
+const RejectJson = z.object({ requestId: z.string(), deviceId: z.string() }).loose();
+
+/** A rejected request, or `gone` when no pending request had that id (expired, or rejected by an earlier attempt). */
+export type RejectResult = { requestId: string; deviceId: string; gone: false } | { requestId: string; gone: true };
+
+export function parseDevicesReject(out: Captured, requestId: string): RejectResult {
+  if (out.exitCode !== 0 && /unknown requestId/i.test(out.stdout + out.stderr)) return { requestId, gone: true };
+  throwIfErrorEnvelope('openclaw devices reject', out, DENIED);
+  const r = parseJson('openclaw devices reject --json', out, RejectJson, 'a JSON object with requestId and deviceId');
+  return { requestId: r.requestId, deviceId: r.deviceId, gone: false };
+}
