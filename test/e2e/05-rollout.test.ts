@@ -4,12 +4,14 @@
  *  1. `plan` changes nothing.
  *  2. A rollout to the release the cluster already runs, with a short approval timeout: the first
  *     instance waits drained, is asked again after the timeout, ignores an approval for another
- *     instance, and a rejection stops the rollout with that instance still drained.
+ *     instance; a rejection makes it wait for a decision like a failed step: rollback restores it from
+ *     its backup and, approved again, it is back in traffic; the rollout stops after it.
  *  3. The full 3-instance rollout to the target with approvals, driven by the demo's own driver
  *     (test/bed/rollout-driver.ts): a second start is refused, status --watch shows each instance waiting,
  *     HAProxy shows each instance drained only during its own turn and for the time out of traffic that
  *     status reports, every gateway ends on the target, in traffic, and the rotated clients are
- *     connected again.
+ *     connected again, and no gateway holds a pairing request made during the rollout (the ones clients
+ *     left on another gateway while their home was out were rejected at the end).
  * The last file that changes the bed: it leaves every gateway on the target release (06 only reads).
  */
 import { join } from 'node:path';
@@ -209,14 +211,38 @@ describe('approval timeout and rejection', () => {
         (await cli('reject', '--inventory', file, '--instance', first, '--approver', 'alice', '--comment', 'not today'))
           .code,
       ).toBe(0);
+      // The rejected instance waits for a decision out of traffic, like a failed step; rollback restores it
+      // from the backup taken before the update, and after approval it is back in traffic.
+      const failed = await waitForInstancePhase(w.client, id, first, 'Failed', 60_000);
+      expect(failed.instances.find((i) => i.instance === first)!.failure).toMatchObject({
+        step: 'rejoin approval',
+        message: expect.stringContaining('rejected by alice (not today)'),
+      });
+      const decided = await cli(
+        'decide',
+        '--inventory',
+        file,
+        '--instance',
+        first,
+        '--decision',
+        'rollback',
+        '--by',
+        'bob',
+      );
+      expect(decided.code, decided.out).toBe(0);
+      await waitForInstancePhase(w.client, id, first, 'AwaitingApproval', 8 * 60_000);
+      const approved = await cli('approve', '--inventory', file, '--instance', first, '--approver', 'bob');
+      expect(approved.code, approved.out).toBe(0);
       const report = (await w.client.workflow.getHandle(id).result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('rejected');
       const rejected = report.instances.find((i) => i.instance === first)!;
-      expect(rejected.decision).toMatchObject({ kind: 'reject', approver: 'alice', comment: 'not today' });
+      expect(rejected.rejection).toMatchObject({ kind: 'reject', approver: 'alice', comment: 'not today' });
+      expect(rejected).toMatchObject({ outcome: 'rolled-back', versionAfter: info.fromVersion });
+      expect(rejected.steps.some((s) => s.id === 'restore' && s.status === 'ok')).toBe(true);
       expect(report.instances.find((i) => i.instance === second)!.phase).toBe('Pending');
       historyFiles.push(...(await saveHistories(info, 'rejected', [id, `${id}/${first}`, `${id}/preflight`])));
       const after = await showStat(info.haproxy.socket);
-      expect(after.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toMatch(/DRAIN/);
+      expect(after.find((x) => x.server === inventory.instances[0]!.lbServer)?.status).toBe('UP');
       expect(after.find((x) => x.server === inventory.instances[1]!.lbServer)?.status).toBe('UP');
     } finally {
       // Whatever happened above, leave no rollout running and no instance drained for the next test

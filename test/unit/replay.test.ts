@@ -168,7 +168,7 @@ describe('replaying recorded histories', () => {
     );
   });
 
-  it('has recorded histories of the client window (the canary decides the fix; global installs keep it) and of the pairing requests rejected at the end (test/unit/rollout-decisions.test.ts)', () => {
+  it('has recorded histories of the client window (the canary decides the fix; global installs keep it) of the pairing requests rejected at the end, and of the decisions after a rejection (test/unit/rollout-decisions.test.ts)', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'client-window-global--rollout-jump_gw-1.json',
@@ -177,6 +177,8 @@ describe('replaying recorded histories', () => {
         'client-window-canary-refused--rollout-canary-refused_gw-1.json',
         'stray-requests--rollout-strays.json',
         'stray-requests--rollout-strays_final-check.json',
+        'reject-rollback--rollout-reject-rollback_gw-1.json',
+        'reject-retry-skip--rollout-reject-retry_gw-1.json',
       ]),
     );
   });

@@ -5,7 +5,7 @@
  * budget, pause/resume and cancellation each do what the starter's --help promises. The histories of
  * these runs are saved (test-artifacts/histories) as replay fixtures for these paths.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import {
@@ -13,6 +13,7 @@ import {
   approveRejoinUpdate,
   decideFailure,
   decideFailureUpdate,
+  rejectRejoinUpdate,
   pauseRollout,
   progressQuery,
   resumeRollout,
@@ -545,6 +546,64 @@ describe('the documented update sequence (stop, install, doctor --fix, start)', 
         { instance: 'gw-1', why: expect.stringContaining('back in traffic, not updated') },
       ]);
       await saveHistories('skipped-unchanged', ['rollout-jump-skip', 'rollout-jump-skip/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
+describe('a rejection at the rejoin gate', () => {
+  const reject = (r: { handle: WorkflowHandle }, id: string) =>
+    r.handle.executeUpdate(rejectRejoinUpdate, { args: [{ instance: id, approver: 'bob', comment: 'latency up' }] });
+  const decide = (r: { handle: WorkflowHandle }, id: string, decision: 'rollback' | 'retry' | 'skip') =>
+    r.handle.executeUpdate(decideFailureUpdate, { args: [{ instance: id, decision, by: 'alice' }] });
+
+  it('waits for a decision out of traffic; rollback restores the state from the backup, and the rollout stops after it', async () => {
+    const r = await rollout('reject-rollback', ['gw-1', 'gw-2']);
+    try {
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      await reject(r, 'gw-1');
+      const p = await inPhase(r.handle, 'gw-1', 'Failed');
+      expect(p.instances[0]!.failure).toMatchObject({
+        step: 'rejoin approval',
+        message: expect.stringContaining('rejected by bob (latency up). It stays out of traffic on 2026.9.6'),
+      });
+      expect(r.fake.drained()).toEqual(['gw-1']);
+      await decide(r, 'gw-1', 'rollback');
+      await approve(r.handle, 'gw-1');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('rejected');
+      const gw1 = report.instances[0]!;
+      expect(gw1).toMatchObject({ outcome: 'rolled-back', versionAfter: FROM, rejection: { approver: 'bob' } });
+      expect(gw1.steps.map((x) => x.id)).toContain('restore');
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: FROM, stateOf: FROM, lb: 'ready' });
+      expect(report.instances.find((i) => i.instance === 'gw-2')?.phase).toBe('Pending');
+      expect(r.fake.calls.some((c) => / gw-2\b/.test(c) && c.startsWith('lbDrain'))).toBe(false);
+      await saveHistories('reject-rollback', ['rollout-reject-rollback', 'rollout-reject-rollback/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('retry checks the instance again and asks again; skip leaves it out of traffic, flagged', async () => {
+    const r = await rollout('reject-retry', ['gw-1', 'gw-2']);
+    try {
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      await reject(r, 'gw-1');
+      await inPhase(r.handle, 'gw-1', 'Failed');
+      await decide(r, 'gw-1', 'retry');
+      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      await reject(r, 'gw-1');
+      await inPhase(r.handle, 'gw-1', 'Failed');
+      await decide(r, 'gw-1', 'skip');
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('rejected');
+      expect(report.instances[0]).toMatchObject({ outcome: 'skipped', versionAfter: TARGET });
+      expect(report.instances[0]!.needsAttention).toMatch(/^skip by alice: left out of traffic/);
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, lb: 'drain' });
+      expect(r.fake.calls.filter((c) => c.startsWith('gatewayStatus gw-1')).length).toBeGreaterThanOrEqual(2);
+      expect(report.instances.find((i) => i.instance === 'gw-2')?.phase).toBe('Pending');
+      await saveHistories('reject-retry-skip', ['rollout-reject-retry', 'rollout-reject-retry/gw-1']);
     } finally {
       await r.stop();
     }

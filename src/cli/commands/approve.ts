@@ -1,5 +1,5 @@
 /**
- * `approve` and `reject`: let a waiting instance rejoin traffic, or keep it out and stop the rollout.
+ * `approve` and `reject`: let a waiting instance rejoin traffic, or keep it out (it then waits for a decision) and stop the rollout.
  * One handler for both: the same options, the same Update path, only the Update differs.
  */
 import { optionProblem, requireKnownInstance, type Command, type CommandContext } from '../command.js';
@@ -50,7 +50,8 @@ export const approve: Command = {
 export const reject: Command = {
   name: 'reject',
   options: ['instance', 'approver', 'comment'],
-  help: `  reject      keep a waiting instance out of traffic and stop the rollout (same options; four-eyes
-              does not apply: anyone allowed may stop a rollout)`,
+  help: `  reject      keep a waiting instance out of traffic and stop the rollout after it (same options;
+              four-eyes does not apply: anyone allowed may stop a rollout); the instance then waits
+              for \`decide\`: rollback (from its backup), retry (check again, ask again), skip, abort`,
   run: rejoinDecision('reject'),
 };

@@ -47,7 +47,7 @@ export const rejectRejoin = defineSignal<[RejoinDecision]>('rejectRejoin');
 export const APPROVE_DESCRIPTION =
   'Return a drained, updated and verified instance to traffic. Payload: {"instance": "gw-2", "approver": "alice", "comment": "checked the dashboards"}. Ignored (and recorded) unless that instance is waiting for approval.';
 export const REJECT_DESCRIPTION =
-  'Keep the instance out of traffic and stop the rollout with a report. Payload: {"instance": "gw-2", "approver": "alice", "comment": "why"}.';
+  'Keep the instance out of traffic, waiting for a decision (decideFailure: rollback, retry, skip, abort), and stop the rollout after it. Payload: {"instance": "gw-2", "approver": "alice", "comment": "why"}.';
 
 /**
  * The same decisions as Updates, for the starter: the rollout validates them before accepting, so the
@@ -151,6 +151,11 @@ export interface InstanceProgress {
    * reports and the Web UI's query results hold them.
    */
   decision?: RejoinDecision & { kind: 'approve' | 'reject'; at: string };
+  /**
+   * A rejection at the rejoin gate (reject-decides-v1), kept after the decision that followed it
+   * (rollback, retry, skip, abort): the rollout stops after this instance.
+   */
+  rejection?: RejoinDecision & { kind: 'reject'; at: string };
   ignored: IgnoredMessage[];
   approvalTimeouts: number;
   /** Sessions left on the server when the drain wait ended (0 = drained). */

@@ -7,8 +7,9 @@ import { verifyAfterRejoinWithRepairs } from './repair-after-rejoin.js';
 import { approvalQuestion } from './details.js';
 import { promoteOnEvidence } from './promotion.js';
 import { checkFailed, deviceLabel, type InstanceRun } from './run.js';
-import { runDoctor } from './steps.js';
-import type { InstanceRolloutResult } from './types.js';
+import { runDoctor, verifyRunning } from './steps.js';
+import { OperatorDecided, type InstanceRolloutResult } from './types.js';
+import type { RejoinDecision } from '../../shared/messages/rollout.js';
 
 export async function approveAndRejoin(
   r: InstanceRun,
@@ -33,6 +34,9 @@ export async function approveAndRejoin(
   const stopped = progress.promotion && !progress.promotion.promoted ? progress.promotion.why : undefined;
   const decision = byPolicy ? { ...byPolicy, kind: 'approve' as const } : await waitForHuman(r, question, stopped);
   progress.decision = { ...decision, at: r.now() };
+  // A rejection is a decision point like a failed step (patched: older histories ended the instance here).
+  if (decision.kind === 'reject' && r.askOnFailure && patched('reject-decides-v1'))
+    return decideAfterRejection(r, { ...decision, kind: 'reject' }, version, outcome);
   if (decision.kind === 'reject') {
     await r.setPhase('Rejected');
     setCurrentDetails(
@@ -68,6 +72,28 @@ export async function approveAndRejoin(
     ...(repaired !== undefined ? { repaired } : {}),
   });
   return { ...progress, outcome };
+}
+
+/**
+ * After a rejection the instance waits, out of traffic, for the operator's decision: rollback (from its
+ * backup), retry (check it again and ask again), skip (leave it out, flagged) or abort. Whatever follows,
+ * the rejection stays recorded and the rollout stops after this instance.
+ */
+async function decideAfterRejection(
+  r: InstanceRun,
+  rejection: RejoinDecision & { kind: 'reject' },
+  version: string,
+  outcome: 'done' | 'rolled-back',
+): Promise<InstanceRolloutResult> {
+  r.progress.rejection = { ...rejection, at: r.now() };
+  const by = `rejected by ${rejection.approver}${rejection.comment ? ` (${rejection.comment})` : ''}`;
+  const d = await r.awaitFailureDecision(
+    'rejoin approval',
+    `${by}. It stays out of traffic on ${version}; the rollout stops after it. Rollback restores the state from its backup and ${r.progress.versionBefore ?? 'the release before'}; retry checks it again and asks again; skip leaves it out of traffic, flagged.`,
+  );
+  if (d.decision !== 'retry') throw new OperatorDecided(d);
+  await verifyRunning(r, version);
+  return approveAndRejoin(r, version, outcome);
 }
 
 /** The human gate: asks (the question, and why the policy did not promote) until someone decides. */

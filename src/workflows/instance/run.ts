@@ -163,7 +163,7 @@ export class InstanceRun {
   }
 
   /** Waits (re-asking every approvalTimeout) for the operator's decision about the failure in progress. */
-  private async awaitFailureDecision(stepName: string, message: string): Promise<FailureDecision> {
+  async awaitFailureDecision(stepName: string, message: string): Promise<FailureDecision> {
     const { progress, state, instance } = this;
     const failedPhase = progress.phase;
     progress.failure = { step: stepName, message, at: this.now() };

@@ -48,7 +48,8 @@ export async function rollOutInBatches(
     endBatchStanding(r);
     r.instancesThisRun += batch.length;
     if (start === 0) r.canaryApproved = canaryApprovedByHuman(r, results);
-    const rejected = results.filter((x) => x.outcome === 'rejected');
+    // Rejected at the rejoin gate, whatever the operator decided after (reject-decides-v1: rollback, retry, skip, abort).
+    const rejected = results.filter((x) => x.outcome === 'rejected' || x.rejection);
     if (rejected.length) return stopRejected(r, preflight, rejected);
     const aborted = results.filter((x) => x.outcome === 'aborted');
     if (aborted.length) return r.stop(preflight, aborted.map((x) => `${x.instance}: ${x.needsAttention}`).join('; '));
@@ -131,6 +132,13 @@ function canaryApprovedByHuman(r: RolloutRun, results: InstanceRolloutResult[]):
 const baselineOf = (preflight: PreflightReport, id: string) =>
   preflight.instances.find((i) => i.instance === id)?.baseline ?? null;
 
+/** Where a rejected instance ended. */
+function afterRejection(x: InstanceRolloutResult): string {
+  if (x.outcome === 'rolled-back') return `rolled back to ${x.versionAfter} and back in traffic`;
+  if (x.outcome === 'done') return `checked again, approved and back in traffic on ${x.versionAfter}`;
+  return `${x.outcome === 'rejected' ? 'left' : x.outcome}: out of traffic (drained) on ${x.versionAfter}`;
+}
+
 function stopRejected(
   r: RolloutRun,
   preflight: PreflightReport,
@@ -141,13 +149,11 @@ function stopRejected(
   progress.current = [];
   r.showPhase();
   const text = rejected
-    .map(
-      (x) =>
-        `${x.instance} rejected by ${x.decision?.approver}${x.decision?.comment ? ` (${x.decision.comment})` : ''}`,
-    )
+    .map((x) => {
+      const by = x.rejection ?? x.decision;
+      return `${x.instance} rejected by ${by?.approver}${by?.comment ? ` (${by.comment})` : ''}, ${afterRejection(x)}`;
+    })
     .join('; ');
-  setCurrentDetails(
-    `Rollout stopped: ${text}. The rejected instance stays drained on ${rejected[0]!.versionAfter}; the instances not yet rolled out were not touched.`,
-  );
+  setCurrentDetails(`Rollout stopped: ${text}. The instances not yet rolled out were not touched.`);
   return r.report(preflight, 'rejected');
 }
