@@ -168,7 +168,7 @@ describe('replaying recorded histories', () => {
     );
   });
 
-  it('has recorded histories of the client window (the canary decides the fix; global installs keep it) of the pairing requests rejected at the end, and of the decisions after a rejection (test/unit/rollout-decisions.test.ts)', () => {
+  it('has recorded histories of the client window (the canary decides the fix; global installs keep it) of the pairing requests rejected at the end, of the decisions after a rejection, and of a gateway started again after an abort while stopped (test/unit/rollout-decisions.test.ts)', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'client-window-global--rollout-jump_gw-1.json',
@@ -179,6 +179,8 @@ describe('replaying recorded histories', () => {
         'stray-requests--rollout-strays_final-check.json',
         'reject-rollback--rollout-reject-rollback_gw-1.json',
         'reject-retry-skip--rollout-reject-retry_gw-1.json',
+        'cancelled-stopped--rollout-cancel-stopped_gw-1.json',
+        'aborted-stopped--rollout-abort-stopped_gw-1.json',
       ]),
     );
   });

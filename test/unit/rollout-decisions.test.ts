@@ -31,6 +31,7 @@ import {
   useStubServer,
   waitFor,
 } from '../helpers/stub-rollout.js';
+import type { FakeCluster } from '../helpers/fake-cluster.js';
 
 useStubServer();
 
@@ -764,6 +765,75 @@ describe('pause and resume', () => {
 });
 
 describe('cancellation (starter abort)', () => {
+  const JUMP = {
+    instance: { restart: ['supervisorctl', 'restart', 'gw'] },
+  };
+  const onOldRelease = (f: FakeCluster) =>
+    Object.assign(f.instances.get('gw-1')!, { stateOf: '2026.8.2', version: '2026.8.2', installed: '2026.8.2' });
+
+  it('starts a gateway the update had stopped on the release it can run, still out of traffic, and says so', async () => {
+    const r = await rollout(
+      'cancel-stopped',
+      ['gw-1', 'gw-2'],
+      {},
+      (f) => (onOldRelease(f), f.blockOn.add('runDoctorFix gw-1')),
+      JUMP,
+    );
+    try {
+      await waitFor(r.handle, 'doctor --fix to start', () => r.fake.calls.includes('runDoctorFix gw-1'));
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ running: false, installed: TARGET });
+      await r.handle.cancel();
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('aborted');
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ running: true, version: TARGET, lb: 'drain' });
+      expect(r.fake.calls).toContain(`startGateway gw-1 ${TARGET}`);
+      expect(report.needsAttention).toEqual([
+        {
+          instance: 'gw-1',
+          why: expect.stringContaining(
+            `the gateway: started again on ${TARGET} (the release installed now), out of traffic`,
+          ),
+        },
+      ]);
+      await saveHistories('cancelled-stopped', ['rollout-cancel-stopped', 'rollout-cancel-stopped/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('abort decided after a failure while stopped: a gateway that cannot start again is reported stopped, with the command to start it', async () => {
+    const r = await rollout(
+      'abort-stopped',
+      ['gw-1', 'gw-2'],
+      {},
+      (f) => {
+        onOldRelease(f);
+        f.failNext('runDoctorFix', 'gw-1', 'doctor --fix: disk full', 20);
+        f.failNext('startGateway', 'gw-1', 'supervisor: spawn error', 20);
+      },
+      JUMP,
+    );
+    try {
+      await inPhase(r.handle, 'gw-1', 'Failed');
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'abort', by: 'alice' }],
+      });
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(report.outcome).toBe('aborted');
+      expect(report.needsAttention).toEqual([
+        {
+          instance: 'gw-1',
+          why: expect.stringMatching(
+            /the gateway: stopped: starting it again failed \(.*supervisor: spawn error.*\); start it by hand: supervisorctl start gw$/,
+          ),
+        },
+      ]);
+      await saveHistories('aborted-stopped', ['rollout-abort-stopped', 'rollout-abort-stopped/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
   it('puts back an instance that was drained but not changed yet', async () => {
     const r = await rollout('cancel-drained', ['gw-1', 'gw-2'], {}, (f) => f.blockOn.add('lbWaitDrained gw-1'));
     try {

@@ -3,7 +3,8 @@
  * the rollout. An instance the failed update did not change (checked, not assumed) goes back into
  * traffic as it was; a changed one stays out of traffic and is reported as needing attention.
  */
-import { CancellationScope, patched, setCurrentDetails } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, patched, setCurrentDetails } from '@temporalio/workflow';
+import { deriveServiceCommand } from '../../shared/service-commands.js';
 import type { FailureDecision } from '../../shared/messages/rollout.js';
 import type { InstanceRun } from './run.js';
 import type { InstanceRolloutResult } from './types.js';
@@ -40,6 +41,31 @@ async function backAsBefore(r: InstanceRun): Promise<boolean> {
   return true;
 }
 
+/**
+ * A gateway the update stopped and did not start again is started on the release installed now (the one
+ * that can run its state: the new release once it migrated the state), still out of traffic. Returns
+ * what the report says, or undefined when it was not left stopped. Never silent: when it cannot be
+ * started, the report says "stopped" and the command to start it. Patched: older histories left it stopped.
+ */
+async function startIfLeftStopped(r: InstanceRun): Promise<string | undefined> {
+  const { state } = r;
+  if (!state.stopped || !patched('start-left-stopped-v1')) return undefined;
+  const start = deriveServiceCommand(r.instance, 'start')?.join(' ') ?? 'the command that starts it';
+  if (state.inFlight?.startsWith('install'))
+    return `stopped: its install was cut off and the installed tree may be half-swapped; check it (openclaw --version), then start it: ${start}`;
+  try {
+    const version = await r.quick.installedVersion(r.target);
+    if (!version) return `stopped: no installed release was found to start; install one, then start it: ${start}`;
+    await r.restart.startGateway(r.target, version);
+    state.stopped = false;
+    r.recorder.note('start', 'start gateway (it was left stopped)', 'ok', `${version} runs, out of traffic`);
+    return `started again on ${version} (the release installed now), out of traffic`;
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    return `stopped: starting it again failed (${err.cause?.message ?? err.message}); start it by hand: ${start}`;
+  }
+}
+
 /** Ends the instance by the operator's skip or abort, flagged: out of traffic, or in it if it had rejoined. */
 export async function leaveByDecision(r: InstanceRun, d: FailureDecision): Promise<InstanceRolloutResult> {
   const { progress, state } = r;
@@ -49,11 +75,13 @@ export async function leaveByDecision(r: InstanceRun, d: FailureDecision): Promi
     ? `${who}: still in traffic, not updated (still ${progress.versionBefore ?? 'on its release'}; it failed before the drain, nothing changed)`
     : (await backAsBefore(r))
       ? `${who}: back in traffic, not updated (still ${progress.versionBefore}; the failed update changed nothing, checked)`
-      : `${who}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}`;
+      : `${who}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}${gatewayNow(await startIfLeftStopped(r))}`;
   await r.setPhase(d.decision === 'skip' ? 'Skipped' : 'Aborted');
   setCurrentDetails(`**${r.instance.id}**: ${progress.needsAttention}.`);
   return { ...progress, outcome };
 }
+
+const gatewayNow = (said: string | undefined) => (said ? `; the gateway: ${said}` : '');
 
 /** Cancelled (the rollout was aborted): leave the instance safe, whatever happens to the workflow. */
 export async function leaveSafeAfterCancel(r: InstanceRun): Promise<void> {
@@ -69,7 +97,8 @@ export async function leaveSafeAfterCancel(r: InstanceRun): Promise<void> {
         endedAt: r.now(),
       });
     } else if (state.changed && !state.rejoined && !(await backAsBefore(r).catch(() => false))) {
-      progress.needsAttention = `cancelled after changes (${progress.steps.at(-1)?.step ?? 'unknown step'}): left out of traffic on ${progress.versionAfter ?? 'a partly updated install'}; check it, then return it with your load balancer`;
+      const gateway = gatewayNow(await startIfLeftStopped(r));
+      progress.needsAttention = `cancelled after changes (${progress.steps.at(-1)?.step ?? 'unknown step'}): left out of traffic on ${progress.versionAfter ?? 'a partly updated install'}${gateway}; check it, then return it with your load balancer`;
     }
     await r.setPhase('Cancelled');
   });
