@@ -1,14 +1,17 @@
 /**
  * An upgrade that skips releases, on the real bed: one extra gateway started on the jump release
  * (2026.8.2, test/bed/extra-gateway.ts) behind HAProxy, a client paired to it and held connected through
- * HAProxy with the gateway's shared auth, and two rollouts of that one instance to the target:
+ * HAProxy with the gateway's shared auth, and three rollouts of that one instance to the target:
  *   1. the documented update (staged, doctor and a canary boot on a copy of the state while in traffic;
  *      then stop, switch, start: the new release migrates the state when it starts, as its canary showed,
  *      or doctor --fix first when the canary needed it); then a check fails (the channels probe answers "not reachable") →
  *      `decide rollback` → the backup taken before the update is restored and current switched back:
  *      2026.8.2 runs again, healthy, on its pre-upgrade state; after approval it rejoins;
  *   2. the same jump again, which completes without a human fixing anything: its canary decided the
- *      window, the client reconnects, no device token mismatch over the window, no pairing request left.
+ *      window, the client reconnects, no device token mismatch over the window, no pairing request left;
+ *   3. a forced rerun whose start is refused (a wrapped start command) leaves the gateway stopped and
+ *      waiting; `decide abort` starts it again on the release installed now, out of traffic, and the
+ *      report says so.
  * The one-release path (2026.9.5 → 2026.9.6) is the rest of the suite (04b-04d, 05). The extra gateway
  * is removed at the end; the bed's own gateways are not touched.
  */
@@ -279,4 +282,72 @@ it(
     ]);
   },
   15 * 60_000,
+);
+
+it(
+  'an abort decided while the update has the gateway stopped starts it again, out of traffic, and the report says so',
+  async () => {
+    const instance = extra.gateway.id;
+    // Its start refuses while a flag file exists: the window's start fails, and the instance waits stopped.
+    const startFlag = join(extra.gateway.dir, 'start-refused');
+    const raw = parseYaml(await readFile(file, 'utf8')) as { instances: { restart: string[]; start?: string[] }[] };
+    const restart = raw.instances[0]!.restart;
+    const at = restart.indexOf('restart');
+    raw.instances[0]!.start = [
+      'sh',
+      '-c',
+      'if [ -e "$0" ]; then echo "start refused: $0 exists" >&2; exit 1; fi; exec "$@"',
+      startFlag,
+      ...restart.slice(0, at),
+      'start',
+      ...restart.slice(at + 1),
+    ];
+    const stopping = join(extra.gateway.dir, 'cluster-jump-start-refused.yaml');
+    await writeFile(stopping, toYaml(raw));
+    await writeFile(startFlag, 'the start is refused for now\n');
+    const started = await starterCli(
+      'start',
+      '--inventory',
+      stopping,
+      '--target',
+      info.targetVersion,
+      '--by',
+      'jump-test',
+      '--force',
+    );
+    expect(started.code, started.out).toBe(0);
+    const failed = await slotWhen('the start to fail', (s) => s.phase === 'Failed');
+    expect(failed.failure?.step).toBe('start gateway');
+    expect(await runningVersion()).toBeFalsy(); // stopped by the update
+
+    await rm(startFlag);
+    const abort = await starterCli(
+      'decide',
+      '--inventory',
+      stopping,
+      '--instance',
+      instance,
+      '--decision',
+      'abort',
+      '--by',
+      'alice',
+    );
+    expect(abort.code, abort.out).toBe(0);
+    const report = (await w.client.workflow
+      .getHandle(rolloutWorkflowId(inventory.cluster))
+      .result()) as ClusterRolloutReport;
+    expect(report.outcome).toBe('aborted');
+    expect(report.needsAttention).toEqual([
+      {
+        instance,
+        why: expect.stringContaining(
+          `the gateway: started again on ${info.targetVersion} (the release installed now), out of traffic`,
+        ),
+      },
+    ]);
+    expect(await runningVersion()).toBe(info.targetVersion);
+    expect((await createLoadBalancer(inventory.loadBalancer).state(extra.instance.lbServer)).admin).toBe('drain');
+    await createLoadBalancer(inventory.loadBalancer).ready(extra.instance.lbServer);
+  },
+  10 * 60_000,
 );
