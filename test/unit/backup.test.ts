@@ -122,6 +122,22 @@ describe('on disk', () => {
     );
   });
 
+  it('pruneBackups never deletes the newest archive of the release before (the way back while a newer one runs), and does not count it', async () => {
+    const bdir = join(dir, 'prune-way-back');
+    await mkdir(bdir);
+    const stamps = ['01', '02', '03', '04', '05'].map((d) => `2026-11-${d}T00-00-00-000Z`);
+    const before = [archiveName('gw-2', '2026.9.5', stamps[0]), archiveName('gw-2', '2026.9.5', stamps[1])];
+    const after = stamps.slice(2).map((s) => archiveName('gw-2', '2026.9.6', s));
+    for (const [i, n] of [...before, ...after].entries()) {
+      await writeFile(join(bdir, n), 'x');
+      await utimes(join(bdir, n), 1_700_000_000 + i, 1_700_000_000 + i);
+    }
+    // Three reruns on 2026.9.6 after a rejection, keep 2: the newest 2026.9.5 archive stays, the older one goes.
+    const pruned = await pruneBackups(bdir, 'gw-2', 2, join(bdir, after[2]!), '2026.9.6');
+    expect(pruned.sort()).toEqual([join(bdir, before[0]!), join(bdir, after[0]!)].sort());
+    expect((await readdir(bdir)).sort()).toEqual([before[1]!, after[1]!, after[2]!].sort());
+  });
+
   it('createBackup of a gateway reached by url only is skipped, saying rollback cannot restore', async () => {
     const inst = instanceWith({}, { url: 'wss://gw1.internal:18789', token: { env: 'T' } });
     const r = await createBackup(inst, '2026.9.5', { timeoutMs: 1000 });

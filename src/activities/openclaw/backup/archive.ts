@@ -35,6 +35,12 @@ export function archivePattern(instanceId: string): RegExp {
   );
 }
 
+/** The release an archive of this tool was taken with (from its name), or undefined for another file. */
+export function archiveVersion(instanceId: string, name: string): string | undefined {
+  if (!archivePattern(instanceId).test(name)) return undefined;
+  return /@(.+)-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z\.tar\.gz$/.exec(name)?.[1];
+}
+
 /** Hex sha256 and size of a file (streamed). */
 export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');

@@ -4,7 +4,8 @@
  * the instance beyond `backup.keep` are pruned.
  */
 import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { compareReleases } from '../upgrade/release-order.js';
 import { ConfigurationError, TransientError } from '../../../shared/errors.js';
 import type { Instance } from '../../../shared/inventory.js';
 import type { BackupRecord } from '../../../shared/facts.js';
@@ -16,6 +17,7 @@ import {
   DEFAULT_KEEP,
   archiveName,
   archivePattern,
+  archiveVersion,
   sha256File,
   hasLocalState,
   resolveStateDir,
@@ -84,7 +86,7 @@ export async function createBackup(
     );
   }
   const { sha256, bytes } = await sha256File(path);
-  const pruned = await pruneBackups(dir, instance.id, instance.backup?.keep ?? DEFAULT_KEEP, path);
+  const pruned = await pruneBackups(dir, instance.id, instance.backup?.keep ?? DEFAULT_KEEP, path, runningVersion);
   return {
     path,
     sha256,
@@ -100,15 +102,29 @@ export async function createBackup(
   };
 }
 
-/** Deletes this tool's archives of `instanceId` in `dir` beyond the newest `keep` (never `current`, never other files). */
-export async function pruneBackups(dir: string, instanceId: string, keep: number, current: string): Promise<string[]> {
+/**
+ * Deletes this tool's archives of `instanceId` in `dir` beyond the newest `keep` (never `current`, never
+ * other files). The newest archive taken with a release older than `running` is never deleted and not
+ * counted: while the instance runs a newer release (a rejected or half-finished update, reruns), it is
+ * the only way back to the release before.
+ */
+export async function pruneBackups(
+  dir: string,
+  instanceId: string,
+  keep: number,
+  current: string,
+  running?: string,
+): Promise<string[]> {
   const pattern = archivePattern(instanceId);
   const names = (await readdir(dir)).filter((n) => pattern.test(n));
   const dated = await Promise.all(
     names.map(async (n) => ({ path: join(dir, n), mtimeMs: (await stat(join(dir, n))).mtimeMs })),
   );
   dated.sort((a, b) => b.mtimeMs - a.mtimeMs || b.path.localeCompare(a.path));
-  const doomed = dated.filter((f) => f.path !== current).slice(Math.max(0, keep - 1));
+  const older = (path: string) =>
+    running !== undefined && compareReleases(archiveVersion(instanceId, basename(path)) ?? '', running) < 0;
+  const wayBack = dated.find((f) => f.path !== current && older(f.path))?.path;
+  const doomed = dated.filter((f) => f.path !== current && f.path !== wayBack).slice(Math.max(0, keep - 1));
   for (const f of doomed) {
     await unlink(f.path).catch(() => undefined);
     // The finished restore of a pruned archive left only its journal and an emptied extraction; an
