@@ -7,6 +7,7 @@
 import { ConfigurationError, TransientError } from '../../shared/errors.js';
 import type { GatewayAccess } from '../../shared/inventory.js';
 import { redact } from '../host/redact.js';
+import { OPERATION_ENV, stopLeftovers } from '../host/leftovers.js';
 import { execute, shellQuote } from '../host/exec.js';
 import { outputTail } from '../host/npm-errors.js';
 import { resolveSecret } from '../host/secrets.js';
@@ -18,6 +19,11 @@ export interface CliRun {
   remote?: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * An operation that runs once per instance at a time (e.g. `gw-1:backup-create`): programs a dead
+   * worker left running with the same tag are stopped first (host/leftovers.ts).
+   */
+  exclusive?: string;
 }
 
 export interface CliResult {
@@ -77,7 +83,10 @@ export async function runCli(access: GatewayAccess, run: CliRun): Promise<CliRes
   const { env, shown: shownEnv } = cliEnvironment(access);
   const { argv, shown } = await cliArgv(access, run);
   const byHand = redact([...shownEnv, ...shown.map(shellQuote)].join(' '));
-  const result = await execute({ argv, env, timeoutMs: run.timeoutMs, signal: run.signal });
+  // A dead worker's run of the same operation would otherwise go on beside this one.
+  if (run.exclusive) await stopLeftovers(run.exclusive);
+  const tagged = run.exclusive ? { ...env, [OPERATION_ENV]: run.exclusive } : env;
+  const result = await execute({ argv, env: tagged, timeoutMs: run.timeoutMs, signal: run.signal });
   const { durationMs } = result;
   if (result.cancelled) {
     throw new TransientError(`\`${byHand}\` was cancelled after ${seconds(durationMs)} (the activity was cancelled).`);

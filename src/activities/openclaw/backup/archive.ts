@@ -35,6 +35,13 @@ export function archivePattern(instanceId: string): RegExp {
   );
 }
 
+/**
+ * The tag of an instance's backup and restore runs (host/leftovers.ts): one at a time per state, so a
+ * retry after a dead worker stops the run it left before starting its own.
+ */
+export const backupOperation = (instance: Pick<Instance, 'id' | 'gateway'>) =>
+  `backup:${instance.gateway.stateDir ?? instance.gateway.profile ?? instance.id}`;
+
 /** The release an archive of this tool was taken with (from its name), or undefined for another file. */
 export function archiveVersion(instanceId: string, name: string): string | undefined {
   if (!archivePattern(instanceId).test(name)) return undefined;

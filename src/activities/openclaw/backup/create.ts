@@ -18,6 +18,7 @@ import {
   archiveName,
   archivePattern,
   archiveVersion,
+  backupOperation,
   sha256File,
   hasLocalState,
   resolveStateDir,
@@ -57,7 +58,11 @@ export async function createBackup(
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const createdAt = new Date();
   const path = join(dir, archiveName(instance.id, runningVersion, createdAt.toISOString().replace(/[:.]/g, '-')));
-  const r = await runCli(access, { args: ['backup', 'create', '--output', path, '--verify', '--json'], ...ctx });
+  const r = await runCli(access, {
+    args: ['backup', 'create', '--output', path, '--verify', '--json'],
+    exclusive: backupOperation(instance),
+    ...ctx,
+  });
   // The JSON decides first (a refusal is an error envelope with exit 1), then the exit code. The CLI
   // removes its own partial file on failure and never overwrites an archive, so nothing is deleted here.
   const result = parse.parseBackupCreate(r);

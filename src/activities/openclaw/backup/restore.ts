@@ -14,7 +14,8 @@ import type { CallContext } from '../../call-context.js';
 import { describeFailure, runCli } from '../cli.js';
 import * as parse from '../parse/index.js';
 import { answersHttp, describeStop, gatewayHttpUrl } from '../service.js';
-import { DEFAULT_DIR_SUFFIX, exists, isoStamp, sha256File } from './archive.js';
+import { DEFAULT_DIR_SUFFIX, backupOperation, exists, isoStamp, sha256File } from './archive.js';
+import { stopLeftovers } from '../../host/leftovers.js';
 import { readJournal, restoreWorkDir, writeJournal, type RestoreJournal, type RestoreMove } from './restore-journal.js';
 
 export interface RestoreResult {
@@ -119,9 +120,12 @@ async function extractAndPlan(
   extracted: string,
   ctx: CallContext,
 ): Promise<RestoreJournal> {
+  // A restore a dead worker left running would go on writing into the extraction: stop it first.
+  await stopLeftovers(backupOperation(instance));
   await rm(extracted, { recursive: true, force: true }); // our own incomplete extraction, if any
   const r = await runCli(instance.gateway, {
     args: ['backup', 'restore', backup.path, '--target', extracted, '--json'],
+    exclusive: backupOperation(instance),
     ...ctx,
   });
   let restored: parse.BackupRestoreResult;
