@@ -52,6 +52,40 @@ const progress: RolloutProgress = {
   ignored: [],
 };
 
+describe('progressTable after a way back', () => {
+  const done = (over: Partial<InstanceProgress>) =>
+    slot({ phase: 'Done', versionBefore: '2026.9.5', versionAfter: '2026.9.5', ...over });
+  const approved = { kind: 'approve' as const, approver: 'alice', instance: 'gw-1', at: 't' };
+  const text = progressTable({
+    ...progress,
+    phase: 'Done',
+    current: [],
+    instances: [
+      done({
+        decision: approved,
+        decisions: [{ instance: 'gw-1', decision: 'rollback', by: 'bob', at: 't' }],
+      }),
+      done({
+        instance: 'gw-2',
+        versionAfter: '2026.9.6',
+        decision: { ...approved, instance: 'gw-2' },
+        rejection: { kind: 'reject', approver: 'dave', instance: 'gw-2', at: 't' },
+      }),
+      slot({ instance: 'gw-3', phase: 'Skipped' }),
+    ],
+  });
+  const row = (id: string) => text.split('\n').find((l) => l.startsWith(id))!;
+  it('does not read as a plain success: the rollout and each instance say rolled back, rejected, skipped', () => {
+    expect(text.split('\n')[0]).toBe(
+      'rollout rollout-prod: Done with exceptions (1 rolled back, 1 skipped), target 2026.9.6',
+    );
+    expect(row('gw-1')).toContain('Done (rolled back)');
+    expect(row('gw-1')).toContain('rolled back (decided by bob) to 2026.9.5, then approved by alice');
+    expect(row('gw-2')).toContain('Done (after a rejection)');
+    expect(row('gw-2')).toContain('rejected by dave, approved by alice');
+  });
+});
+
 describe('progressTable', () => {
   const text = progressTable(progress, {
     approvals: { approvers: ['alice', 'bob'], fourEyes: true },

@@ -62,16 +62,39 @@ export function waitingFor(i: InstanceProgress, ctx: StatusContext): string {
   if (i.decision) {
     const via =
       i.decision.via === 'policy' ? ' (canary mode, on evidence)' : i.decision.via ? ` (--${i.decision.via})` : '';
-    return `${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}${via}`;
+    return `${wayBackWords(i)}${i.decision.kind === 'approve' ? 'approved' : 'rejected'} by ${i.decision.approver}${via}`;
   }
   const running = i.steps.find((s) => s.status === 'running');
   return running ? `worker: ${running.step}` : '-';
 }
 
+/** A rejection and a rollback before the approval an instance ended with: it is not a plain success. */
+function wayBackWords(i: InstanceProgress): string {
+  const rollback = i.decisions?.find((d) => d.decision === 'rollback');
+  const rejected = i.rejection ? `rejected by ${i.rejection.approver}, ` : '';
+  return `${rejected}${rollback ? `rolled back (decided by ${rollback.by}) to ${i.versionAfter ?? '?'}, then ` : ''}`;
+}
+
+/** The phase, with what a Done hides: rolled back to the release before, or rejected first. */
+function phaseCell(i: InstanceProgress): string {
+  if (i.phase !== 'Done') return i.phase;
+  if (i.decisions?.some((d) => d.decision === 'rollback')) return 'Done (rolled back)';
+  return i.rejection ? 'Done (after a rejection)' : i.phase;
+}
+
+/** The rollout's phase; a Done with instances rolled back, skipped or rejected says so (the report says partial). */
+function rolloutPhase(p: RolloutProgress): string {
+  if (p.phase !== 'Done') return p.phase;
+  const rolledBack = p.instances.filter((i) => i.decisions?.some((d) => d.decision === 'rollback')).length;
+  const skipped = p.instances.filter((i) => i.phase === 'Skipped').length;
+  const parts = [rolledBack ? `${rolledBack} rolled back` : '', skipped ? `${skipped} skipped` : ''].filter(Boolean);
+  return parts.length ? `Done with exceptions (${parts.join(', ')})` : p.phase;
+}
+
 export function progressTable(p: RolloutProgress, ctx: StatusContext = {}): string {
   const rows = p.instances.map((i) => [
     i.instance,
-    i.phase,
+    phaseCell(i),
     `${i.versionBefore ?? '?'} → ${i.versionAfter ?? '?'}`,
     sessionsCell(i),
     outOfTrafficCell(i),
@@ -79,7 +102,7 @@ export function progressTable(p: RolloutProgress, ctx: StatusContext = {}): stri
     waitingFor(i, ctx),
   ]);
   const paused = p.paused ? ` (paused by ${p.paused.by}${p.paused.comment ? `: ${p.paused.comment}` : ''})` : '';
-  const title = `rollout ${p.rolloutId}: ${p.phase}${paused}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
+  const title = `rollout ${p.rolloutId}: ${rolloutPhase(p)}${paused}, target ${p.targetVersion}${p.current.length ? `, now ${p.current.join(', ')}` : ''}`;
   return `${title}${standingLine(p)}\n${formatTable(['instance', 'phase', 'version', 'sessions', 'out of traffic', 'last check', 'waiting for'], rows)}${notificationLines(p)}`;
 }
 
