@@ -181,6 +181,7 @@ describe('replaying recorded histories', () => {
         'reject-retry-skip--rollout-reject-retry_gw-1.json',
         'cancelled-stopped--rollout-cancel-stopped_gw-1.json',
         'aborted-stopped--rollout-abort-stopped_gw-1.json',
+        'cancelled-rollback-stopped--rollout-cancel-rollback_gw-1.json',
       ]),
     );
   });

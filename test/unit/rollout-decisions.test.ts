@@ -801,6 +801,36 @@ describe('cancellation (starter abort)', () => {
     }
   });
 
+  it('a rollback cancelled while it has the gateway stopped starts it again on the release it reinstalled', async () => {
+    const r = await rollout(
+      'cancel-rollback',
+      ['gw-1', 'gw-2'],
+      {},
+      (f) => f.failNext('probeChannels', 'gw-1', 'channels probe not healthy'),
+      JUMP,
+    );
+    try {
+      await inPhase(r.handle, 'gw-1', 'Failed');
+      r.fake.blockOn.add('checkRestoredDatabases gw-1');
+      await r.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }],
+      });
+      await waitFor(r.handle, 'the restored databases check', () =>
+        r.fake.calls.includes('checkRestoredDatabases gw-1'),
+      );
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ running: false, installed: FROM, stateOf: FROM });
+      await r.handle.cancel();
+      const report = (await r.handle.result()) as ClusterRolloutReport;
+      expect(r.fake.instances.get('gw-1')).toMatchObject({ running: true, version: FROM, lb: 'drain' });
+      expect(report.needsAttention).toEqual([
+        { instance: 'gw-1', why: expect.stringContaining(`the gateway: started again on ${FROM}`) },
+      ]);
+      await saveHistories('cancelled-rollback-stopped', ['rollout-cancel-rollback', 'rollout-cancel-rollback/gw-1']);
+    } finally {
+      await r.stop();
+    }
+  });
+
   it('abort decided after a failure while stopped: a gateway that cannot start again is reported stopped, with the command to start it', async () => {
     const r = await rollout(
       'abort-stopped',

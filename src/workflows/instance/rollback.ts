@@ -8,7 +8,15 @@ import type { BackupRecord } from '../../shared/facts.js';
 import { installTarget } from './forward.js';
 import { approveAndRejoin } from './rejoin.js';
 import { checkFailed, type InstanceRun } from './run.js';
-import { drainAndWait, restartAndVerify, rotateAndReconnect, runDoctor, verifyRunning } from './steps.js';
+import {
+  drainAndWait,
+  restartAndVerify,
+  rotateAndReconnect,
+  runDoctor,
+  startGatewayStep,
+  stopForUpdate,
+  verifyRunning,
+} from './steps.js';
 import type { InstanceRolloutResult } from './types.js';
 
 export async function rollBack(r: InstanceRun): Promise<InstanceRolloutResult> {
@@ -54,12 +62,7 @@ async function rollBackFromBackup(
     () => r.install.checkBackupArchive(r.target, backup),
     () => `present, sha256 matches the one recorded at the backup`,
   );
-  await r.step(
-    'stop',
-    'stop gateway (rollback)',
-    () => r.restart.stopGateway(r.target),
-    (x) => `${x.command}`,
-  );
+  await stopForUpdate(r, ' (rollback)');
   await r.step(
     'restore',
     `restore backup ${file}`,
@@ -69,15 +72,8 @@ async function rollBackFromBackup(
   await installTarget(r, version, 'rollback, ');
   await checkRestoredDatabases(r, version);
   await runDoctor(r, ' (rollback)');
-  await r.setPhase('Restarting');
   r.state.ran = true;
-  const started = await r.step(
-    'start',
-    'start gateway (rollback)',
-    () => r.restart.startGateway(r.target, version),
-    (x) => `now ${x.version}`,
-  );
-  r.progress.versionAfter = started.version;
+  await startGatewayStep(r, version, ' (rollback)');
   await verifyRunning(r, version);
   await rotateAgainIfRotated(r);
   return approveAndRejoin(r, version, 'rolled-back');

@@ -80,12 +80,15 @@ export async function verifyRunning(r: InstanceRun, version: string): Promise<vo
   );
 }
 
-/** The update sequences' stop (the documented one and `source`): the gateway stays down until startAndVerify. */
-export async function stopForUpdate(r: InstanceRun): Promise<void> {
+/**
+ * The stop of the update sequences (the documented one and `source`) and of the rollback (`suffix`): the
+ * gateway stays down until startGatewayStep, and the way back (way-back.ts) knows it is stopped.
+ */
+export async function stopForUpdate(r: InstanceRun, suffix = ''): Promise<void> {
   r.state.stopped = true;
   await r.step(
     'stop',
-    'stop gateway',
+    `stop gateway${suffix}`,
     () => r.restart.stopGateway(r.target),
     (x) => `${x.command}`,
   );
@@ -98,11 +101,11 @@ export async function startAndVerify(r: InstanceRun, version: string): Promise<v
 }
 
 /** Starts the stopped gateway; the step ends when its /readyz answers and /startupz names `version`. */
-export async function startGatewayStep(r: InstanceRun, version: string): Promise<void> {
+export async function startGatewayStep(r: InstanceRun, version: string, suffix = ''): Promise<void> {
   await r.setPhase('Restarting');
   const started = await r.step(
     'start',
-    'start gateway',
+    `start gateway${suffix}`,
     () => r.restart.startGateway(r.target, version),
     (x) => `now ${x.version}`,
   );

@@ -53,6 +53,8 @@ async function startIfLeftStopped(r: InstanceRun): Promise<string | undefined> {
   const start = deriveServiceCommand(r.instance, 'start')?.join(' ') ?? 'the command that starts it';
   if (state.inFlight?.startsWith('install'))
     return `stopped: its install was cut off and the installed tree may be half-swapped; check it (openclaw --version), then start it: ${start}`;
+  if (state.inFlight?.startsWith('restore'))
+    return `stopped: the restore of its backup was cut off (its journal next to the archive says what was moved); finish or undo it, then start it: ${start}`;
   try {
     const version = await r.quick.installedVersion(r.target);
     if (!version) return `stopped: no installed release was found to start; install one, then start it: ${start}`;
