@@ -11,10 +11,19 @@
 #     tool (go.temporal.io/server/cmd/tools/sql, same module and version as the server) with the server's
 #     PostgreSQL schema files, and the Web UI server (Go module github.com/temporalio/ui-server/v2)
 #   - OpenClaw releases into per-version template npm prefixes under .tools/openclaw/<version> (the
-#     tests, --with-tls-server, also get OPENCLAW_JUMP_FROM_VERSION for the jump upgrade path)
+#     tests, --with-tls-server, also get OPENCLAW_JUMP_FROM_VERSION for the jump upgrade path; the
+#     benchmark's older-releases section, --with-old-releases, gets OPENCLAW_OLD_FROM_VERSIONS: ~1 min each)
 # Only package registries are used: no download sites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_tls_server=false with_old_releases=false
+for arg in "$@"; do
+  case "$arg" in
+    --with-tls-server) with_tls_server=true ;;
+    --with-old-releases) with_old_releases=true ;;
+    *) echo "setup.sh: unknown option $arg (known: --with-tls-server, --with-old-releases)" >&2; exit 2 ;;
+  esac
+done
 source scripts/versions.sh
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS"
@@ -58,14 +67,14 @@ build_temporal_tools() {
   # Go fetches a newer toolchain through the module proxy when the installed one is older (GOTOOLCHAIN=auto).
   # Only the tests need it (scripts/test.sh passes --with-tls-server); the demo does not wait for this build.
   TEMPORAL_SERVER="$TOOLS/temporal-server/$TEMPORAL_SERVER_VERSION/bin/server"
-  if [ "${1:-}" = "--with-tls-server" ] && [ ! -x "$TEMPORAL_SERVER" ]; then
+  if $with_tls_server && [ ! -x "$TEMPORAL_SERVER" ]; then
     log "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION (Go build, ~10 min on 2 cores, once)"
     GOTOOLCHAIN=auto GOBIN="$(dirname "$TEMPORAL_SERVER")" go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION"
   fi
 
   # The production-shaped bed (tests only): PostgreSQL from Debian, the SQL tool from the server's module
   # (cheap once the server is built: same packages) plus that module's schema files, and the Web UI server.
-  if [ "${1:-}" = "--with-tls-server" ]; then
+  if $with_tls_server; then
     if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
       log "apt-get install postgresql"
       SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -96,7 +105,10 @@ builds=$!
 # OpenClaw templates: the bed copies a template prefix per gateway (separate hosts have separate installs).
 # The tests (--with-tls-server) also get the jump path's older release; the demo does not pay for it.
 openclaw_versions=("$OPENCLAW_FROM_VERSION" "$OPENCLAW_TARGET_VERSION")
-[ "${1:-}" = "--with-tls-server" ] && openclaw_versions+=("$OPENCLAW_JUMP_FROM_VERSION")
+$with_tls_server && openclaw_versions+=("$OPENCLAW_JUMP_FROM_VERSION")
+# The benchmark's older releases (--with-old-releases): the suite does not run them, so CI does not pay.
+# shellcheck disable=SC2206 # a space-separated list by design
+$with_old_releases && openclaw_versions+=($OPENCLAW_OLD_FROM_VERSIONS)
 for v in "${openclaw_versions[@]}"; do
   prefix="$TOOLS/openclaw/$v"
   if [ ! -f "$prefix/lib/node_modules/openclaw/package.json" ]; then

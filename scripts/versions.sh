@@ -13,3 +13,7 @@ OPENCLAW_TARGET_VERSION=2026.9.6
 # The older release of the jump path (2026.8.2 → 2026.9.6: schemas state 15 → 18, agent 19 → 23, so
 # the new release's `doctor --fix` must migrate). Installed for the tests only (setup.sh --with-tls-server).
 OPENCLAW_JUMP_FROM_VERSION=2026.8.2
+# The oldest from-releases the tool supports (2026.7.35: no `database`, doctor --json needs --lint, only
+# `pairing.autoApproveCidrs`; 2026.4.1: no `gateway.nodes.pairing` at all). Their jumps to the target run
+# in `npm run bench` ("older releases"), not in the suite: installed by `setup.sh --with-old-releases` only.
+OPENCLAW_OLD_FROM_VERSIONS="2026.7.35 2026.4.1"

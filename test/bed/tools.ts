@@ -12,7 +12,10 @@ export const toolsDir = join(projectRoot, '.tools');
 
 function readVersions(): Record<string, string> {
   const text = readFileSync(join(projectRoot, 'scripts/versions.sh'), 'utf8');
-  return Object.fromEntries([...text.matchAll(/^([A-Z0-9_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+  // NAME=value or NAME="a b" (a space-separated list).
+  return Object.fromEntries(
+    [...text.matchAll(/^([A-Z0-9_]+)=(?:"([^"]*)"|(\S+))$/gm)].map((m) => [m[1]!, m[2] ?? m[3]!]),
+  );
 }
 export const versions = readVersions() as {
   NODE24_VERSION: string;
@@ -24,7 +27,12 @@ export const versions = readVersions() as {
   OPENCLAW_TARGET_VERSION: string;
   /** The older release of the jump path (installed by `setup.sh --with-tls-server`, i.e. for the tests). */
   OPENCLAW_JUMP_FROM_VERSION: string;
+  /** The oldest from-releases, space-separated (`setup.sh --with-old-releases`, for the benchmark). */
+  OPENCLAW_OLD_FROM_VERSIONS: string;
 };
+
+/** The older from-releases of the benchmark's "older releases" section, newest first. */
+export const oldFromVersions = (): string[] => versions.OPENCLAW_OLD_FROM_VERSIONS.split(/\s+/).filter(Boolean);
 
 function firstExisting(what: string, candidates: (string | undefined)[], fix: string): string {
   for (const c of candidates) if (c && existsSync(c)) return c;
@@ -117,7 +125,9 @@ export function openclawTemplate(version: string): string {
     [join(toolsDir, 'openclaw', version, 'lib/node_modules/openclaw/package.json')],
     version === versions.OPENCLAW_JUMP_FROM_VERSION
       ? "Run `bash scripts/setup.sh --with-tls-server` (the tests' setup also installs the jump path's older release into .tools/openclaw)."
-      : 'Run `bash scripts/setup.sh` (installs the pinned openclaw releases into .tools/openclaw).',
+      : oldFromVersions().includes(version)
+        ? 'Run `bash scripts/setup.sh --with-old-releases` (installs the older from-releases into .tools/openclaw).'
+        : 'Run `bash scripts/setup.sh` (installs the pinned openclaw releases into .tools/openclaw).',
   ).replace(/\/lib\/node_modules\/openclaw\/package\.json$/, '');
 }
 
