@@ -16,7 +16,10 @@ import {
 import type { BedInfo } from './bed.js';
 import { lbServerUp } from './haproxy-config.js';
 import { httpOk, waitFor } from './probes.js';
+import { gatewayConfigFor, releaseConfigSchema, type ReleaseConfig } from './release-config.js';
 import { Supervisor, type Program } from './supervisor.js';
+
+export type PairingMode = ReleaseConfig['pairing'];
 import { node24Bin, openclawTemplate } from './tools.js';
 
 export interface BedGateway {
@@ -36,6 +39,8 @@ export interface BedGateway {
   /** argv of this gateway's openclaw CLI (Node 24 + the instance's own install). */
   cli: string[];
   env: Record<string, string>;
+  /** How its release pairs a new device (release-config.ts): approved explicitly, or loopback let in silently. */
+  pairing?: PairingMode;
 }
 
 /** PATH of every program of the bed: the project's Node 24 first, then the system's. */
@@ -67,7 +72,7 @@ export async function bedGateway(p: {
   const version = await prefixVersion(p.template);
   if (!version) throw new Error(`bed: ${p.template} holds no openclaw package`);
   await putOnRelease(root, version);
-  await writeGatewayConfig(configPath, p.port, p.sharedToken, logFile);
+  const pairing = await writeGatewayConfig({ configPath, port: p.port, logFile, version }, p.sharedToken);
   return {
     id: p.id,
     lbServer: p.lbServer,
@@ -82,32 +87,31 @@ export async function bedGateway(p: {
     logFile,
     cli: [node24Bin(), join(prefix, 'lib/node_modules/openclaw/openclaw.mjs')],
     env: { PATH: bedPath(), HOME: join(gdir, 'home'), TMPDIR: join(gdir, 'home') },
+    pairing,
   };
 }
 
 /**
- * A bed gateway's config: loopback (`lan`, every address, for a gateway alone in its network namespace,
- * netns-gateway.ts), the shared token, no silent local pairing, its own log file.
+ * A bed gateway's config in the form its release accepts (release-config.ts asks the release's schema):
+ * loopback (`lan`, every address, for a gateway alone in its network namespace, netns-gateway.ts), the
+ * shared token, no silent local pairing where the release can switch it off, its own log file. Returns
+ * how that release pairs a new device.
  */
 export async function writeGatewayConfig(
-  configPath: string,
-  port: number,
+  g: { configPath: string; port: number; logFile: string; version: string },
   sharedToken: string,
-  logFile: string,
   bind: 'loopback' | 'lan' = 'loopback',
-): Promise<void> {
-  const config = {
-    gateway: {
-      mode: 'local',
-      port,
-      bind,
-      auth: { mode: 'token', token: sharedToken },
-      nodes: { pairing: { autoApproveLocal: false } },
-    },
-    logging: { file: logFile },
-  };
-  await writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
-  await chmod(configPath, 0o600);
+): Promise<PairingMode> {
+  const schema = await releaseConfigSchema(openclawTemplate(g.version));
+  const { config, pairing } = gatewayConfigFor(schema, g.version, {
+    port: g.port,
+    bind,
+    sharedToken,
+    logFile: g.logFile,
+  });
+  await writeFile(g.configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+  await chmod(g.configPath, 0o600);
+  return pairing;
 }
 
 /**
@@ -160,7 +164,8 @@ export async function resetGateway(
   await rm(g.stateDir, { recursive: true, force: true });
   await mkdir(g.stateDir, { recursive: true });
   // `openclaw update`'s doctor stamps the config with its release; the older one refuses to start on it.
-  await writeGatewayConfig(g.configPath, g.port, (await readFile(info.sharedTokenFile, 'utf8')).trim(), g.logFile);
+  const token = (await readFile(info.sharedTokenFile, 'utf8')).trim();
+  await writeGatewayConfig({ configPath: g.configPath, port: g.port, logFile: g.logFile, version }, token);
   await sup.ctl('start', id);
   await waitFor(`${id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000);
   await waitFor(`HAProxy to see ${g.lbServer} UP`, () => lbServerUp(info.haproxy.socket, g.lbServer), 60_000);

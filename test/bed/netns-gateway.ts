@@ -58,15 +58,16 @@ export async function startNetnsGateway(
     info.gateways.map((g) => g.port),
   );
   const sharedToken = (await readFile(info.sharedTokenFile, 'utf8')).trim();
+  const version = opts.version ?? versions.OPENCLAW_FROM_VERSION;
   const gateway = await bedGateway({
     bedDir: info.dir,
     id,
     lbServer,
     port,
-    template: openclawTemplate(opts.version ?? versions.OPENCLAW_FROM_VERSION),
+    template: openclawTemplate(version),
     sharedToken,
   });
-  await writeGatewayConfig(gateway.configPath, port, sharedToken, gateway.logFile, 'lan');
+  await writeGatewayConfig({ ...gateway, version }, sharedToken, 'lan');
   await writeFile(descriptionFile(info, id), JSON.stringify({ gateway, ns }, null, 2));
 
   log(`starting ${id} in network namespace ${ns.name} (${ns.nsAddress}:${port})`);
