@@ -39,12 +39,21 @@ export async function pairStraightTo(
   gw: BedGateway,
   name: string,
   platform: string = process.platform,
+  protocols?: ClientProtocols,
 ): Promise<DeviceIdentity> {
   const identity = DeviceIdentity.generate(join(info.dir, 'clients', `${name}.identity.json`));
   await identity.save();
   const auth = { token: await sharedToken(info) };
   const connect = () =>
-    connectOnce({ url: gw.wsUrl, identity, role: 'operator', scopes: OPERATOR_SCOPES, platform, auth });
+    connectOnce({
+      url: gw.wsUrl,
+      identity,
+      role: 'operator',
+      scopes: OPERATOR_SCOPES,
+      platform,
+      auth,
+      ...(protocols ? { protocols } : {}),
+    });
   const first = await connect();
   if (first.kind === 'hello' && gw.pairing === 'silent-local') {
     // A release without `autoApproveLocal` (2026.7.35, 2026.4.1) pairs a loopback client by itself.
@@ -58,6 +67,21 @@ export async function pairStraightTo(
   if (hello.kind !== 'hello') throw new Error(`${name} was not let in after approval (${hello.kind})`);
   await hello.socket.close();
   return identity;
+}
+
+export type ClientProtocols = { min: number; max: number };
+
+/**
+ * The protocol range a client of gateway `gw` offers, asked of the gateway: a connect offering only 4 is
+ * refused by 2026.4.1 with "protocol mismatch" and `expectedProtocol: 3`; then the client offers 3-4
+ * (which 2026.9 still takes, at 4), so it keeps working across a jump. Undefined: the default (4) is fine.
+ */
+export async function clientProtocolsFor(info: BedInfo, gw: BedGateway): Promise<ClientProtocols | undefined> {
+  const identity = DeviceIdentity.generate();
+  const r = await connectOnce({ url: gw.wsUrl, identity, auth: { token: await sharedToken(info) }, sendDevice: false });
+  if (r.kind === 'hello') await r.socket.close();
+  const expected = r.kind === 'closed' ? r.details?.expectedProtocol : undefined;
+  return typeof expected === 'number' && expected < 4 ? { min: expected, max: 4 } : undefined;
 }
 
 /** Finds the gateway holding pending request(s) matching `match`, polling all gateways. */

@@ -34,6 +34,11 @@ export interface ConnectOptions {
   storeDeviceToken?: boolean;
   /** send the identity's device block (default true). false = no `device` field. */
   sendDevice?: boolean;
+  /**
+   * protocol range offered (default 4-4). 2026.4.1 speaks only 3 ("protocol mismatch", expectedProtocol 3);
+   * 2026.9 takes a 3-4 client at 4: a client that lives through a jump from 2026.4 offers 3-4.
+   */
+  protocols?: { min: number; max: number };
 }
 
 export type AuthKind = 'shared-token' | 'device-token' | 'shared-token+device-token' | 'none';
@@ -151,8 +156,8 @@ function signedDevice(
 export function connectParams(opts: ConnectOptions, s: ConnectSettings, resolved: ResolvedAuth, challenge: unknown) {
   const device = opts.sendDevice === false ? undefined : signedDevice(opts, s, resolved.signatureToken, challenge);
   return {
-    minProtocol: 4,
-    maxProtocol: 4,
+    minProtocol: opts.protocols?.min ?? 4,
+    maxProtocol: opts.protocols?.max ?? 4,
     client: {
       id: s.clientId,
       ...(opts.displayName ? { displayName: opts.displayName } : {}),

@@ -19,6 +19,8 @@ export interface HeldConnectionOptions {
   clientMode?: string;
   displayName?: string;
   instanceId?: string;
+  /** protocol range offered (connect-request.ts; default 4-4) */
+  protocols?: { min: number; max: number };
   /** the gateway's shared token; used when there is no stored device token, and as fallback on a
    * device-token rejection (like a real client configured with shared auth) */
   sharedToken?: string;
@@ -223,6 +225,7 @@ export class HeldConnection {
       ...(this.opts.clientMode ? { clientMode: this.opts.clientMode } : {}),
       ...(this.opts.displayName ? { displayName: this.opts.displayName } : {}),
       ...(this.opts.instanceId ? { instanceId: this.opts.instanceId } : {}),
+      ...(this.opts.protocols ? { protocols: this.opts.protocols } : {}),
       timeoutMs: this.opts.connectTimeoutMs ?? 15_000,
     };
   }
