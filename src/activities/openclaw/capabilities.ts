@@ -48,11 +48,17 @@ export async function hasCommand(
 
 /**
  * The argv of the release's read-only JSON doctor: `doctor --json --non-interactive`, or with `--lint`
- * where the release's help says its `--json` works only "With --lint" (2026.7.35; same JSON findings).
+ * where the release's help says its `--json` works only "With --lint" (2026.7.35; same JSON findings);
+ * undefined when its doctor has no `--json` at all (2026.4.1: the fix mode only).
  */
-export async function doctorJsonArgs(access: GatewayAccess, ctx: CallContext): Promise<string[]> {
-  const help = await commandHelp(access, ['doctor'], ctx);
+export async function doctorJsonArgs(access: GatewayAccess, ctx: CallContext): Promise<string[] | undefined> {
+  return doctorJsonArgsFrom(await commandHelp(access, ['doctor'], ctx));
+}
+
+/** doctorJsonArgs on the release's parsed `doctor --help`. */
+export function doctorJsonArgsFrom(help: parse.CliHelp): string[] | undefined {
   const json = help.options.find((o) => o.name === '--json');
-  const needsLint = json !== undefined && /^With --lint\b/i.test(json.description);
+  if (!json) return undefined;
+  const needsLint = /^With --lint\b/i.test(json.description);
   return ['doctor', ...(needsLint ? ['--lint'] : []), '--json', '--non-interactive'];
 }

@@ -3,7 +3,7 @@
  */
 import type { GatewayAccess } from '../../shared/inventory.js';
 import type { CallContext } from '../call-context.js';
-import { doctorJsonArgs } from './capabilities.js';
+import { cliRelease, doctorJsonArgs } from './capabilities.js';
 import { runCli } from './cli.js';
 import * as parse from './parse/index.js';
 
@@ -22,6 +22,24 @@ export async function channelsProbe(access: GatewayAccess, ctx: CallContext): Pr
  * passes unless a finding has severity error.
  */
 export async function doctor(access: GatewayAccess, ctx: CallContext): Promise<parse.DoctorReport> {
-  const r = await runCli(access, { args: await doctorJsonArgs(access, ctx), ...ctx });
+  const args = await doctorJsonArgs(access, ctx);
+  if (!args) return doctorNotRun(await cliRelease(access, ctx));
+  const r = await runCli(access, { args, ...ctx });
   return parse.parseDoctor(r);
+}
+
+/**
+ * A release whose doctor has no read-only JSON mode (2026.4.1: `doctor` repairs or prompts): it is not
+ * run, and the report says so in its warnings (the start and the checks after it decide instead).
+ */
+function doctorNotRun(release: string): parse.DoctorReport {
+  return {
+    passed: true,
+    errors: [],
+    migrations: [],
+    blockingMigrations: [],
+    warnings: [`not run: openclaw ${release} has no \`doctor --json\` (its doctor only repairs)`],
+    migrationPending: false,
+    stateTooNew: false,
+  };
 }

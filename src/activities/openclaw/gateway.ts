@@ -21,7 +21,10 @@ export async function gatewayStatus(access: GatewayAccess, ctx: CallContext): Pr
   return parse.parseGatewayStatus(r, { remote: access.url !== undefined });
 }
 
-/** The version a gateway's /startupz reports (cheap, no auth), or null while it is not up. */
+/**
+ * The version a gateway's /startupz reports (cheap, no auth), or null while it is not up, or when the
+ * release has no /startupz (ready true, version null: service.ts then asks `gateway status`).
+ */
 export async function startupVersion(
   httpUrl: string,
   signal?: AbortSignal,
@@ -31,8 +34,10 @@ export async function startupVersion(
       signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(3000)]) : AbortSignal.timeout(3000),
     });
     if (!ready.ok) return { ready: false, version: null };
-    const res = await fetch(`${httpUrl}/startupz`, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json()) as { version?: unknown };
+    // Releases before /startupz (2026.7.35, 2026.4.1) answer it with the Control UI's HTML: ready, version unknown.
+    const res = await fetch(`${httpUrl}/startupz`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+    const json = res?.ok && /json/.test(res.headers.get('content-type') ?? '');
+    const body = json ? ((await res.json().catch(() => ({}))) as { version?: unknown }) : {};
     return { ready: true, version: typeof body.version === 'string' ? body.version : null };
   } catch {
     return { ready: false, version: null };

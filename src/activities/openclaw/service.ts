@@ -183,14 +183,20 @@ interface Readiness {
 
 /** Ready and on which version: `/readyz` + `/startupz` when the http address is known, else `gateway status`. */
 async function readiness(access: GatewayAccess, httpUrl: string | undefined, ctx: CallContext): Promise<Readiness> {
+  let before = '';
   if (httpUrl) {
     const r = await startupVersion(httpUrl, ctx.signal);
-    return { ...r, said: r.ready ? `${httpUrl}/readyz 200, version ${r.version}` : `${httpUrl}/readyz not ready` };
+    if (!r.ready || r.version)
+      return { ...r, said: r.ready ? `${httpUrl}/readyz 200, version ${r.version}` : `${httpUrl}/readyz not ready` };
+    // Ready, but no /startupz version (a release before /startupz): `gateway status` names it.
+    before = `${httpUrl}/readyz 200 without a /startupz version; `;
   }
   const s = await gatewayStatus(access, { ...ctx, timeoutMs: 60_000 }).catch(() => undefined);
-  const said = s
-    ? `runtime ${s.runtimeRunning ? 'running' : 'not running'}, rpc ${s.rpcOk ? 'ok' : 'failed'}`
-    : 'no answer from gateway status';
+  const said =
+    before +
+    (s
+      ? `runtime ${s.runtimeRunning ? 'running' : 'not running'}, rpc ${s.rpcOk ? 'ok' : 'failed'}`
+      : 'no answer from gateway status');
   return { ready: s?.healthy ?? false, version: s?.version ?? null, said };
 }
 

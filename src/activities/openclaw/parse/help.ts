@@ -21,7 +21,10 @@ export interface CliHelp {
   options: HelpEntry[];
 }
 
-/** The release's words when the command path itself is unknown (2026.7.35 `database --help`). */
+/**
+ * The release's words when the command path itself is unknown (2026.7.35 `database --help`); 2026.4.1
+ * prints the help of the nearest command it knows instead (its root help), which the Usage line tells.
+ */
 const UNKNOWN_COMMAND = /Unknown command: openclaw |has no command "|error: unknown command '/;
 
 /**
@@ -39,6 +42,10 @@ export function parseHelp(command: string, out: Captured): CliHelp {
       quote(out.stdout.trim() || out.stderr.trim() || '(nothing)', 500),
     );
   }
+  // 2026.4.1 answers `database --help` (a command it does not have) with its root help, exit 0.
+  const usage = /^Usage: (\S+(?: [a-z][\w-]*)*)/m.exec(out.stdout)?.[1];
+  if (usage !== undefined && usage !== command && command.startsWith(`${usage} `))
+    return { exists: false, commands: [], options: [] };
   const sections: Record<'options' | 'commands', HelpEntry[]> = { options: [], commands: [] };
   let section: HelpEntry[] | undefined;
   let last: HelpEntry | undefined;
