@@ -11,6 +11,8 @@
  *                                 from the last run's benchmarks.json
  *   npm run bench -- --only-kill  the worker-kill recovery of section 3 alone; the rest is kept
  *   npm run bench -- --only-scale section 2 alone (and its approval latencies); the rest is kept
+ *   npm run bench -- --only-old   section 5 alone (the older from-releases' jumps; needs
+ *                                 `setup.sh --with-old-releases`); the rest is kept
  *   --no-bed                      skip section 4;  --out <dir>  where to write (default docs/)
  */
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
@@ -22,6 +24,7 @@ import { openContext } from './context.js';
 import { describeEnvironment } from './environment.js';
 import { measureKillRecovery } from './kill-recovery.js';
 import { measureOverhead } from './overhead.js';
+import { measureOldReleases } from './old-releases.js';
 import { measureRealBed, type RealBedResult } from './real-bed.js';
 import { latencySummary, writeResults, type BenchResults } from './report.js';
 import { measureScale, type ScalePoint } from './scale.js';
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     'only-bed': { type: 'boolean' },
     'only-kill': { type: 'boolean' },
     'only-scale': { type: 'boolean' },
+    'only-old': { type: 'boolean' },
     out: { type: 'string' },
   },
 });
@@ -83,6 +87,18 @@ if (values['only-bed']) {
   log(`wrote section 4 into ${written.markdown} and ${written.json} (${Math.round((Date.now() - started) / 1000)} s)`);
   process.exit(0);
 }
+if (values['only-old']) {
+  const last = JSON.parse(await readFile(join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults;
+  const oldReleases = await measureOldReleases({ log });
+  const written = await writeResults(outDir, {
+    ...last,
+    environment,
+    oldReleases,
+    oldReleasesMeasuredAt: environment.date,
+  });
+  log(`wrote section 5 into ${written.markdown} and ${written.json} (${Math.round((Date.now() - started) / 1000)} s)`);
+  process.exit(0);
+}
 await mkdir(join(projectRoot, '.bench'), { recursive: true });
 const ctx = await openContext(await mkdtemp(join(projectRoot, '.bench', 'run-')));
 if (values['only-scale']) {
@@ -129,6 +145,7 @@ try {
     latency: { approvalToRejoin: approvalLatencies(scale, overhead), workerKill },
     realBed,
     ...(realBedError ? { realBedError } : {}),
+    ...(plan.bed && !values['no-bed'] ? { oldReleases: await measureOldReleases({ log }) } : {}),
   };
 } catch (err) {
   await ctx.close().catch(() => undefined);

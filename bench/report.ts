@@ -7,6 +7,7 @@ import type { OverheadResult } from './overhead.js';
 import type { RealBedResult } from './real-bed.js';
 import { scaleMarkdown } from './report-scale.js';
 import type { ScalePoint } from './scale.js';
+import type { OldReleaseJump } from './old-releases.js';
 import { percentile, type Summary } from './stats.js';
 
 export interface BenchResults {
@@ -27,6 +28,9 @@ export interface BenchResults {
   killMeasuredAt?: string;
   /** When `--only-scale` last measured section 2. */
   scaleMeasuredAt?: string;
+  /** Section 5: the jumps from the older from-releases (full run or `--only-old`). */
+  oldReleases?: OldReleaseJump[];
+  oldReleasesMeasuredAt?: string;
 }
 
 const ms = (v: number) =>
@@ -105,7 +109,33 @@ export function toMarkdown(r: BenchResults): string {
         : 'Not run in this mode (`npm run bench` without flags runs it).',
       '',
     );
+  lines.push(...oldReleasesMarkdown(r.oldReleases, r.oldReleasesMeasuredAt));
   return lines.join('\n');
+}
+
+/** Section 5: per older from-release, its jump to the target as a rollout on the real bed. */
+function oldReleasesMarkdown(jumps: OldReleaseJump[] | undefined, measuredAt?: string): string[] {
+  const head = ['## 5. Older releases', ''];
+  if (!jumps?.length) return [...head, 'Not run in this mode (`npm run bench` or `-- --only-old` runs it).', ''];
+  const s = (v: number | undefined) => (v === undefined ? '-' : ms(v));
+  return [
+    ...head,
+    `Each of versions.sh's OPENCLAW_OLD_FROM_VERSIONS jumped to the target as a rollout of one extra gateway with a client paired and held through HAProxy, approved as soon as it waited${measuredAt ? ` (measured ${measuredAt})` : ''}. The window: drain → rejoin done, the approval wait out.`,
+    '',
+    '| from → to | completed | outcome | window | rollout | pairing / client protocol | client back | mismatches |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...jumps.map(
+      (j) =>
+        `| ${j.fromVersion} → ${j.targetVersion || '?'} | ${j.completed ? 'yes' : 'no'} | ${j.outcome} | ${s(j.windowMs)} | ${s(j.rolloutWallMs)} | ${j.pairing ?? '-'} / ${j.clientProtocols ?? '-'} | ${j.clientBack === undefined ? '-' : j.clientBack ? 'yes' : 'no'} | ${j.mismatches ?? '-'} |`,
+    ),
+    '',
+    ...jumps.flatMap((j) => [
+      `Checks that fell back from ${j.fromVersion}:${j.fallbacks.length ? '' : ' none'}`,
+      ...j.fallbacks.map((f) => `- ${f.step}: ${f.detail}`),
+      ...(j.error ? [`- error: ${j.error}`] : []),
+      '',
+    ]),
+  ];
 }
 
 /** Section 4's summary: per install type, the time out of traffic and the wall time against their floors, with the goals. */
