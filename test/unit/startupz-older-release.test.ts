@@ -4,7 +4,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startupVersion } from '../../src/activities/openclaw/gateway.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gatewayStatus, startupVersion } from '../../src/activities/openclaw/gateway.js';
+import type { GatewayAccess } from '../../src/shared/inventory.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
@@ -27,5 +31,22 @@ describe('startupVersion', () => {
   it('says ready with no version where /startupz is the Control UI page', async () => {
     const url = await gateway({ type: 'text/html; charset=utf-8', body: '<!doctype html><html></html>' });
     expect(await startupVersion(url)).toEqual({ ready: true, version: null });
+  });
+});
+
+// `gateway status --json` of 2026.4.1 (captured from a real 2026.4.1 gateway) names no version: the
+// local CLI's `--version` does, so a start or a rollback onto 2026.4.1 sees the release it waits for.
+describe('gatewayStatus of a release whose status names no version', () => {
+  it('takes the version from the local CLI', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'status-'));
+    try {
+      const fixture = new URL('../fixtures/openclaw/gateway-status.2026.4.1.json', import.meta.url).pathname;
+      const script = `#!/bin/sh\ncase "$1" in\n  --version) echo "OpenClaw 2026.4.1 (da64a97)" ;;\n  gateway) cat '${fixture}' ;;\nesac\n`;
+      await writeFile(join(dir, 'openclaw'), script, { mode: 0o755 });
+      const access = { cli: [join(dir, 'openclaw')], env: {} } as unknown as GatewayAccess;
+      expect(await gatewayStatus(access, { timeoutMs: 10_000 })).toMatchObject({ healthy: true, version: '2026.4.1' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

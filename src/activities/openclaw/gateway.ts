@@ -7,6 +7,7 @@ import type { GatewayAccess } from '../../shared/inventory.js';
 import { quote } from '../host/redact.js';
 import { runHostCommand } from '../host/exec.js';
 import { pause, type CallContext } from '../call-context.js';
+import { cliRelease } from './capabilities.js';
 import { describeFailure, runCli } from './cli.js';
 import * as parse from './parse/index.js';
 
@@ -18,7 +19,12 @@ export async function gatewayStatus(access: GatewayAccess, ctx: CallContext): Pr
     ...ctx,
   });
   // Exit 1 with --require-rpc means "RPC probe failed": the JSON still says what is down.
-  return parse.parseGatewayStatus(r, { remote: access.url !== undefined });
+  const s = parse.parseGatewayStatus(r, { remote: access.url !== undefined });
+  if (!s.rpcOk || s.version || access.url !== undefined) return s;
+  // 2026.4.1's status names no version (no rpc.version, no rpc.server): a local gateway runs from the
+  // install its CLI is, so the CLI's own `--version` is the version (weaker: it cannot tell a process
+  // left running from an older install).
+  return { ...s, version: await cliRelease(access, ctx) };
 }
 
 /**
