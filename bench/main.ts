@@ -9,9 +9,12 @@
  *   npm run bench -- --smoke      tiny sizes, no real bed (test/unit/bench-smoke.test.ts)
  *   npm run bench -- --only-bed   section 4 alone (staged and global); the other sections are kept
  *                                 from the last run's benchmarks.json
+ *   npm run bench -- --only-peer  section 5 alone (ours and the runbook's Ansible playbook on one
+ *                                 three-gateway bed; OPENCLAW_ROLLOUT_BED_DIR or .bed/bench-peer); the
+ *                                 rest is kept
  *   npm run bench -- --only-kill  the worker-kill recovery of section 3 alone; the rest is kept
  *   npm run bench -- --only-scale section 2 alone (and its approval latencies); the rest is kept
- *   --no-bed                      skip section 4;  --out <dir>  where to write (default docs/)
+ *   --no-bed                      skip sections 4 and 5;  --out <dir>  where to write (default docs/)
  */
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +25,7 @@ import { openContext } from './context.js';
 import { describeEnvironment } from './environment.js';
 import { measureKillRecovery } from './kill-recovery.js';
 import { measureOverhead } from './overhead.js';
+import { measurePeerBed, type PeerBedResult } from './peer-bed.js';
 import { measureRealBed, type RealBedResult } from './real-bed.js';
 import { latencySummary, writeResults, type BenchResults } from './report.js';
 import { measureScale, type ScalePoint } from './scale.js';
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     smoke: { type: 'boolean' },
     'no-bed': { type: 'boolean' },
     'only-bed': { type: 'boolean' },
+    'only-peer': { type: 'boolean' },
     'only-kill': { type: 'boolean' },
     'only-scale': { type: 'boolean' },
     out: { type: 'string' },
@@ -83,6 +88,19 @@ if (values['only-bed']) {
   log(`wrote section 4 into ${written.markdown} and ${written.json} (${Math.round((Date.now() - started) / 1000)} s)`);
   process.exit(0);
 }
+if (values['only-peer']) {
+  const last = JSON.parse(await readFile(join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults;
+  const peer = await measurePeer(log);
+  const written = await writeResults(outDir, {
+    ...last,
+    environment,
+    ...peer,
+    ...(peer.realBedPeerError ? {} : { realBedPeerError: undefined }),
+    peerMeasuredAt: environment.date,
+  });
+  log(`wrote section 5 into ${written.markdown} and ${written.json} (${Math.round((Date.now() - started) / 1000)} s)`);
+  process.exit(0);
+}
 await mkdir(join(projectRoot, '.bench'), { recursive: true });
 const ctx = await openContext(await mkdtemp(join(projectRoot, '.bench', 'run-')));
 if (values['only-scale']) {
@@ -120,6 +138,7 @@ try {
   await ctx.close();
   const { realBed, realBedError } =
     plan.bed && !values['no-bed'] ? await measureRealBeds(log) : { realBed: null, realBedError: undefined };
+  const peer = plan.bed && !values['no-bed'] ? await measurePeer(log) : { realBedPeer: null };
   results = {
     mode,
     environment,
@@ -129,6 +148,7 @@ try {
     latency: { approvalToRejoin: approvalLatencies(scale, overhead), workerKill },
     realBed,
     ...(realBedError ? { realBedError } : {}),
+    ...peer,
   };
 } catch (err) {
   await ctx.close().catch(() => undefined);
@@ -149,6 +169,17 @@ async function measureRealBeds(
     return { realBed };
   } catch (err) {
     return { realBed: realBed.length ? realBed : null, realBedError: (err as Error).message };
+  }
+}
+
+/** Section 5; a failure is reported in its place instead of ending the benchmark. */
+async function measurePeer(
+  log: (s: string) => void,
+): Promise<{ realBedPeer: PeerBedResult | null; realBedPeerError?: string }> {
+  try {
+    return { realBedPeer: await measurePeerBed({ log }) };
+  } catch (err) {
+    return { realBedPeer: null, realBedPeerError: (err as Error).message };
   }
 }
 
