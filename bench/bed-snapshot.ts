@@ -4,7 +4,8 @@
  * afterwards each is stopped, given those copies back and put on the from-release again, then started.
  * The state goes back too because the target release migrates it and the from-release refuses a newer
  * schema; the pairings are then exactly as before. The release is the gateway's own copy, not hard links
- * to the template, because the playbook's `npm i -g` writes into it.
+ * to the template, because the playbook's `npm i -g` writes into it. op-1's identity file goes back too
+ * (the device token it was given then), so the held client starts the second run as it did the first.
  */
 import { execa } from 'execa';
 import { mkdir, rm } from 'node:fs/promises';
@@ -17,7 +18,11 @@ import { Supervisor } from '../test/bed/supervisor.js';
 
 const copy = (from: string, to: string) => execa('cp', ['-a', from, to]);
 
+const OPERATOR_IDENTITY = 'op-1.identity.json';
+
 export async function snapshotGateways(info: BedInfo, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await copy(join(info.dir, 'clients', OPERATOR_IDENTITY), join(dir, OPERATOR_IDENTITY));
   await Promise.all(
     info.gateways.map((g) =>
       whileStopped(info, g, async () => {
@@ -32,6 +37,7 @@ export async function snapshotGateways(info: BedInfo, dir: string): Promise<void
 }
 
 export async function restoreGateways(info: BedInfo, dir: string): Promise<void> {
+  await copy(join(dir, OPERATOR_IDENTITY), join(info.dir, 'clients', OPERATOR_IDENTITY));
   await Promise.all(
     info.gateways.map((g) =>
       whileStopped(info, g, async () => {

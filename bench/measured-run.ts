@@ -72,8 +72,14 @@ async function holdOperator(info: BedInfo): Promise<HeldConnection> {
     scopes: OPERATOR_SCOPES,
     sharedToken: await sharedToken(info),
   });
-  const first = await op.start();
-  if (first.type !== 'hello') throw new Error(`op-1 could not connect before the run (${first.type})`);
+  await op.start();
+  // A token the gateway no longer knows is refused first; the client then falls back to the shared token.
+  await op
+    .waitFor((e) => e.type === 'hello', 60_000)
+    .catch(async (err: Error) => {
+      await op.stop();
+      throw new Error(`op-1 could not connect before the run: ${err.message}`);
+    });
   return op;
 }
 
