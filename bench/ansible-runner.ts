@@ -7,6 +7,7 @@
 import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseRecap } from './ansible-recap.js';
 
 /** The steps of one instance, in the order instanceRollout runs them (one device with a reconnect hook). */
 export const INSTANCE_STEPS = [
@@ -83,8 +84,7 @@ export async function runAnsible(
   const wallMs = Date.now() - started;
   if (r.exitCode !== 0)
     throw new Error(`ansible-playbook failed (exit ${r.exitCode}): ${r.stdout.slice(-800)} ${r.stderr.slice(-400)}`);
-  const ok = /ok=(\d+)/g;
-  const counts = [...r.stdout.matchAll(ok)].map((m) => Number(m[1]));
+  const counts = parseRecap(r.stdout).map((h) => h.ok);
   if (counts.length !== hosts || counts.some((c) => c !== ansibleCommandsPerHost)) {
     throw new Error(
       `ansible-playbook did not run every task on every host (ok counts: ${counts.join(', ')}, expected ${ansibleCommandsPerHost} on ${hosts} hosts)`,

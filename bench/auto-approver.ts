@@ -31,11 +31,17 @@ export class AutoApprover {
     private client: Client,
     private rolloutId: string,
     feed: ActivityFeed,
+    /**
+     * triggers: the activities after which an instance is watched (the real bed's instances without
+     * devices rotate nothing: `lbDrain` there); pollMs, waitMs: how often and how long it is asked.
+     */
+    private opts: { triggers?: string[]; pollMs?: number; waitMs?: number } = {},
   ) {
+    const triggers = opts.triggers ?? ['rotateDeviceToken', 'runReconnectHook'];
     this.unsubscribe = feed.on((e) => {
       const instance = e.workflowId.startsWith(`${rolloutId}/`) ? e.workflowId.slice(rolloutId.length + 1) : undefined;
       if (!instance) return;
-      if ((e.activity === 'rotateDeviceToken' || e.activity === 'runReconnectHook') && !this.hooked.has(instance)) {
+      if (triggers.includes(e.activity) && !this.hooked.has(instance)) {
         this.hooked.add(instance);
         this.whenWaiting(instance).catch((err: unknown) => this.failures.push(err as Error));
       }
@@ -47,10 +53,11 @@ export class AutoApprover {
 
   private async whenWaiting(instance: string): Promise<void> {
     const child = this.client.workflow.getHandle(instanceWorkflowId(this.rolloutId, instance));
-    for (let i = 0; ; i++) {
+    const deadline = Date.now() + (this.opts.waitMs ?? 30_000);
+    for (;;) {
       if ((await child.query(instanceProgressQuery)).phase === 'AwaitingApproval') break;
-      if (i > 3000) throw new Error(`${instance} never reached AwaitingApproval`);
-      await sleep(10);
+      if (Date.now() > deadline) throw new Error(`${instance} never reached AwaitingApproval`);
+      await sleep(this.opts.pollMs ?? 10);
     }
     const approve = async () => {
       const sentAt = Date.now();

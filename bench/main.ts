@@ -9,11 +9,14 @@
  *   npm run bench -- --smoke      tiny sizes, no real bed (test/unit/bench-smoke.test.ts)
  *   npm run bench -- --only-bed   section 4 alone (staged and global); the other sections are kept
  *                                 from the last run's benchmarks.json
+ *   npm run bench -- --only-peer  section 5 alone (ours and the runbook's Ansible playbook on one
+ *                                 three-gateway bed; OPENCLAW_ROLLOUT_BED_DIR or .bed/bench-peer); the
+ *                                 rest is kept
  *   npm run bench -- --only-kill  the worker-kill recovery of section 3 alone; the rest is kept
  *   npm run bench -- --only-scale section 2 alone (and its approval latencies); the rest is kept
- *   npm run bench -- --only-old   section 5 alone (the older from-releases' jumps; needs
+ *   npm run bench -- --only-old   section 6 alone (the older from-releases' jumps; needs
  *                                 `setup.sh --with-old-releases`); the rest is kept
- *   --no-bed                      skip section 4;  --out <dir>  where to write (default docs/)
+ *   --no-bed                      skip sections 4, 5 and 6;  --out <dir>  where to write (default docs/)
  */
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ import { describeEnvironment } from './environment.js';
 import { measureKillRecovery } from './kill-recovery.js';
 import { measureOverhead } from './overhead.js';
 import { measureOldReleases } from './old-releases.js';
+import { measurePeerBed, type PeerBedResult } from './peer-bed.js';
 import { measureRealBed, type RealBedResult } from './real-bed.js';
 import { latencySummary, writeResults, type BenchResults } from './report.js';
 import { measureScale, type ScalePoint } from './scale.js';
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     smoke: { type: 'boolean' },
     'no-bed': { type: 'boolean' },
     'only-bed': { type: 'boolean' },
+    'only-peer': { type: 'boolean' },
     'only-kill': { type: 'boolean' },
     'only-scale': { type: 'boolean' },
     'only-old': { type: 'boolean' },
@@ -90,8 +95,21 @@ if (values['only-bed']) {
 if (values['only-old']) {
   const last = JSON.parse(await readFile(join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults;
   const oldReleases = await measureOldReleases({ log });
-  // The other sections keep the machine and date they were measured on; section 5 says when it was.
+  // The other sections keep the machine and date they were measured on; section 6 says when it was.
   const written = await writeResults(outDir, { ...last, oldReleases, oldReleasesMeasuredAt: environment.date });
+  log(`wrote section 6 into ${written.markdown} and ${written.json} (${Math.round((Date.now() - started) / 1000)} s)`);
+  process.exit(0);
+}
+if (values['only-peer']) {
+  const last = JSON.parse(await readFile(join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults;
+  const peer = await measurePeer(log);
+  const written = await writeResults(outDir, {
+    ...last,
+    environment,
+    ...peer,
+    ...(peer.realBedPeerError ? {} : { realBedPeerError: undefined }),
+    peerMeasuredAt: environment.date,
+  });
   log(`wrote section 5 into ${written.markdown} and ${written.json} (${Math.round((Date.now() - started) / 1000)} s)`);
   process.exit(0);
 }
@@ -132,6 +150,7 @@ try {
   await ctx.close();
   const { realBed, realBedError } =
     plan.bed && !values['no-bed'] ? await measureRealBeds(log) : { realBed: null, realBedError: undefined };
+  const peer = plan.bed && !values['no-bed'] ? await measurePeer(log) : { realBedPeer: null };
   results = {
     mode,
     environment,
@@ -141,6 +160,7 @@ try {
     latency: { approvalToRejoin: approvalLatencies(scale, overhead), workerKill },
     realBed,
     ...(realBedError ? { realBedError } : {}),
+    ...peer,
     ...(plan.bed && !values['no-bed'] ? { oldReleases: await measureOldReleases({ log }) } : {}),
   };
 } catch (err) {
@@ -162,6 +182,17 @@ async function measureRealBeds(
     return { realBed };
   } catch (err) {
     return { realBed: realBed.length ? realBed : null, realBedError: (err as Error).message };
+  }
+}
+
+/** Section 5; a failure is reported in its place instead of ending the benchmark. */
+async function measurePeer(
+  log: (s: string) => void,
+): Promise<{ realBedPeer: PeerBedResult | null; realBedPeerError?: string }> {
+  try {
+    return { realBedPeer: await measurePeerBed({ log }) };
+  } catch (err) {
+    return { realBedPeer: null, realBedPeerError: (err as Error).message };
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Section 5, older releases: each of versions.sh's OPENCLAW_OLD_FROM_VERSIONS (2026.7.35, 2026.4.1)
+ * Section 6, older releases: each of versions.sh's OPENCLAW_OLD_FROM_VERSIONS (2026.7.35, 2026.4.1)
  * jumped to the target on the real bed as a rollout, with no manual step but the approval (sent as soon
  * as the instance waits). One small bed (its own dir: $OPENCLAW_ROLLOUT_BED_DIR or .bed/bench-old), and
  * per release an extra gateway (test/bed/extra-gateway.ts: the config its own schema accepts) with a

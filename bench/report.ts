@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { Environment } from './environment.js';
 import type { KillRecoveryResult } from './kill-recovery.js';
 import type { OverheadResult } from './overhead.js';
+import type { PeerBedResult } from './peer-bed.js';
 import type { RealBedResult } from './real-bed.js';
+import { peerMarkdown } from './report-peer.js';
 import { scaleMarkdown } from './report-scale.js';
 import type { ScalePoint } from './scale.js';
 import type { OldReleaseJump } from './old-releases.js';
@@ -22,6 +24,11 @@ export interface BenchResults {
   };
   realBed: RealBedResult[] | null;
   realBedError?: string;
+  /** Section 5: our rollout and the runbook's Ansible playbook on one three-gateway bed (null: not run). */
+  realBedPeer?: PeerBedResult | null;
+  realBedPeerError?: string;
+  /** When section 5 was measured on its own (`--only-peer`). */
+  peerMeasuredAt?: string;
   /** When section 4 was measured on its own (`--only-bed`): the other sections are from `environment.date` of an earlier run. */
   bedMeasuredAt?: string;
   /** When `--only-kill` last measured the worker-kill rows (the rest of the file may be older). */
@@ -109,13 +116,22 @@ export function toMarkdown(r: BenchResults): string {
         : 'Not run in this mode (`npm run bench` without flags runs it).',
       '',
     );
+  lines.push(...peerSection(r));
   lines.push(...oldReleasesMarkdown(r.oldReleases, r.oldReleasesMeasuredAt));
   return lines.join('\n');
 }
 
-/** Section 5: per older from-release, its jump to the target as a rollout on the real bed. */
+function peerSection(r: BenchResults): string[] {
+  if (r.realBedPeer) return peerMarkdown(r.realBedPeer, r.peerMeasuredAt);
+  const why = r.realBedPeerError
+    ? `Failed in this run: ${r.realBedPeerError}`
+    : 'Not run in this mode (`npm run bench` without flags, or `-- --only-peer`, runs it).';
+  return ['## 5. A peer on the same bed: the runbook as an Ansible playbook', '', why, ''];
+}
+
+/** Section 6: per older from-release, its jump to the target as a rollout on the real bed. */
 function oldReleasesMarkdown(jumps: OldReleaseJump[] | undefined, measuredAt?: string): string[] {
-  const head = ['## 5. Older releases', ''];
+  const head = ['## 6. Older releases', ''];
   if (!jumps?.length) return [...head, 'Not run in this mode (`npm run bench` or `-- --only-old` runs it).', ''];
   const s = (v: number | undefined) => (v === undefined ? '-' : ms(v));
   return [

@@ -1,5 +1,5 @@
 /**
- * Samples HAProxy's view every 500 ms: which servers are out of traffic (DRAIN or MAINT) and which are
+ * Samples HAProxy's view every `intervalMs` (500 ms unless told): which servers are out of traffic (DRAIN or MAINT) and which are
  * not UP (also DOWN: failing their health check) at each moment.
  */
 import { showStat } from '../../src/activities/load-balancer/haproxy.js';
@@ -12,7 +12,7 @@ export interface HaproxySample {
   notUp: string[];
 }
 
-export function haproxySampler(info: BedInfo) {
+export function haproxySampler(info: BedInfo, intervalMs = 500) {
   const samples: HaproxySample[] = [];
   let stop = false;
   const loop = (async () => {
@@ -25,7 +25,7 @@ export function haproxySampler(info: BedInfo) {
         drained: rows.filter((r) => /DRAIN|MAINT/.test(r.status)).map((r) => r.server),
         notUp: rows.filter((r) => r.status !== 'UP').map((r) => r.server),
       });
-      await sleep(500);
+      await sleep(intervalMs);
     }
   })();
   return {

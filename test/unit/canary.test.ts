@@ -85,17 +85,20 @@ describe('copyStateConsistently', () => {
 });
 
 describe('dropCopiedLeases', () => {
-  it("drops the live gateway's agent database leases from the copy only", async () => {
+  it("drops the live gateway's agent database and gateway-owner leases from the copy only", async () => {
     const copy = join(await scratch(), 'state');
     await mkdir(join(copy, 'state'), { recursive: true });
     const db = new DatabaseSync(join(copy, 'state', 'openclaw.sqlite'));
     db.exec(
-      "CREATE TABLE agent_database_leases(lease_id, agent_id, path, owner_pid); INSERT INTO agent_database_leases VALUES ('l', 'main', '/live/agent.sqlite', 4379);",
+      "CREATE TABLE agent_database_leases(lease_id, agent_id, path, owner_pid); INSERT INTO agent_database_leases VALUES ('l', 'main', '/live/agent.sqlite', 4379);" +
+        // As 2026.9.5 writes it once a gateway restarted on its state (the owner is the live process).
+        "CREATE TABLE state_leases(scope, lease_key, owner, payload_json); INSERT INTO state_leases VALUES ('gateway-owner', 'global', 'o', '{\"owner\":{\"pid\":4379}}'), ('other', 'k', 'o', '{}');",
     );
     db.close();
-    expect(dropCopiedLeases(copy)).toBe(1);
+    expect(dropCopiedLeases(copy)).toBe(2);
     const after = new DatabaseSync(join(copy, 'state', 'openclaw.sqlite'), { readOnly: true });
     expect(after.prepare('SELECT count(*) AS n FROM agent_database_leases').get()).toEqual({ n: 0 });
+    expect(after.prepare('SELECT scope FROM state_leases').all()).toEqual([{ scope: 'other' }]);
     after.close();
     expect(dropCopiedLeases(join(await scratch(), 'none'))).toBe(0); // no database: nothing to drop
   });

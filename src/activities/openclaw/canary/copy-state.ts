@@ -66,8 +66,10 @@ async function onlineBackup(src: string, dst: string): Promise<boolean> {
 /**
  * The copied state database still lists the live gateway's open agent databases
  * (`agent_database_leases`, owner = the live process, which is alive): the new release would refuse to
- * migrate the copy ("Agent main database is still open in process <pid>"). No process holds the copy's
- * databases, so its leases are dropped. Returns how many.
+ * migrate the copy ("Agent main database is still open in process <pid>"). Likewise its gateway-owner
+ * lease (`state_leases`, scope `gateway-owner`, written once a gateway has restarted on its state): the
+ * canary would refuse to start ("Another Gateway owner lease is still active for this state directory").
+ * No process holds the copy, so these leases are dropped. Returns how many.
  */
 export function dropCopiedLeases(copyStateDir: string): number {
   const path = join(copyStateDir, 'state', 'openclaw.sqlite');
@@ -77,11 +79,12 @@ export function dropCopiedLeases(copyStateDir: string): number {
   } catch {
     return 0;
   }
+  const drop = (table: string, where = '') =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table)
+      ? Number(db.prepare(`DELETE FROM ${table}${where}`).run().changes)
+      : 0;
   try {
-    const table = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agent_database_leases'")
-      .get();
-    return table ? Number(db.prepare('DELETE FROM agent_database_leases').run().changes) : 0;
+    return drop('agent_database_leases') + drop('state_leases', " WHERE scope = 'gateway-owner'");
   } finally {
     db.close();
   }
