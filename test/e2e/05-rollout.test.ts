@@ -230,6 +230,14 @@ describe('approval timeout and rejection', () => {
         'bob',
       );
       expect(decided.code, decided.out).toBe(0);
+      // The decision reaches the instance's workflow through the rollout: until then it still reads Failed.
+      await pollUntil(
+        'the rollback to start',
+        async () =>
+          (await w.client.workflow.getHandle(id).query(progressQuery)).instances.find((i) => i.instance === first)
+            ?.phase !== 'Failed',
+        60_000,
+      );
       await waitForInstancePhase(w.client, id, first, 'AwaitingApproval', 8 * 60_000);
       const approved = await cli('approve', '--inventory', file, '--instance', first, '--approver', 'bob');
       expect(approved.code, approved.out).toBe(0);
@@ -251,9 +259,9 @@ describe('approval timeout and rejection', () => {
         .getHandle(id)
         .terminate('test cleanup')
         .catch(() => undefined);
+      const { createLoadBalancer } = await import('../../src/activities/load-balancer/index.js');
+      await createLoadBalancer(inventory.loadBalancer).ready(inventory.instances[0]!.lbServer);
     }
-    const { createLoadBalancer } = await import('../../src/activities/load-balancer/index.js');
-    await createLoadBalancer(inventory.loadBalancer).ready(inventory.instances[0]!.lbServer);
   });
 });
 
