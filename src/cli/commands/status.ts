@@ -51,7 +51,8 @@ export async function readInstance(
   return { instance: copy, source: `the rollout's copy: ${workflowId} did not answer` };
 }
 
-async function showStatus(handle: WorkflowHandle, { inventory, values, out, io }: CommandContext): Promise<number> {
+async function showStatus(handle: WorkflowHandle, command: CommandContext): Promise<number> {
+  const { inventory, values, out, io, invokedAs } = command;
   const show = watchWriter(out, values.watch === true && !values.json && (io.tty ?? process.stdout.isTTY === true));
   const id = values.instance?.trim();
   if (id !== undefined) requireKnownInstance('status', inventory, id);
@@ -62,7 +63,7 @@ async function showStatus(handle: WorkflowHandle, { inventory, values, out, io }
       if (err instanceof ConfigurationError && !values.json) out(await repairs());
       throw err;
     });
-    const ctx = { approvals: inventory.policy.approvals, startedBy: progress.startedBy, queued };
+    const ctx = { approvals: inventory.policy.approvals, startedBy: progress.startedBy, queued, invokedAs };
     const one = id === undefined ? undefined : await readInstance(handle, progress, id);
     const view = one ? one.instance : progress;
     const table = async () =>
