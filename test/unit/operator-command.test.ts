@@ -62,7 +62,7 @@ const place = (operatorCommand?: OperatorCommand): RolloutPlace => ({
   rolloutId: 'rollout-c',
   targetVersion: '2026.9.6',
   namespace: 'default',
-  approvals: { approvers: [], fourEyes: true },
+  approvals: inventory.policy.approvals,
   now: 't',
   ...(operatorCommand ? { operatorCommand } : {}),
 });
