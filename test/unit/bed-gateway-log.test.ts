@@ -9,7 +9,7 @@ const fixture = (name: string) => readFileSync(new URL(`../fixtures/openclaw/${n
 
 describe("the gateway's words from its log", () => {
   it('a port held by another process: the failure and who holds the port, from the last start only', () => {
-    expect(gatewayWords(fixture('gateway-run.port-in-use.stdout.log'))).toEqual([
+    expect(gatewayWords(fixture('gateway-run.port-in-use.stdout.txt'))).toEqual([
       'Gateway failed to start: another gateway instance is already listening on ws://127.0.0.1:47311 | listen EADDRINUSE: address already in use 127.0.0.1:47311 | EADDRINUSE',
       'If the gateway is supervised, stop it with: openclaw gateway stop',
       'Port 47311 is already in use.',
