@@ -13,22 +13,20 @@ import type { RolloutProgress } from '../src/shared/messages/rollout.js';
 import { loadInventory } from '../src/inventory-file.js';
 import { durationText, outOfTrafficSummary } from '../src/cli/views/out-of-traffic-view.js';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { KEY_FILE_ENV, KEYS_ENV } from '../src/codec/keys.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startBed, stopBed } from '../test/bed/bed.js';
+import { bedDirFromEnv, startBed, stopBed } from '../test/bed/bed.js';
 import { sleep } from '../test/bed/probes.js';
 import { gatewayAccess, pairBedClients, routeUrl, sharedToken } from '../test/bed/clients.js';
 import { bedHealth } from '../test/bed/health.js';
 import { clientIdentity } from '../test/bed/context.js';
 import { driveRollout } from '../test/bed/rollout-driver.js';
 import { starterCli } from '../test/bed/starter.js';
-import { projectRoot } from '../test/bed/tools.js';
 import { HeldConnection, connectOnce } from '../test/bed/ws-client.js';
 
 const keep = process.argv.includes('--keep');
 // Its own bed directory, so the demo never replaces the e2e tests' bed (.bed/current) of the same checkout.
-const bedDir = process.env.OPENCLAW_ROLLOUT_BED_DIR ?? join(projectRoot, '.bed', 'demo');
+const bedDir = bedDirFromEnv('demo');
 // The demo narrates; the worker only speaks up for warnings (approval timeouts) and errors.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const step = (s: string) => console.log(`\n== ${s}`);
@@ -55,7 +53,11 @@ if (!process.env[KEYS_ENV] && !process.env[KEY_FILE_ENV])
   process.env[KEYS_ENV] = `demo:${randomBytes(32).toString('base64')}`;
 
 step('starting the local cluster (Temporal dev server + Web UI + codec server, 3 gateways under supervisor, HAProxy)');
-const info = await startBed({ dir: bedDir });
+const info = await startBed({ dir: bedDir }).catch((err: Error) => {
+  // startBed stopped the bed and says why, in the failing gateway's own words.
+  console.error(`  the local cluster did not start: ${err.message}`);
+  process.exit(1);
+});
 console.log(
   `  payloads are AES-GCM encrypted in Temporal; the Web UI decrypts them through the codec server ${info.temporal.codecEndpoint}`,
 );

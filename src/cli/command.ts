@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { Inventory } from '../shared/inventory.js';
 import { ConfigurationError } from '../shared/errors.js';
+import type { OperatorCommand } from '../shared/operator-command.js';
 
 const text = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
@@ -47,6 +48,8 @@ export interface RunIo {
   pollMs?: number;
   /** Ends `status --watch` at its next poll (for callers that run it in-process, like Ctrl-C does on a terminal). */
   stop?: AbortSignal;
+  /** How the operator runs the CLI (default: decided from this process, src/cli/operator-command.ts). */
+  invokedAs?: OperatorCommand;
 }
 
 export type Out = (s: string) => void;
@@ -60,6 +63,8 @@ export interface CommandContext {
   values: OptionValues;
   out: Out;
   io: RunIo;
+  /** How the operator runs the CLI: hints and the workflows' texts name commands this way. */
+  invokedAs: OperatorCommand;
 }
 
 export interface Command {

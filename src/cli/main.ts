@@ -35,6 +35,7 @@ import { status } from './commands/status.js';
 import { validate } from './commands/validate.js';
 import { worker } from './commands/worker.js';
 import { packageVersion } from './version.js';
+import { operatorCommand } from './operator-command.js';
 
 /** Every command, in the order --help lists them. */
 export const COMMANDS: readonly TableEntry[] = [
@@ -139,7 +140,8 @@ export async function run(argv: string[], out: Out = console.log, io: RunIo = {}
   refuseForeignOptions(command, values);
   if (!values.inventory) throw new UsageError(`${name}: --inventory <cluster.yaml> is required`);
   const inventory = await loadInventory(values.inventory);
-  return command.run({ name, inventory, inventoryFile: values.inventory, values, out, io });
+  const invokedAs = io.invokedAs ?? operatorCommand();
+  return command.run({ name, inventory, inventoryFile: values.inventory, values, out, io, invokedAs });
 }
 
 const isParseError = (err: unknown) =>

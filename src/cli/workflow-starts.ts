@@ -7,6 +7,7 @@ import type { WorkflowStartOptions } from '@temporalio/client';
 import type { Device, Instance, Inventory } from '../shared/inventory.js';
 import { policyCountsLine } from '../shared/counts.js';
 import { checkWorkflowId, repairWorkflowId, rolloutWorkflowId } from '../shared/ids.js';
+import { cliLine, type OperatorCommand } from '../shared/operator-command.js';
 import { CLUSTER_KEY, PHASE_KEY } from '../shared/search-attributes.js';
 import { centralQueue } from '../shared/task-queues.js';
 import type { clusterPreflight, clusterRollout, deviceDiagnosis, emergencyRepair } from '../workflows/index.js';
@@ -27,6 +28,8 @@ export interface RolloutRequest {
   force: boolean;
   /** The namespace has the Openclaw* search attributes registered. */
   searchAttributes: boolean;
+  /** How the operator runs the CLI (the workflows' hints name it); absent: the checkout's form. */
+  invokedAs?: OperatorCommand;
 }
 
 /** `start`: the cluster's rollout (one at a time: the id is the lock). */
@@ -35,7 +38,7 @@ export function rolloutStart(
   request: RolloutRequest,
   env: Env,
 ): WorkflowStartOptions<typeof clusterRollout> {
-  const { target, startedBy, force, searchAttributes } = request;
+  const { target, startedBy, force, searchAttributes, invokedAs } = request;
   const queued = withCentralQueue(inventory, env);
   return {
     taskQueue: queued.temporal.taskQueue,
@@ -44,7 +47,7 @@ export function rolloutStart(
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     // Shown by the Web UI under Summary / Details.
     staticSummary: `Rollout of ${inventory.cluster} to ${target}, started by ${startedBy}`,
-    staticDetails: `Instances in order: ${inventory.instances.map((i) => i.id).join(', ')} (${policyCountsLine(inventory.policy, inventory.instances.length)}). Approve each from Send a Signal → approveRejoin, or \`npm run starter -- approve\`.`,
+    staticDetails: `Instances in order: ${inventory.instances.map((i) => i.id).join(', ')} (${policyCountsLine(inventory.policy, inventory.instances.length)}). Approve each from Send a Signal → approveRejoin, or \`${cliLine(invokedAs, 'approve')}\`.`,
     ...(searchAttributes
       ? {
           typedSearchAttributes: [
@@ -60,6 +63,7 @@ export function rolloutStart(
         startedBy,
         ...(searchAttributes ? { searchAttributes } : {}),
         ...(force ? { force: true } : {}),
+        ...(invokedAs ? { operatorCommand: invokedAs } : {}),
       },
     ],
   };
@@ -95,6 +99,7 @@ export function repairStart(
   device: Device,
   startedBy: string,
   env: Env,
+  invokedAs?: OperatorCommand,
 ): WorkflowStartOptions<typeof emergencyRepair> {
   const taskQueue = centralQueue(inventory, env);
   return {
@@ -111,6 +116,7 @@ export function repairStart(
         taskQueue,
         reason: `started by hand by ${startedBy}`,
         startedBy,
+        ...(invokedAs ? { operatorCommand: invokedAs } : {}),
         ...(inventory.notifications ? { notifications: inventory.notifications, uiUrl: inventory.temporal.uiUrl } : {}),
       },
     ],

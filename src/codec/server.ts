@@ -35,19 +35,36 @@ class BadRequest extends Error {
   }
 }
 
+/**
+ * The body's payloads. A missing `payloads` means none: Temporal's own codec client (the `temporal` CLI,
+ * protojson) sends `{}` for an empty list, e.g. a query without arguments.
+ */
+function payloadsOf(body: unknown): unknown[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new BadRequest(400, 'body must be a JSON object: {"payloads": [...]} (or {} for none)');
+  const unknown = Object.keys(body).filter((k) => k !== 'payloads');
+  if (unknown.length > 0)
+    throw new BadRequest(400, `unknown field "${unknown[0]}": body must be {"payloads": [...]} (or {} for none)`);
+  const { payloads } = body as { payloads?: unknown };
+  if (payloads === undefined) return [];
+  if (!Array.isArray(payloads))
+    throw new BadRequest(400, `"payloads" must be an array (got ${payloads === null ? 'null' : typeof payloads})`);
+  return payloads;
+}
+
 function fromJson(body: unknown): Payload[] {
-  const payloads = (body as { payloads?: unknown } | null)?.payloads;
-  if (!Array.isArray(payloads)) throw new BadRequest(400, 'body must be {"payloads": [...]}');
-  return payloads.map((p: JsonPayload, i) => {
-    if (typeof p !== 'object' || p === null) throw new BadRequest(400, `payloads[${i}] must be an object`);
+  return payloadsOf(body).map((p, i) => {
+    if (typeof p !== 'object' || p === null || Array.isArray(p))
+      throw new BadRequest(400, `payloads[${i}] must be an object`);
+    const { metadata: meta, data } = p as JsonPayload;
     const metadata: Record<string, Uint8Array> = {};
-    for (const [k, v] of Object.entries(p.metadata ?? {})) {
+    for (const [k, v] of Object.entries(meta ?? {})) {
       if (typeof v !== 'string') throw new BadRequest(400, `payloads[${i}].metadata.${k} must be a base64 string`);
       metadata[k] = Buffer.from(v, 'base64');
     }
-    if (p.data !== undefined && typeof p.data !== 'string')
+    if (data !== undefined && typeof data !== 'string')
       throw new BadRequest(400, `payloads[${i}].data must be a base64 string`);
-    return { metadata, data: Buffer.from(p.data ?? '', 'base64') };
+    return { metadata, data: Buffer.from(data ?? '', 'base64') };
   });
 }
 

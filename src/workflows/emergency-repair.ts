@@ -16,6 +16,7 @@
  * starter's `repair` (id `repair-<cluster>/<instance>/<deviceId>`). Deterministic orchestration only.
  */
 import { log, sleep } from '@temporalio/workflow';
+import { cliLine } from '../shared/operator-command.js';
 import { notifyRepairWaiting } from './repair/notify.js';
 import { RepairRun } from './repair/run.js';
 import type { EmergencyRepairInput, EmergencyRepairResult } from './repair/types.js';
@@ -86,7 +87,7 @@ async function approval(r: RepairRun, req: PairingRequest): Promise<string | und
       'AwaitingApproval',
       `**${r.label} asks to pair again:** request \`${req.requestId}\`, role ${device.role}, scopes ${req.scopes.join(', ') || 'none'}.\n\n` +
         `**Approve:** Send a Signal \`approveRepair\` with \`{"instance": "${instance.id}", "approver": "<you>", "comment": "..."}\`, or ` +
-        `\`npm run starter -- approve-repair --instance ${instance.id} --device ${device.deviceId} --approver <you>\`. Reject with \`rejectRepair\` (same payload).` +
+        `\`${cliLine(input.operatorCommand, `approve-repair --instance ${instance.id} --device ${device.deviceId} --approver <you>`)}\`. Reject with \`rejectRepair\` (same payload).` +
         fourEyes +
         (progress.approvalTimeouts
           ? `\n\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${policy.approvalTimeout / 60_000} min._`

@@ -132,6 +132,9 @@ export async function putOnRelease(root: string, version: string, opts: { ownCop
   await switchRelease(root, version);
 }
 
+/** Where supervisord keeps what the gateway printed (stdout and stderr). */
+export const gatewayStdoutLog = (g: BedGateway) => join(g.dir, 'stdout.log');
+
 /** The supervisor program that runs one bed gateway (`openclaw gateway run` from <root>/current). */
 export function gatewayProgram(g: BedGateway): Program {
   return {
@@ -139,7 +142,7 @@ export function gatewayProgram(g: BedGateway): Program {
     command: [...g.cli, 'gateway', 'run'],
     directory: g.dir,
     environment: { ...g.env, OPENCLAW_STATE_DIR: g.stateDir, OPENCLAW_CONFIG_PATH: g.configPath, NO_COLOR: '1' },
-    logFile: join(g.dir, 'stdout.log'),
+    logFile: gatewayStdoutLog(g),
     startSecs: 5,
   };
 }

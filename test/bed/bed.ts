@@ -14,10 +14,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { showStat } from '../../src/activities/load-balancer/haproxy.js';
-import { bedGateway, bedPath, gatewayProgram, type BedGateway } from './bed-gateway.js';
+import { bedGateway, bedPath, gatewayProgram, gatewayStdoutLog, type BedGateway } from './bed-gateway.js';
 import { writeInventory } from './bed-inventory.js';
+import { gatewayWords } from './gateway-log.js';
 import { bedCodecServer } from './codec.js';
 import { haproxyConfig, haproxyProgram } from './haproxy-config.js';
 import { freePort, freePortRange } from './ports.js';
@@ -51,8 +52,21 @@ export interface BedInfo {
 
 export const SEARCH_ATTRIBUTES = ['OpenclawCluster=Keyword', 'OpenclawPhase=Keyword', 'OpenclawInstance=Keyword'];
 
+/**
+ * The bed's directory: OPENCLAW_ROLLOUT_BED_DIR, else .bed/<fallback> of the checkout, always absolute
+ * (supervisord and its programs run in other directories, so a relative path would point nowhere).
+ */
+export function bedDirFromEnv(
+  fallback: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  cwd: string = process.cwd(),
+): string {
+  const given = env.OPENCLAW_ROLLOUT_BED_DIR;
+  return given ? resolve(cwd, given) : join(projectRoot, '.bed', fallback);
+}
+
 export function defaultBedDir(): string {
-  return process.env.OPENCLAW_ROLLOUT_BED_DIR ?? join(projectRoot, '.bed', 'current');
+  return bedDirFromEnv('current');
 }
 
 export async function readBedInfo(dir = defaultBedDir()): Promise<BedInfo> {
@@ -134,20 +148,24 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
   const production = opts.production
     ? startProductionTemporal({ dir, sup, codecEndpoint: codec?.endpoint, uiPort, log })
     : undefined;
-  await Promise.all([
-    production ?? waitFor('Temporal dev server', () => tcpOpen(temporalPort), 120_000),
-    ...(codec ? [waitFor('codec server', () => tcpOpen(codec.port), 60_000)] : []),
-    waitFor('HAProxy admin socket', () => existsSync(haproxySocket), 30_000),
-    ...gateways.map((g) => waitFor(`${g.id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000)),
-  ]);
-  await waitFor(
-    'HAProxy to see every gateway UP',
-    async () => {
-      const rows = await showStat(haproxySocket).catch(() => []);
-      return gateways.every((g) => rows.some((r) => r.server === g.lbServer && r.status === 'UP'));
-    },
-    60_000,
-  );
+  try {
+    await Promise.all([
+      production ?? waitFor('Temporal dev server', () => tcpOpen(temporalPort), 120_000),
+      ...(codec ? [waitFor('codec server', () => tcpOpen(codec.port), 60_000)] : []),
+      waitFor('HAProxy admin socket', () => existsSync(haproxySocket), 30_000),
+      ...gateways.map((g) => waitFor(`${g.id} /readyz`, () => httpOk(`${g.httpUrl}/readyz`), 180_000)),
+    ]);
+    await waitFor(
+      'HAProxy to see every gateway UP',
+      async () => {
+        const rows = await showStat(haproxySocket).catch(() => []);
+        return gateways.every((g) => rows.some((r) => r.server === g.lbServer && r.status === 'UP'));
+      },
+      60_000,
+    );
+  } catch (err) {
+    throw await failedStart(dir, gateways, err as Error);
+  }
   log(`all up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const prod = await production;
 
@@ -172,6 +190,27 @@ export async function startBed(opts: StartOptions = {}): Promise<BedInfo> {
   await writeFile(join(dir, 'bed.json'), JSON.stringify(info, null, 2));
   await writeInventory(info, []);
   return info;
+}
+
+/**
+ * A start that did not finish: stops the bed (its files stay for a look) and returns the error with the
+ * words of each gateway that is not ready, from its own stdout log.
+ */
+async function failedStart(dir: string, gateways: BedGateway[], err: Error): Promise<Error> {
+  const notReady = [];
+  for (const g of gateways) if (!(await httpOk(`${g.httpUrl}/readyz`))) notReady.push(g);
+  await stopBed(dir);
+  const said = await Promise.all(notReady.map(gatewaySaid));
+  return new Error([`${err.message}; the bed was stopped (its files stay in ${dir})`, ...said].join('\n'), {
+    cause: err,
+  });
+}
+
+async function gatewaySaid(g: BedGateway): Promise<string> {
+  const log = gatewayStdoutLog(g);
+  const words = gatewayWords(await readFile(log, 'utf8').catch(() => ''));
+  if (!words.length) return `${g.id} is not ready and its log ${log} is empty`;
+  return `${g.id} is not ready; its log ${log} ends with:\n${words.map((w) => `  ${w}`).join('\n')}`;
 }
 
 /** Lays out gateways gw-1..gw-<count> on the release `template`; each gets a free range of 120 ports. */

@@ -11,7 +11,10 @@ const [cmd = 'status', ...flags] = process.argv.slice(2);
 const dir = defaultBedDir();
 if (cmd === 'up') {
   const production = flags.includes('--production') || productionBedRequested();
-  const info = await startBed({ dir, production });
+  const info = await startBed({ dir, production }).catch((err: Error) => {
+    console.error(`bed did not start: ${err.message}`);
+    process.exit(1);
+  });
   await pairBedClients(info);
   console.log(await bedHealth(info));
   console.log(`bed is up: ${dir}/bed.json, inventory ${info.inventoryPath}, Temporal UI ${info.temporal.uiUrl}`);

@@ -2,7 +2,8 @@
 // client, built by our connection code with a key configured, run a workflow whose input carries a
 // planted secret. The client gets it back in clear; the history Temporal stores (exported as an operator
 // would, `temporal workflow show --output json`) does not contain it, nor an activity's failure message;
-// the codec server, asked as the Web UI asks, decrypts it; a client without the key cannot read it.
+// the codec server, asked as the Web UI asks, decrypts it, and so does the stock `temporal` CLI (workflow show,
+// query, describe) pointed at it; a client without the key cannot read it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -174,6 +175,31 @@ describe('payload codec on a real Temporal server', () => {
     // The dev server's UI was started with --ui-codec-endpoint: its settings name our server.
     const settings = (await (await fetch(`${origin}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
     expect(settings.Codec?.Endpoint).toBe(`http://127.0.0.1:${port}`);
+  });
+
+  // Needs the codec server the test above started.
+  it('the stock temporal CLI shows, queries and describes through the codec server, in clear', async () => {
+    const endpoint = `http://127.0.0.1:${await codecPort}`;
+    const viaCodec = (...args: string[]) =>
+      temporalCli([
+        'workflow',
+        ...args,
+        '--workflow-id',
+        'codec-echo',
+        '--address',
+        server.address,
+        '--codec-endpoint',
+        endpoint,
+      ]);
+    expect(await viaCodec('show')).toContain(`echo: ${SECRET}`);
+    // A query without arguments: the CLI posts its (empty) arguments to /encode as {}.
+    expect(await viaCodec('query', '--type', 'note')).toContain(SECRET);
+    expect(await viaCodec('describe')).toContain(`echo: ${SECRET}`);
+    // Control: without the codec server the same commands show ciphertext only.
+    const plain = (...args: string[]) =>
+      temporalCli(['workflow', ...args, '--workflow-id', 'codec-echo', '--address', server.address]);
+    expect(historyTexts(await plain('query', '--type', 'note'))).not.toContain(SECRET);
+    expect(historyTexts(await plain('describe'))).not.toContain(SECRET);
   });
 
   it('a client without the key sends plain input the worker still accepts, and cannot read the encrypted result', async () => {

@@ -76,6 +76,10 @@ async function waitForRepairPhase(id: string, phase: RepairPhase, timeoutMs: num
   }
 }
 
+/** `status` (of one instance, when given); the repairs section is printed with or without a rollout. */
+const statusOf = (instance?: string) =>
+  starterCli('status', '--inventory', inventoryPath, ...(instance ? ['--instance', instance] : []));
+
 /** The paired entry of the test client on `g`. */
 async function pairedOn(g: BedGateway, deviceId: string) {
   return (await oc.devicesList(gatewayAccess(g), { timeoutMs: 60_000 })).paired.find((d) => d.deviceId === deviceId);
@@ -300,6 +304,12 @@ describe('cause 1: a client that kept its old token after rotation, repaired end
     const still = await handle.query(repairProgressQuery);
     expect(still.phase).toBe('AwaitingApproval');
     expect(still.startedBy).toBe('carol');
+    // `status --instance` lists the instance's repairs from Temporal's visibility: this one waits.
+    const repairRow = new RegExp(
+      `^${home.id} +${client.deviceId.slice(0, 12)} +AwaitingApproval .* repair +request ${waiting.request!.requestId} waits for approve-repair$`,
+      'm',
+    );
+    expect((await statusOf(home.id)).out).toMatch(repairRow);
     const stillPending = (await oc.devicesList(gatewayAccess(home), { timeoutMs: 60_000 })).pending.filter(
       (p) => p.deviceId === client.deviceId,
     );
@@ -327,6 +337,12 @@ describe('cause 1: a client that kept its old token after rotation, repaired end
       'mallory is not an allowed approver (policy.approvals.approvers: alice, carol)',
     ]);
     await saveHistories(info, 'repaired', [id]);
+    // And once it ended, `status` shows how (visibility sees the close a moment later).
+    const ended = new RegExp(
+      `^${home.id} +${client.deviceId.slice(0, 12)} +repaired .* repair +approved by alice$`,
+      'm',
+    );
+    await expect.poll(async () => (await statusOf()).out, { timeout: 30_000, interval: 1000 }).toMatch(ended);
 
     // What the operator checks: paired with its role and scopes, connected, the client up.
     const entry = await pairedOn(home, client.deviceId);

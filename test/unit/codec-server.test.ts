@@ -81,9 +81,31 @@ describe('codec server', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('takes {} as no payloads, as the temporal CLI sends for a query without arguments', async () => {
+    for (const path of ['/decode', '/encode']) {
+      const res = await post(url, path, {});
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ payloads: [] });
+    }
+    expect(await (await post(url, '/decode', { payloads: [] })).json()).toEqual({ payloads: [] });
+  });
+
   it('refuses bad bodies and paths with a clear status, and undecryptable payloads without leaking', async () => {
-    expect((await post(url, '/decode', { nope: 1 })).status).toBe(400);
-    expect(await (await post(url, '/decode', { nope: 1 })).text()).toMatch(/payloads/);
+    const refusal = async (body: unknown) => {
+      const res = await post(url, '/decode', body);
+      return `${res.status} ${await res.text()}`;
+    };
+    expect(await refusal({ nope: 1 })).toBe(
+      '400 unknown field "nope": body must be {"payloads": [...]} (or {} for none)',
+    );
+    expect(await refusal({ payloads: 'x' })).toBe('400 "payloads" must be an array (got string)');
+    expect(await refusal({ payloads: null })).toBe('400 "payloads" must be an array (got null)');
+    expect(await refusal([])).toMatch(/^400 body must be a JSON object/);
+    expect(await refusal(null)).toMatch(/^400 body must be a JSON object/);
+    expect(await refusal({ payloads: [7] })).toBe('400 payloads[0] must be an object');
+    expect(await refusal({ payloads: [{ data: 5 }] })).toBe('400 payloads[0].data must be a base64 string');
+    const notJson = await fetch(`${url}/decode`, { method: 'POST', body: 'payloads please' });
+    expect(`${notJson.status} ${await notJson.text()}`).toBe('400 body is not JSON');
     expect((await post(url, '/other', { payloads: [] })).status).toBe(404);
     const forged = {
       payloads: [

@@ -134,6 +134,17 @@ describe('diagnose verdict', () => {
       `npm run starter -- repair --inventory c.yaml --instance gw-1 --device ${DEV} --role operator`,
     );
     expect(d.attribution).toContain('correlation');
+    // Run as the installed command, the fix names it.
+    const installed = diagnose(
+      DEV,
+      [{ instance: 'gw-1', ok: true, facts: home({ rotatedAtMs: t - 60_000 }, [line({})]) }],
+      0,
+      {
+        ...ctx,
+        invokedAs: 'openclaw-rollout',
+      },
+    );
+    expect(installed.findings[0]!.fix).toContain(`openclaw-rollout repair --inventory c.yaml --instance gw-1`);
   });
 
   it('cause 2: refusals correlating with the device on an instance that does not know it', () => {

@@ -130,6 +130,12 @@ describe('token-shaped strings', () => {
     expect(redact(`${REQUEST_ID}-${HEX_TOKEN}`)).toBe('<redacted>');
   });
 
+  it('an environment variable name that OpenClaw tells the operator to set stays readable', () => {
+    const text = 'Set OPENCLAW_ALLOW_OLDER_BINARY_DESTRUCTIVE_ACTIONS=1 only for an intentional downgrade';
+    expect(redact(text)).toBe(text);
+    expect(redact(`token ${B64_TOKEN.toUpperCase()}`)).toBe('token <redacted>');
+  });
+
   it('ordinary long words, paths and numbers stay readable', () => {
     const text =
       'core/doctor/node-hosting-preconditions_and_more_words /work/main/.tools/openclaw/2026.9.6/bin/openclaw 17955280097481795528009748';

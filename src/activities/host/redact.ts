@@ -43,12 +43,13 @@ export function quote(text: string, max = 2000): string {
 
 /**
  * Long runs that are not secrets: device ids, UUIDs, and (below 40 chars) runs without both letters and
- * digits, such as identifiers or timestamps; at 40+ chars, digit runs and lowercase words. A 43-char
- * device token is redacted even if it happens to hold no digit.
+ * digits, such as identifiers or timestamps; at 40+ chars, digit runs, lowercase words and upper-case
+ * environment variable names (OPENCLAW_ALLOW_OLDER_BINARY_DESTRUCTIVE_ACTIONS: a random token is never
+ * all capitals and underscores). A 43-char device token is redacted even if it happens to hold no digit.
  */
 function isPublicOrWord(run: string): boolean {
   if (DEVICE_ID.test(run) || UUID.test(run)) return true;
   // 40+: only digit runs and lowercase words (random base64url has upper case) stay readable.
-  if (run.length >= 40) return /^[0-9]+$/.test(run) || !/[0-9A-Z]/.test(run);
+  if (run.length >= 40) return /^[0-9]+$/.test(run) || !/[0-9A-Z]/.test(run) || /^[A-Z]+(?:_[A-Z]+)+$/.test(run);
   return !/[0-9]/.test(run) || !/[A-Za-z]/.test(run);
 }

@@ -32,7 +32,7 @@ export const diagnose: Command = {
   help: `  diagnose    which of the runbook's three causes of "device token mismatch" applies to a device, and
               the command that fixes it: --device <deviceId> [--since 15m] [--json]
               (reads devices list and logs on every instance through the worker; exit 1 when a cause applies)`,
-  run({ inventory, inventoryFile, values, out }) {
+  run({ inventory, inventoryFile, values, out, invokedAs }) {
     const { deviceId, sinceMs } = parseRequest(values, Date.now());
     return withClient(inventory, async (client) => {
       const facts = await client.workflow.execute(
@@ -42,6 +42,7 @@ export const diagnose: Command = {
       const d = diagnoseDevice(deviceId, facts, sinceMs, {
         inventoryPath: inventoryFile,
         instances: inventory.instances,
+        invokedAs,
       });
       out(values.json ? JSON.stringify(d, null, 2) : formatDiagnosis(d));
       return d.findings.length ? 1 : 0;

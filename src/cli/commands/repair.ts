@@ -7,14 +7,15 @@ import { operatorName, type Command, type CommandContext } from '../command.js';
 import { startOnce, uiLink, withClient } from '../client.js';
 import { resolveDeviceTarget, type DeviceTarget } from '../device-target.js';
 import { repairStart } from '../workflow-starts.js';
+import { cliLine } from '../../shared/operator-command.js';
 import { emergencyRepair } from '../../workflows/index.js';
 
 async function startRepair(
   client: Client,
-  { inventory, inventoryFile, values, out }: CommandContext,
+  { inventory, inventoryFile, values, out, invokedAs }: CommandContext,
   { instance, device }: DeviceTarget,
 ): Promise<number> {
-  const options = repairStart(inventory, instance, device, operatorName(values.by), process.env);
+  const options = repairStart(inventory, instance, device, operatorName(values.by), process.env, invokedAs);
   const handle = await startOnce(
     () => client.workflow.start(emergencyRepair, options),
     `an emergency repair of this device on ${instance.id} is already running: ${options.workflowId}. Approve it with \`approve-repair\`, or wait for it to end.`,
@@ -30,7 +31,7 @@ async function startRepair(
     );
   if (!device.repair?.autoApprove)
     out(
-      `approve its new pairing request when asked: npm run starter -- approve-repair --inventory ${inventoryFile} --instance ${instance.id} --device ${device.deviceId} --approver <you>`,
+      `approve its new pairing request when asked: ${cliLine(invokedAs, `approve-repair --inventory ${inventoryFile} --instance ${instance.id} --device ${device.deviceId} --approver <you>`)}`,
     );
   if (!values.wait) return 0;
   try {

@@ -9,6 +9,7 @@ import { runPreflight } from '../preflight-checks.js';
 import { problemLines, warningLines } from '../views/preflight-tables.js';
 import { rolloutStart } from '../workflow-starts.js';
 import type { Inventory } from '../../shared/inventory.js';
+import { cliLine } from '../../shared/operator-command.js';
 import { registerCommands } from '../../shared/search-attributes.js';
 import { clusterRollout } from '../../workflows/index.js';
 
@@ -39,14 +40,14 @@ async function searchAttributesReady(client: Client, inventory: Inventory, out: 
 
 /** The checks before anything changes: a failed one refuses here, before any drain. Returns whether to go on. */
 async function checksPass(client: Client, ctx: CommandContext, target: string): Promise<boolean> {
-  const { inventory, inventoryFile, out } = ctx;
+  const { inventory, inventoryFile, out, invokedAs } = ctx;
   const report = await runPreflight(client, inventory, inventoryFile, 'start', target);
   if (!report.ok) {
     out(
       `start refused: the checks before anything changes failed for the rollout of ${inventory.cluster} to ${target}; nothing was started or changed.`,
     );
     for (const p of problemLines(report)) out(`  - ${p}`);
-    out(`See every check with: npm run starter -- plan --inventory ${inventoryFile} --target ${target}`);
+    out(`See every check with: ${cliLine(invokedAs, `plan --inventory ${inventoryFile} --target ${target}`)}`);
     return false;
   }
   for (const w of warningLines(report)) out(`warning (policy.preflight.warn): ${w}`);
@@ -54,12 +55,12 @@ async function checksPass(client: Client, ctx: CommandContext, target: string): 
 }
 
 async function startRollout(client: Client, ctx: CommandContext, target: string): Promise<number> {
-  const { inventory, inventoryFile, values, out } = ctx;
+  const { inventory, inventoryFile, values, out, invokedAs } = ctx;
   const searchAttributes = await searchAttributesReady(client, inventory, out);
   if (!(await checksPass(client, ctx, target))) return 1;
   const options = rolloutStart(
     inventory,
-    { target, startedBy: operatorName(values.by), force: values.force === true, searchAttributes },
+    { target, startedBy: operatorName(values.by), force: values.force === true, searchAttributes, invokedAs },
     process.env,
   );
   const handle = await startOnce(
@@ -70,7 +71,7 @@ async function startRollout(client: Client, ctx: CommandContext, target: string)
   const ui = uiLink(inventory, handle.workflowId);
   if (ui) out(`Temporal Web UI: ${ui}`);
   out(
-    `approve each instance when asked: npm run starter -- approve --inventory ${inventoryFile} --instance <id> --approver <you>`,
+    `approve each instance when asked: ${cliLine(invokedAs, `approve --inventory ${inventoryFile} --instance <id> --approver <you>`)}`,
   );
   if (!values.wait) return 0;
   const report = await handle.result();

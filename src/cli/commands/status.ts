@@ -13,6 +13,8 @@ import {
   type RolloutProgress,
 } from '../../shared/messages/rollout.js';
 import { liveInstances } from '../live-progress.js';
+import { listRepairs } from '../repairs.js';
+import { repairsSection } from '../views/repairs-view.js';
 
 /** The rollout's progress and whether it still runs (status first: when it says ended, the progress read after it is the final one). */
 async function readProgress(
@@ -49,19 +51,26 @@ export async function readInstance(
   return { instance: copy, source: `the rollout's copy: ${workflowId} did not answer` };
 }
 
-async function showStatus(handle: WorkflowHandle, { inventory, values, out, io }: CommandContext): Promise<number> {
+async function showStatus(handle: WorkflowHandle, command: CommandContext): Promise<number> {
+  const { inventory, values, out, io, invokedAs } = command;
   const show = watchWriter(out, values.watch === true && !values.json && (io.tty ?? process.stdout.isTTY === true));
   const id = values.instance?.trim();
   if (id !== undefined) requireKnownInstance('status', inventory, id);
+  const repairs = async () => repairsSection(await listRepairs(handle.client, inventory.cluster, id), id);
   for (;;) {
-    const { progress, running, queued } = await readProgress(handle, inventory.cluster);
-    const ctx = { approvals: inventory.policy.approvals, startedBy: progress.startedBy, queued };
+    const { progress, running, queued } = await readProgress(handle, inventory.cluster).catch(async (err: unknown) => {
+      // No rollout: repairs started by hand may still run; show them before the error.
+      if (err instanceof ConfigurationError && !values.json) out(await repairs());
+      throw err;
+    });
+    const ctx = { approvals: inventory.policy.approvals, startedBy: progress.startedBy, queued, invokedAs };
     const one = id === undefined ? undefined : await readInstance(handle, progress, id);
     const view = one ? one.instance : progress;
-    const table = () => (one ? instanceDetail(progress, one.instance, one.source, ctx) : progressTable(progress, ctx));
+    const table = async () =>
+      `${one ? instanceDetail(progress, one.instance, one.source, ctx) : progressTable(progress, ctx)}\n\n${await repairs()}`;
     if (values.json) out(JSON.stringify(view, null, values.watch ? undefined : 2));
-    else if (values.watch) show(table());
-    else out(table());
+    else if (values.watch) show(await table());
+    else out(await table());
     if (!values.watch || !running || io.stop?.aborted) return 0;
     await new Promise((r) => setTimeout(r, io.pollMs ?? 3000));
   }
@@ -75,6 +84,7 @@ export const status: Command = {
               worker: the task queue of a step no worker took); --watch
               refreshes until the rollout ends (in place on a terminal; a new table only on change
               otherwise); --instance <id>: that instance in full, every step from its own workflow;
-              --json for scripts`,
+              below the table the cluster's (or the instance's) emergency repairs, running or finished
+              in the last 24 h; --json for scripts (the rollout's progress only)`,
   run: (ctx) => withClient(ctx.inventory, (client) => showStatus(rolloutHandle(client, ctx.inventory), ctx)),
 };

@@ -5,6 +5,7 @@
  */
 import type { DeviceFacts, PairedFacts, RefusalLine } from '../../shared/facts.js';
 import type { Device, Instance } from '../../shared/inventory.js';
+import { cliLine, type OperatorCommand } from '../../shared/operator-command.js';
 
 export const CAUSES = {
   1: 'old token after rotation',
@@ -25,6 +26,7 @@ export interface Finding {
 export interface FindingContext {
   deviceId: string;
   inventoryPath: string;
+  invokedAs?: OperatorCommand;
   /** The inventory's entry for the device, if it lists it. */
   listed: { instance: Instance; device: Device } | undefined;
   /** The instances whose pairing store knows the device. */
@@ -62,7 +64,10 @@ export function instanceFindings(ctx: FindingContext, instance: string, facts: D
 }
 
 const repairCommand = (ctx: FindingContext, instance: string, role: string) =>
-  `npm run starter -- repair --inventory ${ctx.inventoryPath} --instance ${instance} --device ${ctx.deviceId} --role ${role}`;
+  cliLine(
+    ctx.invokedAs,
+    `repair --inventory ${ctx.inventoryPath} --instance ${instance} --device ${ctx.deviceId} --role ${role}`,
+  );
 
 /** Cause 2: refusals on an instance whose pairing store lacks the device. */
 function unpairedFinding(ctx: FindingContext, instance: string, facts: DeviceFacts, lines: RefusalLine[]): Finding {

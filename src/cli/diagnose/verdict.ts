@@ -11,6 +11,7 @@
 import type { DeviceFacts, PairedFacts } from '../../shared/facts.js';
 import { ConfigurationError } from '../../shared/errors.js';
 import type { Device, Instance } from '../../shared/inventory.js';
+import type { OperatorCommand } from '../../shared/operator-command.js';
 import {
   describeSignature,
   matchesSignature,
@@ -52,6 +53,8 @@ export interface Diagnosis {
 export interface DiagnoseContext {
   inventoryPath: string;
   instances: Instance[];
+  /** How the operator runs the CLI, for the fix's command (absent: the checkout's form). */
+  invokedAs?: OperatorCommand;
 }
 
 type Reached = InstanceDeviceFacts & { ok: true };
@@ -166,6 +169,7 @@ export function diagnose(
   const findingContext: FindingContext = {
     deviceId,
     inventoryPath: ctx.inventoryPath,
+    ...(ctx.invokedAs ? { invokedAs: ctx.invokedAs } : {}),
     listed,
     homes: pairedOn.map((p) => p.instance),
     correlated: (f) => (signature ? f.refusals.filter((l) => matchesSignature(l, signature)) : []),

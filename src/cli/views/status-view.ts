@@ -10,6 +10,7 @@ import { outOfTrafficCell } from './out-of-traffic-view.js';
 import type { InstanceProgress, RolloutProgress, WhoMayDecide } from '../../shared/messages/rollout.js';
 import { CHECK_STEPS, isStep, type StepId } from '../../shared/steps.js';
 import type { QueuedStep } from '../queued-steps.js';
+import { cliLine, INSTALLED_COMMAND, type OperatorCommand } from '../../shared/operator-command.js';
 
 export interface StatusContext {
   /** policy.approvals of the rollout's inventory, to say who may approve. */
@@ -18,13 +19,19 @@ export interface StatusContext {
   startedBy?: string;
   /** Per instance: the step no worker has taken (src/cli/queued-steps.ts). */
   queued?: ReadonlyMap<string, QueuedStep>;
+  /** How the operator runs the CLI, for the worker command it names (absent: the installed form). */
+  invokedAs?: OperatorCommand;
 }
 
 /** A step that waits in a task queue no worker takes: which queue, and the worker command that serves it. */
-export function queuedWords(i: InstanceProgress, q: QueuedStep): string {
+export function queuedWords(
+  i: InstanceProgress,
+  q: QueuedStep,
+  invokedAs: OperatorCommand = INSTALLED_COMMAND,
+): string {
   const step = i.steps.find((s) => s.status === 'running')?.step ?? q.activity;
   const host = q.taskQueue.includes('@') ? q.taskQueue.slice(q.taskQueue.lastIndexOf('@') + 1) : undefined;
-  const start = `openclaw-rollout worker --inventory <your inventory>${host ? ` --host ${host}` : ''}`;
+  const start = cliLine(invokedAs, `worker --inventory <your inventory>${host ? ` --host ${host}` : ''}`);
   return `a worker on task queue ${q.taskQueue}: no worker took "${step}" (${q.activity}) for ${Math.round(q.waitedMs / 1000)} s; the step waits, start ${host ? `on ${host}: ` : ''}${start}`;
 }
 
@@ -56,7 +63,7 @@ export function waitingFor(i: InstanceProgress, ctx: StatusContext): string {
   if (i.phase === 'Failed' && i.failure)
     return `a decision after "${i.failure.step}" failed (retry | rollback | skip | abort)`;
   const queued = ctx.queued?.get(i.instance);
-  if (queued) return queuedWords(i, queued);
+  if (queued) return queuedWords(i, queued, ctx.invokedAs);
   if (i.needsAttention) return `attention: ${i.needsAttention}`;
   if (i.alreadyOnTarget) return 'nothing: already on target, left alone (start --force redoes it)';
   if (i.decision) {

@@ -3,6 +3,7 @@
  * verified, and the exact signal or command that answers it. Pure text, no workflow calls.
  */
 import type { Policy } from '../../shared/inventory.js';
+import { cliLine, type OperatorCommand } from '../../shared/operator-command.js';
 import type { InstanceProgress } from '../../shared/messages/rollout.js';
 import type { Rotation } from './types.js';
 
@@ -15,6 +16,7 @@ export function failureQuestion(p: {
   failedPhase: string;
   versionBefore: string | null;
   targetVersion: string;
+  operatorCommand?: OperatorCommand;
 }): string {
   const versions = `Versions: before ${p.versionBefore ?? '?'}, target ${p.targetVersion}.`;
   return [
@@ -26,7 +28,7 @@ export function failureQuestion(p: {
       : `It stays out of traffic (was in phase ${p.failedPhase}). ${versions}`,
     '',
     `**Decide:** Send a Signal \`decideFailure\` with \`{"instance": "${p.instance}", "decision": "retry" | "rollback" | "skip" | "abort", "by": "<you>"}\``,
-    `or \`npm run starter -- decide --instance ${p.instance} --decision retry --by <you>\`.`,
+    `or \`${cliLine(p.operatorCommand, `decide --instance ${p.instance} --decision retry --by <you>`)}\`.`,
   ].join('\n');
 }
 
@@ -39,6 +41,7 @@ export function approvalQuestion(p: {
   outcome: 'done' | 'rolled-back';
   rotations: Rotation[];
   policy: Policy;
+  operatorCommand?: OperatorCommand;
 }): string {
   const { progress } = p;
   const id = progress.instance;
@@ -56,7 +59,7 @@ export function approvalQuestion(p: {
       `(${p.rotations.length ? p.rotations.map((r) => r.deviceId.slice(0, 12)).join(', ') : 'none'}) reconnect after rejoin.`,
     '',
     `**Approve:** Send a Signal \`approveRejoin\` with \`{"instance": "${id}", "approver": "<you>", "comment": "..."}\``,
-    `or \`npm run starter -- approve --instance ${id} --approver <you>\`. Reject with \`rejectRejoin\` (same payload).`,
+    `or \`${cliLine(p.operatorCommand, `approve --instance ${id} --approver <you>`)}\`. Reject with \`rejectRejoin\` (same payload).`,
     progress.approvalTimeouts
       ? `\n_Asked ${progress.approvalTimeouts + 1} times: no decision within ${p.policy.approvalTimeout / 60_000} min; the instance stays drained._`
       : '',

@@ -30,6 +30,7 @@ export async function approveAndRejoin(
       outcome,
       rotations: r.rotations,
       policy,
+      operatorCommand: r.input.operatorCommand,
     });
   const stopped = progress.promotion && !progress.promotion.promoted ? progress.promotion.why : undefined;
   const decision = byPolicy ? { ...byPolicy, kind: 'approve' as const } : await waitForHuman(r, question, stopped);

@@ -10,6 +10,7 @@
 import { ParentClosePolicy, sleep, startChild, workflowInfo } from '@temporalio/workflow';
 import { repairWorkflowId } from '../../shared/ids.js';
 import type { Device } from '../../shared/inventory.js';
+import { cliLine } from '../../shared/operator-command.js';
 import { emergencyRepair, type EmergencyRepairResult } from '../emergency-repair.js';
 import { checkFailed, type InstanceRun } from './run.js';
 
@@ -74,7 +75,7 @@ function refusalsAfterRejoin(r: InstanceRun, windowStart: number) {
         // Never revoke on evidence another paired device could have produced: ask the operator instead.
         ...(byDevice.ambiguous
           ? [
-              `${byDevice.ambiguous} refused connects after rejoin from a client that a rotated device shares with other paired devices (same client and platform), so no automatic repair: find out which device it is with \`npm run starter -- diagnose --inventory <file> --device <id>\`, then repair it with \`npm run starter -- repair --inventory <file> --instance ${instance.id} --device <id>\`: ${byDevice.samples.join(' | ')}`,
+              `${byDevice.ambiguous} refused connects after rejoin from a client that a rotated device shares with other paired devices (same client and platform), so no automatic repair: find out which device it is with \`${cliLine(r.input.operatorCommand, 'diagnose --inventory <file> --device <id>')}\`, then repair it with \`${cliLine(r.input.operatorCommand, `repair --inventory <file> --instance ${instance.id} --device <id>`)}\`: ${byDevice.samples.join(' | ')}`,
             ]
           : []),
       ];
@@ -110,6 +111,7 @@ async function repairDevice(r: InstanceRun, deviceId: string, why: string): Prom
             reason: `rollout ${instanceWorkflowId}: ${why}`,
             ...(input.startedBy ? { startedBy: input.startedBy } : {}),
             ...(input.notifications ? { notifications: input.notifications, uiUrl: input.uiUrl } : {}),
+            ...(input.operatorCommand ? { operatorCommand: input.operatorCommand } : {}),
           },
         ],
       }),

@@ -178,6 +178,7 @@ export class InstanceRun {
           failedPhase,
           versionBefore: progress.versionBefore,
           targetVersion: this.targetVersion,
+          operatorCommand: this.input.operatorCommand,
         }),
       );
     ask();

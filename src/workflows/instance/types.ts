@@ -3,6 +3,7 @@
  */
 import type { Instance, LoadBalancerConfig, NotificationsConfig, Policy } from '../../shared/inventory.js';
 import type { FailureDecision, InstanceProgress } from '../../shared/messages/rollout.js';
+import type { OperatorCommand } from '../../shared/operator-command.js';
 import type { RefusalBaseline } from '../../shared/promotion.js';
 
 export interface InstanceRolloutInput {
@@ -28,6 +29,8 @@ export interface InstanceRolloutInput {
   /** The inventory's notifications and Web UI base URL, for the emergency repairs it starts (absent: none). */
   notifications?: NotificationsConfig;
   uiUrl?: string;
+  /** How the operator runs the CLI, for the commands its texts name (absent in older histories: the checkout's form). */
+  operatorCommand?: OperatorCommand;
 }
 
 export interface InstanceRolloutResult extends InstanceProgress {

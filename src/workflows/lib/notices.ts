@@ -6,6 +6,7 @@ import { instanceWorkflowId } from '../../shared/ids.js';
 import type { ApprovalRules } from '../../shared/inventory.js';
 import type { InstanceProgress } from '../../shared/messages/rollout.js';
 import { workflowLink, type Notice } from '../../shared/notices.js';
+import { cliLine, type OperatorCommand } from '../../shared/operator-command.js';
 
 /** Where a rollout runs: for links and the commands. */
 export interface RolloutPlace {
@@ -16,10 +17,9 @@ export interface RolloutPlace {
   uiUrl?: string;
   approvals: ApprovalRules;
   startedBy?: string;
+  operatorCommand?: OperatorCommand;
   now: string;
 }
-
-const STARTER = 'npm run starter --';
 const minutes = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
 
 function whoMayApprove(p: RolloutPlace): string {
@@ -47,8 +47,11 @@ export function awaitingApprovalNotice(p: RolloutPlace, i: InstanceProgress): No
     ],
     verified: i.steps.filter((s) => s.status === 'ok').map((s) => `${s.step}${s.detail ? `: ${s.detail}` : ''}`),
     commands: [
-      `${STARTER} approve --inventory <cluster.yaml> --instance ${i.instance} --approver <you>`,
-      `${STARTER} reject --inventory <cluster.yaml> --instance ${i.instance} --approver <you> --comment "<why>"`,
+      cliLine(p.operatorCommand, `approve --inventory <cluster.yaml> --instance ${i.instance} --approver <you>`),
+      cliLine(
+        p.operatorCommand,
+        `reject --inventory <cluster.yaml> --instance ${i.instance} --approver <you> --comment "<why>"`,
+      ),
     ],
     actions: { cluster: p.cluster, instance: i.instance },
   };
@@ -66,7 +69,10 @@ export function stepFailedNotice(p: RolloutPlace, i: InstanceProgress): Notice {
       `Versions: before ${i.versionBefore ?? '?'}, target ${p.targetVersion}.`,
     ],
     commands: [
-      `${STARTER} decide --inventory <cluster.yaml> --instance ${i.instance} --decision retry|rollback|skip|abort --by <you>`,
+      cliLine(
+        p.operatorCommand,
+        `decide --inventory <cluster.yaml> --instance ${i.instance} --decision retry|rollback|skip|abort --by <you>`,
+      ),
     ],
   };
 }
@@ -80,7 +86,7 @@ export function outOfTrafficNotice(p: RolloutPlace, i: InstanceProgress, since: 
       `Drained since ${since}; now ${i.phase}${i.phase === 'AwaitingApproval' ? ` (may approve: ${whoMayApprove(p)})` : ''}.`,
       `Rollout ${p.rolloutId}, target ${p.targetVersion}.`,
     ],
-    commands: [`${STARTER} status --inventory <cluster.yaml>`],
+    commands: [cliLine(p.operatorCommand, 'status --inventory <cluster.yaml>')],
   };
 }
 
@@ -140,6 +146,7 @@ export function repairWaitingNotice(r: {
   deviceId: string;
   requestId: string;
   reason: string;
+  operatorCommand?: OperatorCommand;
   now: string;
 }): Notice {
   const link = workflowLink(r.uiUrl, r.namespace, r.workflowId);
@@ -153,8 +160,14 @@ export function repairWaitingNotice(r: {
     title: `Emergency repair of ${r.label} waits for approval (${r.cluster})`,
     text: [`Why: ${r.reason}.`, `Its client asked to pair again (request ${r.requestId}); approve to let it in.`],
     commands: [
-      `${STARTER} approve-repair --inventory <cluster.yaml> --instance ${r.instance} --device ${r.deviceId} --approver <you>`,
-      `${STARTER} reject-repair --inventory <cluster.yaml> --instance ${r.instance} --device ${r.deviceId} --approver <you> --comment "<why>"`,
+      cliLine(
+        r.operatorCommand,
+        `approve-repair --inventory <cluster.yaml> --instance ${r.instance} --device ${r.deviceId} --approver <you>`,
+      ),
+      cliLine(
+        r.operatorCommand,
+        `reject-repair --inventory <cluster.yaml> --instance ${r.instance} --device ${r.deviceId} --approver <you> --comment "<why>"`,
+      ),
     ],
   };
 }

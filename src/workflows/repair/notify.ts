@@ -28,6 +28,7 @@ export function notifyRepairWaiting(r: RepairRun, req: PairingRequest): void {
       deviceId: r.device.deviceId,
       requestId: req.requestId,
       reason: input.reason,
+      operatorCommand: input.operatorCommand,
       now: r.now(),
     }),
   );

@@ -1,6 +1,7 @@
 /** The emergency repair's input and result. */
 import type { Device, Instance, NotificationsConfig, Policy } from '../../shared/inventory.js';
 import type { RepairProgress } from '../../shared/messages/repair.js';
+import type { OperatorCommand } from '../../shared/operator-command.js';
 
 export interface EmergencyRepairInput {
   cluster: string;
@@ -16,6 +17,8 @@ export interface EmergencyRepairInput {
   /** The inventory's notifications and Web UI base URL (absent: no notifications). */
   notifications?: NotificationsConfig;
   uiUrl?: string;
+  /** How the operator runs the CLI, for the commands its texts name (absent in older histories: the checkout's form). */
+  operatorCommand?: OperatorCommand;
 }
 
 export interface EmergencyRepairResult extends RepairProgress {

@@ -4,6 +4,7 @@
  * on the client side meanwhile.
  */
 import { sleep } from '@temporalio/workflow';
+import { cliLine } from '../../shared/operator-command.js';
 import type { RepairRun } from './run.js';
 
 export interface PairingRequest {
@@ -26,7 +27,7 @@ function noRequestMessage(r: RepairRun, polls: number, others: string[]): string
   return (
     `${label} sent no new pairing request within ${policy.repairDeadline / 1000} s after its ${device.role} role was revoked (${polls} checks of \`openclaw devices list\`). ` +
     `The device is revoked on ${instance.id} and cannot connect until it pairs again: reconnect its client with the gateway's shared auth, then approve its request ` +
-    `(\`openclaw devices approve <requestId>\`), or start the repair again (\`npm run starter -- repair --instance ${instance.id} --device ${device.deviceId} --role ${device.role}\`).` +
+    `(\`openclaw devices approve <requestId>\`), or start the repair again (\`${cliLine(r.input.operatorCommand, `repair --instance ${instance.id} --device ${device.deviceId} --role ${device.role}`)}\`).` +
     (others.length ? ` Pending requests of this device that do not qualify: ${others.join('; ')}.` : '') +
     ` ${instance.id} keeps serving its other clients.`
   );

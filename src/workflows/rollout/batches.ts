@@ -14,6 +14,7 @@ import {
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
 import { countOf, countText } from '../../shared/counts.js';
 import { instanceWorkflowId } from '../../shared/ids.js';
+import { cliLine } from '../../shared/operator-command.js';
 import { failureMessage, instanceRollout, type InstanceRolloutResult } from '../instance-rollout.js';
 import type { PreflightReport } from '../preflight.js';
 import type { RolloutRun } from './run.js';
@@ -81,7 +82,7 @@ async function holdWhilePaused(r: RolloutRun, batch: string[]): Promise<void> {
   r.showPhase();
   const paused = progress.paused!;
   setCurrentDetails(
-    `Paused by ${paused.by}${paused.comment ? ` (${paused.comment})` : ''} before **${batch.join(', ')}**. Resume with the \`resumeRollout\` signal or \`npm run starter -- resume\`.`,
+    `Paused by ${paused.by}${paused.comment ? ` (${paused.comment})` : ''} before **${batch.join(', ')}**. Resume with the \`resumeRollout\` signal or \`${cliLine(r.input.operatorCommand, 'resume')}\`.`,
   );
   await condition(() => !progress.paused);
   progress.phase = 'RollingOut';
@@ -107,6 +108,7 @@ function rollOutInstance(r: RolloutRun, id: string, preflight: PreflightReport):
         ...(input.force ? { force: true } : {}),
         ...(r.canaryApproved ? { autoPromote: { baseline: baselineOf(preflight, id) } } : {}),
         ...(inventory.notifications ? { notifications: inventory.notifications, uiUrl: inventory.temporal.uiUrl } : {}),
+        ...(input.operatorCommand ? { operatorCommand: input.operatorCommand } : {}),
       },
     ],
   }).catch((err: unknown) => {

@@ -42,6 +42,7 @@ export class RolloutNotices {
       uiUrl: r.inventory.temporal.uiUrl,
       approvals: r.inventory.policy.approvals ?? { approvers: [], fourEyes: true },
       startedBy: r.input.startedBy,
+      operatorCommand: r.input.operatorCommand,
       now: r.now(),
     };
   }

@@ -1,5 +1,6 @@
 /** The cluster rollout's input and report, and the order it takes the instances in. */
 import type { Inventory } from '../../shared/inventory.js';
+import type { OperatorCommand } from '../../shared/operator-command.js';
 import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
 import type { PreflightReport } from '../preflight.js';
 import type { StrayRequestOutcome } from '../../shared/stray-requests.js';
@@ -15,6 +16,8 @@ export interface ClusterRolloutInput {
   searchAttributes?: boolean;
   /** `start --force`: redo instances that already run the target (default: verify and leave them alone). */
   force?: boolean;
+  /** How the operator runs the CLI, for the commands its texts name (absent in older histories: the checkout's form). */
+  operatorCommand?: OperatorCommand;
   /** Set only by continue-as-new: the state the previous run handed over (see rollout/handover.ts). */
   handover?: Handover;
   /** Hand over to a new run after this many batches (tests; by default when Temporal suggests it). */
