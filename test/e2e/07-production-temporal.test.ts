@@ -275,7 +275,8 @@ it(
       await dialog.submit();
 
       // Rejoined (HAProxy is central), then its check after rejoin waits in the host's queue: not failed,
-      // and `status` names that queue and the worker that serves it.
+      // and `status` names that queue and the worker that serves it (the command as run: `npm run starter --`
+      // from this checkout, `openclaw-rollout` when installed).
       const queue = `openclaw-rollout-production@${nsGw.host}`;
       let waiting = '';
       await pollUntil(
@@ -290,7 +291,7 @@ it(
       console.log(`[production] with ${nsGw.host}'s worker stopped:\n${waiting}`);
       expect(waiting).toMatch(
         new RegExp(
-          `^${second!.id} +(Rejoining|VerifyingAfterRejoin) .*a worker on task queue ${queue}: no worker took "verify after rejoin" \\(\\w+\\) for \\d+ s; the step waits, start on ${nsGw.host}: openclaw-rollout worker --inventory <your inventory> --host ${nsGw.host}`,
+          `^${second!.id} +(Rejoining|VerifyingAfterRejoin) .*a worker on task queue ${queue}: no worker took "verify after rejoin" \\(\\w+\\) for \\d+ s; the step waits, start on ${nsGw.host}: (openclaw-rollout|npm run starter --) worker --inventory <your inventory> --host ${nsGw.host}`,
           'm',
         ),
       );
