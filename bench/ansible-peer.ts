@@ -11,6 +11,7 @@ import type { Inventory } from '../src/shared/inventory.js';
 import { projectRoot } from '../test/bed/tools.js';
 import { ansibleInventoryYaml, type PeerInventoryOptions } from './ansible-inventory.js';
 import { parseRecap, type HostRecap } from './ansible-recap.js';
+import { ansibleEnv } from './ansible-runner.js';
 
 export const PEER_PLAYBOOK = join(projectRoot, 'bench/ansible/cluster-update.yml');
 
@@ -26,12 +27,7 @@ export async function runPeerPlaybook(
     cwd: dir,
     reject: false,
     all: true,
-    env: {
-      ANSIBLE_HOME: join(dir, '.ansible'),
-      ANSIBLE_LOCAL_TEMP: join(dir, '.ansible/tmp'),
-      ANSIBLE_NOCOLOR: '1',
-      ANSIBLE_RETRY_FILES_ENABLED: '0',
-    },
+    env: ansibleEnv(dir),
   });
   const wallMs = Date.now() - started;
   await writeFile(join(dir, 'ansible.log'), r.all ?? '');

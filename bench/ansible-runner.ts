@@ -58,6 +58,14 @@ ${tasks(CHECK_STEPS)}
 `;
 }
 
+/** ansible-playbook's environment for a run in `dir`: its home and temp files there, no colour, no retry files. */
+export const ansibleEnv = (dir: string) => ({
+  ANSIBLE_HOME: join(dir, '.ansible'),
+  ANSIBLE_LOCAL_TEMP: join(dir, '.ansible/tmp'),
+  ANSIBLE_NOCOLOR: '1',
+  ANSIBLE_RETRY_FILES_ENABLED: '0',
+});
+
 /** Commands one host runs: preflight + instance steps + final check. */
 export const ansibleCommandsPerHost = CHECK_STEPS.length * 2 + INSTANCE_STEPS.length;
 
@@ -74,12 +82,7 @@ export async function runAnsible(
   const r = await execa('ansible-playbook', ['-i', 'inventory.ini', 'rollout.yml'], {
     cwd: dir,
     reject: false,
-    env: {
-      ANSIBLE_HOME: join(dir, '.ansible'),
-      ANSIBLE_LOCAL_TEMP: join(dir, '.ansible/tmp'),
-      ANSIBLE_NOCOLOR: '1',
-      ANSIBLE_RETRY_FILES_ENABLED: '0',
-    },
+    env: ansibleEnv(dir),
   });
   const wallMs = Date.now() - started;
   if (r.exitCode !== 0)

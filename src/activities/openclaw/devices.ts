@@ -87,17 +87,22 @@ export async function devicesRevoke(
   return revoked;
 }
 
+/** A request id goes on the command line: refuse anything but the shape `devices list` gives. */
+function checkRequestId(requestId: string): void {
+  if (!/^[A-Za-z0-9-]{8,64}$/.test(requestId)) {
+    throw new ConfigurationError(
+      `"${requestId}" is not a pairing request id (expected the requestId from \`openclaw devices list\`).`,
+    );
+  }
+}
+
 /** `openclaw devices approve <requestId>`. */
 export async function devicesApprove(
   access: GatewayAccess,
   requestId: string,
   ctx: CallContext,
 ): Promise<parse.ApproveResult> {
-  if (!/^[A-Za-z0-9-]{8,64}$/.test(requestId)) {
-    throw new ConfigurationError(
-      `"${requestId}" is not a pairing request id (expected the requestId from \`openclaw devices list\`).`,
-    );
-  }
+  checkRequestId(requestId);
   const r = await runCli(access, { args: ['devices', 'approve', requestId, '--json'], remote: true, ...ctx });
   const approved = parse.parseDevicesApprove(r, requestId);
   expectExit(r, [0], 'exit 0 with the approved device');
@@ -113,11 +118,7 @@ export async function devicesReject(
   requestId: string,
   ctx: CallContext,
 ): Promise<parse.RejectResult> {
-  if (!/^[A-Za-z0-9-]{8,64}$/.test(requestId)) {
-    throw new ConfigurationError(
-      `"${requestId}" is not a pairing request id (expected the requestId from \`openclaw devices list\`).`,
-    );
-  }
+  checkRequestId(requestId);
   const r = await runCli(access, { args: ['devices', 'reject', requestId, '--json'], remote: true, ...ctx });
   const rejected = parse.parseDevicesReject(r, requestId);
   if (!rejected.gone) expectExit(r, [0], 'exit 0 with the rejected request');
