@@ -31,6 +31,11 @@ export interface InstanceRolloutInput {
   uiUrl?: string;
   /** How the operator runs the CLI, for the commands its texts name (absent in older histories: the checkout's form). */
   operatorCommand?: OperatorCommand;
+  /**
+   * The last rollout (`by`) left this instance out of traffic at `at`: it is taken up from where it is,
+   * its steps say "(out of traffic)", and its time out of traffic counts from then. Absent: in traffic.
+   */
+  firstLeft?: { at: string; by: string };
 }
 
 export interface InstanceRolloutResult extends InstanceProgress {
