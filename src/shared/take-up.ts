@@ -5,6 +5,7 @@
  * because its gateway is down; it rolls it forward from where it is and counts its time out of traffic
  * from when it first left. Workflow-safe (no I/O): the CLI reads the last report, the workflows use this.
  */
+import type { BackupRecord } from './facts.js';
 import type { InstanceProgress } from './messages/rollout.js';
 import { outOfTraffic } from './out-of-traffic.js';
 
@@ -21,12 +22,20 @@ export interface TakeUp {
    * person finishes or undoes the restore first).
    */
   restoreCutOff?: boolean;
+  /**
+   * The release it ran before that rollout changed it, and the verified backup taken with it: a rollback
+   * in the rerun goes back there (not to what that rollout left installed).
+   */
+  before?: { version: string; backup?: BackupRecord };
 }
 
 /** The part of a rollout's report this reads (any report from before it was written works). */
 export interface LastReport {
   rolloutId: string;
-  instances: Pick<InstanceProgress, 'instance' | 'phase' | 'steps' | 'needsAttention' | 'leftStopped'>[];
+  instances: Pick<
+    InstanceProgress,
+    'instance' | 'phase' | 'steps' | 'needsAttention' | 'leftStopped' | 'versionBefore' | 'backup'
+  >[];
 }
 
 /** The instances the report says are still out of traffic (drained and not returned), in its order. */
@@ -43,10 +52,13 @@ export function takeUpFrom(report: LastReport): TakeUp[] {
         outSince: since,
         ...(i.needsAttention ? { left: i.needsAttention } : {}),
         ...(restoreCutOff ? { restoreCutOff } : {}),
+        ...(i.versionBefore ? { before: { version: i.versionBefore, ...backupOf(i.backup) } } : {}),
       },
     ];
   });
 }
+
+const backupOf = (b: InstanceProgress['backup']) => (b && !('skipped' in b) ? { backup: b } : {});
 
 /** The preflight's words for an instance the rollout takes up. */
 export function describeTakeUp(t: TakeUp, gatewayRunning: boolean): string {

@@ -184,6 +184,7 @@ describe('replaying recorded histories', () => {
         'cancelled-rollback-stopped--rollout-cancel-rollback_gw-1.json',
         'take-up--rollout-take-up.json',
         'take-up--rollout-take-up_gw-1.json',
+        'take-up-rollback--rollout-take-up-back_gw-1.json',
       ]),
     );
   });

@@ -12,6 +12,7 @@ import { takeUpFrom } from '../../src/shared/take-up.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import type { FakeCluster } from '../helpers/fake-cluster.js';
 import {
+  FROM,
   SAYS_ADMIN_STATE,
   TARGET,
   approve,
@@ -58,6 +59,7 @@ describe('a rerun takes up what the last rollout left out of traffic', () => {
         by: 'rollout-take-up',
         outSince: expect.any(String),
         left: expect.stringContaining('stopped'),
+        before: { version: '2026.8.2', backup: expect.objectContaining({ version: '2026.8.2' }) },
       },
     ]);
 
@@ -78,6 +80,48 @@ describe('a rerun takes up what the last rollout left out of traffic', () => {
       expect(outOfTraffic(gw1).periods).toEqual([{ from: takeUp[0]!.outSince, to: expect.any(String) }]);
       expect(gw1.steps.find((s) => s.id === 'stage')?.step).toMatch(/\(out of traffic\)$/);
       await saveHistories('take-up', ['rollout-take-up', 'rollout-take-up/gw-1']);
+    } finally {
+      await rerun.stop();
+    }
+  });
+
+  it('a rollback in the rerun goes back to the release before the first rollout, from the backup taken then', async () => {
+    const first = await rollout(
+      'take-up-back',
+      ['gw-1'],
+      {},
+      (f) => f.failNext('startGateway', 'gw-1', 'supervisor: spawn error'),
+      JUMP,
+    );
+    let left: ClusterRolloutReport;
+    try {
+      await inPhase(first.handle, 'gw-1', 'Failed');
+      await first.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'abort', by: 'alice' }],
+      });
+      left = (await first.handle.result()) as ClusterRolloutReport;
+    } finally {
+      await first.stop();
+    }
+    // The abort started the target on the state (migrated) and left it out of traffic; its backup is FROM's.
+    expect(first.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, stateOf: TARGET, lb: 'drain' });
+    const takeUp = takeUpFrom(left);
+    const firstBackup = takeUp[0]?.before?.backup?.path;
+    expect(takeUp[0]?.before).toMatchObject({ version: FROM, backup: { version: FROM } });
+
+    first.fake.failNext('startGateway', 'gw-1', 'supervisor: spawn error again');
+    const rerun = await rollout('take-up-back', ['gw-1'], {}, undefined, { ...JUMP, fake: first.fake, takeUp });
+    try {
+      await inPhase(rerun.handle, 'gw-1', 'Failed');
+      await rerun.handle.executeUpdate(decideFailureUpdate, {
+        args: [{ instance: 'gw-1', decision: 'rollback', by: 'alice' }],
+      });
+      await approve(rerun.handle, 'gw-1');
+      const report = (await rerun.handle.result()) as ClusterRolloutReport;
+      expect(report.instances[0]).toMatchObject({ outcome: 'rolled-back', versionBefore: FROM, versionAfter: FROM });
+      expect(rerun.fake.calls).toContain(`restoreBackup gw-1 ${firstBackup}`);
+      expect(rerun.fake.instances.get('gw-1')).toMatchObject({ version: FROM, stateOf: FROM, lb: 'ready' });
+      await saveHistories('take-up-rollback', ['rollout-take-up-back/gw-1']);
     } finally {
       await rerun.stop();
     }

@@ -16,7 +16,12 @@ import { countOf, countText } from '../../shared/counts.js';
 import { instanceWorkflowId } from '../../shared/ids.js';
 import { cliLine } from '../../shared/operator-command.js';
 import type { TakeUp } from '../../shared/take-up.js';
-import { failureMessage, instanceRollout, type InstanceRolloutResult } from '../instance-rollout.js';
+import {
+  failureMessage,
+  instanceRollout,
+  type InstanceRolloutInput,
+  type InstanceRolloutResult,
+} from '../instance-rollout.js';
 import type { PreflightReport } from '../preflight.js';
 import type { RolloutRun } from './run.js';
 import { endBatchStanding } from './standing.js';
@@ -127,9 +132,9 @@ function rollOutInstance(r: RolloutRun, id: string, preflight: PreflightReport):
 }
 
 /** When the last rollout left this instance out of traffic, and which rollout that was. */
-function firstLeft(takeUp: TakeUp[] | undefined, id: string): { firstLeft?: { at: string; by: string } } {
+function firstLeft(takeUp: TakeUp[] | undefined, id: string): Pick<InstanceRolloutInput, 'firstLeft'> {
   const t = takeUp?.find((x) => x.instance === id && !x.restoreCutOff);
-  return t ? { firstLeft: { at: t.outSince, by: t.by } } : {};
+  return t ? { firstLeft: { at: t.outSince, by: t.by, ...(t.before ? { before: t.before } : {}) } } : {};
 }
 
 /** canary mode: the first batch went through on target, every instance of it approved by a person. */
