@@ -91,7 +91,12 @@ export const start: Command = {
               --target <version> (default: the inventory's targetVersion)  --by <name>
               An instance that already runs the target, healthy, in traffic, channels ok and with no
               device token mismatch in the last policy.mismatchWindow is verified and left alone
-              (no drain, install, restart or rotation); --force redoes it`,
+              (no drain, install, restart or rotation); --force redoes it.
+              An instance the cluster's last rollout left out of traffic (skipped, aborted,
+              cancelled, rejected; its gateway even stopped) is taken up: not refused because it is
+              down, rolled forward from where it is, its time out of traffic counted from the first
+              drain, and a rollback goes back to the release it ran before that rollout. Not one
+              whose restore was cut off: finish or undo the restore first`,
   run(ctx) {
     const target = targetOf(ctx);
     return withClient(ctx.inventory, (client) => startRollout(client, ctx, target));
