@@ -95,7 +95,7 @@ export const PATCHES = {
   'parallel-checks-v1': {
     since: '2026-11-30 56af0f6',
     askedIn: ['src/workflows/instance/steps.ts'],
-    changed: 'gateway status, channels probe and doctor after the start run side by side',
+    changed: 'after the start, gateway status and the channels probe run side by side (recorded in turn)',
     retire: PRE_RELEASE,
   },
   'plan-release-jump-v1': {
