@@ -102,7 +102,7 @@ export const PATCHES = {
     since: '2026-11-30 59a7c33',
     askedIn: ['src/workflows/preflight/instance.ts'],
     changed: "plan's preflight says which releases the update crosses and which schemas migrate",
-    retire: `${PRE_RELEASE} (only plan asks it: its preflights are short, read-only and have no fixture yet)`,
+    retire: `${PRE_RELEASE} (only plan asks it: its preflights are short and read-only)`,
   },
   'preflight-checks-v1': {
     since: '2026-11-30 9a67010',
