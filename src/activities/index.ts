@@ -235,3 +235,14 @@ export function createActivities() {
   };
 }
 export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * What the central worker's queue serves: the load balancer, notifications and the cluster's routing
+ * check (no host's files or CLI). The workflows' proxies are typed by queue (workflows/activity-options.ts),
+ * so the compiler refuses a host command scheduled on the central queue, and the reverse.
+ */
+export type CentralActivities = typeof loadBalancerActivities &
+  typeof notifyActivities &
+  Pick<typeof preflightActivities, 'preflightRouting'>;
+/** What an instance's host queue serves: its CLI, installs, backups, service commands and hooks. */
+export type HostActivities = Omit<Activities, keyof CentralActivities>;

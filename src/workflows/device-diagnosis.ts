@@ -5,8 +5,7 @@
  */
 import type { Instance, Policy } from '../shared/inventory.js';
 import type { DeviceFacts } from '../shared/facts.js';
-import { instanceQueue } from '../shared/task-queues.js';
-import { quickActivities } from './activity-options.js';
+import { hostActivities } from './activity-options.js';
 
 export interface DeviceDiagnosisInput {
   instances: Instance[];
@@ -25,7 +24,7 @@ export async function deviceDiagnosis(input: DeviceDiagnosisInput): Promise<Inst
   const policy = { ...input.policy, retries: { ...input.policy.retries, maxAttempts: 2 } };
   return Promise.all(
     input.instances.map(async (instance): Promise<InstanceDeviceFacts> => {
-      const acts = quickActivities(policy, instanceQueue(input.taskQueue, instance));
+      const acts = hostActivities(policy, { baseQueue: input.taskQueue, instance });
       try {
         return {
           instance: instance.id,

@@ -11,7 +11,7 @@
  */
 import { isPatched } from './patches.js';
 import { applyPolicy, describeCheck, instanceLocalState } from '../shared/preflight-rules.js';
-import { quickActivities } from './activity-options.js';
+import { centralActivities } from './activity-options.js';
 import { couldNotCheck, HOST_WORKER_WAIT_MS, preflightInstance } from './preflight/instance.js';
 import type { InstancePreflight, PreflightInput, PreflightReport } from './preflight/types.js';
 
@@ -20,7 +20,7 @@ export type { InstancePreflight, PreflightInput, PreflightReport };
 
 export async function clusterPreflight(input: PreflightInput): Promise<PreflightReport> {
   const { inventory, targetVersion } = input;
-  const central = quickActivities(inventory.policy, inventory.temporal.taskQueue);
+  const central = centralActivities(inventory.policy, inventory.temporal.taskQueue);
   const checksOn = (targetVersion !== undefined || input.checks === true) && isPatched('preflight-checks-v1');
   const { chunk } = input;
   const routing =

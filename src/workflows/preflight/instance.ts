@@ -3,9 +3,8 @@
  * the checks on, the checks before anything changes (target, host, instance-local state) and, for
  * `plan`, the release jump. Read-only.
  */
-import { ActivityFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
 import { isPatched } from '../patches.js';
-import type { Activities } from '../../activities/index.js';
 import type { Instance, Inventory } from '../../shared/inventory.js';
 import { applyPolicy, describeCheck, type CheckResult } from '../../shared/preflight-rules.js';
 import { instanceQueue } from '../../shared/task-queues.js';
@@ -14,7 +13,7 @@ import type { RefusalBaseline } from '../../shared/promotion.js';
 import { deriveServiceCommand } from '../../shared/service-commands.js';
 import { requestsFromOtherDevices } from '../../shared/stray-requests.js';
 import { describeTakeUp, restoreCutOffProblem } from '../../shared/take-up.js';
-import { quickActivities, retryPolicy } from '../activity-options.js';
+import { centralActivities, hostActivities } from '../activity-options.js';
 import type { InstancePreflight, PreflightInput } from './types.js';
 
 /**
@@ -43,21 +42,15 @@ export interface PreflightContext {
   input: PreflightInput;
   inventory: Inventory;
   checksOn: boolean;
-  central: ReturnType<typeof quickActivities>;
+  central: ReturnType<typeof centralActivities>;
   localState: Map<string, CheckResult>;
 }
 
 export async function preflightInstance(c: PreflightContext, instance: Instance): Promise<InstancePreflight> {
   const { inventory, checksOn, central } = c;
   const queue = instanceQueue(inventory.temporal.taskQueue, instance);
-  const acts = checksOn
-    ? proxyActivities<Activities>({
-        taskQueue: queue,
-        startToCloseTimeout: inventory.policy.stepTimeouts.cli + 10_000,
-        scheduleToStartTimeout: HOST_WORKER_WAIT_MS,
-        retry: retryPolicy(inventory.policy),
-      })
-    : quickActivities(inventory.policy, queue);
+  const host = { baseQueue: inventory.temporal.taskQueue, instance };
+  const acts = hostActivities(inventory.policy, host, checksOn ? { scheduleToStartTimeout: HOST_WORKER_WAIT_MS } : {});
   const target = { instance, policy: inventory.policy };
   const problems: string[] = [];
   let noWorker = false;
@@ -131,7 +124,7 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
  */
 async function takeBaseline(
   c: PreflightContext,
-  acts: ReturnType<typeof quickActivities>,
+  acts: ReturnType<typeof hostActivities>,
   target: { instance: Instance; policy: Inventory['policy'] },
 ): Promise<RefusalBaseline | undefined> {
   const rules = approvalRules(c.inventory.policy.approvals);
@@ -159,7 +152,7 @@ function hostWorkerMissing(instance: Instance, queue: string): { checks: CheckRe
 /** The checks before anything changes, with policy.preflight.warn applied; for `plan`, the release jump. */
 async function checksBeforeChange(
   c: PreflightContext,
-  acts: ReturnType<typeof quickActivities>,
+  acts: ReturnType<typeof hostActivities>,
   target: { instance: Instance; policy: Inventory['policy'] },
   runningVersion: string | null,
 ): Promise<{ checks: CheckResult[]; jump?: string }> {

@@ -21,8 +21,7 @@ import {
 } from '../../shared/messages/repair.js';
 import { checkDecision, type DecisionReceipt, type RejoinDecision } from '../../shared/messages/rollout.js';
 import type { StepId } from '../../shared/steps.js';
-import { instanceQueue } from '../../shared/task-queues.js';
-import { longActivities, quickActivities } from '../activity-options.js';
+import { hostActivities, longHostActivities } from '../activity-options.js';
 import { ApprovalGate } from '../lib/approval-gate.js';
 import { StepRecorder } from '../lib/step-recorder.js';
 import type { EmergencyRepairInput } from './types.js';
@@ -51,9 +50,9 @@ export class RepairRun {
     this.instance = instance;
     this.device = device;
     this.policy = policy;
-    const hostQueue = instanceQueue(input.taskQueue, instance);
-    this.quick = quickActivities(policy, hostQueue);
-    this.deviceWait = longActivities(policy, hostQueue, policy.reconnectDeadline + 60_000);
+    const host = { baseQueue: input.taskQueue, instance };
+    this.quick = hostActivities(policy, host);
+    this.deviceWait = longHostActivities(policy, host, policy.reconnectDeadline + 60_000);
     this.target = { instance, policy };
     this.short = device.deviceId.slice(0, 12);
     this.label = `${device.name ?? this.short} (${device.role}) on ${instance.id}`;

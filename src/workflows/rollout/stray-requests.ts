@@ -6,8 +6,7 @@
  */
 import { ActivityFailure } from '@temporalio/workflow';
 import type { PreflightReport } from '../preflight.js';
-import { quickActivities } from '../activity-options.js';
-import { instanceQueue } from '../../shared/task-queues.js';
+import { hostActivities } from '../activity-options.js';
 import { strayRequests, type StrayRequestOutcome } from '../../shared/stray-requests.js';
 import type { RolloutRun } from './run.js';
 
@@ -17,7 +16,7 @@ export async function rejectStrayRequests(r: RolloutRun, check: PreflightReport)
   return Promise.all(
     strays.map(async (s): Promise<StrayRequestOutcome> => {
       const instance = inventory.instances.find((i) => i.id === s.instance)!;
-      const acts = quickActivities(inventory.policy, instanceQueue(inventory.temporal.taskQueue, instance));
+      const acts = hostActivities(inventory.policy, { baseQueue: inventory.temporal.taskQueue, instance });
       try {
         await acts.rejectPairingRequest({ instance, policy: inventory.policy }, s.requestId);
         return { ...s, rejected: true };
