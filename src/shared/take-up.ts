@@ -62,7 +62,7 @@ const backupOf = (b: InstanceProgress['backup']) => (b && !('skipped' in b) ? { 
 
 /** The preflight's words for an instance the rollout takes up. */
 export function describeTakeUp(t: TakeUp, gatewayRunning: boolean): string {
-  return `left out of traffic by ${t.by} since ${t.outSince}${gatewayRunning ? '' : ', its gateway stopped'}: this rollout takes it up from where it is (it stays out of traffic until approved)`;
+  return `left out of traffic by ${t.by} since ${t.outSince}${gatewayRunning ? '' : ', its gateway stopped (its devices are checked once it runs)'}: this rollout takes it up from where it is (it stays out of traffic until approved)`;
 }
 
 /** Why an instance cannot be taken up: its state may be half restored. */

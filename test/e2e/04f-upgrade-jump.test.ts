@@ -324,7 +324,7 @@ it(
       {
         instance,
         why: expect.stringMatching(
-          /the gateway: stopped: starting it again failed \(.*start refused.*\); start it by hand: sh -c /,
+          /the gateway: stopped: starting it again failed \([\s\S]*start refused: [\s\S]*\); start it by hand: sh -c /,
         ),
       },
     ]);

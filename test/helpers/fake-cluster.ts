@@ -121,13 +121,15 @@ export class FakeCluster {
     });
     const acts = {
       gatewayStatus: async (t: { instance: Instance }) => status(await this.enter('gatewayStatus', id(t))),
-      listDevices: async (t: { instance: Instance }) => (
-        await this.enter('listDevices', id(t)),
-        {
+      listDevices: async (t: { instance: Instance }) => {
+        // As the real CLI: `devices list` asks the gateway, so it fails while the gateway is stopped.
+        if (!(await this.enter('listDevices', id(t))).running)
+          throw ApplicationFailure.retryable('gateway closed (1006): connect ECONNREFUSED', 'TransientError');
+        return {
           paired: t.instance.devices.map((d) => ({ deviceId: d.deviceId, connected: true })),
           pending: this.pending.get(id(t)) ?? [],
-        }
-      ),
+        };
+      },
       rejectPairingRequest: async (t: { instance: Instance }, requestId: string) => {
         await this.enter('rejectPairingRequest', id(t), requestId);
         const left = (this.pending.get(id(t)) ?? []).filter((p) => p.requestId !== requestId);

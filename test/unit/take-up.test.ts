@@ -70,7 +70,7 @@ describe('a rerun takes up what the last rollout left out of traffic', () => {
       const report = (await rerun.handle.result()) as ClusterRolloutReport;
       expect(report.outcome).toBe('done');
       expect(report.preflight.instances.find((i) => i.instance === 'gw-1')?.takenUp).toMatch(
-        /^left out of traffic by rollout-take-up since .*, its gateway stopped: this rollout takes it up/,
+        /^left out of traffic by rollout-take-up since .*, its gateway stopped \(its devices are checked once it runs\): this rollout takes it up/,
       );
       expect(rerun.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, running: true, lb: 'ready' });
       const gw1 = report.instances.find((i) => i.instance === 'gw-1')!;
@@ -134,6 +134,7 @@ describe('a rerun takes up what the last rollout left out of traffic', () => {
       expect(report.outcome).toBe('preflight-failed');
       expect(report.preflight.instances[0]?.problems).toEqual([
         'gateway not healthy (runtime not running, RPC probe failed)',
+        'devices list: gateway closed (1006): connect ECONNREFUSED',
       ]);
     } finally {
       await refused.stop();
@@ -151,6 +152,7 @@ describe('a rerun takes up what the last rollout left out of traffic', () => {
         expect.stringMatching(
           /^left stopped by rollout-take-up-cut with the restore of its backup cut off .*\(supervisorctl start gw\)/,
         ),
+        'devices list: gateway closed (1006): connect ECONNREFUSED',
       ]);
       expect(cutOff.fake.calls.filter((c) => /^(startGateway|installVersion|lbDrain)/.test(c))).toEqual([]);
     } finally {

@@ -54,28 +54,24 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
   const target = { instance, policy: inventory.policy };
   const problems: string[] = [];
   let noWorker = false;
-  const failed = (label: string) => (e: Error) => {
-    if (checksOn && noWorkerTook(e)) noWorker = true;
-    else problems.push(`${label}: ${e.message}`);
-    return null;
-  };
+  const failed =
+    (label: string, into = problems) =>
+    (e: Error) => {
+      if (checksOn && noWorkerTook(e)) noWorker = true;
+      else into.push(`${label}: ${causeOf(e)}`);
+      return null;
+    };
+  const devicesFailed: string[] = [];
   const [status, devices, lb] = await Promise.all([
     acts.gatewayStatus(target).catch(failed('gateway status')),
-    acts.listDevices(target).catch(failed('devices list')),
+    acts.listDevices(target).catch(failed('devices list', devicesFailed)),
     central
       .lbState(inventory.loadBalancer, instance.lbServer)
       .catch((e: Error) => (problems.push(`load balancer: ${e.message}`), null)),
   ]);
-  const takeUp = c.input.takeUp?.find((t) => t.instance === instance.id);
-  const takenUp = takeUp && !takeUp.restoreCutOff ? describeTakeUp(takeUp, status?.runtimeRunning ?? false) : undefined;
-  if (takeUp?.restoreCutOff)
-    problems.push(
-      restoreCutOffProblem(takeUp, deriveServiceCommand(instance, 'start')?.join(' ') ?? 'its start command'),
-    );
-  else if (status && !status.healthy && !takenUp)
-    problems.push(
-      `gateway not healthy (runtime ${status.runtimeRunning ? 'running' : 'not running'}, RPC probe ${status.rpcOk ? 'ok' : 'failed'})`,
-    );
+  const takenUp = takeUpVerdict(c, instance, status, problems);
+  // `devices list` needs a running gateway: a stopped one taken up has its devices checked once it runs.
+  if (!takenUp || status?.runtimeRunning) problems.push(...devicesFailed);
   const paired = new Set(devices?.paired.map((d) => d.deviceId) ?? []);
   const missingDevices = devices ? instance.devices.filter((d) => !paired.has(d.deviceId)).map((d) => d.deviceId) : [];
   for (const id of missingDevices) problems.push(`device ${id} is not in \`openclaw devices list\` on ${instance.id}`);
@@ -115,6 +111,33 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
     ...(newRequests.length ? { newRequests } : {}),
     ...(takenUp ? { takenUp } : {}),
   };
+}
+
+/** An activity's own words, not "Activity task failed". */
+const causeOf = (e: Error) => (e instanceof ActivityFailure && e.cause ? e.cause.message : e.message);
+
+/**
+ * The gateway's health against what the last rollout left (shared/take-up.ts): a problem when it is
+ * down and not taken up, or when its restore was cut off; the words for `takenUp` when it is taken up.
+ */
+function takeUpVerdict(
+  c: PreflightContext,
+  instance: Instance,
+  status: { healthy: boolean; runtimeRunning: boolean; rpcOk: boolean } | null,
+  problems: string[],
+): string | undefined {
+  const takeUp = c.input.takeUp?.find((t) => t.instance === instance.id);
+  if (takeUp?.restoreCutOff) {
+    const start = deriveServiceCommand(instance, 'start')?.join(' ') ?? 'its start command';
+    problems.push(restoreCutOffProblem(takeUp, start));
+    return undefined;
+  }
+  if (takeUp) return describeTakeUp(takeUp, status?.runtimeRunning ?? false);
+  if (status && !status.healthy)
+    problems.push(
+      `gateway not healthy (runtime ${status.runtimeRunning ? 'running' : 'not running'}, RPC probe ${status.rpcOk ? 'ok' : 'failed'})`,
+    );
+  return undefined;
 }
 
 /**
