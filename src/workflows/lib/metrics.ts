@@ -16,9 +16,9 @@ export interface MetricPlace {
 
 const tags = (p: MetricPlace) => ({ cluster: p.cluster, openclaw_instance: p.instance ?? '' });
 
-const count = (m: { name: string; help: string }, value: number, labels: Record<string, string>) => {
-  if (value > 0) metricMeter.createCounter(m.name, undefined, m.help).add(value, labels);
-};
+/** Adds `value` (0 too: the series then exists before its first event, so increase() sees that event). */
+const count = (m: { name: string; help: string }, value: number, labels: Record<string, string>) =>
+  metricMeter.createCounter(m.name, undefined, m.help).add(Math.max(0, value), labels);
 
 const seconds = (m: { name: string; help: string }, ms: number, labels: Record<string, string>) =>
   metricMeter.createHistogram(m.name, 'float', undefined, m.help).record(Math.max(0, ms) / 1000, labels);
