@@ -135,7 +135,16 @@ export function diagnosisStart(
   return {
     taskQueue,
     workflowId: checkWorkflowId(inventory.cluster, 'diagnose', nowMs),
-    args: [{ instances: inventory.instances, policy: inventory.policy, taskQueue, deviceId, sinceMs }],
+    args: [
+      {
+        cluster: inventory.cluster,
+        instances: inventory.instances,
+        policy: inventory.policy,
+        taskQueue,
+        deviceId,
+        sinceMs,
+      },
+    ],
     workflowExecutionTimeout: '10m',
   };
 }

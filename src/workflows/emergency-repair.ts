@@ -16,7 +16,7 @@
  * starter's `repair` (id `repair-<cluster>/<instance>/<deviceId>`). Deterministic orchestration only.
  */
 import { isCancellation, log, sleep } from '@temporalio/workflow';
-import { recordRepair } from './lib/metrics.js';
+import { recordMismatchRefusals, recordRepair } from './lib/metrics.js';
 import { cliLine } from '../shared/operator-command.js';
 import { notifyRepairWaiting } from './repair/notify.js';
 import { RepairRun } from './repair/run.js';
@@ -158,6 +158,11 @@ async function approveAndVerify(r: RepairRun, req: PairingRequest, approver: str
     'verify role, scopes and no mismatch',
     async () => {
       const c = await r.quick.checkDeviceRepaired(r.target, device, windowStart);
+      recordMismatchRefusals(
+        { cluster: r.input.cluster, instance: r.instance.id },
+        'repair-verify',
+        c.refusalsCorrelated,
+      );
       if (c.problems.length)
         r.fail(
           `${r.label} after the repair: ${c.problems.join('; ')}${c.samples.length ? ` (${c.samples.join(' | ')})` : ''}`,
