@@ -127,8 +127,8 @@ export class InstanceRun {
     return { cluster: this.input.cluster, instance: this.instance.id };
   }
 
-  /** The metrics of a step that ended: a failure by step id, the end of a stay out of traffic. */
-  private stepEnded(rec: StepRecord, err?: unknown): void {
+  /** The metrics of a step that ended (recorded, or pushed by hand): a failure by step id, the end of a stay out of traffic. */
+  stepEnded(rec: StepRecord, err?: unknown): void {
     const place = this.place;
     if (rec.status === 'failed' && !isCancellation(err)) recordStepFailed(place, rec.id ?? rec.step);
     const last = outOfTraffic(this.progress).periods.at(-1);
