@@ -8,6 +8,7 @@ import proto from '@temporalio/proto';
 import type { Inventory } from '../shared/inventory.js';
 import { describeCheck, type CheckResult } from '../shared/preflight-rules.js';
 import { ConfigurationError } from '../shared/errors.js';
+import type { TakeUp } from '../shared/take-up.js';
 import { centralQueue, instanceQueue } from '../shared/task-queues.js';
 import { clusterPreflight } from '../workflows/index.js';
 import { mergeChunkReports, PREFLIGHT_CHUNK, preflightChunks } from '../workflows/preflight/chunks.js';
@@ -116,8 +117,9 @@ export async function runChecks(
   purpose: string,
   targetVersion: string | undefined,
   chunkSize = PREFLIGHT_CHUNK,
+  takeUp: TakeUp[] = [],
 ): Promise<PreflightReport> {
-  const whole = preflightStart(inventory, purpose, targetVersion, process.env);
+  const whole = preflightStart(inventory, purpose, targetVersion, process.env, Date.now(), takeUp);
   if (inventory.instances.length <= chunkSize) return client.workflow.execute(clusterPreflight, whole);
   const [input] = whole.args;
   const reports: PreflightReport[] = [];
@@ -134,7 +136,8 @@ export async function runChecks(
 
 /**
  * The checks before anything changes: workers first (without the central one nothing runs; without a
- * host's, its instances' steps would wait), then the read-only preflight workflow with the target.
+ * host's, its instances' steps would wait), then the read-only preflight workflow with the target (and
+ * what the last rollout left out of traffic: a gateway down there is taken up, not refused).
  */
 export async function runPreflight(
   client: Client,
@@ -142,6 +145,7 @@ export async function runPreflight(
   inventoryFile: string,
   purpose: 'preflight' | 'plan' | 'start',
   target: string | undefined,
+  takeUp: TakeUp[] = [],
 ): Promise<PreflightReport> {
   const workers = await checkWorkers(client, inventory, inventoryFile);
   if (workers.central.status === 'failed')
@@ -150,7 +154,7 @@ export async function runPreflight(
     );
   if ([...workers.perInstance.values()].some((c) => c.status === 'failed'))
     return workersOnlyReport(inventory, workers);
-  return withWorkerChecks(await runChecks(client, inventory, purpose, target), workers);
+  return withWorkerChecks(await runChecks(client, inventory, purpose, target, PREFLIGHT_CHUNK, takeUp), workers);
 }
 
 /** Adds the host-worker results to a report (and its problems), so one report says everything. */

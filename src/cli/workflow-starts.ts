@@ -9,6 +9,7 @@ import { policyCountsLine } from '../shared/counts.js';
 import { checkWorkflowId, repairWorkflowId, rolloutWorkflowId } from '../shared/ids.js';
 import { cliLine, type OperatorCommand } from '../shared/operator-command.js';
 import { CLUSTER_KEY, PHASE_KEY } from '../shared/search-attributes.js';
+import type { TakeUp } from '../shared/take-up.js';
 import { centralQueue } from '../shared/task-queues.js';
 import type { clusterPreflight, clusterRollout, deviceDiagnosis, emergencyRepair } from '../workflows/index.js';
 
@@ -30,6 +31,8 @@ export interface RolloutRequest {
   searchAttributes: boolean;
   /** How the operator runs the CLI (the workflows' hints name it); absent: the checkout's form. */
   invokedAs?: OperatorCommand;
+  /** What the cluster's last rollout left out of traffic (cli/last-rollout.ts): the rollout takes it up. */
+  takeUp?: TakeUp[];
 }
 
 /** `start`: the cluster's rollout (one at a time: the id is the lock). */
@@ -64,6 +67,7 @@ export function rolloutStart(
         ...(searchAttributes ? { searchAttributes } : {}),
         ...(force ? { force: true } : {}),
         ...(invokedAs ? { operatorCommand: invokedAs } : {}),
+        ...(request.takeUp?.length ? { takeUp: request.takeUp } : {}),
       },
     ],
   };
@@ -76,6 +80,7 @@ export function preflightStart(
   target: string | undefined,
   env: Env,
   nowMs = Date.now(),
+  takeUp: TakeUp[] = [],
 ): WorkflowStartOptions<typeof clusterPreflight> {
   const queued = withCentralQueue(inventory, env);
   return {
@@ -86,6 +91,7 @@ export function preflightStart(
         inventory: queued,
         ...(target ? { targetVersion: target } : { checks: true }),
         ...(purpose === 'plan' ? { releaseJump: true } : {}),
+        ...(takeUp.length ? { takeUp } : {}),
       },
     ],
     workflowExecutionTimeout: '10m',

@@ -310,6 +310,19 @@ describe('cause 1: a client that kept its old token after rotation, repaired end
       'm',
     );
     expect((await statusOf(home.id)).out).toMatch(repairRow);
+    // Scripts get the same rows from --json.
+    const json = await starterCli('status', '--inventory', inventoryPath, '--instance', home.id, '--json');
+    const body = json.out.split('\nerror: ')[0]!; // with no rollout running, the error follows the repairs
+    const rows = (JSON.parse(body.slice(body.indexOf('{'))) as { repairs: { rows: Record<string, unknown>[] } }).repairs
+      .rows;
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        instance: home.id,
+        deviceId: client.deviceId,
+        running: true,
+        state: 'AwaitingApproval',
+      }),
+    );
     const stillPending = (await oc.devicesList(gatewayAccess(home), { timeoutMs: 60_000 })).pending.filter(
       (p) => p.deviceId === client.deviceId,
     );

@@ -10,8 +10,9 @@
  *   2. the same jump again, which completes without a human fixing anything: its canary decided the
  *      window, the client reconnects, no device token mismatch over the window, no pairing request left;
  *   3. a forced rerun whose start is refused (a wrapped start command) leaves the gateway stopped and
- *      waiting; `decide abort` starts it again on the release installed now, out of traffic, and the
- *      report says so.
+ *      waiting; `decide abort` cannot start it either and the report says "stopped" with the command;
+ *      once the cause is gone, the next `start` takes the instance up from that report (no refusal
+ *      because it is down), starts it, and completes; its time out of traffic counts from the first drain.
  * The one-release path (2026.9.5 → 2026.9.6) is the rest of the suite (04b-04d, 05). The extra gateway
  * is removed at the end; the bed's own gateways are not touched.
  */
@@ -26,6 +27,7 @@ import { loadInventory } from '../../src/inventory-file.js';
 import { rolloutWorkflowId } from '../../src/shared/ids.js';
 import type { ClusterRolloutReport } from '../../src/workflows/cluster-rollout.js';
 import { liveProgress } from '../../src/cli/live-progress.js';
+import { outOfTraffic } from '../../src/shared/out-of-traffic.js';
 import type { RolloutProgress } from '../../src/shared/messages/rollout.js';
 import type { BedInfo } from '../bed/bed.js';
 import { sleep } from '../bed/probes.js';
@@ -285,10 +287,10 @@ it(
 );
 
 it(
-  'an abort decided while the update has the gateway stopped starts it again, out of traffic, and the report says so',
+  'an abort while the gateway is stopped never leaves it silently down: reported stopped with the command; the rerun takes it up, runs it again and completes with no hands',
   async () => {
     const instance = extra.gateway.id;
-    // Its start refuses while a flag file exists: the window's start fails, and the instance waits stopped.
+    // Its start refuses while a flag file exists: the window's start fails, and so does the abort's.
     const startFlag = join(extra.gateway.dir, 'start-refused');
     const raw = parseYaml(await readFile(file, 'utf8')) as { instances: { restart: string[]; start?: string[] }[] };
     const restart = raw.instances[0]!.restart;
@@ -305,49 +307,54 @@ it(
     const stopping = join(extra.gateway.dir, 'cluster-jump-start-refused.yaml');
     await writeFile(stopping, toYaml(raw));
     await writeFile(startFlag, 'the start is refused for now\n');
-    const started = await starterCli(
-      'start',
-      '--inventory',
-      stopping,
-      '--target',
-      info.targetVersion,
-      '--by',
-      'jump-test',
-      '--force',
-    );
+    const cli = (...args: string[]) =>
+      starterCli(...args.flatMap((a) => (a === '$inv' ? ['--inventory', stopping] : [a])));
+    const started = await cli('start', '$inv', '--target', info.targetVersion, '--by', 'jump-test', '--force');
     expect(started.code, started.out).toBe(0);
     const failed = await slotWhen('the start to fail', (s) => s.phase === 'Failed');
     expect(failed.failure?.step).toBe('start gateway');
     expect(await runningVersion()).toBeFalsy(); // stopped by the update
 
-    await rm(startFlag);
-    const abort = await starterCli(
-      'decide',
-      '--inventory',
-      stopping,
-      '--instance',
-      instance,
-      '--decision',
-      'abort',
-      '--by',
-      'alice',
-    );
+    const abort = await cli('decide', '$inv', '--instance', instance, '--decision', 'abort', '--by', 'alice');
     expect(abort.code, abort.out).toBe(0);
-    const report = (await w.client.workflow
-      .getHandle(rolloutWorkflowId(inventory.cluster))
-      .result()) as ClusterRolloutReport;
-    expect(report.outcome).toBe('aborted');
-    expect(report.needsAttention).toEqual([
+    const handle = w.client.workflow.getHandle(rolloutWorkflowId(inventory.cluster));
+    const aborted = (await handle.result()) as ClusterRolloutReport;
+    expect(aborted.outcome).toBe('aborted');
+    expect(aborted.needsAttention).toEqual([
       {
         instance,
-        why: expect.stringContaining(
-          `the gateway: started again on ${info.targetVersion} (the release installed now), out of traffic`,
+        why: expect.stringMatching(
+          /the gateway: stopped: starting it again failed \(.*start refused.*\); start it by hand: sh -c /,
         ),
       },
     ]);
+    expect(await runningVersion()).toBeFalsy();
+    const firstDrain = outOfTraffic(aborted.instances[0]!).outSince;
+    expect(firstDrain).toBeTruthy();
+
+    // The cause is gone; the rerun (not forced) takes the stopped, drained instance up from its report.
+    await rm(startFlag);
+    const rerun = await cli('start', '$inv', '--target', info.targetVersion, '--by', 'jump-test');
+    expect(rerun.code, rerun.out).toBe(0);
+    expect(rerun.out).toMatch(
+      new RegExp(
+        `taken up: ${instance}: left out of traffic by ${rolloutWorkflowId(inventory.cluster)} since \\S+, its gateway stopped`,
+      ),
+    );
+    await slotWhen('the instance to wait for approval', (s) => s.phase === 'AwaitingApproval');
+    const approved = await cli('approve', '$inv', '--instance', instance, '--approver', 'alice');
+    expect(approved.code, approved.out).toBe(0);
+    const report = (await handle.result()) as ClusterRolloutReport;
+    expect(report.outcome).toBe('done');
+    expect(report.instances[0]).toMatchObject({ outcome: 'done', versionBefore: info.targetVersion });
+    // One stay out of traffic, counted from the aborted rollout's drain.
+    expect(outOfTraffic(report.instances[0]!).periods).toEqual([{ from: firstDrain, to: expect.any(String) }]);
     expect(await runningVersion()).toBe(info.targetVersion);
-    expect((await createLoadBalancer(inventory.loadBalancer).state(extra.instance.lbServer)).admin).toBe('drain');
-    await createLoadBalancer(inventory.loadBalancer).ready(extra.instance.lbServer);
+    expect((await createLoadBalancer(inventory.loadBalancer).state(extra.instance.lbServer)).admin).toBe('ready');
+    await saveHistories(info, 'take-up-stopped', [
+      rolloutWorkflowId(inventory.cluster),
+      `${rolloutWorkflowId(inventory.cluster)}/${instance}`,
+    ]);
   },
-  10 * 60_000,
+  15 * 60_000,
 );

@@ -110,10 +110,11 @@ export class FakeCluster {
     const id = (t: { instance: Instance }) => t.instance.id;
     const server = (s: string) => s; // the fake's lbServer is the instance id
     const status = (s: FakeInstance) => ({
-      healthy: true,
-      runtimeRunning: true,
-      rpcOk: true,
-      version: s.version,
+      healthy: s.running,
+      runtimeRunning: s.running,
+      rpcOk: s.running,
+      // As the real parser: the version comes from the RPC answer, none while stopped.
+      version: s.running ? s.version : null,
       bootId: 'b',
       pid: 1,
       url: null,

@@ -3,6 +3,7 @@
  * workflows' real code and stub activities: the inventory, the start, waiting for a phase, approving,
  * and saving the histories as replay fixtures. Shared by the unit tests of the rollout's decisions.
  */
+import type { TakeUp } from '../../src/shared/take-up.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -121,10 +122,14 @@ export async function rollout(
     handoverBudgetEvents?: number;
     handoverBudgetBytes?: number;
     fullReportUpTo?: number;
+    /** What the last rollout left out of traffic (the starter reads it from that rollout's report). */
+    takeUp?: TakeUp[];
+    /** The cluster as an earlier rollout left it (default: a new one, every instance on FROM). */
+    fake?: FakeCluster;
   } = {},
 ) {
   const inv = inventory(cluster, ids, policy, opts.loadBalancer, opts.instance);
-  const fake = new FakeCluster(ids, FROM);
+  const fake = opts.fake ?? new FakeCluster(ids, FROM);
   prepare?.(fake);
   const worker = await stubWorker(inv.temporal.taskQueue, fake.activities());
   const handle = await env.client.workflow.start('clusterRollout', {
@@ -142,6 +147,7 @@ export async function rollout(
         ...(opts.handoverBudgetEvents ? { handoverBudgetEvents: opts.handoverBudgetEvents } : {}),
         ...(opts.handoverBudgetBytes ? { handoverBudgetBytes: opts.handoverBudgetBytes } : {}),
         ...(opts.fullReportUpTo ? { fullReportUpTo: opts.fullReportUpTo } : {}),
+        ...(opts.takeUp?.length ? { takeUp: opts.takeUp } : {}),
       },
     ],
   });
@@ -155,14 +161,14 @@ export async function rollout(
 export async function waitFor(
   handle: WorkflowHandle,
   what: string,
-  pred: (p: RolloutProgress) => boolean,
+  pred: (p: RolloutProgress) => boolean | Promise<boolean>,
   timeoutMs = 30_000,
 ): Promise<RolloutProgress> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // As `status` reads it: the instances being rolled out now from their own query.
     const p = await liveProgress(handle);
-    if (pred(p)) return p;
+    if (await pred(p)) return p;
     if (Date.now() > deadline)
       throw new Error(
         `timed out waiting for ${what}: ${JSON.stringify(p.instances.map((i) => [i.instance, i.phase]))} rollout ${p.phase}`,

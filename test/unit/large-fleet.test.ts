@@ -33,8 +33,10 @@ async function bytesOf(workflowId: string, runId: string): Promise<number> {
   const d = await stubEnv().client.workflow.getHandle(workflowId, runId).describe();
   return Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0);
 }
-// A stub batch of 2 adds some 30-40 KB (the children's results and inputs): one batch a run.
-const BYTES_BUDGET = 45_000;
+// A stub instance adds some 10 KB (its child's input and result), the preflight some 12 KB, and the estimate
+// of a batch of 3 is at least 3 × 12 KB: the first batch fits (12 + 36 KB), a second never does (42 + 36 KB).
+// The budget sits mid-way so that a history a few KB smaller or larger (fewer workflow tasks under load) changes nothing.
+const BYTES_BUDGET = 58_000;
 
 describe('a large fleet, with tiny thresholds (handover-by-estimate-v1, compact-report-v1)', () => {
   const ids = ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5', 'gw-6', 'gw-7', 'gw-8'];
@@ -98,7 +100,7 @@ describe('a large fleet, with tiny thresholds (handover-by-estimate-v1, compact-
 describe('a run hands over on bytes too (handover-by-estimate-v1)', () => {
   it('hands over when the next batch would take its history past the byte budget', async () => {
     const ids = ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5', 'gw-6'];
-    const r = await rollout('large-bytes', ids, { batchSize: 2 }, undefined, {
+    const r = await rollout('large-bytes', ids, { batchSize: 3 }, undefined, {
       handoverBudgetEvents: 100_000,
       handoverBudgetBytes: BYTES_BUDGET,
     });
@@ -111,7 +113,7 @@ describe('a run hands over on bytes too (handover-by-estimate-v1)', () => {
       console.log(`runs: ${runs.map((x, n) => `${x.events} events, ${sizes[n]} bytes`).join('; ')}`);
       const instanceChildren = (run: Run) => run.children.filter((c) => /\/gw-\d$/.test(c));
       // One batch a run, and the final check (a chunk estimated at 40 KB) in a run of its own.
-      expect(runs.map((run) => instanceChildren(run).length)).toEqual([2, 2, 2, 0]);
+      expect(runs.map((run) => instanceChildren(run).length)).toEqual([3, 3, 0]);
     } finally {
       await r.stop();
     }

@@ -168,7 +168,7 @@ describe('replaying recorded histories', () => {
     );
   });
 
-  it('has recorded histories of the client window (the canary decides the fix; global installs keep it) of the pairing requests rejected at the end, of the decisions after a rejection, and of a gateway started again after an abort while stopped (test/unit/rollout-decisions.test.ts)', () => {
+  it('has recorded histories of the client window (the canary decides the fix; global installs keep it) of the pairing requests rejected at the end, of the decisions after a rejection, of a gateway started again after an abort while stopped (test/unit/rollout-decisions.test.ts), and of a rerun that took up what the last rollout left (test/unit/take-up.test.ts)', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'client-window-global--rollout-jump_gw-1.json',
@@ -182,6 +182,9 @@ describe('replaying recorded histories', () => {
         'cancelled-stopped--rollout-cancel-stopped_gw-1.json',
         'aborted-stopped--rollout-abort-stopped_gw-1.json',
         'cancelled-rollback-stopped--rollout-cancel-rollback_gw-1.json',
+        'take-up--rollout-take-up.json',
+        'take-up--rollout-take-up_gw-1.json',
+        'take-up-rollback--rollout-take-up-back_gw-1.json',
       ]),
     );
   });

@@ -593,7 +593,16 @@ describe('a rejection at the rejoin gate', () => {
       await reject(r, 'gw-1');
       await inPhase(r.handle, 'gw-1', 'Failed');
       await decide(r, 'gw-1', 'retry');
-      await inPhase(r.handle, 'gw-1', 'AwaitingApproval');
+      // The retry checked it again (a second status check), and the rollout has heard it waits again.
+      await waitFor(r.handle, 'gw-1 checked again and waiting', (p) => {
+        const slot = p.instances.find((i) => i.instance === 'gw-1');
+        return slot?.phase === 'AwaitingApproval' && slot.steps.filter((x) => x.id === 'verify-status').length === 2;
+      });
+      await waitFor(
+        r.handle,
+        'the rollout to hear it',
+        async () => phaseOf(await r.handle.query(progressQuery), 'gw-1') === 'AwaitingApproval',
+      );
       await reject(r, 'gw-1');
       await inPhase(r.handle, 'gw-1', 'Failed');
       await decide(r, 'gw-1', 'skip');

@@ -2,9 +2,10 @@
 import type { Command } from '../command.js';
 import { policyCountsLine } from '../../shared/counts.js';
 import { withClient } from '../client.js';
+import { lastRolloutLeft } from '../last-rollout.js';
 import { runPreflight } from '../preflight-checks.js';
 import { leftAlone, planCommands, printPlan } from '../views/plan-view.js';
-import { checksTable, preflightTable, problemLines, warningLines } from '../views/preflight-tables.js';
+import { checksTable, preflightTable, problemLines, takenUpLines, warningLines } from '../views/preflight-tables.js';
 
 export const plan: Command = {
   name: 'plan',
@@ -26,6 +27,7 @@ export const plan: Command = {
         inventoryFile,
         'plan',
         target === '<target>' ? undefined : target,
+        await lastRolloutLeft(client, inventory),
       );
       const alone = values.force ? new Set<string>() : leftAlone(inventory, report, target);
       const commands = planCommands(inventory, target);
@@ -42,6 +44,8 @@ export const plan: Command = {
         out(
           `\nwarnings (policy.preflight.warn: start goes on with them):\n${warnings.map((w) => `  - ${w}`).join('\n')}`,
         );
+      const takenUp = takenUpLines(report);
+      if (takenUp.length) out(`\ntaken up from the last rollout:\n${takenUp.map((t) => `  - ${t}`).join('\n')}`);
       if (!report.ok)
         out(
           `\nstart would refuse:\n${problemLines(report)

@@ -2,8 +2,9 @@
 import type { Command } from '../command.js';
 import { policyCountsLine } from '../../shared/counts.js';
 import { withClient } from '../client.js';
+import { lastRolloutLeft } from '../last-rollout.js';
 import { runPreflight } from '../preflight-checks.js';
-import { checksTable, preflightTable } from '../views/preflight-tables.js';
+import { checksTable, preflightTable, takenUpLines } from '../views/preflight-tables.js';
 
 export const preflight: Command = {
   name: 'preflight',
@@ -13,12 +14,21 @@ export const preflight: Command = {
               checks below (the target ones with --target) (needs a running worker: npm run worker)`,
   run: ({ inventory, inventoryFile, values, out }) =>
     withClient(inventory, async (client) => {
-      const report = await runPreflight(client, inventory, inventoryFile, 'preflight', values.target);
+      const report = await runPreflight(
+        client,
+        inventory,
+        inventoryFile,
+        'preflight',
+        values.target,
+        await lastRolloutLeft(client, inventory),
+      );
       if (values.json) out(JSON.stringify(report, null, 2));
       else {
         out(preflightTable(report));
         out(`\nchecks before anything changes${values.target ? ` (target ${values.target})` : ''}:`);
         out(checksTable(report, inventory));
+        const takenUp = takenUpLines(report);
+        if (takenUp.length) out(`\ntaken up by the next rollout:\n${takenUp.map((t) => `  - ${t}`).join('\n')}`);
         out(`\n${policyCountsLine(inventory.policy, inventory.instances.length)}`);
       }
       return report.ok ? 0 : 1;

@@ -6,10 +6,12 @@ import type { Client } from '@temporalio/client';
 import { UsageError, operatorName, type Command, type CommandContext, type Out } from '../command.js';
 import { missingSearchAttributes, startOnce, uiLink, withClient } from '../client.js';
 import { runPreflight } from '../preflight-checks.js';
-import { problemLines, warningLines } from '../views/preflight-tables.js';
+import { lastRolloutLeft } from '../last-rollout.js';
+import { problemLines, takenUpLines, warningLines } from '../views/preflight-tables.js';
 import { rolloutStart } from '../workflow-starts.js';
 import type { Inventory } from '../../shared/inventory.js';
 import { cliLine } from '../../shared/operator-command.js';
+import type { TakeUp } from '../../shared/take-up.js';
 import { registerCommands } from '../../shared/search-attributes.js';
 import { clusterRollout } from '../../workflows/index.js';
 
@@ -39,9 +41,9 @@ async function searchAttributesReady(client: Client, inventory: Inventory, out: 
 }
 
 /** The checks before anything changes: a failed one refuses here, before any drain. Returns whether to go on. */
-async function checksPass(client: Client, ctx: CommandContext, target: string): Promise<boolean> {
+async function checksPass(client: Client, ctx: CommandContext, target: string, takeUp: TakeUp[]): Promise<boolean> {
   const { inventory, inventoryFile, out, invokedAs } = ctx;
-  const report = await runPreflight(client, inventory, inventoryFile, 'start', target);
+  const report = await runPreflight(client, inventory, inventoryFile, 'start', target, takeUp);
   if (!report.ok) {
     out(
       `start refused: the checks before anything changes failed for the rollout of ${inventory.cluster} to ${target}; nothing was started or changed.`,
@@ -51,16 +53,18 @@ async function checksPass(client: Client, ctx: CommandContext, target: string): 
     return false;
   }
   for (const w of warningLines(report)) out(`warning (policy.preflight.warn): ${w}`);
+  for (const t of takenUpLines(report)) out(`taken up: ${t}`);
   return true;
 }
 
 async function startRollout(client: Client, ctx: CommandContext, target: string): Promise<number> {
   const { inventory, inventoryFile, values, out, invokedAs } = ctx;
   const searchAttributes = await searchAttributesReady(client, inventory, out);
-  if (!(await checksPass(client, ctx, target))) return 1;
+  const takeUp = await lastRolloutLeft(client, inventory);
+  if (!(await checksPass(client, ctx, target, takeUp))) return 1;
   const options = rolloutStart(
     inventory,
-    { target, startedBy: operatorName(values.by), force: values.force === true, searchAttributes, invokedAs },
+    { target, startedBy: operatorName(values.by), force: values.force === true, searchAttributes, invokedAs, takeUp },
     process.env,
   );
   const handle = await startOnce(
@@ -87,7 +91,12 @@ export const start: Command = {
               --target <version> (default: the inventory's targetVersion)  --by <name>
               An instance that already runs the target, healthy, in traffic, channels ok and with no
               device token mismatch in the last policy.mismatchWindow is verified and left alone
-              (no drain, install, restart or rotation); --force redoes it`,
+              (no drain, install, restart or rotation); --force redoes it.
+              An instance the cluster's last rollout left out of traffic (skipped, aborted,
+              cancelled, rejected; its gateway even stopped) is taken up: not refused because it is
+              down, rolled forward from where it is, its time out of traffic counted from the first
+              drain, and a rollback goes back to the release it ran before that rollout. Not one
+              whose restore was cut off: finish or undo the restore first`,
   run(ctx) {
     const target = targetOf(ctx);
     return withClient(ctx.inventory, (client) => startRollout(client, ctx, target));

@@ -56,11 +56,13 @@ async function showStatus(handle: WorkflowHandle, command: CommandContext): Prom
   const show = watchWriter(out, values.watch === true && !values.json && (io.tty ?? process.stdout.isTTY === true));
   const id = values.instance?.trim();
   if (id !== undefined) requireKnownInstance('status', inventory, id);
-  const repairs = async () => repairsSection(await listRepairs(handle.client, inventory.cluster, id), id);
+  const repairList = () => listRepairs(handle.client, inventory.cluster, id);
+  const repairs = async () => repairsSection(await repairList(), id);
   for (;;) {
     const { progress, running, queued } = await readProgress(handle, inventory.cluster).catch(async (err: unknown) => {
       // No rollout: repairs started by hand may still run; show them before the error.
-      if (err instanceof ConfigurationError && !values.json) out(await repairs());
+      if (err instanceof ConfigurationError)
+        out(values.json ? JSON.stringify({ repairs: await repairList() }) : await repairs());
       throw err;
     });
     const ctx = { approvals: inventory.policy.approvals, startedBy: progress.startedBy, queued, invokedAs };
@@ -68,7 +70,8 @@ async function showStatus(handle: WorkflowHandle, command: CommandContext): Prom
     const view = one ? one.instance : progress;
     const table = async () =>
       `${one ? instanceDetail(progress, one.instance, one.source, ctx) : progressTable(progress, ctx)}\n\n${await repairs()}`;
-    if (values.json) out(JSON.stringify(view, null, values.watch ? undefined : 2));
+    // The repairs ride along as one more field, so scripts that read the progress keep working.
+    if (values.json) out(JSON.stringify({ ...view, repairs: await repairList() }, null, values.watch ? undefined : 2));
     else if (values.watch) show(await table());
     else out(await table());
     if (!values.watch || !running || io.stop?.aborted) return 0;
@@ -85,6 +88,7 @@ export const status: Command = {
               refreshes until the rollout ends (in place on a terminal; a new table only on change
               otherwise); --instance <id>: that instance in full, every step from its own workflow;
               below the table the cluster's (or the instance's) emergency repairs, running or finished
-              in the last 24 h; --json for scripts (the rollout's progress only)`,
+              in the last 24 h; --json for scripts: the rollout's (or the instance's) progress with
+              \`repairs\` ({rows, truncated}) beside it; without a rollout, only \`repairs\``,
   run: (ctx) => withClient(ctx.inventory, (client) => showStatus(rolloutHandle(client, ctx.inventory), ctx)),
 };

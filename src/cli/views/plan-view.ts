@@ -150,8 +150,11 @@ export function printPlan(
       );
       continue;
     }
-    const jump = report.instances.find((i) => i.instance === instance)?.jump;
-    if (jump) out(`  ${jump}`);
-    commands.forEach((c, i) => out(`  ${i + 1}. ${c}`));
+    const checked = report.instances.find((i) => i.instance === instance);
+    if (checked?.jump) out(`  ${checked.jump}`);
+    if (checked?.takenUp) out(`  taken up: ${checked.takenUp}`);
+    // A taken-up instance is out of traffic already: what runs "while it serves" runs while it is out.
+    const where = (c: string) => (checked?.takenUp ? c.replace('(in traffic)', '(out of traffic)') : c);
+    commands.forEach((c, i) => out(`  ${i + 1}. ${where(c)}`));
   }
 }

@@ -17,7 +17,9 @@ export function preflightTable(report: PreflightReport): string {
     i.lb ? `${i.lb.status}, ${i.lb.sessions} sessions` : '-',
     i.unchecked && !i.problems.length
       ? 'not checked: a host worker is missing (below)'
-      : problemsCell(i.problems, [...(i.checks ?? []), ...(report.cluster ?? [])]),
+      : i.takenUp && !i.problems.length
+        ? 'none: taken up from the last rollout (below)'
+        : problemsCell(i.problems, [...(i.checks ?? []), ...(report.cluster ?? [])]),
   ]);
   return formatTable(['instance', 'gateway', 'version', 'load balancer', 'problems'], rows);
 }
@@ -45,6 +47,11 @@ export function checksTable(report: PreflightReport, inventory: Pick<Inventory, 
 /** Every problem, one per line, named by instance (what `start` prints when it refuses). */
 export function problemLines(report: PreflightReport): string[] {
   return report.instances.flatMap((i) => i.problems.map((p) => `${i.instance}: ${p.replace(/\s*\n\s*/g, ' ')}`));
+}
+
+/** The instances the last rollout left out of traffic that this one takes up, one per line. */
+export function takenUpLines(report: PreflightReport): string[] {
+  return report.instances.flatMap((i) => (i.takenUp ? [`${i.instance}: ${i.takenUp}`] : []));
 }
 
 /** Every warning, one per line. */

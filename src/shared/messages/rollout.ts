@@ -172,6 +172,12 @@ export interface InstanceProgress {
   promotion?: Promotion;
   /** The verified backup taken before the update (path and checksum only, never its contents), or why none. */
   backup?: BackupRecord | { skipped: string };
+  /**
+   * The gateway was left stopped when the instance ended (start-left-stopped-v1), and why: its start
+   * failed, no release was installed, or its install or restore was cut off. A rerun takes up the first
+   * three (shared/take-up.ts), never a cut-off restore.
+   */
+  leftStopped?: 'start-failed' | 'no-release' | 'install-cut-off' | 'restore-cut-off';
   /** Finished in an earlier run of a continued rollout: what its steps said (they were not handed over). */
   handedOver?: { outOfTrafficMs?: number; lastCheck?: string };
 }

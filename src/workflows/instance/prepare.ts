@@ -19,8 +19,8 @@ export async function prepareWhileServing(
   if (install.type === 'staged' || install.type === 'global') {
     const label =
       install.type === 'staged'
-        ? `stage ${r.targetVersion} in ${install.root}/versions (in traffic)`
-        : `warm npm's cache with ${r.targetVersion} (in traffic)`;
+        ? `stage ${r.targetVersion} in ${install.root}/versions (${r.beforeDrain})`
+        : `warm npm's cache with ${r.targetVersion} (${r.beforeDrain})`;
     await r.step(
       'stage',
       label,
@@ -31,7 +31,11 @@ export async function prepareWhileServing(
   // Read-only, with the release that runs: refuses early and costs no time out of traffic here. After
   // the staging, not beside it: both are CPU-bound, and doctor beside npm ran past its CLI timeout on a
   // busy 2-core host.
-  if (documented) await runDoctor(r, ' (running release, before the drain)');
+  if (documented)
+    await runDoctor(
+      r,
+      r.input.firstLeft ? ' (running release, before the update)' : ' (running release, before the drain)',
+    );
   return lean ? { fixInWindow: await canaryDecidesFix(r) } : undefined;
 }
 
@@ -51,7 +55,7 @@ async function canaryDecidesFix(r: InstanceRun): Promise<boolean> {
   if (install.type !== 'staged') {
     r.recorder.note(
       'canary',
-      'canary boot (in traffic)',
+      `canary boot (${r.beforeDrain})`,
       'skipped',
       `a ${install.type} install gets ${r.targetVersion} only in the window: doctor --fix runs there`,
     );
@@ -59,7 +63,7 @@ async function canaryDecidesFix(r: InstanceRun): Promise<boolean> {
   }
   const canary = await r.step(
     'canary',
-    `canary boot of ${r.targetVersion} on a copy of the state (in traffic)`,
+    `canary boot of ${r.targetVersion} on a copy of the state (${r.beforeDrain})`,
     () => r.install.canaryBoot(r.target, r.targetVersion),
     (c) =>
       'skipped' in c

@@ -21,17 +21,31 @@ import { recordRollback } from '../lib/metrics.js';
 import type { InstanceRolloutResult } from './types.js';
 
 export async function rollBack(r: InstanceRun): Promise<InstanceRolloutResult> {
-  const version = r.progress.versionBefore!;
+  const { version, backup } = rollbackPoint(r);
   recordRollback({ cluster: r.input.cluster, instance: r.instance.id });
   await r.setPhase('RollingBack');
   r.state.changed = true;
   await drainIfRejoined(r);
-  const backup = r.progress.backup;
   if (backup && !('skipped' in backup)) return rollBackFromBackup(r, version, backup);
   await installTarget(r, version, 'rollback, ');
   await runDoctor(r, ' (rollback)');
   await restartAndVerify(r, version);
   return approveAndRejoin(r, version, 'rolled-back');
+}
+
+/**
+ * Where a rollback goes: the release the instance ran before this rollout and the backup taken with it;
+ * for an instance taken up from an earlier rollout that had changed it (shared/take-up.ts), the release
+ * it ran before that rollout and its backup, when that rollout took one. (Taken-up instances are new
+ * input: older histories never have one.)
+ */
+function rollbackPoint(r: InstanceRun): { version: string; backup: InstanceRolloutResult['backup'] } {
+  const earlier = r.input.firstLeft?.before;
+  if (earlier?.backup && earlier.version !== r.progress.versionBefore) {
+    r.progress.versionBefore = earlier.version;
+    return { version: earlier.version, backup: earlier.backup };
+  }
+  return { version: r.progress.versionBefore!, backup: r.progress.backup };
 }
 
 /** After a failure past the rejoin the instance is serving again: drain it first, never restart it in traffic. */

@@ -40,6 +40,18 @@ const BACK_IN: ReadonlySet<string> = new Set(['rejoin', 'put-back']);
 /** A check that ran and said no: fails the step without retrying the same answer (the operator decides). */
 export const checkFailed = (message: string) => workflowFailure(WorkflowFailureType.CheckFailed, message);
 
+/**
+ * The drain of the rollout that left this instance out of traffic, as the first step: its time out of
+ * traffic counts from there (shared/out-of-traffic.ts), and this rollout's own drain opens no new period.
+ */
+const leftBefore = (left: { at: string; by: string }) => ({
+  id: 'drain' as const,
+  step: `out of traffic since ${left.by} drained it (taken up)`,
+  status: 'ok' as const,
+  startedAt: left.at,
+  endedAt: left.at,
+});
+
 export class InstanceRun {
   readonly instance;
   readonly policy;
@@ -68,6 +80,10 @@ export class InstanceRun {
   /** The phase the rollout heard last (slim). */
   private reported?: InstancePhase;
   readonly now = () => new Date().toISOString();
+  /** Where its clients are before this rollout's drain, for the step labels: "in traffic", or out since the last rollout. */
+  get beforeDrain(): string {
+    return this.input.firstLeft ? 'out of traffic' : 'in traffic';
+  }
 
   constructor(readonly input: InstanceRolloutInput) {
     const { instance, policy } = input;
@@ -84,6 +100,7 @@ export class InstanceRun {
     this.target = { instance, policy };
     this.progress = pendingProgress(instance.id);
     this.recorder = new StepRecorder(this.progress.steps, this.now, (rec, err) => this.stepEnded(rec, err));
+    if (input.firstLeft) this.progress.steps.push(leftBefore(input.firstLeft));
     // The order of the patched() calls below is part of the recorded histories: keep it.
     this.askOnFailure = patched('failure-decisions-v1');
     const gateContext = {

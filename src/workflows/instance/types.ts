@@ -5,6 +5,7 @@ import type { Instance, LoadBalancerConfig, NotificationsConfig, Policy } from '
 import type { FailureDecision, InstanceProgress } from '../../shared/messages/rollout.js';
 import type { OperatorCommand } from '../../shared/operator-command.js';
 import type { RefusalBaseline } from '../../shared/promotion.js';
+import type { TakeUp } from '../../shared/take-up.js';
 
 export interface InstanceRolloutInput {
   rolloutId: string;
@@ -31,6 +32,11 @@ export interface InstanceRolloutInput {
   uiUrl?: string;
   /** How the operator runs the CLI, for the commands its texts name (absent in older histories: the checkout's form). */
   operatorCommand?: OperatorCommand;
+  /**
+   * The last rollout (`by`) left this instance out of traffic at `at`: it is taken up from where it is,
+   * its steps say "(out of traffic)", and its time out of traffic counts from then. Absent: in traffic.
+   */
+  firstLeft?: { at: string; by: string; before?: TakeUp['before'] };
 }
 
 export interface InstanceRolloutResult extends InstanceProgress {

@@ -51,20 +51,38 @@ async function startIfLeftStopped(r: InstanceRun): Promise<string | undefined> {
   const { state } = r;
   if (!state.stopped || !patched('start-left-stopped-v1')) return undefined;
   const start = deriveServiceCommand(r.instance, 'start')?.join(' ') ?? 'the command that starts it';
+  // Recorded for the report and for a rerun to read (shared/take-up.ts): no command, so no patch.
+  const stays = (why: NonNullable<InstanceRolloutResult['leftStopped']>, text: string) => {
+    r.progress.leftStopped = why;
+    return text;
+  };
   if (state.inFlight?.startsWith('install'))
-    return `stopped: its install was cut off and the installed tree may be half-swapped; check it (openclaw --version), then start it: ${start}`;
+    return stays(
+      'install-cut-off',
+      `stopped: its install was cut off and the installed tree may be half-swapped; check it (openclaw --version), then start it: ${start}`,
+    );
   if (state.inFlight?.startsWith('restore'))
-    return `stopped: the restore of its backup was cut off (its journal next to the archive says what was moved); finish or undo it, then start it: ${start}`;
+    return stays(
+      'restore-cut-off',
+      `stopped: the restore of its backup was cut off (its journal next to the archive says what was moved); finish or undo it, then start it: ${start}`,
+    );
   try {
     const version = await r.quick.installedVersion(r.target);
-    if (!version) return `stopped: no installed release was found to start; install one, then start it: ${start}`;
+    if (!version)
+      return stays(
+        'no-release',
+        `stopped: no installed release was found to start; install one, then start it: ${start}`,
+      );
     await r.restart.startGateway(r.target, version);
     state.stopped = false;
     r.recorder.note('start', 'start gateway (it was left stopped)', 'ok', `${version} runs, out of traffic`);
     return `started again on ${version} (the release installed now), out of traffic`;
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    return `stopped: starting it again failed (${err.cause?.message ?? err.message}); start it by hand: ${start}`;
+    return stays(
+      'start-failed',
+      `stopped: starting it again failed (${err.cause?.message ?? err.message}); start it by hand: ${start}`,
+    );
   }
 }
 
@@ -73,8 +91,9 @@ export async function leaveByDecision(r: InstanceRun, d: FailureDecision): Promi
   const { progress, state } = r;
   const outcome = d.decision === 'skip' ? 'skipped' : 'aborted';
   const who = `${d.decision} by ${d.by}${d.comment ? ` (${d.comment})` : ''}`;
+  const left = r.input.firstLeft;
   progress.needsAttention = !state.drained
-    ? `${who}: still in traffic, not updated (still ${progress.versionBefore ?? 'on its release'}; it failed before the drain, nothing changed)`
+    ? `${who}: ${left ? `still out of traffic as ${left.by} left it` : 'still in traffic'}, not updated (still ${progress.versionBefore ?? 'on its release'}; it failed before the drain, nothing changed)`
     : (await backAsBefore(r))
       ? `${who}: back in traffic, not updated (still ${progress.versionBefore}; the failed update changed nothing, checked)`
       : `${who}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}${gatewayNow(await startIfLeftStopped(r))}`;

@@ -10,7 +10,9 @@ import { applyPolicy, describeCheck, type CheckResult } from '../../shared/prefl
 import { instanceQueue } from '../../shared/task-queues.js';
 import { approvalRules } from '../../shared/messages/rollout.js';
 import type { RefusalBaseline } from '../../shared/promotion.js';
+import { deriveServiceCommand } from '../../shared/service-commands.js';
 import { requestsFromOtherDevices } from '../../shared/stray-requests.js';
+import { describeTakeUp, restoreCutOffProblem } from '../../shared/take-up.js';
 import { quickActivities, retryPolicy } from '../activity-options.js';
 import type { InstancePreflight, PreflightInput } from './types.js';
 
@@ -70,7 +72,13 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
       .lbState(inventory.loadBalancer, instance.lbServer)
       .catch((e: Error) => (problems.push(`load balancer: ${e.message}`), null)),
   ]);
-  if (status && !status.healthy)
+  const takeUp = c.input.takeUp?.find((t) => t.instance === instance.id);
+  const takenUp = takeUp && !takeUp.restoreCutOff ? describeTakeUp(takeUp, status?.runtimeRunning ?? false) : undefined;
+  if (takeUp?.restoreCutOff)
+    problems.push(
+      restoreCutOffProblem(takeUp, deriveServiceCommand(instance, 'start')?.join(' ') ?? 'its start command'),
+    );
+  else if (status && !status.healthy && !takenUp)
     problems.push(
       `gateway not healthy (runtime ${status.runtimeRunning ? 'running' : 'not running'}, RPC probe ${status.rpcOk ? 'ok' : 'failed'})`,
     );
@@ -111,6 +119,7 @@ export async function preflightInstance(c: PreflightContext, instance: Instance)
     ...(found?.jump ? { jump: found.jump } : {}),
     ...(baseline ? { baseline } : {}),
     ...(newRequests.length ? { newRequests } : {}),
+    ...(takenUp ? { takenUp } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Inventory } from '../../shared/inventory.js';
 import type { CheckResult } from '../../shared/preflight-rules.js';
 import type { RefusalBaseline } from '../../shared/promotion.js';
 import type { NewRequest } from '../../shared/stray-requests.js';
+import type { TakeUp } from '../../shared/take-up.js';
 
 export interface PreflightInput {
   inventory: Inventory;
@@ -23,6 +24,8 @@ export interface PreflightInput {
    * pairing requests made since by devices it does not have (the rollout rejects the strays among them).
    */
   pendingSince?: number;
+  /** What the last rollout of the cluster left out of traffic: a gateway down there is taken up, not refused. */
+  takeUp?: TakeUp[];
 }
 
 export interface InstancePreflight {
@@ -44,6 +47,8 @@ export interface InstancePreflight {
   jump?: string;
   /** With pendingSince: pending requests made since then by devices this instance neither lists nor has paired. */
   newRequests?: NewRequest[];
+  /** Left out of traffic by the last rollout: this one takes it up from where it is (shared/take-up.ts). */
+  takenUp?: string;
 }
 
 export interface PreflightReport {

@@ -15,7 +15,13 @@ import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
 import { countOf, countText } from '../../shared/counts.js';
 import { instanceWorkflowId } from '../../shared/ids.js';
 import { cliLine } from '../../shared/operator-command.js';
-import { failureMessage, instanceRollout, type InstanceRolloutResult } from '../instance-rollout.js';
+import type { TakeUp } from '../../shared/take-up.js';
+import {
+  failureMessage,
+  instanceRollout,
+  type InstanceRolloutInput,
+  type InstanceRolloutResult,
+} from '../instance-rollout.js';
 import type { PreflightReport } from '../preflight.js';
 import type { RolloutRun } from './run.js';
 import { endBatchStanding } from './standing.js';
@@ -109,6 +115,7 @@ function rollOutInstance(r: RolloutRun, id: string, preflight: PreflightReport):
         ...(r.canaryApproved ? { autoPromote: { baseline: baselineOf(preflight, id) } } : {}),
         ...(inventory.notifications ? { notifications: inventory.notifications, uiUrl: inventory.temporal.uiUrl } : {}),
         ...(input.operatorCommand ? { operatorCommand: input.operatorCommand } : {}),
+        ...firstLeft(input.takeUp, id),
       },
     ],
   }).catch((err: unknown) => {
@@ -122,6 +129,12 @@ function rollOutInstance(r: RolloutRun, id: string, preflight: PreflightReport):
       `instance ${id} failed; it stays out of traffic: ${r.decisionsOn ? failureMessage(err) : (err as Error).message}`,
     );
   });
+}
+
+/** When the last rollout left this instance out of traffic, and which rollout that was. */
+function firstLeft(takeUp: TakeUp[] | undefined, id: string): Pick<InstanceRolloutInput, 'firstLeft'> {
+  const t = takeUp?.find((x) => x.instance === id && !x.restoreCutOff);
+  return t ? { firstLeft: { at: t.outSince, by: t.by, ...(t.before ? { before: t.before } : {}) } } : {};
 }
 
 /** canary mode: the first batch went through on target, every instance of it approved by a person. */

@@ -21,9 +21,11 @@ export async function preflightInChunks(
   const { inventory, rolloutId } = r;
   const size = chunkSize(r);
   const base = `${rolloutId}/${kind}`;
+  const takeUp = kind === 'preflight' ? r.input.takeUp : undefined;
   const asked = {
     ...(targetVersion !== undefined ? { targetVersion } : {}),
     ...(pendingSince !== undefined ? { pendingSince } : {}),
+    ...(takeUp?.length ? { takeUp } : {}),
   };
   if (inventory.instances.length <= size)
     return executeChild(clusterPreflight, { workflowId: base, args: [{ inventory, ...asked }] });

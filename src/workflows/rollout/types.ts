@@ -4,6 +4,7 @@ import type { OperatorCommand } from '../../shared/operator-command.js';
 import type { InstanceProgress, RolloutProgress } from '../../shared/messages/rollout.js';
 import type { PreflightReport } from '../preflight.js';
 import type { StrayRequestOutcome } from '../../shared/stray-requests.js';
+import type { TakeUp } from '../../shared/take-up.js';
 import type { Handover } from './handover.js';
 import type { CompactSummary } from './compact-report.js';
 
@@ -18,6 +19,12 @@ export interface ClusterRolloutInput {
   force?: boolean;
   /** How the operator runs the CLI, for the commands its texts name (absent in older histories: the checkout's form). */
   operatorCommand?: OperatorCommand;
+  /**
+   * What the last rollout of the cluster left out of traffic (the starter reads its report): the preflight
+   * takes those instances up instead of refusing a gateway that is down, and their time out of traffic
+   * counts from when they first left. Absent: none (and in older histories).
+   */
+  takeUp?: TakeUp[];
   /** Set only by continue-as-new: the state the previous run handed over (see rollout/handover.ts). */
   handover?: Handover;
   /** Hand over to a new run after this many batches (tests; by default when Temporal suggests it). */
