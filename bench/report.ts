@@ -100,7 +100,7 @@ export function toMarkdown(r: BenchResults): string {
         ]
       : []),
     '',
-    "After a kill the workflow task that the approval creates goes to the dead worker's sticky queue and waits for its schedule-to-start timeout before any worker may take it from the normal queue. The SDK's default is 10 s (10.3 s to progress again on 2026-11-24); the workers set it to 2 s (src/worker/tuning.ts, the README says why). A kill in the middle of an activity is bounded instead by that activity's timeouts (start-to-close: policy `stepTimeouts.cli` + 10 s for checks; heartbeat 60 s for install, restart, drain and device waits).",
+    "After a kill the workflow task that the approval creates goes to the dead worker's sticky queue and waits for its schedule-to-start timeout before any worker may take it from the normal queue. The SDK's default is 10 s (10.3 s to progress again on 2026-11-24); the workers set it to 2 s (src/worker/tuning.ts; docs/production-temporal.md says why). A kill in the middle of an activity is bounded instead by that activity's timeouts (start-to-close: policy `stepTimeouts.cli` + 10 s for checks; heartbeat 60 s for install, restart, drain and device waits).",
     '',
   ];
   if (r.realBed) {

@@ -13,7 +13,7 @@ export const schemaPath = fileURLToPath(new URL('../docs/inventory.schema.json',
 
 export function inventoryJsonSchema(): string {
   const schema = z.toJSONSchema(Inventory, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return `${JSON.stringify({ ...schema, title: 'openclaw-rollout inventory', description: 'A cluster of OpenClaw gateways for openclaw-rollout (see README.md). Secrets are references: { env: NAME } or { file: PATH }.' }, null, 2)}\n`;
+  return `${JSON.stringify({ ...schema, title: 'openclaw-rollout inventory', description: 'A cluster of OpenClaw gateways for openclaw-rollout (see docs/inventory.md). Secrets are references: { env: NAME } or { file: PATH }.' }, null, 2)}\n`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -5,7 +5,8 @@
  * verification checklist, then a report. Approvals may be sent here or to the child: they are
  * forwarded to the child of that instance, which alone decides whether it is waiting.
  */
-import { ContinueAsNew, executeChild, isCancellation, patched, setCurrentDetails } from '@temporalio/workflow';
+import { ContinueAsNew, executeChild, isCancellation, setCurrentDetails } from '@temporalio/workflow';
+import { isPatched } from './patches.js';
 import { clusterPreflight } from './preflight.js';
 import { rollOutInBatches } from './rollout/batches.js';
 import { finalCheck } from './rollout/final-check.js';
@@ -53,7 +54,7 @@ async function runRollout(r: RolloutRun): Promise<ClusterRolloutReport> {
     `Preflight of **${inventory.cluster}** (${inventory.instances.length} instances) before rolling out **${targetVersion}**.`,
   );
   // In chunks of the fleet (patched: older histories ran one child for the whole fleet).
-  const preflight = patched('preflight-chunks-v1')
+  const preflight = isPatched('preflight-chunks-v1')
     ? await preflightInChunks(r, 'preflight', targetVersion)
     : await executeChild(clusterPreflight, {
         workflowId: `${rolloutId}/preflight`,
@@ -69,7 +70,7 @@ async function runRollout(r: RolloutRun): Promise<ClusterRolloutReport> {
 
   progress.phase = 'RollingOut';
   // Failure decisions, pause, budget and safe cancellation (patched: older histories replay unchanged).
-  r.decisionsOn = patched('failure-decisions-v1');
+  r.decisionsOn = isPatched('failure-decisions-v1');
   return rollOn(r, preflight);
 }
 

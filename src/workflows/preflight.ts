@@ -9,7 +9,7 @@
  * pairing state is instance-local (rule 2), the host has the commands and the disk room. A failed check
  * is a problem (the rollout refuses), or a warning when `policy.preflight.warn` lists it.
  */
-import { patched } from '@temporalio/workflow';
+import { isPatched } from './patches.js';
 import { applyPolicy, describeCheck, instanceLocalState } from '../shared/preflight-rules.js';
 import { quickActivities } from './activity-options.js';
 import { couldNotCheck, HOST_WORKER_WAIT_MS, preflightInstance } from './preflight/instance.js';
@@ -21,7 +21,7 @@ export type { InstancePreflight, PreflightInput, PreflightReport };
 export async function clusterPreflight(input: PreflightInput): Promise<PreflightReport> {
   const { inventory, targetVersion } = input;
   const central = quickActivities(inventory.policy, inventory.temporal.taskQueue);
-  const checksOn = (targetVersion !== undefined || input.checks === true) && patched('preflight-checks-v1');
+  const checksOn = (targetVersion !== undefined || input.checks === true) && isPatched('preflight-checks-v1');
   const { chunk } = input;
   const routing =
     checksOn && (!chunk || chunk.first)

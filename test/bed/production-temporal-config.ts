@@ -2,7 +2,7 @@
  * The configuration files of the production bed's Temporal: the server's config.yaml (PostgreSQL
  * persistence and visibility through the postgres12 plugin, mTLS on the frontend, all four services in
  * one process), its dynamic config, and the Web UI server's config (mTLS to the frontend, codec endpoint).
- * These are the files the README's production recipe shows.
+ * These are the files docs/production-temporal.md's recipe shows.
  */
 export interface ServerPorts {
   frontend: number;

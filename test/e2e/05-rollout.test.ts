@@ -379,7 +379,7 @@ describe('full rollout with approvals', () => {
         inventory.instances.length,
       );
       expect((await w.client.workflow.getHandle(id).query(progressQuery)).notificationFailures ?? []).toEqual([]);
-      // Kept for the README (a real run's messages).
+      // Kept for docs/notifications.md (a real run's messages).
       await mkdir(join(projectRoot, 'test-artifacts', 'notifications'), { recursive: true });
       await writeFile(
         join(projectRoot, 'test-artifacts', 'notifications', 'webhook-awaiting-approval.json'),

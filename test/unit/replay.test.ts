@@ -189,6 +189,10 @@ describe('replaying recorded histories', () => {
     );
   });
 
+  it("has a recorded history of plan's preflight, which names the releases each instance crosses (test/unit/plan-release-jump.test.ts)", () => {
+    expect(files.some((f) => /^plan-release-jump--plan-jump_plan_\d+\.json$/.test(f))).toBe(true);
+  });
+
   it('replays every one of them against the current workflow code', async () => {
     const r = await execa('npx', ['tsx', 'scripts/replay.ts', dir], { cwd: projectRoot, reject: false });
     const results = r.stdout

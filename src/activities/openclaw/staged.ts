@@ -56,7 +56,7 @@ export async function currentRelease(root: string): Promise<string | null> {
     if (e.code === 'ENOENT') return null;
     if (e.code === 'EINVAL')
       throw new ConfigurationError(
-        `${stagedPaths(root).current} is not a symlink: install.root must hold versions/<version> and a symlink current (see the README's staged install).`,
+        `${stagedPaths(root).current} is not a symlink: install.root must hold versions/<version> and a symlink current (see docs/updates.md, staged installs).`,
       );
     throw e;
   });

@@ -53,7 +53,7 @@ async function serve({ inventory, values, out }: CommandContext): Promise<number
   const slack = inventory.notifications?.slackApprovals;
   if (!slack)
     throw new ConfigurationError(
-      'approvals-server: the inventory has no notifications.slackApprovals (signingSecret: { env: SLACK_SIGNING_SECRET } and users: { U024BE7LH: alice }); add it, see README "Notifications"',
+      'approvals-server: the inventory has no notifications.slackApprovals (signingSecret: { env: SLACK_SIGNING_SECRET } and users: { U024BE7LH: alice }); add it, see docs/notifications.md',
     );
   const { host, port } = parseListen(values.listen);
   const signingSecret = await resolveSecret(slack.signingSecret, 'notifications.slackApprovals.signingSecret');

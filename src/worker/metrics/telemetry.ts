@@ -1,6 +1,5 @@
 /**
- * `worker --metrics <host:port>`: the address checked, and the SDK's Runtime set to serve Prometheus
- * metrics there (/metrics): the SDK's own (temporal_*: pollers, task slots, latencies) and the rollout's
+ * `worker --metrics <host:port>`: the SDK's Runtime set to serve Prometheus metrics there (/metrics): the SDK's own (temporal_*: pollers, task slots, latencies) and the rollout's
  * (src/shared/metrics.ts), which the workflows and the fleet gauges record through the same Runtime.
  * Runtime.install must run before any connection exists.
  */

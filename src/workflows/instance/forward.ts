@@ -4,7 +4,7 @@
  * running release → update (the documented sequence where the gateway can be stopped and started, else
  * install + doctor + restart) → verify → rotate devices and reconnect hooks → approval → rejoin.
  */
-import { patched } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import { canStopAndStart } from '../../shared/service-commands.js';
 import { prepareWhileServing, type WindowPlan } from './prepare.js';
 import { approveAndRejoin } from './rejoin.js';
@@ -27,9 +27,9 @@ import type { InstanceRolloutResult } from './types.js';
 export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult> {
   const { targetVersion } = r;
   // Patched: histories from before it drained first and had no backup step.
-  const safetyNet = patched('already-on-target-and-backup-v1');
+  const safetyNet = isPatched('already-on-target-and-backup-v1');
   // Patched: histories from before it staged the release (and ran the first doctor) while still serving.
-  const prepare = safetyNet && patched('stage-before-drain-v1');
+  const prepare = safetyNet && isPatched('stage-before-drain-v1');
   const before = safetyNet ? await readVersionFirst(r, !prepare) : await drainFirstThenReadVersion(r);
   if (before === 'already-on-target') return { ...r.progress, outcome: 'already-on-target' };
   let documented: boolean | undefined;
@@ -37,7 +37,7 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
   if (prepare) {
     documented = documentedSequence(r, safetyNet);
     // Patched: histories from before it ran the canary, and doctor, status checks and reconnect hooks in the window.
-    window = await prepareWhileServing(r, documented, documented && patched('client-window-v1'));
+    window = await prepareWhileServing(r, documented, documented && isPatched('client-window-v1'));
     await r.setPhase('Draining');
   }
   r.state.drained = true; // from here on (even if the drain call's answer is lost) cleanup puts it back
@@ -51,7 +51,7 @@ export async function rollForward(r: InstanceRun): Promise<InstanceRolloutResult
     safetyNet &&
     r.instance.install.type === 'source' &&
     canStopAndStart(r.instance) &&
-    patched('source-update-stopped-v1')
+    isPatched('source-update-stopped-v1')
   ) {
     await updateSourceCheckout(r); // stop, `openclaw update`, start: source-update.ts
   } else {
@@ -77,7 +77,7 @@ function documentedSequence(r: InstanceRun, safetyNet: boolean): boolean {
     safetyNet &&
     (type === 'global' || type === 'staged') &&
     canStopAndStart(r.instance) &&
-    patched('documented-update-sequence-v1')
+    isPatched('documented-update-sequence-v1')
   );
 }
 

@@ -2,7 +2,8 @@
  * Runbook step 6: the human gate, then rejoin and the checks after rejoin (rotated devices back, no
  * refused connect over policy.mismatchWindow; still-failing devices get an emergency repair).
  */
-import { log, patched, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
+import { log, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import { verifyAfterRejoinWithRepairs } from './repair-after-rejoin.js';
 import { approvalQuestion } from './details.js';
 import { promoteOnEvidence } from './promotion.js';
@@ -37,7 +38,7 @@ export async function approveAndRejoin(
   const decision = byPolicy ? { ...byPolicy, kind: 'approve' as const } : await waitForHuman(r, question, stopped);
   progress.decision = { ...decision, at: r.now() };
   // A rejection is a decision point like a failed step (patched: older histories ended the instance here).
-  if (decision.kind === 'reject' && r.askOnFailure && patched('reject-decides-v1'))
+  if (decision.kind === 'reject' && r.askOnFailure && isPatched('reject-decides-v1'))
     return decideAfterRejection(r, { ...decision, kind: 'reject' }, version, outcome);
   if (decision.kind === 'reject') {
     await r.setPhase('Rejected');
@@ -62,7 +63,7 @@ export async function approveAndRejoin(
     );
   }
   // Emergency repair (patched): histories recorded before it replay the original checks.
-  const repaired = patched('emergency-repair') ? (await verifyAfterRejoinWithRepairs(r)).length : undefined;
+  const repaired = isPatched('emergency-repair') ? (await verifyAfterRejoinWithRepairs(r)).length : undefined;
   if (repaired === undefined) await verifyAfterRejoinWithoutRepairs(r);
   if (r.state.doctorAfterRejoin) await runDoctor(r, ' (after the rejoin)');
   await r.setPhase('Done');

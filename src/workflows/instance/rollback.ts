@@ -3,7 +3,7 @@
  * approval. With a backup from before the update it restores that state; without one (older histories,
  * an instance without local state) it reinstalls only, which works while the new release never started.
  */
-import { patched } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import type { BackupRecord } from '../../shared/facts.js';
 import { installTarget } from './forward.js';
 import { approveAndRejoin } from './rejoin.js';
@@ -50,7 +50,7 @@ function rollbackPoint(r: InstanceRun): { version: string; backup: InstanceRollo
 
 /** After a failure past the rejoin the instance is serving again: drain it first, never restart it in traffic. */
 async function drainIfRejoined(r: InstanceRun): Promise<void> {
-  if (r.state.rejoined && patched('rollback-after-rejoin-drains')) {
+  if (r.state.rejoined && isPatched('rollback-after-rejoin-drains')) {
     // As in rollForward: out of traffic from the drain call on (cleanup then lists it if cancelled).
     r.state.rejoined = false;
     r.rejoinGate.clear(); // the approval it rejoined with was for the target version: ask again
@@ -128,7 +128,7 @@ function checkRestoredDatabases(r: InstanceRun, version: string) {
 async function rotateAgainIfRotated(r: InstanceRun): Promise<void> {
   const rotatedSinceBackup = r.rotations.length > 0;
   r.rotations.length = 0;
-  if (rotatedSinceBackup || !patched('rotate-after-restore-only-if-rotated-v1')) await rotateAndReconnect(r);
+  if (rotatedSinceBackup || !isPatched('rotate-after-restore-only-if-rotated-v1')) await rotateAndReconnect(r);
   else
     r.recorder.note(
       'rotate',

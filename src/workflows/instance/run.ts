@@ -8,11 +8,11 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
   setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
 import {
   instanceProgressSignal,
@@ -102,7 +102,7 @@ export class InstanceRun {
     this.recorder = new StepRecorder(this.progress.steps, this.now, (rec, err) => this.stepEnded(rec, err));
     if (input.firstLeft) this.progress.steps.push(leftBefore(input.firstLeft));
     // The order of the patched() calls below is part of the recorded histories: keep it.
-    this.askOnFailure = patched('failure-decisions-v1');
+    this.askOnFailure = isPatched('failure-decisions-v1');
     const gateContext = {
       cluster: input.cluster,
       instanceId: instance.id,
@@ -115,8 +115,8 @@ export class InstanceRun {
     this.failureGate = failureGate(gateContext);
     setGateHandlers(instance.id, this.progress, this.rejoinGate, this.failureGate);
     // Phases become the OpenclawPhase search attribute (patched: histories from before it replay unchanged).
-    this.upsertPhase = input.searchAttributes === true && patched('search-attributes-v1');
-    this.slim = patched('slim-progress-v1');
+    this.upsertPhase = input.searchAttributes === true && isPatched('search-attributes-v1');
+    this.slim = isPatched('slim-progress-v1');
   }
 
   /**

@@ -2,7 +2,7 @@
  * The runbook steps that both the way forward and the rollback take: drain and wait for sessions,
  * doctor, restart and verify, rotate the devices and run their reconnect hooks.
  */
-import { patched } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import { startedAhead } from './prepare.js';
 import { checkFailed, deviceLabel, type InstanceRun } from './run.js';
 
@@ -51,7 +51,7 @@ export async function verifyRunning(r: InstanceRun, version: string): Promise<vo
   await r.setPhase('Verifying');
   const status = () => r.quick.gatewayStatus(r.target);
   const channels = () => r.quick.probeChannels(r.target);
-  const together = patched('parallel-checks-v1');
+  const together = isPatched('parallel-checks-v1');
   const statusCall = together ? startedAhead(status(), status) : status;
   const channelsCall = together ? startedAhead(channels(), channels) : channels;
   await r.step(

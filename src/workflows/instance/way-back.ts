@@ -3,7 +3,8 @@
  * the rollout. An instance the failed update did not change (checked, not assumed) goes back into
  * traffic as it was; a changed one stays out of traffic and is reported as needing attention.
  */
-import { ActivityFailure, CancellationScope, patched, setCurrentDetails } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, setCurrentDetails } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import { deriveServiceCommand } from '../../shared/service-commands.js';
 import type { FailureDecision } from '../../shared/messages/rollout.js';
 import type { InstanceRun } from './run.js';
@@ -25,7 +26,7 @@ async function backAsBefore(r: InstanceRun): Promise<boolean> {
     state.ran ||
     cutOff ||
     !progress.versionBefore ||
-    !patched('unchanged-back-in-traffic-v1')
+    !isPatched('unchanged-back-in-traffic-v1')
   )
     return false;
   if (state.changed && (await r.quick.installedVersion(r.target)) !== progress.versionBefore) return false;
@@ -49,7 +50,7 @@ async function backAsBefore(r: InstanceRun): Promise<boolean> {
  */
 async function startIfLeftStopped(r: InstanceRun): Promise<string | undefined> {
   const { state } = r;
-  if (!state.stopped || !patched('start-left-stopped-v1')) return undefined;
+  if (!state.stopped || !isPatched('start-left-stopped-v1')) return undefined;
   const start = deriveServiceCommand(r.instance, 'start')?.join(' ') ?? 'the command that starts it';
   // Recorded for the report and for a rerun to read (shared/take-up.ts): no command, so no patch.
   const stays = (why: NonNullable<InstanceRolloutResult['leftStopped']>, text: string) => {

@@ -8,7 +8,8 @@
  * Every send is a new command in the workflow's history: `notifierFor` returns one only when the inventory
  * has notifications and `patched('notifications-v1')` says this run may send (older histories replay).
  */
-import { isCancellation, log, patched } from '@temporalio/workflow';
+import { isCancellation, log } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import type { NotificationsConfig } from '../../shared/inventory.js';
 import { targetLabel, type Notice, type NotificationFailure } from '../../shared/notices.js';
 import { notifyActivities } from '../activity-options.js';
@@ -65,6 +66,6 @@ export function notifierFor(
   failures: () => NotificationFailure[],
   now: () => string,
 ): Notifier | undefined {
-  if (!config?.targets.length || !patched('notifications-v1')) return undefined;
+  if (!config?.targets.length || !isPatched('notifications-v1')) return undefined;
   return new Notifier(config, taskQueue, failures, now);
 }

@@ -3,7 +3,8 @@
  * the checks on, the checks before anything changes (target, host, instance-local state) and, for
  * `plan`, the release jump. Read-only.
  */
-import { ActivityFailure, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import type { Activities } from '../../activities/index.js';
 import type { Instance, Inventory } from '../../shared/inventory.js';
 import { applyPolicy, describeCheck, type CheckResult } from '../../shared/preflight-rules.js';
@@ -178,7 +179,7 @@ async function checksBeforeChange(
     targetVersion !== undefined &&
     runningVersion &&
     runningVersion !== targetVersion &&
-    patched('plan-release-jump-v1')
+    isPatched('plan-release-jump-v1')
   ) {
     const jump = await acts.planReleaseJump(target, runningVersion, targetVersion).then(
       (j) => j.summary,

@@ -3,7 +3,8 @@
  * Update and query handlers, and the recorded steps. The runbook's parts (emergency-repair.ts and
  * wait-for-request.ts) are functions of it.
  */
-import { isCancellation, log, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, log, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
 import {
   APPROVE_REPAIR_DESCRIPTION,
@@ -68,7 +69,7 @@ export class RepairRun {
       ignored: [],
       approvalTimeouts: 0,
     };
-    this.rulesApply = patched('repair-approval-gate-v1');
+    this.rulesApply = isPatched('repair-approval-gate-v1');
     this.gate = this.makeGate();
     this.setHandlers();
     this.recorder = new StepRecorder(this.progress.steps, this.now, (rec, err) => {

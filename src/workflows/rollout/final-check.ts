@@ -4,7 +4,8 @@
  * left as it is, flagged); the pairing requests clients left on the wrong instance are rejected; then
  * the report.
  */
-import { executeChild, patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { executeChild, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import { describeStrays } from '../../shared/stray-requests.js';
 import { rejectStrayRequests } from './stray-requests.js';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
@@ -19,9 +20,9 @@ export async function finalCheck(r: RolloutRun, preflight: PreflightReport): Pro
   progress.phase = 'Verifying';
   r.showPhase();
   // Pairing requests left on the wrong instance are rejected (patched: older histories did not look for them).
-  const pendingSince = patched('stray-requests-v1') ? workflowInfo().startTime.getTime() : undefined;
+  const pendingSince = isPatched('stray-requests-v1') ? workflowInfo().startTime.getTime() : undefined;
   // In chunks of the fleet (patched: older histories ran one child for the whole fleet).
-  const check = patched('preflight-chunks-v1')
+  const check = isPatched('preflight-chunks-v1')
     ? await preflightInChunks(r, 'final-check', undefined, pendingSince)
     : await executeChild(clusterPreflight, {
         workflowId: `${r.rolloutId}/final-check`,

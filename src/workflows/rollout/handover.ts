@@ -13,10 +13,10 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   setCurrentDetails,
   workflowInfo,
 } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import type { InstanceProgress, RolloutProgress, StepRecord } from '../../shared/messages/rollout.js';
 import { CHECK_STEPS, isStep, type StepId } from '../../shared/steps.js';
 import type { PreflightReport } from '../preflight.js';
@@ -111,7 +111,7 @@ const BYTES_PER_CHECK_CHUNK = 40 * 1024;
 export function handoverDue(r: RolloutRun, batchesThisRun: number, batchLength: number): boolean {
   if (batchesThisRun === 0 && r.input.handover) return false;
   if (batchesThisRun === 0 && !estimateOn(r)) return false;
-  if (!(r.handoverOn ??= patched('continue-as-new-v1'))) return false;
+  if (!(r.handoverOn ??= isPatched('continue-as-new-v1'))) return false;
   const every = r.input.continueAsNewEvery;
   const info = workflowInfo();
   if ((every !== undefined && batchesThisRun >= every) || info.continueAsNewSuggested) return true;
@@ -126,7 +126,7 @@ export function handoverDueBeforeCheck(r: RolloutRun, chunks: number): boolean {
   return overBudget(r, chunks * EVENTS_PER_CHECK_CHUNK, chunks * BYTES_PER_CHECK_CHUNK);
 }
 
-const estimateOn = (r: RolloutRun) => (r.estimateOn ??= patched('handover-by-estimate-v1'));
+const estimateOn = (r: RolloutRun) => (r.estimateOn ??= isPatched('handover-by-estimate-v1'));
 
 /** Whether adding this many events and bytes would take this run's history past either budget. */
 function overBudget(r: RolloutRun, events: number, bytes: number): boolean {
@@ -160,7 +160,7 @@ export async function handOver(r: RolloutRun, preflight: PreflightReport, next: 
     next,
     runs: (r.input.handover?.runs ?? 0) + 1,
     canaryApproved: r.canaryApproved,
-    slim: patched('slim-progress-v1'),
+    slim: isPatched('slim-progress-v1'),
   });
   setCurrentDetails(
     `Handing over to a new run (history ${workflowInfo().historyLength} events) before ${next < r.inventory.instances.length ? `instance ${next + 1}` : 'the final check'}.`,

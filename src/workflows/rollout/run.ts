@@ -2,7 +2,8 @@
  * One cluster rollout's working context: its progress (what the `progress` query answers) and the
  * search attributes that show its phase, plus the report it ends with.
  */
-import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { isPatched } from '../patches.js';
 import type { Inventory } from '../../shared/inventory.js';
 import type { RolloutProgress } from '../../shared/messages/rollout.js';
 import { pendingProgress } from '../lib/pending-progress.js';
@@ -53,7 +54,7 @@ export class RolloutRun {
       instances: inventory.instances.map((i) => pendingProgress(i.id)),
       ignored: [],
     };
-    this.upsert = input.searchAttributes === true && patched('search-attributes-v1');
+    this.upsert = input.searchAttributes === true && isPatched('search-attributes-v1');
   }
 
   /** Upserts the search attributes when they changed. AwaitingApproval (or Failed) is shown while a current instance waits for a human. */
@@ -112,7 +113,7 @@ export class RolloutRun {
   /** A large fleet's report lists only the exceptions (patched: older histories kept the full one). */
   compactReport(): boolean {
     const fullUpTo = this.input.fullReportUpTo ?? FULL_REPORT_UP_TO;
-    return this.inventory.instances.length > fullUpTo && patched('compact-report-v1');
+    return this.inventory.instances.length > fullUpTo && isPatched('compact-report-v1');
   }
 
   /** Ends the rollout early (aborted): what was not touched and what needs attention, in the Web UI. */
