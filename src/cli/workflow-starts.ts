@@ -141,7 +141,16 @@ export function diagnosisStart(
   return {
     taskQueue,
     workflowId: checkWorkflowId(inventory.cluster, 'diagnose', nowMs),
-    args: [{ instances: inventory.instances, policy: inventory.policy, taskQueue, deviceId, sinceMs }],
+    args: [
+      {
+        cluster: inventory.cluster,
+        instances: inventory.instances,
+        policy: inventory.policy,
+        taskQueue,
+        deviceId,
+        sinceMs,
+      },
+    ],
     workflowExecutionTimeout: '10m',
   };
 }

@@ -12,6 +12,9 @@ import { loadInventory } from '../inventory-file.js';
 import { connectionError, resolveConnection } from './connection.js';
 import { workerTuning } from './tuning.js';
 import { siblingModulePath } from '../module-path.js';
+import { connectClient } from '../cli/client.js';
+import { installMetricsRuntime } from './metrics/telemetry.js';
+import { startFleetGauges } from './metrics/fleet-gauges.js';
 
 /** The workflows to bundle at start: src/workflows/index.ts in a checkout, dist/workflows/index.js when installed. */
 export const workflowsPath = siblingModulePath(import.meta.url, '../workflows/index');
@@ -23,6 +26,8 @@ export interface WorkerSetup {
   workflowBundlePath?: string;
   /** Extra options (tests pass a prebuilt workflowBundle). */
   overrides?: Partial<WorkerOptions>;
+  /** `--metrics`: serve Prometheus metrics on this address (checked: metricsBindAddress). */
+  metrics?: string;
 }
 
 /** The queue a worker serves: the central one, or with --host that host's (the same names the starter and workflows use). */
@@ -37,8 +42,9 @@ export function workerTaskQueue(
 
 export async function createWorker(
   setup: WorkerSetup,
-): Promise<{ worker: Worker; connection: NativeConnection; taskQueue: string }> {
+): Promise<{ worker: Worker; connection: NativeConnection; taskQueue: string; inventory: Inventory }> {
   const inventory = await loadInventory(setup.inventoryPath);
+  if (setup.metrics) installMetricsRuntime(setup.metrics, inventory.cluster);
   const conn = await resolveConnection(inventory.temporal);
   if (conn.payloads.warning) console.error(conn.payloads.warning);
   const connection = await NativeConnection.connect(conn.options).catch(async (err: unknown) => {
@@ -59,7 +65,7 @@ export async function createWorker(
         : { workflowsPath }),
     ...setup.overrides,
   });
-  return { worker, connection, taskQueue };
+  return { worker, connection, taskQueue, inventory };
 }
 
 /**
@@ -67,13 +73,30 @@ export async function createWorker(
  * first). `openclaw-rollout worker` (src/cli/commands/worker.ts) parses its command line and calls this.
  */
 export async function runWorker(setup: WorkerSetup): Promise<void> {
-  const { worker, connection, taskQueue } = await createWorker(setup);
+  const { worker, connection, taskQueue, inventory } = await createWorker(setup);
+  // The central worker also keeps the fleet gauges (what runs now, host queues polled); a host worker
+  // serves only the SDK's metrics and those its activities record.
+  const gauges = setup.metrics && !setup.host ? await fleetGauges(inventory) : undefined;
   console.log(
     `worker serving task queue ${taskQueue}${setup.host ? ` (host ${setup.host}: commands only)` : ' (workflows and commands)'}`,
   );
+  if (setup.metrics) console.log(`metrics on http://${setup.metrics}/metrics`);
   try {
     await worker.run();
   } finally {
+    await gauges?.stop();
     await connection.close();
   }
+}
+
+/** The fleet gauges on their own client connection (closed when they stop). */
+async function fleetGauges(inventory: Inventory): Promise<{ stop(): Promise<void> }> {
+  const { client, connection } = await connectClient(inventory);
+  const gauges = startFleetGauges(client, inventory);
+  return {
+    async stop() {
+      await gauges.stop();
+      await connection.close();
+    },
+  };
 }

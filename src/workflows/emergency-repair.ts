@@ -15,7 +15,8 @@
  * `<instance workflow id>/repair/<deviceId>`, parent close policy ABANDON), or by hand with the
  * starter's `repair` (id `repair-<cluster>/<instance>/<deviceId>`). Deterministic orchestration only.
  */
-import { log, sleep } from '@temporalio/workflow';
+import { isCancellation, log, sleep } from '@temporalio/workflow';
+import { recordMismatchRefusals, recordRepair } from './lib/metrics.js';
 import { cliLine } from '../shared/operator-command.js';
 import { notifyRepairWaiting } from './repair/notify.js';
 import { RepairRun } from './repair/run.js';
@@ -25,6 +26,19 @@ import { waitForPairingRequest, type PairingRequest } from './repair/wait-for-re
 export type { EmergencyRepairInput, EmergencyRepairResult };
 
 export async function emergencyRepair(input: EmergencyRepairInput): Promise<EmergencyRepairResult> {
+  const place = { cluster: input.cluster, instance: input.instance.id };
+  try {
+    const result = await repair(input);
+    recordRepair(place, result.outcome);
+    return result;
+  } catch (err) {
+    if (!isCancellation(err)) recordRepair(place, 'failed');
+    throw err;
+  }
+}
+
+/** Revoke → new pairing request → approval → approve → verify (see the top of this file). */
+async function repair(input: EmergencyRepairInput): Promise<EmergencyRepairResult> {
   const r = new RepairRun(input);
   const { device, instance, progress } = r;
 
@@ -144,6 +158,11 @@ async function approveAndVerify(r: RepairRun, req: PairingRequest, approver: str
     'verify role, scopes and no mismatch',
     async () => {
       const c = await r.quick.checkDeviceRepaired(r.target, device, windowStart);
+      recordMismatchRefusals(
+        { cluster: r.input.cluster, instance: r.instance.id },
+        'repair-verify',
+        c.refusalsCorrelated,
+      );
       if (c.problems.length)
         r.fail(
           `${r.label} after the repair: ${c.problems.join('; ')}${c.samples.length ? ` (${c.samples.join(' | ')})` : ''}`,

@@ -45,11 +45,18 @@ import { notificationReceiver, type NotificationReceiver } from '../helpers/noti
 import { pollUntil } from '../bed/wait.js';
 import { projectRoot } from '../bed/tools.js';
 import { approveRejoin } from '../../src/shared/messages/rollout.js';
+import { metricsTelemetry } from '../../src/worker/metrics/telemetry.js';
+import { startFleetGauges } from '../../src/worker/metrics/fleet-gauges.js';
+import { freePort } from '../bed/ports.js';
+import { startPrometheus, waitForSeries, type BedPrometheus } from '../bed/prometheus.js';
+import { writeMetricsWindow } from '../bed/metrics-window.js';
 
 let info: BedInfo;
 let inventory: Inventory;
 let w: Awaited<ReturnType<typeof startWorker>>;
 let opClient: HeldConnection;
+let gauges: ReturnType<typeof startFleetGauges> | undefined;
+let prom: BedPrometheus;
 /** Everything the in-process worker logged (Temporal runtime, workflows via sinks, activities). */
 const workerLogs: string[] = [];
 /** Everything the starter printed in this file. */
@@ -84,8 +91,13 @@ async function waitListed(query: string, expected: string[], timeoutMs = 30_000)
 }
 
 beforeAll(async () => {
+  ({ info, inventory } = await bed());
+  // The worker serves Prometheus metrics as `worker --metrics` does (the same Runtime telemetry and fleet
+  // gauges), scraped every second by the bed's Prometheus; 05b-metrics asserts the series afterwards.
+  const metricsAddress = `127.0.0.1:${await freePort()}`;
   // Capture the worker's logs (before any connection exists) for the secret scan at the end.
   Runtime.install({
+    telemetryOptions: metricsTelemetry(metricsAddress, inventory.cluster),
     logger: new DefaultLogger('DEBUG', (entry) => {
       workerLogs.push(
         `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
@@ -93,8 +105,9 @@ beforeAll(async () => {
       if (entry.level === 'ERROR' || entry.level === 'WARN') console.warn(`[worker ${entry.level}] ${entry.message}`);
     }),
   });
-  ({ info, inventory } = await bed());
   w = await startWorker(info, inventory.temporal.taskQueue);
+  gauges = startFleetGauges(w.client, inventory, 2000);
+  prom = await startPrometheus(info, [metricsAddress]);
   // op-1 as a real client: holds its connection through HAProxy, re-authenticates with shared auth.
   const op = deviceNamed(inventory, 'op-1');
   opClient = new HeldConnection({
@@ -113,6 +126,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await rx?.close();
   await opClient?.stop();
+  await gauges?.stop();
   await w?.stop();
 });
 
@@ -309,13 +323,19 @@ describe('full rollout with approvals', () => {
               expect(again.code).toBe(2);
               expect(again.out).toContain(`already running: ${id}`);
             },
-            beforeApprove: (instance) => approvalNoticeArrived(instance.id, id),
+            beforeApprove: async (instance) => {
+              await approvalNoticeArrived(instance.id, id);
+              // What the dashboard shows before an operator approves: this instance waiting for a person.
+              const waiting = `${inventory.cluster}",openclaw_instance="${instance.id}`;
+              await waitForSeries(prom, `openclaw_rollout_instance_awaiting_person_seconds{cluster="${waiting}"} > 0`);
+            },
           },
         });
         expect(driven.started.out).toContain(id);
         for (const t of driven.turns) expect(t.approval.out).toContain(`approval of ${t.instance} by alice accepted`);
         const report = driven.report;
         expect(report.outcome).toBe('done');
+        await writeMetricsWindow(info, { from: startedAt, to: Date.now(), turns: driven.turns, report });
         historyFiles.push(
           ...(await saveHistories(info, 'approved-staged', [
             id,

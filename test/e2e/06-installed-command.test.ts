@@ -2,7 +2,7 @@
  * The installed command (issue 16): the project packed and installed the way an operator does it
  * (`npm pack`, `npm i -g` into a fresh prefix), then run from that prefix, outside the checkout, against
  * the bed: --help, --version, validate, the codec server, a worker that bundles the compiled workflows at
- * start, preflight through that worker, and status (after 05-rollout: the rollout's progress, which the
+ * start (with --metrics: the SDK's and the fleet gauges on its /metrics), preflight through that worker, and status (after 05-rollout: the rollout's progress, which the
  * installed worker answers by replaying the rollout's history in its own bundle). Read-only on the bed.
  * Cost: ~40 s on 2 cores (pack with its build ~8 s, install from the npm cache ~11-15 s, worker start
  * with its bundle ~5 s, preflight ~11 s).
@@ -23,6 +23,8 @@ import type { PreflightReport } from '../../src/workflows/preflight.js';
 import type { BedInfo } from '../bed/bed.js';
 import { bed } from '../bed/context.js';
 import { sleep } from '../bed/probes.js';
+import { freePort } from '../bed/ports.js';
+import { pollUntil } from '../bed/wait.js';
 import { projectRoot } from '../bed/tools.js';
 import { packAndInstall, type InstalledPackage } from '../helpers/installed-package.js';
 
@@ -98,9 +100,12 @@ describe('the codec server of the installed command', () => {
   });
 });
 
-/** `openclaw-rollout worker --inventory <bed>` from the prefix, in its own process group; its output in `log()`. */
-function startInstalledWorker() {
-  const child = execa(pkg.bin, ['worker', '--inventory', info.inventoryPath], {
+/**
+ * `openclaw-rollout worker --inventory <bed> --metrics <address>` from the prefix, in its own process
+ * group; its output in `log()`.
+ */
+function startInstalledWorker(metrics: string) {
+  const child = execa(pkg.bin, ['worker', '--inventory', info.inventoryPath, '--metrics', metrics], {
     cwd: dir,
     env: { PATH: pkg.path, NO_COLOR: '1' },
     detached: true,
@@ -116,9 +121,11 @@ function startInstalledWorker() {
 
 describe('a worker started with the installed command', () => {
   let worker: ReturnType<typeof startInstalledWorker>;
+  let metrics: string;
 
   beforeAll(async () => {
-    worker = startInstalledWorker();
+    metrics = `127.0.0.1:${await freePort()}`;
+    worker = startInstalledWorker(metrics);
     for (let waited = 0; !worker.log().includes('worker serving task queue'); waited += 250) {
       if (worker.exited() || waited > 120_000) throw new Error(`the worker did not start serving:\n${worker.log()}`);
       await sleep(250);
@@ -134,6 +141,26 @@ describe('a worker started with the installed command', () => {
     expect(worker.log()).toContain(
       `worker serving task queue ${inventory.temporal.taskQueue} (workflows and commands)`,
     );
+  });
+
+  it("serves Prometheus metrics (--metrics): the SDK's own and the rollout's fleet gauges", async () => {
+    expect(worker.log()).toContain(`metrics on http://${metrics}/metrics`);
+    const c = `cluster="${inventory.cluster}"`;
+    const text = await pollUntil(
+      'the fleet gauges on /metrics',
+      async () => {
+        const body = await (await fetch(`http://${metrics}/metrics`)).text();
+        return body.includes(`openclaw_rollout_running{${c}`) && body;
+      },
+      30_000,
+      250,
+    );
+    expect(text).toMatch(
+      new RegExp(`^openclaw_rollout_running\\{${c},worker_cluster="${inventory.cluster}"\\} 0$`, 'm'),
+    );
+    expect(text).toMatch(/^temporal_num_pollers\{.*poller_type="workflow_task".*\} [1-9]/m);
+    for (const i of inventory.instances)
+      expect(text).toContain(`openclaw_rollout_instance_out_of_traffic_seconds{${c},openclaw_instance="${i.id}"`);
   });
 
   it('runs preflight from the installed command, every instance healthy, on this worker', async () => {

@@ -3,12 +3,16 @@ import { UsageError, parseOwnArgs, type ProcessCommand } from '../command.js';
 
 const HELP = `openclaw-rollout worker: runs rollout workflows and the commands they need.
 
-Usage: openclaw-rollout worker --inventory <cluster.yaml> [--host <host>]
-       (in a checkout: npm run worker -- --inventory <cluster.yaml> [--host <host>])
+Usage: openclaw-rollout worker --inventory <cluster.yaml> [--host <host>] [--metrics <host:port>]
+       (in a checkout: npm run worker -- --inventory <cluster.yaml> [--host <host>] [--metrics <host:port>])
 
   --inventory <file>  the cluster inventory (YAML or JSON); its temporal block says where to connect
   --host <host>       serve only the commands of instances with host: <host> (run one such worker on
                       each gateway host); without it, serve workflows and all commands
+  --metrics <host:port>  serve Prometheus metrics at http://<host:port>/metrics: the SDK's own and the
+                      rollout's (phases, time out of traffic, approval waits, failed steps, rollbacks,
+                      repairs, mismatch refusals, undelivered notifications, host queue pollers; see
+                      docs/metrics.md), e.g. 127.0.0.1:9464
   --workflow-bundle <file>  a prebuilt workflow bundle (from bundleWorkflowCode) instead of bundling
                       the workflows at start (faster restarts; it must come from this same code)
   -h, --help          this help
@@ -28,6 +32,7 @@ export const worker: ProcessCommand = {
       inventory: { type: 'string' },
       host: { type: 'string' },
       'workflow-bundle': { type: 'string' },
+      metrics: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -35,11 +40,14 @@ export const worker: ProcessCommand = {
       return 0;
     }
     if (!values.inventory) throw new UsageError('worker: --inventory <cluster.yaml> is required (see --help)');
+    const { metricsBindAddress } = await import('../../worker/metrics/bind-address.js');
+    const metrics = values.metrics === undefined ? undefined : metricsBindAddress(values.metrics);
     const { runWorker } = await import('../../worker/main.js');
     await runWorker({
       inventoryPath: values.inventory,
       host: values.host,
       workflowBundlePath: values['workflow-bundle'],
+      metrics,
     });
     return 0;
   },

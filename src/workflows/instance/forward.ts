@@ -9,6 +9,7 @@ import { canStopAndStart } from '../../shared/service-commands.js';
 import { prepareWhileServing, type WindowPlan } from './prepare.js';
 import { approveAndRejoin } from './rejoin.js';
 import type { InstanceRun } from './run.js';
+import { recordMismatchRefusals } from '../lib/metrics.js';
 import { updateSourceCheckout } from './source-update.js';
 import {
   drainAndWait,
@@ -151,6 +152,7 @@ async function whyNotFinished(r: InstanceRun): Promise<string | undefined> {
     r.quick.probeChannels(r.target),
     r.quick.countTokenMismatches(r.target, { sinceMs: Date.now() - policy.mismatchWindow }),
   ]);
+  recordMismatchRefusals(r.place, 'already-on-target', mismatches.count, true);
   const inTraffic = lb.admin === 'ready' || input.loadBalancer.type === 'none';
   // A command adapter cannot tell (unknown): roll it out again rather than leave it drained.
   const lbProblem =

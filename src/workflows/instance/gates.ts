@@ -20,11 +20,13 @@ import {
   type RejoinDecision,
 } from '../../shared/messages/rollout.js';
 import { ApprovalGate } from '../lib/approval-gate.js';
+import { recordApprovalWait } from '../lib/metrics.js';
 
 export type RejoinGate = ApprovalGate<RejoinDecision & { kind: 'approve' | 'reject' }, 'approve' | 'reject'>;
 export type FailureGate = ApprovalGate<FailureDecision, 'decide'>;
 
 interface GateContext {
+  cluster: string;
   instanceId: string;
   progress: InstanceProgress;
   rules: ApprovalRules | undefined;
@@ -39,6 +41,7 @@ export function rejoinGate(c: GateContext): RejoinGate {
   return new ApprovalGate({
     ignored: c.progress.ignored,
     now: c.now,
+    waited: (ms) => recordApprovalWait({ cluster: c.cluster, instance: c.instanceId }, 'rejoin', ms),
     rules: c.rules,
     startedBy: c.startedBy,
     parse: (raw, kind) => {
@@ -65,6 +68,7 @@ export function failureGate(c: GateContext): FailureGate {
   return new ApprovalGate<FailureDecision, 'decide'>({
     ignored: c.progress.ignored,
     now: c.now,
+    waited: (ms) => recordApprovalWait({ cluster: c.cluster, instance: c.instanceId }, 'failure', ms),
     rules: c.rules,
     startedBy: c.startedBy,
     parse: (raw) => checkFailureDecision(raw),

@@ -5,6 +5,7 @@
  * its preflight took (src/shared/promotion.ts). A promotion is recorded as made by the policy, with its
  * evidence; anything above the threshold, or any missing data, records why and asks a human.
  */
+import { recordMismatchRefusals } from '../lib/metrics.js';
 import { log, sleep } from '@temporalio/workflow';
 import { approvalRules, type RejoinDecision } from '../../shared/messages/rollout.js';
 import { judgePromotion, type SoakFacts } from '../../shared/promotion.js';
@@ -31,6 +32,7 @@ export async function promoteOnEvidence(r: InstanceRun): Promise<RejoinDecision 
   } catch (err) {
     missing = `could not gather the soak's evidence (${failureMessage(err)}): never promoted on no data`;
   }
+  if (facts) recordMismatchRefusals(r.place, 'soak', facts.mismatches, true);
   const baseline = r.input.autoPromote?.baseline ?? null;
   const verdict = judgePromotion(facts, baseline, rules);
   const why = missing || verdict.why;

@@ -8,6 +8,7 @@ import { verifyAfterRejoinWithRepairs } from './repair-after-rejoin.js';
 import { approvalQuestion } from './details.js';
 import { promoteOnEvidence } from './promotion.js';
 import { checkFailed, deviceLabel, type InstanceRun } from './run.js';
+import { recordMismatchRefusals } from '../lib/metrics.js';
 import { runDoctor, verifyRunning } from './steps.js';
 import { OperatorDecided, type InstanceRolloutResult } from './types.js';
 import type { RejoinDecision } from '../../shared/messages/rollout.js';
@@ -146,6 +147,7 @@ async function verifyAfterRejoinWithoutRepairs(r: InstanceRun): Promise<void> {
         r.quick.probeChannels(target),
         r.quick.countTokenMismatches(target, { sinceMs: windowStart }),
       ]);
+      recordMismatchRefusals(r.place, 'verify-after-rejoin', mismatches.count, true);
       const problems = [
         ...(status.healthy ? [] : ['gateway not healthy']),
         ...(channels.healthy ? [] : ['channels probe not healthy']),

@@ -13,6 +13,7 @@ import type { Device } from '../../shared/inventory.js';
 import { cliLine } from '../../shared/operator-command.js';
 import { emergencyRepair, type EmergencyRepairResult } from '../emergency-repair.js';
 import { checkFailed, type InstanceRun } from './run.js';
+import { recordMismatchRefusals } from '../lib/metrics.js';
 
 /** Rotated devices back, then no refused connect over the window; repairs for the devices still failing. */
 export async function verifyAfterRejoinWithRepairs(r: InstanceRun): Promise<EmergencyRepairResult[]> {
@@ -64,6 +65,7 @@ function refusalsAfterRejoin(r: InstanceRun, windowStart: number) {
           windowStart,
         ),
       ]);
+      recordMismatchRefusals(r.place, 'verify-after-rejoin', byDevice.total, true);
       const problems = [
         ...(status.healthy ? [] : ['gateway not healthy']),
         ...(channels.healthy ? [] : ['channels probe not healthy']),

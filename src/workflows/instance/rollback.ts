@@ -17,10 +17,12 @@ import {
   stopForUpdate,
   verifyRunning,
 } from './steps.js';
+import { recordRollback } from '../lib/metrics.js';
 import type { InstanceRolloutResult } from './types.js';
 
 export async function rollBack(r: InstanceRun): Promise<InstanceRolloutResult> {
   const { version, backup } = rollbackPoint(r);
+  recordRollback({ cluster: r.input.cluster, instance: r.instance.id });
   await r.setPhase('RollingBack');
   r.state.changed = true;
   await drainIfRejoined(r);

@@ -19,6 +19,7 @@ import {
   type FailureDecision,
   type InstancePhase,
   type InstanceProgress,
+  type StepRecord,
 } from '../../shared/messages/rollout.js';
 import { instancePhaseSignal, phaseDelta, phaseReported } from '../../shared/messages/phase-delta.js';
 import { outOfTraffic } from '../../shared/out-of-traffic.js';
@@ -27,9 +28,13 @@ import type { StepId } from '../../shared/steps.js';
 import { centralActivities, hostActivities, longCentralActivities, longHostActivities } from '../activity-options.js';
 import { pendingProgress } from '../lib/pending-progress.js';
 import { StepRecorder, failureMessage } from '../lib/step-recorder.js';
+import { recordOutOfTraffic, recordStepFailed, type MetricPlace } from '../lib/metrics.js';
 import { failureQuestion } from './details.js';
 import { failureGate, rejoinGate, setGateHandlers, type FailureGate, type RejoinGate } from './gates.js';
 import { OperatorDecided, type InstanceRolloutInput, type InstanceState, type Rotation } from './types.js';
+
+/** The steps that return an instance to traffic (they end a stay out of traffic). */
+const BACK_IN: ReadonlySet<string> = new Set(['rejoin', 'put-back']);
 
 /** A check that ran and said no: fails the step without retrying the same answer (the operator decides). */
 export const checkFailed = (message: string) => workflowFailure(WorkflowFailureType.CheckFailed, message);
@@ -93,11 +98,12 @@ export class InstanceRun {
     this.deviceWait = longHostActivities(policy, host, policy.reconnectDeadline + 60_000);
     this.target = { instance, policy };
     this.progress = pendingProgress(instance.id);
-    this.recorder = new StepRecorder(this.progress.steps, this.now);
+    this.recorder = new StepRecorder(this.progress.steps, this.now, (rec, err) => this.stepEnded(rec, err));
     if (input.firstLeft) this.progress.steps.push(leftBefore(input.firstLeft));
     // The order of the patched() calls below is part of the recorded histories: keep it.
     this.askOnFailure = isPatched('failure-decisions-v1');
     const gateContext = {
+      cluster: input.cluster,
       instanceId: instance.id,
       progress: this.progress,
       rules: policy.approvals,
@@ -130,6 +136,20 @@ export class InstanceRun {
     const outSince =
       outOfTraffic(this.progress).outSince ?? (phase === 'Draining' ? new Date(Date.now()).toISOString() : undefined);
     await handle.signal(instancePhaseSignal, phaseDelta(this.progress, outSince, forNotice));
+  }
+
+  /** Where this instance's metrics are recorded. */
+  get place(): MetricPlace {
+    return { cluster: this.input.cluster, instance: this.instance.id };
+  }
+
+  /** The metrics of a step that ended (recorded, or pushed by hand): a failure by step id, the end of a stay out of traffic. */
+  stepEnded(rec: StepRecord, err?: unknown): void {
+    const place = this.place;
+    if (rec.status === 'failed' && !isCancellation(err)) recordStepFailed(place, rec.id ?? rec.step);
+    const last = outOfTraffic(this.progress).periods.at(-1);
+    if (rec.status === 'ok' && last?.to !== undefined && last.to === rec.endedAt && BACK_IN.has(rec.id ?? ''))
+      recordOutOfTraffic(place, Date.parse(last.to) - Date.parse(last.from));
   }
 
   async setPhase(phase: InstancePhase): Promise<void> {

@@ -111,13 +111,15 @@ export async function leaveSafeAfterCancel(r: InstanceRun): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     if (state.drained && !state.changed) {
       await r.lb.lbReady(r.input.loadBalancer, r.instance.lbServer);
-      progress.steps.push({
-        id: 'put-back',
+      const putBack = {
+        id: 'put-back' as const,
         step: 'put back in traffic (cancelled before any change)',
-        status: 'ok',
+        status: 'ok' as const,
         startedAt: r.now(),
         endedAt: r.now(),
-      });
+      };
+      progress.steps.push(putBack);
+      r.stepEnded(putBack);
     } else if (state.changed && !state.rejoined && !(await backAsBefore(r).catch(() => false))) {
       const gateway = gatewayNow(await startIfLeftStopped(r));
       progress.needsAttention = `cancelled after changes (${progress.steps.at(-1)?.step ?? 'unknown step'}): left out of traffic on ${progress.versionAfter ?? 'a partly updated install'}${gateway}; check it, then return it with your load balancer`;

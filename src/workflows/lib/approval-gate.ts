@@ -36,6 +36,8 @@ export interface GateSpec<D, K extends string> {
   subject?: string;
   /** Workflow time as ISO text, for the records. */
   now: () => string;
+  /** Told how long each wait() lasted once its decision came (the workflow's metrics). */
+  waited?: (ms: number) => void;
 }
 
 export type Vetted<D> = { ok: true; value: D } | { ok: false; problem: string };
@@ -104,12 +106,14 @@ export class ApprovalGate<D, K extends string = string> {
    * the timeout, re-render the question); `ask` renders the question before each wait.
    */
   async wait(timeoutMs: number, ask: () => void | Promise<void>, askAgain: () => void | Promise<void>): Promise<D> {
+    const since = Date.now();
     while (this.pending === undefined) {
       await ask();
       if (!(await condition(() => this.pending !== undefined, timeoutMs))) await askAgain();
     }
     const decision = this.pending;
     this.pending = undefined;
+    this.spec.waited?.(Date.now() - since);
     return decision;
   }
 }

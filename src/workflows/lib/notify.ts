@@ -14,6 +14,7 @@ import type { NotificationsConfig } from '../../shared/inventory.js';
 import { targetLabel, type Notice, type NotificationFailure } from '../../shared/notices.js';
 import { notifyActivities } from '../activity-options.js';
 import { failureMessage } from './step-recorder.js';
+import { recordNotificationFailed } from './metrics.js';
 
 export class Notifier {
   private readonly acts;
@@ -44,6 +45,7 @@ export class Notifier {
             at: this.now(),
           };
           this.failures().push(failure);
+          recordNotificationFailed(notice.cluster, notice.event);
           log.warn('notification not delivered', { ...failure });
         },
       );

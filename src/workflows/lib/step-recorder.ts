@@ -22,6 +22,8 @@ export class StepRecorder {
   constructor(
     private readonly steps: StepRecord[],
     private readonly now: () => string,
+    /** Told of each step run that ended (ok or failed, with the failure): the workflow's metrics. */
+    private readonly ended?: (record: StepRecord, err?: unknown) => void,
   ) {}
 
   /**
@@ -42,13 +44,17 @@ export class StepRecorder {
       const result = await run();
       record.status = 'ok';
       record.detail = detail?.(result);
+      record.endedAt = this.now();
+      this.ended?.(record);
       return result;
     } catch (err) {
       record.status = 'failed';
       record.detail = describe(err);
+      record.endedAt = this.now();
+      this.ended?.(record, err);
       throw err;
     } finally {
-      record.endedAt = this.now();
+      record.endedAt ??= this.now();
     }
   }
 

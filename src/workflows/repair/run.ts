@@ -3,7 +3,7 @@
  * Update and query handlers, and the recorded steps. The runbook's parts (emergency-repair.ts and
  * wait-for-request.ts) are functions of it.
  */
-import { log, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, log, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { isPatched } from '../patches.js';
 import { workflowFailure, WorkflowFailureType } from '../../shared/errors.js';
 import {
@@ -24,6 +24,7 @@ import type { StepId } from '../../shared/steps.js';
 import { hostActivities, longHostActivities } from '../activity-options.js';
 import { ApprovalGate } from '../lib/approval-gate.js';
 import { StepRecorder } from '../lib/step-recorder.js';
+import { recordApprovalWait, recordStepFailed } from '../lib/metrics.js';
 import type { EmergencyRepairInput } from './types.js';
 
 type RepairGate = ApprovalGate<RejoinDecision & { kind: 'approve' | 'reject' }, 'approve' | 'reject'>;
@@ -70,7 +71,10 @@ export class RepairRun {
     this.rulesApply = isPatched('repair-approval-gate-v1');
     this.gate = this.makeGate();
     this.setHandlers();
-    this.recorder = new StepRecorder(this.progress.steps, this.now);
+    this.recorder = new StepRecorder(this.progress.steps, this.now, (rec, err) => {
+      if (rec.status === 'failed' && !isCancellation(err))
+        recordStepFailed({ cluster: input.cluster, instance: instance.id }, rec.id ?? rec.step);
+    });
   }
 
   private makeGate(): RepairGate {
@@ -78,6 +82,7 @@ export class RepairRun {
     return new ApprovalGate({
       ignored: progress.ignored,
       now: this.now,
+      waited: (ms) => recordApprovalWait({ cluster: this.input.cluster, instance: instance.id }, 'repair', ms),
       rules: this.rulesApply ? policy.approvals : { approvers: [], fourEyes: false },
       startedBy: this.input.startedBy,
       subject: workflowInfo().parent ? 'the rollout that started this repair' : 'this repair',
