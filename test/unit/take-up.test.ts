@@ -79,6 +79,8 @@ describe('a rerun takes up what the last rollout left out of traffic', () => {
       // One stay out of traffic, from the aborted rollout's drain to this rollout's rejoin.
       expect(outOfTraffic(gw1).periods).toEqual([{ from: takeUp[0]!.outSince, to: expect.any(String) }]);
       expect(gw1.steps.find((s) => s.id === 'stage')?.step).toMatch(/\(out of traffic\)$/);
+      // No release ran to check before the update: the read-only doctor is skipped, the canary decides.
+      expect(gw1.steps.find((s) => s.id === 'doctor')).toMatchObject({ status: 'skipped' });
       await saveHistories('take-up', ['rollout-take-up', 'rollout-take-up/gw-1']);
     } finally {
       await rerun.stop();

@@ -95,13 +95,15 @@ async function readVersionFirst(r: InstanceRun, drainNext: boolean): Promise<Bef
   );
   // A gateway the last rollout left stopped reports no version: the release installed is what it runs
   // once started (and what its backup is taken with). Only taken-up instances (new input): no patch needed.
-  if (!before.version && r.input.firstLeft)
+  if (!before.version && r.input.firstLeft) {
     before.version = await r.step(
       'read-version',
       'read the installed release (the gateway is stopped)',
       () => r.quick.installedVersion(r.target),
       (v) => `${v ?? 'none found'}`,
     );
+    r.state.stopped = true; // as the last rollout left it: an abort now starts it again (way-back.ts)
+  }
   progress.versionBefore = before.version;
   if (before.healthy && before.version === targetVersion && !r.input.force) {
     const why = await r.step(

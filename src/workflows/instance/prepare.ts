@@ -31,7 +31,14 @@ export async function prepareWhileServing(
   // Read-only, with the release that runs: refuses early and costs no time out of traffic here. After
   // the staging, not beside it: both are CPU-bound, and doctor beside npm ran past its CLI timeout on a
   // busy 2-core host.
-  if (documented)
+  if (documented && r.state.stopped)
+    r.recorder.note(
+      'doctor',
+      'doctor (running release, before the update)',
+      'skipped',
+      'the gateway is stopped, as the last rollout left it: no release runs to check; the canary and the update decide',
+    );
+  else if (documented)
     await runDoctor(
       r,
       r.input.firstLeft ? ' (running release, before the update)' : ' (running release, before the drain)',

@@ -94,7 +94,7 @@ export async function leaveByDecision(r: InstanceRun, d: FailureDecision): Promi
   const who = `${d.decision} by ${d.by}${d.comment ? ` (${d.comment})` : ''}`;
   const left = r.input.firstLeft;
   progress.needsAttention = !state.drained
-    ? `${who}: ${left ? `still out of traffic as ${left.by} left it` : 'still in traffic'}, not updated (still ${progress.versionBefore ?? 'on its release'}; it failed before the drain, nothing changed)`
+    ? `${who}: ${left ? `still out of traffic as ${left.by} left it` : 'still in traffic'}, not updated (still ${progress.versionBefore ?? 'on its release'}; it failed before the drain, nothing changed)${left ? gatewayNow(await startIfLeftStopped(r)) : ''}`
     : (await backAsBefore(r))
       ? `${who}: back in traffic, not updated (still ${progress.versionBefore}; the failed update changed nothing, checked)`
       : `${who}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}${gatewayNow(await startIfLeftStopped(r))}`;
