@@ -168,7 +168,7 @@ describe('replaying recorded histories', () => {
     );
   });
 
-  it('has recorded histories of the client window (the canary decides the fix; global installs keep it) of the pairing requests rejected at the end, of the decisions after a rejection, of a gateway started again after an abort while stopped (test/unit/rollout-decisions.test.ts), and of a rerun that took up what the last rollout left (test/unit/take-up.test.ts)', () => {
+  it('has recorded histories of the client window (the canary decides the fix; global installs keep it) of the pairing requests rejected at the end, of the decisions after a rejection, of a gateway started again after an abort while stopped (test/unit/rollout-decisions.test.ts), and of a rerun that took up what the last rollout left (test/unit/take-up.test.ts; on the real bed, e2e 04f)', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'client-window-global--rollout-jump_gw-1.json',
@@ -185,6 +185,8 @@ describe('replaying recorded histories', () => {
         'take-up--rollout-take-up.json',
         'take-up--rollout-take-up_gw-1.json',
         'take-up-rollback--rollout-take-up-back_gw-1.json',
+        'take-up-stopped--rollout-bed-gw-jump.json',
+        'take-up-stopped--rollout-bed-gw-jump_gw-jump.json',
       ]),
     );
   });
