@@ -8,6 +8,7 @@
  */
 import { execa } from 'execa';
 import { ConfigurationError, TransientError } from '../../shared/errors.js';
+import { commandLine, shellQuote } from '../../shared/shell-line.js';
 import { quote, redact } from './redact.js';
 import { childEnvironment } from './child-env.js';
 import { npmErrorSentence, outputTail } from './npm-errors.js';
@@ -115,14 +116,7 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** One argument quoted for a POSIX shell (left bare when it needs no quoting). */
-export const shellQuote = (arg: string) =>
-  /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
-
-/** `argv` as one line a POSIX shell runs the same way. */
-export function commandLine(argv: string[]): string {
-  return argv.map(shellQuote).join(' ');
-}
+export { commandLine, shellQuote };
 
 /** The line an operator can paste to run `argv` by hand: quoted, secrets redacted. */
 export function byHand(argv: string[]): string {

@@ -6,6 +6,7 @@
 import { ActivityFailure, CancellationScope, setCurrentDetails } from '@temporalio/workflow';
 import { isPatched } from '../patches.js';
 import { deriveServiceCommand } from '../../shared/service-commands.js';
+import { commandLine } from '../../shared/shell-line.js';
 import type { FailureDecision } from '../../shared/messages/rollout.js';
 import type { InstanceRun } from './run.js';
 import type { InstanceRolloutResult } from './types.js';
@@ -51,7 +52,8 @@ async function backAsBefore(r: InstanceRun): Promise<boolean> {
 async function startIfLeftStopped(r: InstanceRun): Promise<string | undefined> {
   const { state } = r;
   if (!state.stopped || !isPatched('start-left-stopped-v1')) return undefined;
-  const start = deriveServiceCommand(r.instance, 'start')?.join(' ') ?? 'the command that starts it';
+  const argv = deriveServiceCommand(r.instance, 'start');
+  const start = argv ? commandLine(argv) : 'the command that starts it';
   // Recorded for the report and for a rerun to read (shared/take-up.ts): no command, so no patch.
   const stays = (why: NonNullable<InstanceRolloutResult['leftStopped']>, text: string) => {
     r.progress.leftStopped = why;
