@@ -6,7 +6,7 @@
  * ids, phases and fixed words: never a secret. The instance label is `openclaw_instance` because
  * Prometheus sets its own `instance` label (the scraped target) on every series. Workflow-safe: no I/O.
  */
-import type { InstancePhase } from './messages/rollout.js';
+import { INSTANCE_PHASES } from './messages/rollout.js';
 
 /** Who records a metric: the workflow that lived the event (once: replay records nothing), or the fleet gauges. */
 export type MetricSource = 'workflow' | 'fleet';
@@ -122,27 +122,8 @@ export const METRICS = {
 
 export type MetricKey = keyof typeof METRICS;
 
-/** The phases the instances gauge reports (each set, 0 or more, on every update). */
-export const GAUGE_PHASES = [
-  'Pending',
-  'Staging',
-  'Draining',
-  'Updating',
-  'Restarting',
-  'Verifying',
-  'RotatingTokens',
-  'Soaking',
-  'AwaitingApproval',
-  'Rejoining',
-  'VerifyingAfterRejoin',
-  'Done',
-  'Rejected',
-  'Failed',
-  'RollingBack',
-  'Skipped',
-  'Aborted',
-  'Cancelled',
-] as const satisfies readonly InstancePhase[];
+/** The phases the instances gauge reports (each set, 0 or more, on every update): every instance phase. */
+export const GAUGE_PHASES = INSTANCE_PHASES;
 
 /** Every metric name the worker exports itself (the SDK's own come on top, prefixed temporal_). */
 export const ROLLOUT_METRIC_NAMES: readonly string[] = Object.values(METRICS).map((m) => m.name);

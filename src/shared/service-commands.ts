@@ -6,6 +6,7 @@
  * gateway (the documented update sequence, a rollback from a backup); the activities run the result.
  */
 import type { Instance } from './inventory.js';
+import { commandLine } from './shell-line.js';
 
 export function deriveServiceCommand(
   instance: Pick<Instance, 'stop' | 'start' | 'restart'>,
@@ -26,3 +27,12 @@ export function deriveServiceCommand(
 /** Whether the gateway can be stopped and started on its own (not only restarted). */
 export const canStopAndStart = (instance: Pick<Instance, 'stop' | 'start' | 'restart'>): boolean =>
   deriveServiceCommand(instance, 'stop') !== undefined && deriveServiceCommand(instance, 'start') !== undefined;
+
+/** The stop or start command as a line an operator can paste into a shell, or undefined when it cannot be derived. */
+export function serviceCommandLine(
+  instance: Pick<Instance, 'stop' | 'start' | 'restart'>,
+  action: 'stop' | 'start',
+): string | undefined {
+  const argv = deriveServiceCommand(instance, action);
+  return argv && commandLine(argv);
+}

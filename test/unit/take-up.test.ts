@@ -27,6 +27,19 @@ useStubServer();
 const JUMP = { instance: { restart: ['supervisorctl', 'restart', 'gw'] }, loadBalancer: SAYS_ADMIN_STATE };
 const stoppedAndDrained = (f: FakeCluster) => Object.assign(f.instances.get('gw-1')!, { running: false, lb: 'drain' });
 
+/** Waits for gw-1 to fail, decides abort, and returns the rollout's report (its worker stopped). */
+async function abortedWhenFailed(first: Awaited<ReturnType<typeof rollout>>): Promise<ClusterRolloutReport> {
+  try {
+    await inPhase(first.handle, 'gw-1', 'Failed');
+    await first.handle.executeUpdate(decideFailureUpdate, {
+      args: [{ instance: 'gw-1', decision: 'abort', by: 'alice' }],
+    });
+    return (await first.handle.result()) as ClusterRolloutReport;
+  } finally {
+    await first.stop();
+  }
+}
+
 describe('a rerun takes up what the last rollout left out of traffic', () => {
   it('an abort that left the gateway stopped: the rerun starts it, rolls it forward, and counts its time out from the first drain', async () => {
     const first = await rollout(
@@ -40,16 +53,7 @@ describe('a rerun takes up what the last rollout left out of traffic', () => {
       },
       JUMP,
     );
-    let left: ClusterRolloutReport;
-    try {
-      await inPhase(first.handle, 'gw-1', 'Failed');
-      await first.handle.executeUpdate(decideFailureUpdate, {
-        args: [{ instance: 'gw-1', decision: 'abort', by: 'alice' }],
-      });
-      left = (await first.handle.result()) as ClusterRolloutReport;
-    } finally {
-      await first.stop();
-    }
+    const left = await abortedWhenFailed(first);
     expect(left.instances.find((i) => i.instance === 'gw-1')).toMatchObject({ leftStopped: 'start-failed' });
     expect(first.fake.instances.get('gw-1')).toMatchObject({ running: false, lb: 'drain' });
     const takeUp = takeUpFrom(left);
@@ -95,16 +99,7 @@ describe('a rerun takes up what the last rollout left out of traffic', () => {
       (f) => f.failNext('startGateway', 'gw-1', 'supervisor: spawn error'),
       JUMP,
     );
-    let left: ClusterRolloutReport;
-    try {
-      await inPhase(first.handle, 'gw-1', 'Failed');
-      await first.handle.executeUpdate(decideFailureUpdate, {
-        args: [{ instance: 'gw-1', decision: 'abort', by: 'alice' }],
-      });
-      left = (await first.handle.result()) as ClusterRolloutReport;
-    } finally {
-      await first.stop();
-    }
+    const left = await abortedWhenFailed(first);
     // The abort started the target on the state (migrated) and left it out of traffic; its backup is FROM's.
     expect(first.fake.instances.get('gw-1')).toMatchObject({ version: TARGET, stateOf: TARGET, lb: 'drain' });
     const takeUp = takeUpFrom(left);

@@ -119,25 +119,29 @@ export interface IgnoredMessage {
   at: string;
 }
 
-export type InstancePhase =
-  | 'Pending'
-  | 'Staging'
-  | 'Draining'
-  | 'Updating'
-  | 'Restarting'
-  | 'Verifying'
-  | 'RotatingTokens'
-  | 'Soaking'
-  | 'AwaitingApproval'
-  | 'Rejoining'
-  | 'VerifyingAfterRejoin'
-  | 'Done'
-  | 'Rejected'
-  | 'Failed'
-  | 'RollingBack'
-  | 'Skipped'
-  | 'Aborted'
-  | 'Cancelled';
+/** Every phase an instance goes through, in rollout order (the metrics' instances gauge reports each). */
+export const INSTANCE_PHASES = [
+  'Pending',
+  'Staging',
+  'Draining',
+  'Updating',
+  'Restarting',
+  'Verifying',
+  'RotatingTokens',
+  'Soaking',
+  'AwaitingApproval',
+  'Rejoining',
+  'VerifyingAfterRejoin',
+  'Done',
+  'Rejected',
+  'Failed',
+  'RollingBack',
+  'Skipped',
+  'Aborted',
+  'Cancelled',
+] as const;
+
+export type InstancePhase = (typeof INSTANCE_PHASES)[number];
 
 export interface InstanceProgress {
   instance: string;

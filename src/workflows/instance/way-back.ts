@@ -5,8 +5,7 @@
  */
 import { ActivityFailure, CancellationScope, setCurrentDetails } from '@temporalio/workflow';
 import { isPatched } from '../patches.js';
-import { deriveServiceCommand } from '../../shared/service-commands.js';
-import { commandLine } from '../../shared/shell-line.js';
+import { serviceCommandLine } from '../../shared/service-commands.js';
 import type { FailureDecision } from '../../shared/messages/rollout.js';
 import type { InstanceRun } from './run.js';
 import type { InstanceRolloutResult } from './types.js';
@@ -52,8 +51,7 @@ async function backAsBefore(r: InstanceRun): Promise<boolean> {
 async function startIfLeftStopped(r: InstanceRun): Promise<string | undefined> {
   const { state } = r;
   if (!state.stopped || !isPatched('start-left-stopped-v1')) return undefined;
-  const argv = deriveServiceCommand(r.instance, 'start');
-  const start = argv ? commandLine(argv) : 'the command that starts it';
+  const start = serviceCommandLine(r.instance, 'start') ?? 'the command that starts it';
   // Recorded for the report and for a rerun to read (shared/take-up.ts): no command, so no patch.
   const stays = (why: NonNullable<InstanceRolloutResult['leftStopped']>, text: string) => {
     r.progress.leftStopped = why;
@@ -96,7 +94,7 @@ export async function leaveByDecision(r: InstanceRun, d: FailureDecision): Promi
   const who = `${d.decision} by ${d.by}${d.comment ? ` (${d.comment})` : ''}`;
   const left = r.input.firstLeft;
   progress.needsAttention = !state.drained
-    ? `${who}: ${left ? `still out of traffic as ${left.by} left it` : 'still in traffic'}, not updated (still ${progress.versionBefore ?? 'on its release'}; it failed before the drain, nothing changed)${left ? gatewayNow(await startIfLeftStopped(r)) : ''}`
+    ? `${who}: ${left ? `still out of traffic as ${left.by} left it` : 'still in traffic'}, not updated (still ${progress.versionBefore ?? 'on its release'}; it failed before the drain, nothing changed)${gatewayNow(await startIfLeftStopped(r))}`
     : (await backAsBefore(r))
       ? `${who}: back in traffic, not updated (still ${progress.versionBefore}; the failed update changed nothing, checked)`
       : `${who}: left ${state.rejoined ? 'in traffic (it had rejoined)' : 'out of traffic'}${state.changed ? ` after changes (now ${progress.versionAfter ?? 'unknown version'})` : ', unchanged'}${gatewayNow(await startIfLeftStopped(r))}`;

@@ -10,8 +10,7 @@ import { applyPolicy, describeCheck, type CheckResult } from '../../shared/prefl
 import { instanceQueue } from '../../shared/task-queues.js';
 import { approvalRules } from '../../shared/messages/rollout.js';
 import type { RefusalBaseline } from '../../shared/promotion.js';
-import { deriveServiceCommand } from '../../shared/service-commands.js';
-import { commandLine } from '../../shared/shell-line.js';
+import { serviceCommandLine } from '../../shared/service-commands.js';
 import { requestsFromOtherDevices } from '../../shared/stray-requests.js';
 import { describeTakeUp, restoreCutOffProblem } from '../../shared/take-up.js';
 import { centralActivities, hostActivities } from '../activity-options.js';
@@ -129,8 +128,7 @@ function takeUpVerdict(
 ): string | undefined {
   const takeUp = c.input.takeUp?.find((t) => t.instance === instance.id);
   if (takeUp?.restoreCutOff) {
-    const argv = deriveServiceCommand(instance, 'start');
-    const start = argv ? commandLine(argv) : 'its start command';
+    const start = serviceCommandLine(instance, 'start') ?? 'its start command';
     problems.push(restoreCutOffProblem(takeUp, start));
     return undefined;
   }
